@@ -1,0 +1,58 @@
+# The two README commands (`make demo`, `make test`) and their helpers.
+# CMake does the build; this file only sequences it.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+export TURTLES_CACHE ?= $(HOME)/.cache/turtles
+
+# Debian packages needed to build and test (the references QEMU and Bochs are
+# only for bench/ and installed by bench/ scripts).
+DEPS = cmake gcc make pkg-config binutils libsdl2-dev libslirp-dev zlib1g-dev \
+       libcapstone-dev check libmpfr-dev libgmp-dev cpio gzip xz-utils zstd \
+       busybox-static
+
+.PHONY: all deps build build-asan test test-unit test-long demo images bench clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTURTLES_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+images: deps
+	tests/images/build-images.sh
+
+# Unit tests under ASan+UBSan first, then the whole suite (unit, guest and
+# boot tests) on the optimized build; ctest's summary line ends the output.
+test: build build-asan images
+	cd $(ASAN_BUILD) && ctest --output-on-failure -R '^unit/' -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j 1
+
+test-long: build images
+	tests/images/build-images.sh --with-qemu
+	cd $(BUILD) && TURTLES_LONG=1 ctest --output-on-failure -j 1
+
+demo: build images
+	tests/demo.sh $(BUILD)/turtles
+
+bench: build images
+	bench/run-all.sh $(BUILD)/turtles
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,97 @@
+/* vCPU life cycle: reset and the derived mode state. */
+#include "cpu/cpu.h"
+
+#include <string.h>
+
+#include "cpu/block_cache.h"
+#include "cpu/cpuid.h"
+
+void cpu_update_mode(struct cpu *cpu)
+{
+    const struct segment *cs = &cpu->seg[S_CS];
+    if (!(cpu->cr0 & CR0_PE)) {
+        cpu->mode = MODE_REAL;
+        cpu->cpl = 0;
+    } else if (cpu->rflags & F_VM) {
+        cpu->mode = MODE_V86;
+        cpu->cpl = 3;
+    } else if ((cpu->efer & EFER_LMA) && (cs->attr & SEG_L)) {
+        cpu->mode = MODE_LONG;
+        cpu->cpl = (uint8_t)SEG_DPL(cpu->seg[S_SS].attr);
+    } else {
+        cpu->mode = (cpu->efer & EFER_LMA) ? MODE_COMPAT : MODE_PROT;
+        cpu->cpl = (uint8_t)SEG_DPL(cpu->seg[S_SS].attr);
+    }
+    if (cpu->mode == MODE_LONG)
+        cpu->code_size = 8;
+    else if (cpu->mode == MODE_REAL || cpu->mode == MODE_V86)
+        cpu->code_size = (cs->attr & SEG_DB) && cpu->mode == MODE_REAL ? 4 : 2;
+    else
+        cpu->code_size = (cs->attr & SEG_DB) ? 4 : 2;
+    if (cpu->mode == MODE_LONG)
+        cpu->stack_size = 8;
+    else
+        cpu->stack_size = (cpu->seg[S_SS].attr & SEG_DB) ? 4 : 2;
+}
+
+static void load_real_segment(struct segment *s, uint16_t sel, uint32_t attr)
+{
+    s->sel = sel;
+    s->base = (uint64_t)sel << 4;
+    s->limit = 0xffff;
+    s->attr = attr;
+}
+
+/* SDM Vol.3A 9.1.1, table 9-1: processor state after RESET or INIT. */
+void cpu_reset(struct cpu *cpu, bool init_only)
+{
+    memset(cpu->gpr, 0, sizeof(cpu->gpr));
+    cpu->gpr[R_DX] = cpu->model ? cpu->model->signature : 0x600;
+    cpu->rip = 0xfff0;
+    cpu->rflags = 2;
+    /* Data segments: present, read/write, accessed. */
+    for (int i = 0; i < 6; i++)
+        load_real_segment(&cpu->seg[i], 0, SEG_P | SEG_S | 3);
+    cpu->seg[S_CS].sel = 0xf000;
+    cpu->seg[S_CS].base = 0xffff0000ull;
+    cpu->seg[S_CS].attr = SEG_P | SEG_S | 0xb; /* code, read, accessed */
+    cpu->gdtr.base = cpu->idtr.base = 0;
+    cpu->gdtr.limit = cpu->idtr.limit = 0xffff;
+    cpu->ldtr = (struct segment){.limit = 0xffff, .attr = SEG_P | 2};
+    cpu->tr = (struct segment){.limit = 0xffff, .attr = SEG_P | 0xb};
+    uint64_t keep_cd_nw = cpu->cr0 & (CR0_CD | CR0_NW);
+    cpu->cr0 = init_only ? (keep_cd_nw | CR0_ET) : (CR0_CD | CR0_NW | CR0_ET);
+    cpu->cr2 = cpu->cr3 = cpu->cr4 = cpu->cr8 = 0;
+    cpu->xcr0 = 1;
+    memset(cpu->dr, 0, sizeof(cpu->dr));
+    cpu->dr[6] = 0xffff0ff0;
+    cpu->dr[7] = 0x400;
+    cpu->efer = 0;
+    if (!init_only) {
+        cpu->pat = 0x0007040600070406ull;
+        cpu->apic_base = 0xfee00000ull | (1u << 11) | (cpu->index == 0 ? (1u << 8) : 0);
+        cpu->mtrr_def_type = 0;
+        cpu->misc_enable = 1; /* fast strings */
+        cpu->feature_control = 0;
+        cpu->tsc_offset = 0;
+        memset(&cpu->fpu, 0, sizeof(cpu->fpu));
+        memset(cpu->xmm, 0, sizeof(cpu->xmm));
+    }
+    cpu->star = cpu->lstar = cpu->cstar = cpu->sfmask = cpu->kernel_gs_base = 0;
+    cpu->sysenter_cs = cpu->sysenter_esp = cpu->sysenter_eip = 0;
+    cpu->fpu.fcw = 0x40;
+    cpu->fpu.fsw = 0;
+    cpu->fpu.ftw = 0xffff; /* all empty */
+    cpu->mxcsr = 0x1f80;
+    cpu->halted = false;
+    cpu->shutdown = false;
+    cpu->wait_for_sipi = false;
+    cpu->nmi_pending = cpu->nmi_blocked = false;
+    cpu->irq_shadow = false;
+    cpu->delivering_vector = -1;
+    cpu->exc_vector = -1;
+    cpu->stop_block = true;
+    cpu->vmx_nonroot = false;
+    cpu_update_mode(cpu);
+    tlb_flush_all(&cpu->tlb);
+}

@@ -1,0 +1,237 @@
+/* The state of one virtual CPU. Everything a snapshot needs is plain data in
+ * this struct (the few pointers are wiring that the machine re-creates). */
+#ifndef TURTLES_CPU_CPU_H
+#define TURTLES_CPU_CPU_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmu/clock.h"
+#include "mmu/physmem.h"
+#include "mmu/tlb.h"
+
+/* General registers in encoding order. */
+enum { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI, R_R8, R_R9, R_R10, R_R11, R_R12,
+       R_R13, R_R14, R_R15 };
+/* Segment registers in encoding order (Sreg field of ModRM). */
+enum { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_NONE = 7 };
+
+/* RFLAGS bits (SDM Vol.1 3.4.3). */
+#define F_CF (1u << 0)
+#define F_PF (1u << 2)
+#define F_AF (1u << 4)
+#define F_ZF (1u << 6)
+#define F_SF (1u << 7)
+#define F_TF (1u << 8)
+#define F_IF (1u << 9)
+#define F_DF (1u << 10)
+#define F_OF (1u << 11)
+#define F_IOPL (3u << 12)
+#define F_NT (1u << 14)
+#define F_RF (1u << 16)
+#define F_VM (1u << 17)
+#define F_AC (1u << 18)
+#define F_VIF (1u << 19)
+#define F_VIP (1u << 20)
+#define F_ID (1u << 21)
+#define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+
+/* CR0/CR4/EFER bits. */
+#define CR0_PE (1ull << 0)
+#define CR0_MP (1ull << 1)
+#define CR0_EM (1ull << 2)
+#define CR0_TS (1ull << 3)
+#define CR0_ET (1ull << 4)
+#define CR0_NE (1ull << 5)
+#define CR0_WP (1ull << 16)
+#define CR0_AM (1ull << 18)
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
+#define CR0_PG (1ull << 31)
+#define CR4_VME (1ull << 0)
+#define CR4_PVI (1ull << 1)
+#define CR4_TSD (1ull << 2)
+#define CR4_DE (1ull << 3)
+#define CR4_PSE (1ull << 4)
+#define CR4_PAE (1ull << 5)
+#define CR4_MCE (1ull << 6)
+#define CR4_PGE (1ull << 7)
+#define CR4_PCE (1ull << 8)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_UMIP (1ull << 11)
+#define CR4_VMXE (1ull << 13)
+#define CR4_SMXE (1ull << 14)
+#define CR4_FSGSBASE (1ull << 16)
+#define CR4_PCIDE (1ull << 17)
+#define CR4_OSXSAVE (1ull << 18)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+#define EFER_SCE (1ull << 0)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
+
+/* Exception vectors. */
+enum { EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6,
+       EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13,
+       EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_MC = 18, EXC_XM = 19, EXC_VE = 20 };
+
+/* Segment attributes use the VMCS access-rights layout (SDM Vol.3C 24.4.1):
+ * type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16. */
+#define SEG_TYPE(a) ((a) & 0xf)
+#define SEG_S (1u << 4)
+#define SEG_DPL(a) (((a) >> 5) & 3)
+#define SEG_P (1u << 7)
+#define SEG_AVL (1u << 12)
+#define SEG_L (1u << 13)
+#define SEG_DB (1u << 14)
+#define SEG_G (1u << 15)
+#define SEG_UNUSABLE (1u << 16)
+
+struct segment {
+    uint64_t base;
+    uint32_t limit;  /* byte-granular (already scaled by G) */
+    uint32_t attr;
+    uint16_t sel;
+};
+
+struct dtable {
+    uint64_t base;
+    uint32_t limit;
+};
+
+/* Execution modes; the decoder's default sizes follow from mode and CS.D. */
+enum cpu_mode { MODE_REAL, MODE_V86, MODE_PROT, MODE_COMPAT, MODE_LONG };
+
+/* Event types as in the VMX interruption-information field (SDM 24.8.3). */
+enum event_type { EV_EXTINT = 0, EV_NMI = 2, EV_HWEXC = 3, EV_SWINT = 4, EV_PRIVSW = 5,
+                  EV_SWEXC = 6 };
+
+struct x87_reg { uint64_t mant; uint16_t sign_exp; };
+
+struct fpu_state {
+    struct x87_reg st[8]; /* physical registers R0..R7 */
+    uint16_t fcw, fsw, ftw; /* ftw: full 2-bit-per-register tag word */
+    uint16_t fop;
+    uint64_t fip, fdp;
+    uint16_t fcs, fds;
+};
+
+typedef union {
+    uint8_t b[16];
+    uint16_t w[8];
+    uint32_t d[4];
+    uint64_t q[2];
+} xmm_t;
+
+struct vmx_cpu; /* vmx_emul/ owns it */
+struct lapic;   /* cpu/lapic.h */
+struct cpu;
+
+/* The machine wires these; the CPU does not know which device answers. */
+struct cpu_bus {
+    struct physmem *mem;
+    struct clock *clock;
+    void *opaque;
+    uint32_t (*io_in)(void *opaque, uint16_t port, unsigned size);
+    void (*io_out)(void *opaque, uint16_t port, uint32_t value, unsigned size);
+    /* A20 gate: when false, physical address bit 20 is forced to 0. */
+    bool *a20;
+};
+
+struct block; /* cpu/block_cache.h */
+
+struct cpu {
+    /* --- architectural state --- */
+    uint64_t gpr[16];
+    uint64_t rip;
+    uint64_t rflags;
+    struct segment seg[6];
+    struct segment ldtr, tr;
+    struct dtable gdtr, idtr;
+    uint64_t cr0, cr2, cr3, cr4, cr8;
+    uint64_t xcr0;
+    uint64_t dr[8];
+    uint64_t efer;
+
+    /* MSRs kept as a store (SDM Vol.4). */
+    uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
+    uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+    uint64_t pat, tsc_aux, apic_base, misc_enable, feature_control;
+    uint64_t mtrr_cap, mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
+    uint64_t debugctl, spec_ctrl, mcg_status, mcg_cap;
+    uint64_t perf_global_ctrl;
+    int64_t tsc_offset; /* TSC = clock-derived count + tsc_offset */
+
+    struct fpu_state fpu;
+    xmm_t xmm[16];
+    uint32_t mxcsr;
+
+    /* --- derived / micro-architectural state --- */
+    uint8_t cpl;
+    uint8_t mode;        /* enum cpu_mode */
+    uint8_t code_size;   /* 2, 4 or 8: default operand/address size of CS */
+    uint8_t stack_size;  /* 2, 4 or 8: SS.B / 64-bit */
+    bool halted;
+    bool shutdown;       /* triple fault reached (outside VMX non-root) */
+    bool wait_for_sipi;
+    bool nmi_pending, nmi_blocked;
+    bool smi_pending;
+    bool init_pending;
+    uint8_t sipi_vector;
+    bool sipi_pending;
+    /* Interrupt shadow after STI / MOV SS / POP SS (SDM Vol.3A 6.8.3): the
+     * RIP at which the shadow ends. */
+    bool irq_shadow;
+    uint64_t irq_shadow_rip;
+    bool ext_irq_line;   /* INTR from the local APIC/PIC path is asserted */
+
+    /* Exception in flight while delivering another (double-fault rules,
+     * SDM Vol.3A 6.15 table 6-5); -1 when none. */
+    int delivering_vector;
+
+    /* Dispatch loop state. */
+    uint64_t next_rip;   /* set before each handler: rip + insn length */
+    bool stop_block;     /* leave the current block after this instruction */
+    uint64_t icount;     /* retired instructions */
+    uint64_t quantum_end;/* icount at which this vCPU's turn ends */
+    jmp_buf exc_jmp;     /* exceptions unwind to the dispatch loop */
+    const struct block *cur_block;
+    bool single_step;    /* monitor single-step: one instruction per block */
+
+    struct tlb tlb;
+    struct cpu_bus bus;
+    struct lapic *lapic;
+    struct vmx_cpu *vmx;
+    bool vmx_nonroot;    /* running a VMX guest */
+    int index;           /* vCPU number */
+    struct block_cache *blocks; /* shared by all vCPUs of a machine */
+    struct cpu **peers;         /* all vCPUs of the machine, for TLB shootdown of code pages */
+    int npeers;
+    /* Exception raised inside a handler, delivered by the dispatch loop. */
+    int exc_vector;             /* -1: none */
+    bool exc_has_error;
+    uint32_t exc_error;
+    const struct insn *cur_insn;
+    /* Per-block hook for breakpoints/single-step (monitor, gdb stub): the
+     * loop calls it before running a block when non-NULL. Returning true
+     * stops the run. */
+    bool (*debug_hook)(struct cpu *cpu);
+
+    /* CPUID model (cpu/cpuid.h). */
+    const struct cpu_model *model;
+};
+
+/* Recompute mode/cpl/code_size/stack_size after CR0, EFER, CS, SS or RFLAGS.VM change. */
+void cpu_update_mode(struct cpu *cpu);
+
+/* Put the CPU in its power-on state (SDM Vol.3A 9.1.1, table 9-1). */
+void cpu_reset(struct cpu *cpu, bool init_only);
+
+/* Run until the instruction count reaches cpu->quantum_end, the CPU halts or
+ * shuts down. Returns the number of instructions executed. */
+uint64_t cpu_run(struct cpu *cpu);
+
+#endif

@@ -1,0 +1,28 @@
+/* CPU models: CPUID leaves and the ISA extensions the decoder accepts, as
+ * data (DESIGN.md: per-model capability masks). A model must never claim a
+ * feature that is not emulated. */
+#ifndef TURTLES_CPU_CPUID_H
+#define TURTLES_CPU_CPUID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpu;
+
+struct cpu_model {
+    const char *name;
+    const char *description;
+    uint64_t isa_mask;   /* bit ISA_x (cpu/opcodes.h) for each extension offered */
+    uint32_t signature;  /* CPUID.1.EAX */
+    uint64_t tsc_hz;     /* stated TSC frequency (leaves 0x15/0x16) */
+    bool vmx;            /* CPUID.1:ECX.VMX, cleared by -cpu NAME,vmx=off */
+};
+
+const struct cpu_model *cpu_model_find(const char *name);
+/* All models, NULL-terminated, for -cpu help. */
+extern const struct cpu_model *const cpu_models[];
+
+/* CPUID for this vCPU (leaf EAX, subleaf ECX) -> EAX, EBX, ECX, EDX. */
+void cpuid_query(const struct cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+#endif

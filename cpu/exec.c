@@ -1,0 +1,244 @@
+/* The dispatch loop: find or decode the block at RIP, run its handlers
+ * back to back, check for interrupts and timers between blocks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/block_cache.h"
+#include "cpu/cpu.h"
+#include "cpu/cpuid.h"
+#include "cpu/decode.h"
+#include "cpu/opcodes.h"
+#include "cpu/exception.h"
+#include "cpu/mem.h"
+#include "cpu/operands.h"
+
+_Noreturn void cpu_raise(struct cpu *cpu, unsigned vector, uint32_t error_code)
+{
+    cpu->exc_vector = (int)vector;
+    cpu->exc_has_error = exception_has_error(vector);
+    cpu->exc_error = error_code;
+    longjmp(cpu->exc_jmp, 1);
+}
+
+_Noreturn void cpu_raise_noerr(struct cpu *cpu, unsigned vector)
+{
+    cpu->exc_vector = (int)vector;
+    cpu->exc_has_error = false;
+    cpu->exc_error = 0;
+    longjmp(cpu->exc_jmp, 1);
+}
+
+void op_ud(struct cpu *cpu, const struct insn *in)
+{
+    (void)in;
+    raise_ud(cpu);
+}
+
+struct fetch_ctx {
+    struct cpu *cpu;
+    uint64_t cs_base;
+    uint64_t first_page_lin;  /* linear page of the block start */
+    uint64_t first_page_paddr;
+    const uint8_t *host_page; /* RAM page, or NULL to read through physmem */
+    bool straddled;           /* an instruction used bytes of another page */
+    bool limit_fault;
+};
+
+static bool fetch_byte(void *opaque, uint64_t offset, uint8_t *byte)
+{
+    struct fetch_ctx *fc = opaque;
+    struct cpu *cpu = fc->cpu;
+    if (cpu->mode != MODE_LONG) {
+        offset &= 0xffffffffull;
+        if (offset > cpu->seg[S_CS].limit) {
+            fc->limit_fault = true;
+            return false;
+        }
+    }
+    uint64_t lin = fc->cs_base + offset;
+    if (cpu->mode != MODE_LONG)
+        lin &= 0xffffffffull;
+    if ((lin & ~0xfffull) == fc->first_page_lin) {
+        if (fc->host_page)
+            *byte = fc->host_page[lin & 0xfff];
+        else
+            *byte = (uint8_t)physmem_read(cpu->bus.mem, fc->first_page_paddr | (lin & 0xfff), 1);
+        return true;
+    }
+    uint64_t paddr;
+    if (!cpu_translate_noexc(cpu, lin, ACC_EXEC, &paddr))
+        return false;
+    fc->straddled = true;
+    *byte = (uint8_t)physmem_read(cpu->bus.mem, paddr, 1);
+    return true;
+}
+
+static struct block *scratch_block(struct cpu *cpu)
+{
+    static _Thread_local struct block *scratch;
+    (void)cpu;
+    if (!scratch)
+        scratch = calloc(1, sizeof(struct block) + BLOCK_MAX_INSNS * sizeof(struct insn));
+    return scratch;
+}
+
+/* Decode a block at RIP. Stops at a block-ending instruction, a page end, an
+ * undecodable instruction (which stays in the block and raises #UD when
+ * reached), or a fetch fault after the first instruction. */
+static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr)
+{
+    struct fetch_ctx fc = {
+        .cpu = cpu,
+        .cs_base = cpu->mode == MODE_LONG ? 0 : cpu->seg[S_CS].base,
+        .first_page_lin = lin & ~0xfffull,
+        .first_page_paddr = paddr & ~0xfffull,
+        .host_page = physmem_ram_page(cpu->bus.mem, paddr),
+    };
+    struct insn tmp[BLOCK_MAX_INSNS];
+    unsigned n = 0, max = (cpu->single_step || (cpu->rflags & F_TF)) ? 1 : BLOCK_MAX_INSNS;
+    uint64_t rip = cpu->rip;
+    bool straddle = false;
+    while (n < max) {
+        fc.straddled = false;
+        fc.limit_fault = false;
+        enum decode_status st = decode_insn(&tmp[n], cpu->code_size, cpu->model->isa_mask,
+                                            fetch_byte, &fc, rip);
+        if (st == DECODE_FETCH_FAULT || st == DECODE_TOO_LONG) {
+            if (n > 0)
+                break;
+            if (st == DECODE_TOO_LONG)
+                raise_gp(cpu, 0);
+            if (fc.limit_fault)
+                raise_gp(cpu, 0);
+            /* Re-fetch the failing byte with exceptions on to raise the #PF. */
+            uint64_t flin = fc.cs_base + rip + tmp[0].len;
+            if (cpu->mode != MODE_LONG)
+                flin &= 0xffffffffull;
+            cpu_translate(cpu, flin, ACC_EXEC);
+            raise_gp(cpu, 0); /* not reached: the translation above faulted */
+        }
+        if (fc.straddled) {
+            if (n > 0)
+                break; /* decode it again as the first of its own uncached block */
+            straddle = true;
+        }
+        uint32_t flags = st == DECODE_OK ? insn_flags(&tmp[n]) : 0;
+        rip += tmp[n].len;
+        n++;
+        if (st != DECODE_OK || (flags & D_END) || straddle)
+            break;
+        uint64_t next_lin = fc.cs_base + rip;
+        if (cpu->mode != MODE_LONG)
+            next_lin &= 0xffffffffull;
+        if ((next_lin & ~0xfffull) != fc.first_page_lin)
+            break;
+    }
+    bool cacheable = !straddle && !cpu->single_step && !(cpu->rflags & F_TF) &&
+                     (fc.host_page || physmem_ram_offset(cpu->bus.mem, paddr) == UINT64_MAX);
+    /* MMIO-backed code is not cacheable either: only RAM and ROM are stable. */
+    if (!fc.host_page) {
+        struct physmem *pm = cpu->bus.mem;
+        cacheable = false;
+        for (int i = 0; i < pm->nregions; i++)
+            if (pm->regions[i].rom_data && paddr - pm->regions[i].base < pm->regions[i].size)
+                cacheable = !straddle && !cpu->single_step && !(cpu->rflags & F_TF);
+    }
+    struct block *b;
+    if (cacheable) {
+        b = malloc(sizeof(struct block) + n * sizeof(struct insn));
+        if (!b)
+            cacheable = false;
+    }
+    if (!cacheable)
+        b = scratch_block(cpu);
+    b->paddr = paddr;
+    b->code_size = cpu->code_size;
+    b->ninsns = (uint16_t)n;
+    b->cached = false;
+    b->valid = true;
+    memcpy(b->insns, tmp, n * sizeof(struct insn));
+    if (cacheable) {
+        block_insert(cpu->blocks, b);
+        if (fc.host_page) {
+            physmem_mark_code(cpu->bus.mem, paddr);
+            for (int i = 0; i < cpu->npeers; i++)
+                tlb_drop_write_paddr(&cpu->peers[i]->tlb, paddr & ~0xfffull);
+            if (!cpu->npeers)
+                tlb_drop_write_paddr(&cpu->tlb, paddr & ~0xfffull);
+        }
+    }
+    return b;
+}
+
+static struct block *find_block(struct cpu *cpu)
+{
+    uint64_t lin;
+    if (cpu->mode == MODE_LONG) {
+        lin = cpu->rip;
+    } else {
+        if (cpu->rip > cpu->seg[S_CS].limit)
+            raise_gp(cpu, 0);
+        lin = (cpu->seg[S_CS].base + cpu->rip) & 0xffffffffull;
+    }
+    uint64_t paddr;
+    const struct tlb_entry *e = &cpu->tlb.e[cpu->cpl == 3][tlb_index(lin)];
+    if (e->tag_exec == (lin & ~0xfffull))
+        paddr = e->paddr_page | (lin & 0xfff);
+    else
+        paddr = cpu_translate(cpu, lin, ACC_EXEC);
+    struct block *b = block_lookup(cpu->blocks, paddr, cpu->code_size);
+    if (b && !cpu->single_step && !(cpu->rflags & F_TF))
+        return b;
+    return build_block(cpu, lin, paddr);
+}
+
+/* After an instruction that ran with TF set: single-step trap (SDM Vol.3A 17.3.1.4). */
+static void single_step_trap(struct cpu *cpu)
+{
+    cpu->dr[6] |= 1ull << 14; /* DR6.BS */
+    cpu_deliver_event(cpu, EXC_DB, EV_HWEXC, false, 0, cpu->rip);
+}
+
+uint64_t cpu_run(struct cpu *cpu)
+{
+    uint64_t start = cpu->icount;
+    if (setjmp(cpu->exc_jmp)) {
+        /* An exception unwound a handler: RIP is the faulting instruction. */
+        if (cpu->cur_block && cpu->cur_insn) {
+            cpu->icount += (uint64_t)(cpu->cur_insn - cpu->cur_block->insns);
+        }
+        cpu->cur_block = NULL;
+        cpu->cur_insn = NULL;
+        int v = cpu->exc_vector;
+        cpu->exc_vector = -1;
+        if (v >= 0)
+            cpu_deliver_event(cpu, (unsigned)v, EV_HWEXC, cpu->exc_has_error, cpu->exc_error,
+                              cpu->rip);
+    }
+    while (cpu->icount < cpu->quantum_end && !cpu->shutdown) {
+        block_reap(cpu->blocks);
+        cpu_check_interrupts(cpu);
+        if (cpu->halted || cpu->shutdown || cpu->wait_for_sipi)
+            break;
+        if (cpu->debug_hook && cpu->debug_hook(cpu))
+            break;
+        bool tf = (cpu->rflags & F_TF) != 0;
+        const struct block *b = find_block(cpu);
+        cpu->cur_block = b;
+        const struct insn *in = b->insns, *end = in + b->ninsns;
+        cpu->stop_block = false;
+        do {
+            cpu->cur_insn = in;
+            cpu->next_rip = cpu->rip + in->len;
+            in->fn(cpu, in);
+            cpu->rip = cpu->next_rip;
+            in++;
+        } while (in < end && !cpu->stop_block);
+        cpu->icount += (uint64_t)(in - b->insns);
+        cpu->cur_block = NULL;
+        cpu->cur_insn = NULL;
+        if (tf && !cpu->halted)
+            single_step_trap(cpu);
+    }
+    return cpu->icount - start;
+}

@@ -1,0 +1,214 @@
+/* Segmentation checks, TLB fills and slow-path memory accesses. */
+#include "cpu/mem.h"
+
+#include "cpu/exception.h"
+#include "cpu/operands.h"
+#include "mmu/paging.h"
+
+static _Noreturn void seg_fault(struct cpu *cpu, unsigned seg)
+{
+    /* SDM Vol.3A 6.15: limit/type violations raise #SS for SS-relative
+     * accesses, #GP otherwise; error code 0. */
+    if (seg == S_SS)
+        raise_ss(cpu, 0);
+    raise_gp(cpu, 0);
+}
+
+uint64_t seg_linear(struct cpu *cpu, unsigned seg, uint64_t offset, unsigned size,
+                    unsigned access)
+{
+    const struct segment *s = &cpu->seg[seg];
+    if (cpu->mode == MODE_LONG) {
+        /* SDM Vol.3A 3.4.4: in 64-bit mode only FS and GS bases apply. */
+        uint64_t lin = offset + ((seg == S_FS || seg == S_GS) ? s->base : 0);
+        if (!is_canonical(lin) || !is_canonical(lin + size - 1))
+            seg_fault(cpu, seg);
+        return lin;
+    }
+    if (cpu->mode != MODE_REAL && cpu->mode != MODE_V86) {
+        uint32_t a = s->attr;
+        if (a & SEG_UNUSABLE)
+            seg_fault(cpu, seg);
+        /* Type checks (SDM Vol.3A 3.4.5.1): code segments are never
+         * writable and readable only with R; data segments need W to write. */
+        if (a & 8) {
+            if ((access & ACC_WRITE) || (!(a & 2) && !(access & ACC_EXEC)))
+                seg_fault(cpu, seg);
+        } else if ((access & ACC_WRITE) && !(a & 2)) {
+            seg_fault(cpu, seg);
+        }
+        if (!(a & 8) && (a & 4)) {
+            /* Expand-down: valid offsets are (limit, top]. */
+            uint64_t top = (a & SEG_DB) ? 0xffffffffull : 0xffffull;
+            if (offset <= s->limit || offset + size - 1 > top)
+                seg_fault(cpu, seg);
+        } else if (offset + size - 1 > s->limit) {
+            seg_fault(cpu, seg);
+        }
+    } else if (offset + size - 1 > s->limit) {
+        seg_fault(cpu, seg);
+    }
+    return (s->base + offset) & 0xffffffffull;
+}
+
+static void paging_ctx_of(struct cpu *cpu, struct paging_ctx *ctx, unsigned access)
+{
+    ctx->cr0 = cpu->cr0;
+    ctx->cr3 = cpu->cr3;
+    ctx->cr4 = cpu->cr4;
+    ctx->efer = cpu->efer;
+    ctx->implicit_super = (access & ACC_SUPER) != 0;
+    ctx->user = cpu->cpl == 3 && !ctx->implicit_super;
+    ctx->ac = (cpu->rflags & F_AC) != 0;
+    ctx->gpa_translate = NULL;
+    ctx->gpa_opaque = NULL;
+    ctx->a20_masked = cpu->bus.a20 && !*cpu->bus.a20;
+}
+
+static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *r,
+                     unsigned access)
+{
+    struct physmem *pm = cpu->bus.mem;
+    if (cpu->tlb.map_generation != pm->map_generation) {
+        tlb_flush_all(&cpu->tlb);
+        cpu->tlb.map_generation = pm->map_generation;
+    }
+    bool user = cpu->cpl == 3 && !(access & ACC_SUPER);
+    if (access & ACC_SUPER)
+        return; /* implicit supervisor accesses are rare: never cached */
+    uint64_t ppage = r->paddr & ~0xfffull;
+    uint8_t *host = physmem_ram_page(pm, ppage);
+    bool paging = (cpu->cr0 & CR0_PG) != 0;
+    struct tlb_entry *e = &cpu->tlb.e[user][tlb_index(lin)];
+    uint64_t page = lin & ~0xfffull;
+    e->tag_read = e->tag_write = e->tag_exec = TLB_TAG_INVALID;
+    e->paddr_page = ppage;
+    e->global = paging && r->global && (cpu->cr4 & CR4_PGE);
+    e->addend = host ? (uintptr_t)host - (uintptr_t)page : 0;
+    /* Rights that hold for every access of this privilege without a walk. */
+    bool may_read, may_write, may_exec;
+    if (!paging) {
+        may_read = may_write = may_exec = true;
+    } else if (user) {
+        may_read = r->user;
+        may_write = r->user && r->writable && r->dirty;
+        may_exec = r->user && !r->nx;
+    } else {
+        bool smap_block = (cpu->cr4 & CR4_SMAP) && r->user;
+        may_read = !smap_block;
+        may_write = !smap_block && (r->writable || !(cpu->cr0 & CR0_WP)) && r->dirty;
+        may_exec = !r->nx && !((cpu->cr4 & CR4_SMEP) && r->user);
+    }
+    if (host) {
+        uint64_t off = physmem_ram_offset(pm, ppage);
+        if (may_read)
+            e->tag_read = page;
+        if (may_write && off != UINT64_MAX && !physmem_page_has_code(pm, off))
+            e->tag_write = page;
+    }
+    if (may_exec)
+        e->tag_exec = page;
+}
+
+static bool translate(struct cpu *cpu, uint64_t lin, unsigned access, uint64_t *paddr,
+                      uint32_t *pfec)
+{
+    struct paging_ctx ctx;
+    struct paging_result r;
+    paging_ctx_of(cpu, &ctx, access);
+    unsigned kind = (access & ACC_WRITE) ? PG_WRITE : (access & ACC_EXEC) ? PG_EXEC : PG_READ;
+    enum paging_status st = paging_walk(cpu->bus.mem, &ctx, lin, kind, &r);
+    if (st != PAGING_OK) {
+        *pfec = r.pf_error;
+        return false;
+    }
+    *paddr = r.paddr;
+    tlb_fill(cpu, lin, &r, access);
+    return true;
+}
+
+uint64_t cpu_translate(struct cpu *cpu, uint64_t lin, unsigned access)
+{
+    uint64_t paddr;
+    uint32_t pfec = 0;
+    if (!translate(cpu, lin, access, &paddr, &pfec)) {
+        cpu->cr2 = lin;
+        cpu_raise(cpu, EXC_PF, pfec);
+    }
+    return paddr;
+}
+
+bool cpu_translate_noexc(struct cpu *cpu, uint64_t lin, unsigned access, uint64_t *paddr)
+{
+    uint32_t pfec;
+    return translate(cpu, lin, access, paddr, &pfec);
+}
+
+uint64_t lin_read_slow(struct cpu *cpu, uint64_t lin, unsigned size, unsigned access)
+{
+    if (cpu->mode != MODE_LONG)
+        lin &= 0xffffffffull;
+    if (((lin & 0xfff) + size) > 0x1000) {
+        /* Crosses a page: translate both pages before reading. */
+        unsigned first = 0x1000 - (unsigned)(lin & 0xfff);
+        uint64_t next = lin + first;
+        if (cpu->mode != MODE_LONG)
+            next &= 0xffffffffull;
+        uint64_t p0 = cpu_translate(cpu, lin, access);
+        uint64_t p1 = cpu_translate(cpu, next, access);
+        uint64_t lo = physmem_read(cpu->bus.mem, p0, 1), v = 0;
+        (void)lo;
+        for (unsigned i = 0; i < size; i++) {
+            uint64_t p = i < first ? p0 + i : p1 + (i - first);
+            v |= physmem_read(cpu->bus.mem, p, 1) << (8 * i);
+        }
+        return v;
+    }
+    uint64_t p = cpu_translate(cpu, lin, access);
+    return physmem_read(cpu->bus.mem, p, size);
+}
+
+void lin_write_slow(struct cpu *cpu, uint64_t lin, uint64_t value, unsigned size,
+                    unsigned access)
+{
+    if (cpu->mode != MODE_LONG)
+        lin &= 0xffffffffull;
+    access |= ACC_WRITE;
+    if (((lin & 0xfff) + size) > 0x1000) {
+        unsigned first = 0x1000 - (unsigned)(lin & 0xfff);
+        uint64_t next = lin + first;
+        if (cpu->mode != MODE_LONG)
+            next &= 0xffffffffull;
+        uint64_t p0 = cpu_translate(cpu, lin, access);
+        uint64_t p1 = cpu_translate(cpu, next, access);
+        for (unsigned i = 0; i < size; i++) {
+            uint64_t p = i < first ? p0 + i : p1 + (i - first);
+            physmem_write(cpu->bus.mem, p, (value >> (8 * i)) & 0xff, 1);
+        }
+        return;
+    }
+    uint64_t p = cpu_translate(cpu, lin, access);
+    physmem_write(cpu->bus.mem, p, value, size);
+}
+
+uint64_t mem_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
+{
+    uint64_t lin = seg_linear(cpu, seg, off, size, ACC_WRITE);
+    const struct tlb_entry *e = &cpu->tlb.e[cpu->cpl == 3][tlb_index(lin)];
+    if (e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - size)
+        return lin;
+    cpu_translate(cpu, lin, ACC_WRITE);
+    if (((lin & 0xfff) + size) > 0x1000)
+        cpu_translate(cpu, (lin + size - 1), ACC_WRITE);
+    return lin;
+}
+
+uint64_t sys_read(struct cpu *cpu, uint64_t lin, unsigned size)
+{
+    return lin_read_slow(cpu, lin, size, ACC_READ | ACC_SUPER);
+}
+
+void sys_write(struct cpu *cpu, uint64_t lin, uint64_t value, unsigned size)
+{
+    lin_write_slow(cpu, lin, value, size, ACC_WRITE | ACC_SUPER);
+}

@@ -1,0 +1,79 @@
+/* Guest memory accesses from the CPU: segmentation, then the TLB fast path,
+ * then the page walk and physmem on a miss. Faults raise exceptions through
+ * cpu_raise() and never return. */
+#ifndef TURTLES_CPU_MEM_H
+#define TURTLES_CPU_MEM_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+
+/* Access kinds. */
+#define ACC_READ 0u
+#define ACC_WRITE 1u
+#define ACC_EXEC 2u
+#define ACC_SUPER 4u  /* implicit supervisor access (GDT, IDT, TSS), ORed in */
+
+/* Linear address of seg:offset after the segment checks (SDM Vol.3A 5.3
+ * limit checks, 3.4.5 types; 64-bit mode: canonical check only).
+ * Raises #GP(0) or #SS(0). */
+uint64_t seg_linear(struct cpu *cpu, unsigned seg, uint64_t offset, unsigned size,
+                    unsigned access);
+
+/* Slow paths. */
+uint64_t lin_read_slow(struct cpu *cpu, uint64_t lin, unsigned size, unsigned access);
+void lin_write_slow(struct cpu *cpu, uint64_t lin, uint64_t value, unsigned size,
+                    unsigned access);
+/* Translate for an access, filling the TLB; raises #PF. Returns the physical address. */
+uint64_t cpu_translate(struct cpu *cpu, uint64_t lin, unsigned access);
+/* Like cpu_translate but never raises: returns false on a fault (for the decoder and the
+ * monitor). */
+bool cpu_translate_noexc(struct cpu *cpu, uint64_t lin, unsigned access, uint64_t *paddr);
+
+static inline bool cpu_user_access(const struct cpu *cpu)
+{
+    return cpu->cpl == 3;
+}
+
+static inline uint64_t lin_read(struct cpu *cpu, uint64_t lin, unsigned size)
+{
+    const struct tlb_entry *e = &cpu->tlb.e[cpu->cpl == 3][tlb_index(lin)];
+    if (__builtin_expect(e->tag_read == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - size, 1)) {
+        uint64_t v = 0;
+        memcpy(&v, (const void *)(uintptr_t)(lin + e->addend), size);
+        return v; /* little-endian host (x86-64, aarch64) */
+    }
+    return lin_read_slow(cpu, lin, size, ACC_READ);
+}
+
+static inline void lin_write(struct cpu *cpu, uint64_t lin, uint64_t value, unsigned size)
+{
+    const struct tlb_entry *e = &cpu->tlb.e[cpu->cpl == 3][tlb_index(lin)];
+    if (__builtin_expect(e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - size, 1)) {
+        memcpy((void *)(uintptr_t)(lin + e->addend), &value, size);
+        return;
+    }
+    lin_write_slow(cpu, lin, value, size, ACC_WRITE);
+}
+
+static inline uint64_t mem_read(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
+{
+    return lin_read(cpu, seg_linear(cpu, seg, off, size, ACC_READ), size);
+}
+
+static inline void mem_write(struct cpu *cpu, unsigned seg, uint64_t off, uint64_t v,
+                             unsigned size)
+{
+    lin_write(cpu, seg_linear(cpu, seg, off, size, ACC_WRITE), v, size);
+}
+
+/* Check that a write would succeed (for read-modify-write instructions that
+ * must not change registers before a fault): returns the linear address. */
+uint64_t mem_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size);
+
+/* Supervisor-implicit accesses to system tables by linear address. */
+uint64_t sys_read(struct cpu *cpu, uint64_t lin, unsigned size);
+void sys_write(struct cpu *cpu, uint64_t lin, uint64_t value, unsigned size);
+
+#endif

@@ -1,0 +1,82 @@
+/* The opcode table: one row per opcode form. The decoder, the dispatch
+ * handlers, the disassembler's names and CPUID gating all come from it.
+ *
+ * Rows live in per-family files (cpu/ops_*.def) included by cpu/opcodes.def,
+ * so families can grow independently; the decoder indexes them by
+ * (map, opcode) at start-up. A row:
+ *
+ *   OP(map, opcode, prefix, reg, mod, rm, flags, isa, handler, "mnemonic")
+ *
+ * map     OPMAP_1 (one-byte), OPMAP_0F, OPMAP_0F38, OPMAP_0F3A
+ * prefix  mandatory prefix: PFX_ANY (66/F2/F3 keep their usual meaning),
+ *         PFX_NP (none of 66/F2/F3), PFX_66, PFX_F3, PFX_F2
+ * reg     ModRM.reg for group opcodes, or ANY
+ * mod     MOD_ANY, MOD_MEM (mod != 3) or MOD_REG (mod == 3)
+ * rm      ModRM.rm for register forms that select by it (0F 01, x87), or ANY
+ * flags   D_* below
+ * isa     ISA_* the CPU model must have, else #UD
+ */
+#ifndef TURTLES_CPU_OPCODES_H
+#define TURTLES_CPU_OPCODES_H
+
+#include <stdint.h>
+
+#include "cpu/insn.h"
+
+enum { OPMAP_1, OPMAP_0F, OPMAP_0F38, OPMAP_0F3A, OPMAP_COUNT };
+enum { PFX_ANY, PFX_NP, PFX_66, PFX_F3, PFX_F2 };
+enum { MOD_ANY, MOD_MEM, MOD_REG };
+#define ANY (-1)
+
+/* Decoding and behaviour flags. */
+#define D_MODRM    (1u << 0)  /* has a ModRM byte */
+#define D_BYTE     (1u << 1)  /* 8-bit operand size */
+#define D_IMM8     (1u << 2)  /* imm8, sign-extended to the operand size */
+#define D_IMM8U    (1u << 3)  /* imm8, zero-extended (ports, shift counts, SSE imm) */
+#define D_IMM16    (1u << 4)  /* imm16 (RET n, ENTER's size) */
+#define D_IMMZ     (1u << 5)  /* imm16/imm32 by operand size, imm32 sign-extended for 64 */
+#define D_IMMV     (1u << 6)  /* imm16/32/64 by operand size (MOV r, imm) */
+#define D_ENTER    (1u << 7)  /* imm16 then imm8 (into imm2) */
+#define D_FARPTR   (1u << 8)  /* offset16/32 then selector16 (into imm2) */
+#define D_MOFFS    (1u << 9)  /* address-size offset (MOV AL, moffs) */
+#define D_DEF64    (1u << 10) /* operand size defaults to 64 in 64-bit mode */
+#define D_FORCE64  (1u << 11) /* operand size is 64 in 64-bit mode whatever the prefixes */
+#define D_NO64     (1u << 12) /* #UD in 64-bit mode */
+#define D_ONLY64   (1u << 13) /* row applies only in 64-bit mode */
+#define D_LOCK     (1u << 14) /* LOCK allowed (with a memory destination) */
+#define D_END      (1u << 15) /* ends the decoded block (branches, mode changes) */
+#define D_REL      (1u << 16) /* relative branch: imm is the displacement */
+#define D_OPREG    (1u << 17) /* register in the opcode's low 3 bits (+REX.B) -> reg */
+#define D_FPU      (1u << 18) /* x87: #NM on CR0.EM or CR0.TS */
+#define D_SSE      (1u << 19) /* SSE: #UD on CR0.EM or !CR4.OSFXSR, #NM on CR0.TS */
+#define D_MMX      (1u << 20) /* MMX: #UD on CR0.EM, #NM on CR0.TS */
+#define D_SIZE32   (1u << 21) /* operand size 32 unless REX.W (ignores 66: MOVD, CRC32 etc.) */
+#define D_ONLYNO64 (1u << 22) /* row applies only outside 64-bit mode (for split rows) */
+
+enum isa {
+    ISA_BASE, ISA_X87, ISA_MMX, ISA_SSE, ISA_SSE2, ISA_SSE3, ISA_SSSE3, ISA_SSE41, ISA_SSE42,
+    ISA_POPCNT, ISA_LZCNT, ISA_MOVBE, ISA_RDRAND, ISA_RDSEED, ISA_VMX, ISA_XSAVE, ISA_FSGSBASE,
+    ISA_RDPID, ISA_RDTSCP, ISA_CX16, ISA_CLFLUSHOPT, ISA_CLWB, ISA_PCLMUL, ISA_AES, ISA_SMAP,
+    ISA_INVPCID, ISA_BMI1, ISA_BMI2, ISA_ADX, ISA_LM, ISA_COUNT
+};
+
+struct opcode_row {
+    uint8_t map, opcode, prefix;
+    int8_t reg, rm;
+    uint8_t mod;
+    uint8_t isa;
+    uint32_t flags;
+    insn_handler fn;
+    const char *name;
+};
+
+extern const struct opcode_row opcode_rows[];
+extern const unsigned opcode_row_count;
+
+/* Declare every handler named in the table. */
+#define OP(map, opc, pfx, reg, mod, rm, flags, isa, fn, name) \
+    void fn(struct cpu *cpu, const struct insn *in);
+#include "cpu/opcodes.def"
+#undef OP
+
+#endif

@@ -1,0 +1,52 @@
+/* The machine: one struct that owns vCPUs, memory, devices (DESIGN.md: no
+ * globals; two machines can live in one process). */
+#ifndef TURTLES_FRONTEND_MACHINE_H
+#define TURTLES_FRONTEND_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cpu/block_cache.h"
+#include "cpu/cpu.h"
+#include "devices/bus.h"
+#include "frontend/options.h"
+#include "mmu/clock.h"
+#include "mmu/physmem.h"
+
+#define MACHINE_MAX_CPUS 8
+
+enum machine_stop {
+    STOP_NONE, STOP_POWEROFF, STOP_RESET, STOP_DEBUG_EXIT, STOP_TRIPLE_FAULT, STOP_SIGNAL,
+    STOP_USER_QUIT, STOP_INSN_LIMIT, STOP_ERROR,
+};
+
+struct machine {
+    struct options opt;
+    struct physmem mem;
+    struct iobus io;
+    struct clock clock;
+    struct cpu cpus[MACHINE_MAX_CPUS];
+    struct cpu *cpu_ptrs[MACHINE_MAX_CPUS];
+    int ncpus;
+    struct block_cache *blocks;
+    bool a20;
+    uint8_t *bios_image;
+    size_t bios_size;
+
+    enum machine_stop stop;
+    int exit_status;
+    const char *stop_message;
+
+    FILE *serial_out;
+    FILE *log;
+};
+
+/* Build the machine from options; on failure print a message and return -1. */
+int machine_init(struct machine *m, const struct options *opt);
+void machine_destroy(struct machine *m);
+/* Run until something stops the machine; returns the process exit status. */
+int machine_run(struct machine *m);
+void machine_request_stop(struct machine *m, enum machine_stop why, int status);
+
+#endif

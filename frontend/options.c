@@ -1,0 +1,306 @@
+#define _POSIX_C_SOURCE 200809L
+#include "frontend/options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpuid.h"
+
+void options_usage(FILE *out)
+{
+    fputs("usage: turtles [options]\n"
+          "x86-64 PC emulator with software VMX (nested virtualization).\n\n"
+          "Machine:\n"
+          "  -m SIZE              guest RAM, e.g. 512M, 4G (64M..64G; default 128M)\n"
+          "  -smp N               number of vCPUs (1..8)\n"
+          "  -cpu MODEL[,vmx=on|off]  CPU model ('-cpu help' lists them)\n"
+          "  -bios FILE           firmware ROM image mapped below 4 GiB\n"
+          "  -kernel FILE         Linux bzImage or multiboot kernel to boot directly\n"
+          "  -initrd FILE         initial ramdisk for -kernel\n"
+          "  -append CMDLINE      kernel command line\n"
+          "  -device isa-debug-exit[,iobase=PORT,iosize=N]\n"
+          "                       guest writes V to PORT -> exit status (V << 1) | 1\n"
+          "  -no-reboot           exit (status 0) when the guest reboots\n"
+          "Display and serial:\n"
+          "  -nographic           no display; serial on stdio (Ctrl-A x quits)\n"
+          "  -display none        no display\n"
+          "  -serial stdio|file:PATH|null|pty\n"
+          "Time:\n"
+          "  -icount shift=N|auto[,sleep=on|off]  instruction-count clock (default shift=0:\n"
+          "                       1 instruction = 1 ns)\n"
+          "  -rtc base=utc|localtime|DATE[,clock=host|vm]\n"
+          "Debugging:\n"
+          "  -d ITEMS             log items (comma list): int, cpu_reset, vmexit, guest_errors\n"
+          "  -D FILE              write the log to FILE instead of stderr\n"
+          "  -help, --help        this text\n"
+          "  -version             version\n",
+          out);
+}
+
+static int bad(const char *what, const char *val)
+{
+    fprintf(stderr, "turtles: %s: '%s'\n", what, val ? val : "(missing)");
+    return 2;
+}
+
+/* SIZE with optional K/M/G/T suffix; plain numbers are MiB as in QEMU. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || v <= 0)
+        return false;
+    uint64_t mult = 1ull << 20;
+    switch (*end) {
+    case 'k': case 'K': mult = 1ull << 10; end++; break;
+    case 'm': case 'M': mult = 1ull << 20; end++; break;
+    case 'g': case 'G': mult = 1ull << 30; end++; break;
+    case 't': case 'T': mult = 1ull << 40; end++; break;
+    case 'b': case 'B': mult = 1; end++; break;
+    case '\0': break;
+    default: return false;
+    }
+    if (*end)
+        return false;
+    *out = (uint64_t)(v * (double)mult);
+    return true;
+}
+
+static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || end == s || *end || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int parse_device(struct options *o, const char *spec)
+{
+    if (strncmp(spec, "isa-debug-exit", 14) || (spec[14] && spec[14] != ','))
+        return bad("unsupported -device", spec);
+    o->debug_exit = true;
+    const char *p = spec + 14;
+    while (*p == ',') {
+        p++;
+        const char *eq = strchr(p, '=');
+        const char *next = strchr(p, ',');
+        if (!eq || (next && eq > next))
+            return bad("bad -device property", p);
+        size_t klen = (size_t)(eq - p);
+        char val[32];
+        size_t vlen = next ? (size_t)(next - eq - 1) : strlen(eq + 1);
+        if (vlen >= sizeof(val))
+            return bad("bad -device value", eq + 1);
+        memcpy(val, eq + 1, vlen);
+        val[vlen] = 0;
+        uint64_t v;
+        if (klen == 6 && !strncmp(p, "iobase", 6) && parse_uint(val, 0xffff, &v))
+            o->debug_exit_base = (uint16_t)v;
+        else if (klen == 6 && !strncmp(p, "iosize", 6) && parse_uint(val, 4, &v) && v)
+            o->debug_exit_size = (uint16_t)v;
+        else
+            return bad("bad -device isa-debug-exit property", p);
+        p = next ? next : p + strlen(p);
+    }
+    return 0;
+}
+
+static int parse_icount(struct options *o, const char *spec)
+{
+    char buf[128];
+    if (strlen(spec) >= sizeof(buf))
+        return bad("bad -icount", spec);
+    strcpy(buf, spec);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        uint64_t v;
+        if (!strncmp(tok, "shift=", 6)) {
+            if (!strcmp(tok + 6, "auto"))
+                o->icount_auto = true;
+            else if (parse_uint(tok + 6, 10, &v))
+                o->icount_shift = (unsigned)v;
+            else
+                return bad("bad -icount shift", tok + 6);
+        } else if (!strcmp(tok, "sleep=on")) {
+            o->icount_sleep = true;
+        } else if (!strcmp(tok, "sleep=off")) {
+            o->icount_sleep = false;
+        } else if (parse_uint(tok, 10, &v)) {
+            o->icount_shift = (unsigned)v;
+        } else {
+            return bad("bad -icount option", tok);
+        }
+    }
+    return 0;
+}
+
+static int parse_rtc(struct options *o, const char *spec)
+{
+    char buf[128];
+    if (strlen(spec) >= sizeof(buf))
+        return bad("bad -rtc", spec);
+    strcpy(buf, spec);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (!strncmp(tok, "base=", 5))
+            o->rtc_base = strdup(tok + 5);
+        else if (!strcmp(tok, "clock=host"))
+            o->rtc_clock_host = true;
+        else if (!strcmp(tok, "clock=vm") || !strcmp(tok, "clock=rt"))
+            o->rtc_clock_host = false;
+        else if (!strncmp(tok, "driftfix=", 9))
+            ;
+        else
+            return bad("bad -rtc option", tok);
+    }
+    return 0;
+}
+
+int options_parse(struct options *o, int argc, char **argv)
+{
+    memset(o, 0, sizeof(*o));
+    o->ram_size = 128ull << 20;
+    o->smp = 1;
+    o->cpu_model = "turtles";
+    o->serial = NULL;
+    o->debug_exit_base = 0x501;
+    o->debug_exit_size = 2;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] == '-' && a[1] == '-')
+            a++; /* QEMU accepts --opt as -opt */
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_VALUE() do { if (!val) return bad("missing value for option", a); i++; } while (0)
+        if (!strcmp(a, "-help") || !strcmp(a, "-h")) {
+            options_usage(stdout);
+            return 1;
+        } else if (!strcmp(a, "-version")) {
+            puts("turtles 0.1");
+            return 1;
+        } else if (!strcmp(a, "-m")) {
+            NEED_VALUE();
+            const char *v = val;
+            if (!strncmp(v, "size=", 5))
+                v += 5;
+            if (!parse_size(v, &o->ram_size) || o->ram_size < (16ull << 20) ||
+                o->ram_size > (64ull << 30))
+                return bad("invalid -m size (16M..64G)", val);
+            o->ram_size = (o->ram_size + 0xfffff) & ~0xfffffull;
+        } else if (!strcmp(a, "-smp")) {
+            NEED_VALUE();
+            uint64_t v;
+            const char *p = val;
+            if (!strncmp(p, "cpus=", 5))
+                p += 5;
+            char num[16];
+            size_t n = strcspn(p, ",");
+            if (n == 0 || n >= sizeof(num))
+                return bad("invalid -smp", val);
+            memcpy(num, p, n);
+            num[n] = 0;
+            if (!parse_uint(num, 8, &v) || v < 1)
+                return bad("invalid -smp (1..8)", val);
+            o->smp = (int)v;
+        } else if (!strcmp(a, "-cpu")) {
+            NEED_VALUE();
+            if (!strcmp(val, "help")) {
+                for (int k = 0; cpu_models[k]; k++)
+                    printf("%-16s %s\n", cpu_models[k]->name, cpu_models[k]->description);
+                return 1;
+            }
+            char *copy = strdup(val);
+            char *comma = strchr(copy, ',');
+            if (comma) {
+                *comma = 0;
+                for (char *tok = strtok(comma + 1, ","); tok; tok = strtok(NULL, ",")) {
+                    if (!strcmp(tok, "vmx=off") || !strcmp(tok, "-vmx"))
+                        o->vmx_off = true;
+                    else if (!strcmp(tok, "vmx=on") || !strcmp(tok, "+vmx"))
+                        o->vmx_off = false;
+                    else
+                        return bad("unsupported -cpu property", tok);
+                }
+            }
+            if (!strcmp(copy, "host") || !strcmp(copy, "max"))
+                o->cpu_model = cpu_models[0]->name;
+            else if (!cpu_model_find(copy))
+                return bad("unknown CPU model (see -cpu help)", copy);
+            else
+                o->cpu_model = copy;
+        } else if (!strcmp(a, "-bios")) {
+            NEED_VALUE();
+            o->bios = val;
+        } else if (!strcmp(a, "-kernel")) {
+            NEED_VALUE();
+            o->kernel = val;
+        } else if (!strcmp(a, "-initrd")) {
+            NEED_VALUE();
+            o->initrd = val;
+        } else if (!strcmp(a, "-append")) {
+            NEED_VALUE();
+            o->append = val;
+        } else if (!strcmp(a, "-serial")) {
+            NEED_VALUE();
+            if (strcmp(val, "stdio") && strcmp(val, "null") && strcmp(val, "pty") &&
+                strcmp(val, "none") && strncmp(val, "file:", 5) && strcmp(val, "mon:stdio"))
+                return bad("unsupported -serial backend", val);
+            o->serial = val;
+        } else if (!strcmp(a, "-display")) {
+            NEED_VALUE();
+            if (strcmp(val, "none"))
+                return bad("unsupported -display (only 'none' so far)", val);
+            o->display = val;
+        } else if (!strcmp(a, "-nographic")) {
+            o->nographic = true;
+        } else if (!strcmp(a, "-no-reboot")) {
+            o->no_reboot = true;
+        } else if (!strcmp(a, "-device")) {
+            NEED_VALUE();
+            int r = parse_device(o, val);
+            if (r)
+                return r;
+        } else if (!strcmp(a, "-icount")) {
+            NEED_VALUE();
+            int r = parse_icount(o, val);
+            if (r)
+                return r;
+        } else if (!strcmp(a, "-rtc")) {
+            NEED_VALUE();
+            int r = parse_rtc(o, val);
+            if (r)
+                return r;
+        } else if (!strcmp(a, "-d")) {
+            NEED_VALUE();
+            o->debug_flags = val;
+        } else if (!strcmp(a, "-D")) {
+            NEED_VALUE();
+            o->debug_log = val;
+        } else if (!strcmp(a, "-accel") || !strcmp(a, "-machine") || !strcmp(a, "-M")) {
+            NEED_VALUE(); /* one machine, one accelerator: accepted for QEMU compatibility */
+        } else if (!strcmp(a, "-nodefaults") || !strcmp(a, "-enable-kvm") ||
+                   !strcmp(a, "-no-hpet")) {
+            if (!strcmp(a, "-enable-kvm"))
+                return bad("not available: turtles is a software emulator", a);
+        } else if (!strcmp(a, "-turtles-max-insns")) {
+            NEED_VALUE();
+            if (!parse_uint(val, UINT64_MAX, &o->max_insns))
+                return bad("invalid instruction count", val);
+        } else {
+            return bad("unknown option (see --help)", argv[i]);
+        }
+#undef NEED_VALUE
+    }
+    if (!o->serial)
+        o->serial = (o->nographic || o->display) ? "stdio" : "stdio";
+    if (o->initrd && !o->kernel)
+        return bad("-initrd needs -kernel", o->initrd);
+    if (o->append && !o->kernel)
+        return bad("-append needs -kernel", o->append);
+    if (!o->bios && !o->kernel)
+        return bad("nothing to boot: give -kernel or -bios", NULL);
+    return 0;
+}

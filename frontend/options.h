@@ -1,0 +1,38 @@
+/* The command line, in QEMU's spelling (DESIGN.md conventions). */
+#ifndef TURTLES_FRONTEND_OPTIONS_H
+#define TURTLES_FRONTEND_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MAX_DEBUG_EXIT 2
+
+struct options {
+    uint64_t ram_size;
+    int smp;
+    const char *cpu_model;   /* -cpu NAME[,vmx=on|off] */
+    bool vmx_off;
+    const char *bios;        /* -bios FILE: flat ROM image ending at 4 GiB */
+    const char *kernel, *initrd, *append;
+    const char *serial;      /* stdio | file:PATH | null | pty | none */
+    const char *display;     /* none */
+    bool nographic;
+    bool no_reboot;
+    bool debug_exit;         /* -device isa-debug-exit */
+    uint16_t debug_exit_base, debug_exit_size;
+    unsigned icount_shift;   /* -icount shift=N */
+    bool icount_auto, icount_sleep;
+    const char *rtc_base;    /* -rtc base=utc|localtime|DATE */
+    bool rtc_clock_host;
+    const char *debug_flags; /* -d */
+    const char *debug_log;   /* -D */
+    uint64_t max_insns;      /* -turtles-max-insns N (testing aid) */
+};
+
+/* Parse argv; on error print one line to stderr and return 2; on --help or
+ * -version print and return 1; 0 on success. */
+int options_parse(struct options *o, int argc, char **argv);
+void options_usage(FILE *out);
+
+#endif
