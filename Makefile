@@ -10,7 +10,7 @@ export TURTLES_CACHE ?= $(HOME)/.cache/turtles
 # only for bench/ and installed by bench/ scripts).
 DEPS = cmake gcc make pkg-config binutils libsdl2-dev libslirp-dev zlib1g-dev \
        libcapstone-dev check libmpfr-dev libgmp-dev cpio gzip xz-utils zstd \
-       busybox-static
+       busybox-static acpica-tools
 
 .PHONY: all deps build build-asan test test-unit test-long demo images bench clean
 
@@ -42,11 +42,11 @@ images: deps
 # boot tests) on the optimized build; ctest's summary line ends the output.
 test: build build-asan images
 	cd $(ASAN_BUILD) && ctest --output-on-failure -R '^unit/' -j $(JOBS)
-	cd $(BUILD) && ctest --output-on-failure -j 1
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long
 
 test-long: build images
 	tests/images/build-images.sh --with-qemu
-	cd $(BUILD) && TURTLES_LONG=1 ctest --output-on-failure -j 1
+	cd $(BUILD) && ctest --output-on-failure -j 1 -L long
 
 demo: build images
 	tests/demo.sh $(BUILD)/turtles

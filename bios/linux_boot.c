@@ -311,6 +311,12 @@ int linux_boot_load(struct physmem *pm, const struct linux_boot_config *cfg,
     memcpy(bp + LINUX_HDR_SETUP_SECTS, setup + LINUX_HDR_SETUP_SECTS,
            h.header_end - LINUX_HDR_SETUP_SECTS);
     bp[LINUX_HDR_TYPE_OF_LOADER] = 0xFF; /* boot.rst: undefined/unregistered loader */
+    /* Fields the loader owns, whatever the image carries there: a PC
+     * (subarch 0, no subarch data) and no setup_data chain. */
+    if (h.header_end >= LINUX_HDR_HARDWARE_SUBARCH + 12)
+        memset(bp + LINUX_HDR_HARDWARE_SUBARCH, 0, 12);
+    if (h.header_end >= LINUX_HDR_SETUP_DATA + 8)
+        memset(bp + LINUX_HDR_SETUP_DATA, 0, 8);
     bp[LINUX_HDR_LOADFLAGS] = (uint8_t)(h.loadflags | LINUX_LOADFLAG_CAN_USE_HEAP);
     st_le16(bp + LINUX_HDR_HEAP_END_PTR, LINUX_HEAP_END);
     st_le32(bp + LINUX_HDR_CODE32_START, (uint32_t)load);

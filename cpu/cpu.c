@@ -74,9 +74,22 @@ void cpu_reset(struct cpu *cpu, bool init_only)
         cpu->misc_enable = 1; /* fast strings */
         cpu->feature_control = 0;
         cpu->tsc_offset = 0;
+        cpu->tsc_adjust = 0;
+        memset(cpu->mtrr_fixed, 0, sizeof(cpu->mtrr_fixed));
+        memset(cpu->mtrr_var, 0, sizeof(cpu->mtrr_var));
+        memset(cpu->mc_bank, 0, sizeof(cpu->mc_bank));
+        cpu->mcg_status = cpu->mcg_ctl = 0;
         memset(&cpu->fpu, 0, sizeof(cpu->fpu));
         memset(cpu->xmm, 0, sizeof(cpu->xmm));
     }
+    /* Performance monitoring, debug control and speculation control return
+     * to their power-on values on INIT as well (SDM Vol.3A table 9-1). */
+    memset(cpu->pmc, 0, sizeof(cpu->pmc));
+    memset(cpu->perfevtsel, 0, sizeof(cpu->perfevtsel));
+    memset(cpu->fixed_ctr, 0, sizeof(cpu->fixed_ctr));
+    cpu->fixed_ctr_ctrl = cpu->perf_global_status = 0;
+    cpu->perf_global_ctrl = 0xf | (7ull << 32); /* enabled counters at reset (SDM Vol.3B 20.2.2) */
+    cpu->debugctl = cpu->spec_ctrl = 0;
     cpu->star = cpu->lstar = cpu->cstar = cpu->sfmask = cpu->kernel_gs_base = 0;
     cpu->sysenter_cs = cpu->sysenter_esp = cpu->sysenter_eip = 0;
     cpu->fpu.fcw = 0x40;

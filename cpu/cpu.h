@@ -164,6 +164,12 @@ struct cpu {
     uint64_t debugctl, spec_ctrl, mcg_status, mcg_cap;
     uint64_t perf_global_ctrl;
     int64_t tsc_offset; /* TSC = clock-derived count + tsc_offset */
+    /* More of the MSR store (cpu/msr.c). */
+    uint64_t perf_global_status, fixed_ctr_ctrl;
+    uint64_t perfevtsel[4], pmc[4], fixed_ctr[3];
+    uint64_t mc_bank[10][4];   /* MCi_CTL, STATUS, ADDR, MISC for 10 banks */
+    uint64_t mcg_ctl;
+    uint64_t tsc_adjust;
 
     struct fpu_state fpu;
     xmm_t xmm[16];
@@ -187,6 +193,12 @@ struct cpu {
     bool irq_shadow;
     uint64_t irq_shadow_rip;
     bool ext_irq_line;   /* INTR from the local APIC/PIC path is asserted */
+    /* Source of maskable external interrupts when there is no local APIC
+     * (unit tests, a PIC-only machine): intr_pending says whether INTR is
+     * asserted; intr_ack is the INTA cycle and returns the vector (or -1
+     * when the request went away). NULL: cpu/interrupt.c asks cpu->lapic. */
+    bool (*intr_pending)(struct cpu *cpu);
+    int (*intr_ack)(struct cpu *cpu);
 
     /* Exception in flight while delivering another (double-fault rules,
      * SDM Vol.3A 6.15 table 6-5); -1 when none. */
@@ -206,6 +218,11 @@ struct cpu {
     struct lapic *lapic;
     struct vmx_cpu *vmx;
     bool vmx_nonroot;    /* running a VMX guest */
+    bool vmx_off;        /* -cpu NAME,vmx=off: hide VMX although the model has it */
+    /* Debug logging (-d): LOG_* bits (vmx_emul/vmx.h LOG_VMEXIT, ...) and the
+     * FILE * they go to (NULL: stderr); the frontend sets both. */
+    uint32_t log_mask;
+    void *log_file;
     int index;           /* vCPU number */
     struct block_cache *blocks; /* shared by all vCPUs of a machine */
     struct cpu **peers;         /* all vCPUs of the machine, for TLB shootdown of code pages */

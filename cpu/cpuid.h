@@ -16,11 +16,16 @@ struct cpu_model {
     uint32_t signature;  /* CPUID.1.EAX */
     uint64_t tsc_hz;     /* stated TSC frequency (leaves 0x15/0x16) */
     bool vmx;            /* CPUID.1:ECX.VMX, cleared by -cpu NAME,vmx=off */
+    const char *brand;   /* CPUID 0x80000002-4, at most 47 characters */
 };
 
 const struct cpu_model *cpu_model_find(const char *name);
 /* All models, NULL-terminated, for -cpu help. */
 extern const struct cpu_model *const cpu_models[];
+
+/* Whether this vCPU offers VMX: the model has it and -cpu ...,vmx=off did
+ * not hide it. CPUID, CR4.VMXE and IA32_FEATURE_CONTROL follow it. */
+bool cpu_vmx_offered(const struct cpu *cpu);
 
 /* CPUID for this vCPU (leaf EAX, subleaf ECX) -> EAX, EBX, ECX, EDX. */
 void cpuid_query(const struct cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);

@@ -1,5 +1,6 @@
 /* The dispatch loop: find or decode the block at RIP, run its handlers
  * back to back, check for interrupts and timers between blocks. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "cpu/decode.h"
 #include "cpu/opcodes.h"
 #include "cpu/exception.h"
+#include "cpu/log.h"
 #include "cpu/mem.h"
 #include "cpu/operands.h"
 
@@ -199,6 +201,20 @@ static void single_step_trap(struct cpu *cpu)
     cpu_deliver_event(cpu, EXC_DB, EV_HWEXC, false, 0, cpu->rip);
 }
 
+/* The bytes at RIP, for -d int/unimp when an instruction raises #UD. */
+static void log_insn_bytes(struct cpu *cpu)
+{
+    uint64_t lin = (cpu->mode == MODE_LONG ? 0 : cpu->seg[S_CS].base) + cpu->rip, paddr;
+    char text[64] = "";
+    for (int i = 0; i < 15; i++) {
+        if (!cpu_translate_noexc(cpu, lin + (uint64_t)i, ACC_EXEC, &paddr))
+            break;
+        snprintf(text + 3 * i, sizeof(text) - 3 * (size_t)i, " %02x",
+                 (unsigned)physmem_read(cpu->bus.mem, paddr, 1));
+    }
+    cpu_log(cpu, "cpu%d: #UD bytes:%s\n", cpu->index, text);
+}
+
 uint64_t cpu_run(struct cpu *cpu)
 {
     uint64_t start = cpu->icount;
@@ -207,10 +223,19 @@ uint64_t cpu_run(struct cpu *cpu)
         if (cpu->cur_block && cpu->cur_insn) {
             cpu->icount += (uint64_t)(cpu->cur_insn - cpu->cur_block->insns);
         }
-        cpu->cur_block = NULL;
-        cpu->cur_insn = NULL;
         int v = cpu->exc_vector;
         cpu->exc_vector = -1;
+        if (cpu->log_mask & LOG_INT)
+            cpu_log(cpu,
+                    "cpu%d: exception %d err=%#x at %04x:%016llx cr2=%#llx cpl=%d mode=%d "
+                    "insn=%s\n",
+                    cpu->index, v, cpu->exc_error, cpu->seg[S_CS].sel,
+                    (unsigned long long)cpu->rip, (unsigned long long)cpu->cr2, cpu->cpl,
+                    cpu->mode, cpu->cur_insn ? insn_name(cpu->cur_insn) : "(fetch)");
+        if (v == EXC_UD && (cpu->log_mask & (LOG_INT | LOG_UNIMP)))
+            log_insn_bytes(cpu);
+        cpu->cur_block = NULL;
+        cpu->cur_insn = NULL;
         if (v >= 0)
             cpu_deliver_event(cpu, (unsigned)v, EV_HWEXC, cpu->exc_has_error, cpu->exc_error,
                               cpu->rip);
@@ -224,6 +249,9 @@ uint64_t cpu_run(struct cpu *cpu)
             break;
         bool tf = (cpu->rflags & F_TF) != 0;
         const struct block *b = find_block(cpu);
+        if (cpu->log_mask & LOG_EXEC)
+            cpu_log(cpu, "cpu%d: exec %04x:%016llx %s\n", cpu->index, cpu->seg[S_CS].sel,
+                    (unsigned long long)cpu->rip, b->ninsns ? insn_name(&b->insns[0]) : "");
         cpu->cur_block = b;
         const struct insn *in = b->insns, *end = in + b->ninsns;
         cpu->stop_block = false;

@@ -2,6 +2,7 @@
 #include "cpu/mem.h"
 
 #include "cpu/exception.h"
+#include "cpu/lapic.h"
 #include "cpu/operands.h"
 #include "mmu/paging.h"
 
@@ -51,8 +52,34 @@ uint64_t seg_linear(struct cpu *cpu, unsigned seg, uint64_t offset, unsigned siz
     return (s->base + offset) & 0xffffffffull;
 }
 
+/* The xAPIC page is per vCPU: accesses from this CPU to its APIC base go to
+ * its own local APIC, whatever the memory map has there (SDM Vol.3A 11.4.1). */
+static bool apic_page(const struct cpu *cpu, uint64_t paddr)
+{
+    return cpu->lapic && (cpu->apic_base & APIC_BASE_EN) && !(cpu->apic_base & APIC_BASE_EXTD) &&
+           (paddr & ~0xfffull) == (cpu->apic_base & 0xfffff000ull & ((1ull << 39) - 1));
+}
+
+static uint64_t phys_read(struct cpu *cpu, uint64_t paddr, unsigned size)
+{
+    if (apic_page(cpu, paddr))
+        return size == 4 && !(paddr & 3) ? lapic_mmio_read(cpu->lapic, paddr & 0xfff) : 0;
+    return physmem_read(cpu->bus.mem, paddr, size);
+}
+
+static void phys_write(struct cpu *cpu, uint64_t paddr, uint64_t value, unsigned size)
+{
+    if (apic_page(cpu, paddr)) {
+        if (size == 4 && !(paddr & 3))
+            lapic_mmio_write(cpu->lapic, paddr & 0xfff, (uint32_t)value);
+        return;
+    }
+    physmem_write(cpu->bus.mem, paddr, value, size);
+}
+
 static void paging_ctx_of(struct cpu *cpu, struct paging_ctx *ctx, unsigned access)
 {
+    *ctx = (struct paging_ctx){0}; /* fields added later default to 0/NULL */
     ctx->cr0 = cpu->cr0;
     ctx->cr3 = cpu->cr3;
     ctx->cr4 = cpu->cr4;
@@ -77,7 +104,7 @@ static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *
     if (access & ACC_SUPER)
         return; /* implicit supervisor accesses are rare: never cached */
     uint64_t ppage = r->paddr & ~0xfffull;
-    uint8_t *host = physmem_ram_page(pm, ppage);
+    uint8_t *host = apic_page(cpu, ppage) ? NULL : physmem_ram_page(pm, ppage);
     bool paging = (cpu->cr0 & CR0_PG) != 0;
     struct tlb_entry *e = &cpu->tlb.e[user][tlb_index(lin)];
     uint64_t page = lin & ~0xfffull;
@@ -85,6 +112,7 @@ static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *
     e->paddr_page = ppage;
     e->global = paging && r->global && (cpu->cr4 & CR4_PGE);
     e->addend = host ? (uintptr_t)host - (uintptr_t)page : 0;
+    tlb_note_large_page(&cpu->tlb, e, lin, paging ? r->page_size : 4096);
     /* Rights that hold for every access of this privilege without a walk. */
     bool may_read, may_write, may_exec;
     if (!paging) {
@@ -156,16 +184,16 @@ uint64_t lin_read_slow(struct cpu *cpu, uint64_t lin, unsigned size, unsigned ac
             next &= 0xffffffffull;
         uint64_t p0 = cpu_translate(cpu, lin, access);
         uint64_t p1 = cpu_translate(cpu, next, access);
-        uint64_t lo = physmem_read(cpu->bus.mem, p0, 1), v = 0;
+        uint64_t lo = 0, v = 0;
         (void)lo;
         for (unsigned i = 0; i < size; i++) {
             uint64_t p = i < first ? p0 + i : p1 + (i - first);
-            v |= physmem_read(cpu->bus.mem, p, 1) << (8 * i);
+            v |= phys_read(cpu, p, 1) << (8 * i);
         }
         return v;
     }
     uint64_t p = cpu_translate(cpu, lin, access);
-    return physmem_read(cpu->bus.mem, p, size);
+    return phys_read(cpu, p, size);
 }
 
 void lin_write_slow(struct cpu *cpu, uint64_t lin, uint64_t value, unsigned size,
@@ -183,12 +211,12 @@ void lin_write_slow(struct cpu *cpu, uint64_t lin, uint64_t value, unsigned size
         uint64_t p1 = cpu_translate(cpu, next, access);
         for (unsigned i = 0; i < size; i++) {
             uint64_t p = i < first ? p0 + i : p1 + (i - first);
-            physmem_write(cpu->bus.mem, p, (value >> (8 * i)) & 0xff, 1);
+            phys_write(cpu, p, (value >> (8 * i)) & 0xff, 1);
         }
         return;
     }
     uint64_t p = cpu_translate(cpu, lin, access);
-    physmem_write(cpu->bus.mem, p, value, size);
+    phys_write(cpu, p, value, size);
 }
 
 uint64_t mem_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)

@@ -109,3 +109,88 @@ void op_hlt(struct cpu *cpu, const struct insn *in)
     cpu->halted = true;
     cpu->stop_block = true;
 }
+
+/* --- String I/O (SDM Vol.2 INS, OUTS; REP with the address-size count) --- */
+
+static uint64_t count_reg(const struct cpu *cpu, const struct insn *in)
+{
+    return cpu->gpr[R_CX] & size_mask(in->addrsize);
+}
+
+static void set_count_reg(struct cpu *cpu, const struct insn *in, uint64_t v)
+{
+    reg_write(cpu, R_CX, in->addrsize, 1, v);
+}
+
+static void step_index(struct cpu *cpu, const struct insn *in, unsigned reg, unsigned size)
+{
+    uint64_t delta = (cpu->rflags & F_DF) ? (uint64_t)-(int64_t)size : size;
+    reg_write(cpu, reg, in->addrsize, 1, (cpu->gpr[reg] + delta) & size_mask(in->addrsize));
+}
+
+void op_ins(struct cpu *cpu, const struct insn *in)
+{
+    unsigned sz = io_size(in);
+    uint16_t port = (uint16_t)cpu->gpr[R_DX];
+    if (in->rep && count_reg(cpu, in) == 0)
+        return;
+    io_check(cpu, port, sz);
+    do {
+        uint64_t di = cpu->gpr[R_DI] & size_mask(in->addrsize);
+        /* The destination is checked before the port is read, so a fault
+         * does not lose a device read. */
+        uint64_t lin = mem_probe_write(cpu, S_ES, di, sz);
+        lin_write(cpu, lin, cpu->bus.io_in(cpu->bus.opaque, port, sz), sz);
+        step_index(cpu, in, R_DI, sz);
+        if (in->rep)
+            set_count_reg(cpu, in, count_reg(cpu, in) - 1);
+    } while (in->rep && count_reg(cpu, in) != 0);
+}
+
+void op_outs(struct cpu *cpu, const struct insn *in)
+{
+    unsigned sz = io_size(in);
+    uint16_t port = (uint16_t)cpu->gpr[R_DX];
+    if (in->rep && count_reg(cpu, in) == 0)
+        return;
+    io_check(cpu, port, sz);
+    do {
+        uint64_t si = cpu->gpr[R_SI] & size_mask(in->addrsize);
+        uint32_t v = (uint32_t)mem_read(cpu, in->seg, si, sz);
+        cpu->bus.io_out(cpu->bus.opaque, port, v, sz);
+        step_index(cpu, in, R_SI, sz);
+        if (in->rep)
+            set_count_reg(cpu, in, count_reg(cpu, in) - 1);
+    } while (in->rep && count_reg(cpu, in) != 0);
+}
+
+/* --- PUSHF/POPF (SDM Vol.2 PUSHF, POPF; no VME) --- */
+
+#define FLAGS_DEFINED 0x3f7fd5ull /* every architecturally defined flag bit */
+
+void op_pushf(struct cpu *cpu, const struct insn *in)
+{
+    if (cpu->mode == MODE_V86 && ((cpu->rflags & F_IOPL) >> 12) < 3)
+        raise_gp(cpu, 0);
+    /* The image has VM and RF cleared. */
+    uint64_t v = cpu->rflags & ~(uint64_t)(F_VM | F_RF);
+    push(cpu, v & size_mask(in->opsize), in->opsize);
+}
+
+void op_popf(struct cpu *cpu, const struct insn *in)
+{
+    unsigned iopl = (cpu->rflags & F_IOPL) >> 12;
+    if (cpu->mode == MODE_V86 && iopl < 3)
+        raise_gp(cpu, 0);
+    uint64_t v = stack_peek(cpu, 0, in->opsize);
+    uint64_t mask = FLAGS_DEFINED & ~(uint64_t)(F_VM | F_VIP | F_VIF | F_RF);
+    if (cpu->mode == MODE_V86 || cpu->cpl > 0)
+        mask &= ~(uint64_t)F_IOPL;
+    if (cpu->mode != MODE_V86 && cpu->cpl > iopl)
+        mask &= ~(uint64_t)F_IF;
+    if (in->opsize == 2)
+        mask &= 0xffff;
+    pop(cpu, in->opsize);
+    cpu->rflags = ((cpu->rflags & ~mask & ~(uint64_t)F_RF) | (v & mask)) | 2;
+    cpu->stop_block = true; /* TF, IF and AC changes take effect at once */
+}

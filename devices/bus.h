@@ -40,6 +40,9 @@ struct iobus {
 void iobus_init(struct iobus *bus);
 int iobus_register(struct iobus *bus, uint16_t base, uint32_t count, void *opaque,
                    io_read_fn read, io_write_fn write, const char *name);
+/* Move a registered handler (index returned by iobus_register) to
+ * [base, base + count); count 0 unmaps it. For PCI I/O BARs. Returns 0 or -1. */
+int iobus_set_range(struct iobus *bus, int handler, uint16_t base, uint32_t count);
 /* Unmapped ports read as all ones and ignore writes (PC behaviour). Sizes 1, 2, 4.
  * A multi-byte access goes to the handler of its first port. */
 uint32_t iobus_read(struct iobus *bus, uint16_t port, unsigned size);

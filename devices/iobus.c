@@ -38,6 +38,20 @@ int iobus_register(struct iobus *bus, uint16_t base, uint32_t count, void *opaqu
     return idx;
 }
 
+int iobus_set_range(struct iobus *bus, int handler, uint16_t base, uint32_t count)
+{
+    if (handler < 0 || handler >= bus->nhandlers || (uint32_t)base + count > 65536u)
+        return -1;
+    uint8_t tag = (uint8_t)(handler + 1);
+    for (uint32_t p = 0; p < 65536u; p++)
+        if (bus->map[p] == tag)
+            bus->map[p] = 0;
+    for (uint32_t p = base; p < (uint32_t)base + count; p++)
+        bus->map[p] = tag;
+    bus->handlers[handler].base = base;
+    return 0;
+}
+
 uint32_t iobus_read(struct iobus *bus, uint16_t port, unsigned size)
 {
     size = clamp_size(size);

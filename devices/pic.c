@@ -12,7 +12,7 @@ static int priority_of(const struct pic_chip *c, uint8_t mask)
     if (!mask)
         return 8;
     int p = 0;
-    while (!(mask & (1u << ((p + c->lowest_prio) & 7))))
+    while (!(mask & (1u << ((p + c->top_priority_ir) & 7))))
         p++;
     return p;
 }
@@ -37,7 +37,7 @@ static int chip_pending(const struct pic_chip *c, bool is_master)
     if (is_master && c->sfnm)
         in_service &= ~(1u << 2);
     int cur = priority_of(c, in_service);
-    return p < cur ? (int)((p + c->lowest_prio) & 7) : -1;
+    return p < cur ? (int)((p + c->top_priority_ir) & 7) : -1;
 }
 
 static void update(struct pic *pic)
@@ -94,7 +94,7 @@ static void chip_ack(struct pic_chip *c, int irq)
     uint8_t bit = (uint8_t)(1u << irq);
     if (c->auto_eoi) {
         if (c->rotate_on_aeoi)
-            c->lowest_prio = (uint8_t)((irq + 1) & 7);
+            c->top_priority_ir = (uint8_t)((irq + 1) & 7);
     } else {
         c->isr |= bit;
     }
@@ -155,10 +155,10 @@ static void chip_write_ocw2(struct pic_chip *c, uint8_t val)
     case 5: { /* rotate on non-specific EOI */
         int p = priority_of(c, c->isr);
         if (p != 8) {
-            unsigned served = (unsigned)(p + c->lowest_prio) & 7;
+            unsigned served = (unsigned)(p + c->top_priority_ir) & 7;
             c->isr &= (uint8_t)~(1u << served);
             if (cmd == 5)
-                c->lowest_prio = (uint8_t)((served + 1) & 7);
+                c->top_priority_ir = (uint8_t)((served + 1) & 7);
         }
         break;
     }
@@ -167,17 +167,17 @@ static void chip_write_ocw2(struct pic_chip *c, uint8_t val)
         break;
     case 7: /* rotate on specific EOI */
         c->isr &= (uint8_t)~(1u << irq);
-        c->lowest_prio = (uint8_t)((irq + 1) & 7);
+        c->top_priority_ir = (uint8_t)((irq + 1) & 7);
         break;
     case 6: /* set priority: irq becomes the lowest */
-        c->lowest_prio = (uint8_t)((irq + 1) & 7);
+        c->top_priority_ir = (uint8_t)((irq + 1) & 7);
         break;
     default: /* 2: no operation */
         break;
     }
 }
 
-static void chip_write(struct pic_chip *c, bool is_slave, unsigned a0, uint8_t val)
+static void chip_write(struct pic_chip *c, unsigned a0, uint8_t val)
 {
     if (a0 == 0) {
         if (val & 0x10) {
@@ -187,7 +187,7 @@ static void chip_write(struct pic_chip *c, bool is_slave, unsigned a0, uint8_t v
             c->irr &= c->line_level;
             c->isr = 0;
             c->imr = 0;
-            c->lowest_prio = 0;
+            c->top_priority_ir = 0;
             c->special_mask = false;
             c->read_isr = false;
             c->poll = false;
@@ -213,7 +213,6 @@ static void chip_write(struct pic_chip *c, bool is_slave, unsigned a0, uint8_t v
         }
         return;
     }
-    (void)is_slave;
     switch (c->init_step) {
     case 1: /* ICW2 */
         c->vector_base = val & 0xf8;
@@ -294,7 +293,7 @@ void pic_io_write(void *opaque, uint16_t port, uint32_t value, unsigned size)
         return;
     }
     int chipno = (port & 0x80) ? 1 : 0;
-    chip_write(&pic->chip[chipno], chipno == 1, port & 1, val);
+    chip_write(&pic->chip[chipno], port & 1, val);
     update(pic);
 }
 

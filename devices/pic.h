@@ -21,8 +21,7 @@ struct pic_chip {
     uint8_t elcr;          /* 1 = level-triggered input (PIIX ELCR) */
     uint8_t elcr_mask;     /* which ELCR bits are writable */
     uint8_t vector_base;   /* ICW2 & 0xf8 */
-    uint8_t lowest_prio;   /* IR number with the lowest priority is (lowest_prio - 1) & 7;
-                              i.e. priority order starts at lowest_prio */
+    uint8_t top_priority_ir; /* IR input with the highest priority now (0 until rotated) */
     uint8_t init_step;     /* 0 ready, 1 expect ICW2, 2 expect ICW3, 3 expect ICW4 */
     uint8_t icw3;
     bool icw4_needed;

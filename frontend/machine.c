@@ -1,11 +1,17 @@
+#define _POSIX_C_SOURCE 200809L
 /* Assembling the PC and running it. */
 #include "frontend/machine.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bios/acpi_tables.h"
 #include "cpu/cpuid.h"
+#include "cpu/log.h"
+#include "vmx_emul/vmx.h"
+#include "frontend/platform.h"
 
 static uint32_t io_in(void *opaque, uint16_t port, unsigned size)
 {
@@ -19,6 +25,8 @@ static void io_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
     iobus_write(&m->io, port, value, size);
 }
 
+/* A write hit a page holding decoded code: drop its blocks, and make a vCPU
+ * that is running one of them leave it after the current instruction. */
 static void on_code_write(void *opaque, uint64_t page)
 {
     struct machine *m = opaque;
@@ -30,38 +38,37 @@ static void on_code_write(void *opaque, uint64_t page)
     }
 }
 
-/* TEMPORARY until devices/uart.c lands: COM1 transmit only. */
-static void com1_write(void *opaque, uint16_t port, uint32_t value, unsigned size)
-{
-    struct machine *m = opaque;
-    (void)size;
-    if (port == 0x3f8 && m->serial_out) {
-        fputc((int)(value & 0xff), m->serial_out);
-        fflush(m->serial_out);
-    }
-}
-
-static uint32_t com1_read(void *opaque, uint16_t port, unsigned size)
-{
-    (void)opaque;
-    (void)size;
-    return port == 0x3fd ? 0x60 : 0; /* LSR: transmitter empty */
-}
-
-static void debug_exit_write(void *opaque, uint16_t port, uint32_t value, unsigned size)
-{
-    struct machine *m = opaque;
-    (void)port;
-    (void)size;
-    machine_request_stop(m, STOP_DEBUG_EXIT, (int)(((value << 1) | 1) & 0xff));
-}
-
 void machine_request_stop(struct machine *m, enum machine_stop why, int status)
 {
     if (m->stop != STOP_NONE)
         return;
     m->stop = why;
     m->exit_status = status;
+    for (int i = 0; i < m->ncpus; i++) {
+        m->cpus[i].quantum_end = 0;
+        m->cpus[i].stop_block = true;
+    }
+}
+
+void machine_request_reset(struct machine *m)
+{
+    if (m->opt.no_reboot) {
+        machine_request_stop(m, STOP_RESET, 0);
+        m->stop_message = "guest requested a reset (-no-reboot): exiting";
+        return;
+    }
+    m->reset_requested = true;
+    for (int i = 0; i < m->ncpus; i++) {
+        m->cpus[i].quantum_end = 0;
+        m->cpus[i].stop_block = true;
+    }
+}
+
+void machine_signal_stop(struct machine *m, int signo)
+{
+    m->stop = STOP_SIGNAL;
+    m->exit_status = EXIT_SIGNAL;
+    m->stop_message = signo == SIGINT ? "interrupted (SIGINT): stopping" : "terminated: stopping";
     for (int i = 0; i < m->ncpus; i++) {
         m->cpus[i].quantum_end = 0;
         m->cpus[i].stop_block = true;
@@ -119,11 +126,117 @@ static int setup_bios(struct machine *m, const char *path)
     return 0;
 }
 
+static void load_boot_segment(struct segment *s, const struct boot_segment *b)
+{
+    s->sel = b->selector;
+    s->base = b->base;
+    s->limit = b->limit;
+    s->attr = b->ar;
+}
+
+/* Put vCPU 0 in the state the direct-boot loader asked for. */
+static void apply_boot_state(struct machine *m)
+{
+    const struct boot_cpu_state *b = &m->boot.cpu;
+    struct cpu *c = &m->cpus[0];
+    c->rip = b->rip;
+    c->gpr[R_SP] = b->rsp;
+    c->gpr[R_AX] = b->rax;
+    c->gpr[R_BX] = b->rbx;
+    c->gpr[R_SI] = b->rsi;
+    c->gpr[R_DX] = 0;
+    c->rflags = b->rflags | 2;
+    c->cr0 = b->cr0;
+    c->cr3 = b->cr3;
+    c->cr4 = b->cr4;
+    c->efer = b->efer;
+    c->gdtr.base = b->gdt_base;
+    c->gdtr.limit = b->gdt_limit;
+    c->idtr.base = 0;
+    c->idtr.limit = 0;
+    load_boot_segment(&c->seg[S_CS], &b->cs_seg);
+    for (int i = 0; i < 6; i++)
+        if (i != S_CS)
+            load_boot_segment(&c->seg[i], &b->data_seg);
+    cpu_update_mode(c);
+    tlb_flush_all(&c->tlb);
+}
+
+static int setup_direct_boot(struct machine *m)
+{
+    struct direct_boot_config cfg = {
+        .kernel = m->opt.kernel,
+        .initrd = m->opt.initrd,
+        .append = m->opt.append,
+        .ncpus = m->ncpus,
+        .bios_rom = m->opt.bios != NULL,
+    };
+    char err[256] = "";
+    if (direct_boot_setup(&m->mem, &cfg, &m->boot, err, sizeof(err)) < 0) {
+        fprintf(stderr, "turtles: %s\n", err[0] ? err : "cannot load the kernel");
+        return -1;
+    }
+    m->have_boot_state = true;
+    return 0;
+}
+
+/* Without firmware nobody programs the PIIX3's PIRQ routing: do what the
+ * ACPI tables promise (bios/acpi_tables.h). */
+static void route_pci_links(struct machine *m)
+{
+    for (int k = 0; k < 4; k++)
+        pci_config_write(&m->platform->pci, 0, PIIX3_DEVFN, PIIX3_PIRQRC + (unsigned)k,
+                         acpi_pirq_isa_irq[k], 1);
+}
+
+static int boot_setup(struct machine *m)
+{
+    for (int i = 0; i < m->ncpus; i++) {
+        cpu_reset(&m->cpus[i], false);
+        m->cpus[i].wait_for_sipi = i > 0;
+    }
+    if (m->opt.kernel) {
+        /* The loader rewrites RAM each time, so a reset reloads the kernel. */
+        memset(m->mem.ram, 0, m->mem.ram_size);
+        block_flush_all(m->blocks);
+        if (setup_direct_boot(m) < 0)
+            return -1;
+        apply_boot_state(m);
+        route_pci_links(m);
+    }
+    return 0;
+}
+
+/* -d ITEM[,ITEM...] (QEMU's item names where they exist). */
+static int parse_log_items(const char *spec, uint32_t *mask)
+{
+    static const struct { const char *name; uint32_t bit; } items[] = {
+        {"int", LOG_INT}, {"cpu_reset", LOG_CPU_RESET}, {"guest_errors", LOG_GUEST_ERRORS},
+        {"exec", LOG_EXEC}, {"unimp", LOG_UNIMP}, {"vmexit", LOG_VMEXIT},
+    };
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", spec);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        bool found = false;
+        for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+            if (!strcmp(tok, items[i].name)) {
+                *mask |= items[i].bit;
+                found = true;
+            }
+        if (!found) {
+            fprintf(stderr, "turtles: unknown -d item '%s' (int, cpu_reset, guest_errors, "
+                            "exec, unimp, vmexit)\n", tok);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int machine_init(struct machine *m, const struct options *opt)
 {
     memset(m, 0, sizeof(*m));
     m->opt = *opt;
-    m->serial_out = stdout;
     m->log = stderr;
     m->a20 = true;
     const struct cpu_model *model = cpu_model_find(opt->cpu_model);
@@ -131,7 +244,19 @@ int machine_init(struct machine *m, const struct options *opt)
         fprintf(stderr, "turtles: unknown CPU model '%s'\n", opt->cpu_model);
         return -1;
     }
-    if (physmem_init(&m->mem, opt->ram_size, 0xc0000000ull) < 0) {
+    if (opt->debug_log) {
+        m->log = fopen(opt->debug_log, "w");
+        if (!m->log) {
+            fprintf(stderr, "turtles: cannot open log file '%s': %s\n", opt->debug_log,
+                    strerror(errno));
+            return -1;
+        }
+    }
+    uint32_t log_mask = 0;
+    if (opt->debug_flags && parse_log_items(opt->debug_flags, &log_mask) < 0)
+        return -1;
+    uint64_t low_limit = opt->ram_size > 0xe0000000ull ? 0xc0000000ull : 0xe0000000ull;
+    if (physmem_init(&m->mem, opt->ram_size, low_limit) < 0) {
         fprintf(stderr, "turtles: cannot allocate %llu MiB of guest RAM: %s\n",
                 (unsigned long long)(opt->ram_size >> 20), strerror(errno));
         return -1;
@@ -141,7 +266,8 @@ int machine_init(struct machine *m, const struct options *opt)
     iobus_init(&m->io);
     clock_init(&m->clock, opt->icount_shift, false);
     m->blocks = block_cache_new();
-    if (!m->blocks) {
+    m->platform = calloc(1, sizeof(struct platform));
+    if (!m->blocks || !m->platform) {
         fprintf(stderr, "turtles: out of memory\n");
         return -1;
     }
@@ -150,76 +276,119 @@ int machine_init(struct machine *m, const struct options *opt)
         struct cpu *c = &m->cpus[i];
         c->index = i;
         c->model = model;
+        c->vmx_off = opt->vmx_off;
         c->blocks = m->blocks;
         c->bus = (struct cpu_bus){.mem = &m->mem, .clock = &m->clock, .opaque = m,
                                   .io_in = io_in, .io_out = io_out, .a20 = &m->a20};
         c->peers = m->cpu_ptrs;
+        c->npeers = m->ncpus;
+        c->log_file = m->log;
+        c->log_mask = log_mask;
         m->cpu_ptrs[i] = c;
-        cpu_reset(c, false);
-        if (i > 0)
-            c->wait_for_sipi = true;
     }
-    for (int i = 0; i < m->ncpus; i++)
-        m->cpus[i].npeers = m->ncpus;
-
-    iobus_register(&m->io, 0x3f8, 8, m, com1_read, com1_write, "com1");
-    if (opt->debug_exit)
-        iobus_register(&m->io, opt->debug_exit_base, opt->debug_exit_size, m, NULL,
-                       debug_exit_write, "isa-debug-exit");
+    if (platform_init(m) < 0)
+        return -1;
     if (opt->bios && setup_bios(m, opt->bios) < 0)
         return -1;
-    if (opt->kernel) {
-        fprintf(stderr, "turtles: -kernel is not supported yet\n");
-        return -1;
-    }
-    return 0;
+    return boot_setup(m);
 }
 
 void machine_destroy(struct machine *m)
 {
+    if (m->platform)
+        platform_destroy(m);
+    free(m->platform);
     block_cache_free(m->blocks);
     physmem_destroy(&m->mem);
     free(m->bios_image);
+    if (m->log && m->log != stderr)
+        fclose(m->log);
 }
 
-#define QUANTUM 100000
+static void machine_reset(struct machine *m)
+{
+    m->reset_requested = false;
+    m->a20 = true;
+    platform_reset(m);
+    if (boot_setup(m) < 0)
+        machine_request_stop(m, STOP_ERROR, 1);
+}
+
+/* INIT and SIPI (SDM Vol.3A 9.4.4, 11.6.1): INIT puts a vCPU in
+ * wait-for-SIPI; a SIPI starts it in real mode at vector << 12. */
+static void handle_init_sipi(struct cpu *c)
+{
+    if (c->init_pending) {
+        c->init_pending = false;
+        cpu_reset(c, true);
+        c->wait_for_sipi = true;
+        c->sipi_pending = false;
+    }
+    if (c->sipi_pending && c->wait_for_sipi) {
+        c->sipi_pending = false;
+        c->wait_for_sipi = false;
+        c->seg[S_CS].sel = (uint16_t)(c->sipi_vector << 8);
+        c->seg[S_CS].base = (uint64_t)c->sipi_vector << 12;
+        c->rip = 0;
+        c->halted = false;
+        cpu_update_mode(c);
+    }
+}
+
+/* The round-robin quantum: each vCPU runs this many instructions per turn
+ * unless it halts, pauses or shuts down first (README: determinism). */
+#define QUANTUM 20000
 
 int machine_run(struct machine *m)
 {
+    unsigned poll = 0;
     while (m->stop == STOP_NONE) {
+        if (m->reset_requested)
+            machine_reset(m);
         bool all_idle = true;
-        for (int i = 0; i < m->ncpus && m->stop == STOP_NONE; i++) {
+        for (int i = 0; i < m->ncpus && m->stop == STOP_NONE && !m->reset_requested; i++) {
             struct cpu *c = &m->cpus[i];
+            handle_init_sipi(c);
             if (c->shutdown) {
-                machine_request_stop(m, STOP_TRIPLE_FAULT, 3);
-                m->stop_message = "triple fault";
+                if (m->opt.no_reboot) {
+                    machine_request_stop(m, STOP_TRIPLE_FAULT, EXIT_TRIPLE_FAULT);
+                    m->stop_message = "triple fault: CPU shut down (-no-reboot)";
+                } else {
+                    machine_request_reset(m);
+                }
                 break;
             }
-            if (c->halted || c->wait_for_sipi)
+            if (c->wait_for_sipi)
                 continue;
-            all_idle = false;
+            bool wakeable = c->nmi_pending ||
+                            ((c->rflags & F_IF) && c->intr_pending && c->intr_pending(c));
+            if (c->halted && !wakeable)
+                continue;
             c->quantum_end = c->icount + QUANTUM;
-            if (m->opt.max_insns && c->quantum_end > m->opt.max_insns)
-                c->quantum_end = m->opt.max_insns;
             uint64_t n = cpu_run(c);
+            if (n)
+                all_idle = false;
             clock_advance_insns(&m->clock, n);
             if (m->opt.max_insns && c->icount >= m->opt.max_insns) {
-                machine_request_stop(m, STOP_INSN_LIMIT, 4);
+                machine_request_stop(m, STOP_INSN_LIMIT, EXIT_INSN_LIMIT);
                 m->stop_message = "instruction limit reached";
             }
         }
-        if (all_idle && m->stop == STOP_NONE) {
+        if (m->stop != STOP_NONE)
+            break;
+        if (all_idle && !m->reset_requested) {
             if (m->clock.next_deadline == UINT64_MAX) {
-                machine_request_stop(m, STOP_ERROR, 5);
-                m->stop_message = "all vCPUs halted with no timer armed";
+                machine_request_stop(m, STOP_ERROR, EXIT_DEADLOCK);
+                m->stop_message = "all vCPUs halted with interrupts that can never come";
                 break;
             }
             clock_advance_to(&m->clock, m->clock.next_deadline);
         }
+        if ((++poll & 15) == 0 && platform_poll_input(m)) {
+            machine_request_stop(m, STOP_USER_QUIT, 0);
+            m->stop_message = "quit (Ctrl-A x)";
+        }
     }
-    for (int i = 0; i < m->ncpus; i++)
-        if (m->cpus[i].shutdown && m->stop == STOP_TRIPLE_FAULT)
-            break;
     if (m->stop_message)
         fprintf(stderr, "turtles: %s\n", m->stop_message);
     return m->exit_status;

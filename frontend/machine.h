@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bios/direct_boot.h"
 #include "cpu/block_cache.h"
 #include "cpu/cpu.h"
 #include "devices/bus.h"
@@ -21,6 +22,15 @@ enum machine_stop {
     STOP_USER_QUIT, STOP_INSN_LIMIT, STOP_ERROR,
 };
 
+/* Exit statuses that are turtles' own (documented in the README). A triple
+ * fault under -no-reboot is an error a CI run must see, unlike QEMU. */
+#define EXIT_TRIPLE_FAULT 3
+#define EXIT_SIGNAL 4
+#define EXIT_INSN_LIMIT 5
+#define EXIT_DEADLOCK 6
+
+struct platform;
+
 struct machine {
     struct options opt;
     struct physmem mem;
@@ -30,15 +40,18 @@ struct machine {
     struct cpu *cpu_ptrs[MACHINE_MAX_CPUS];
     int ncpus;
     struct block_cache *blocks;
+    struct platform *platform;
     bool a20;
     uint8_t *bios_image;
     size_t bios_size;
+    bool have_boot_state;
+    struct direct_boot_result boot;
 
+    bool reset_requested;
     enum machine_stop stop;
     int exit_status;
     const char *stop_message;
 
-    FILE *serial_out;
     FILE *log;
 };
 
@@ -48,5 +61,10 @@ void machine_destroy(struct machine *m);
 /* Run until something stops the machine; returns the process exit status. */
 int machine_run(struct machine *m);
 void machine_request_stop(struct machine *m, enum machine_stop why, int status);
+/* Guest-requested reset (keyboard controller, 0xCF9, triple fault): resets
+ * the machine, or stops with status 0 under -no-reboot. */
+void machine_request_reset(struct machine *m);
+/* Asynchronous stop from a signal handler. */
+void machine_signal_stop(struct machine *m, int signo);
 
 #endif

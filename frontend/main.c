@@ -1,7 +1,20 @@
+#define _POSIX_C_SOURCE 200809L
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "frontend/machine.h"
 #include "frontend/options.h"
+
+/* The one piece of process-wide state: where a signal handler finds the
+ * machine to stop. */
+static struct machine *signal_target;
+
+static void on_signal(int signo)
+{
+    if (signal_target)
+        machine_signal_stop(signal_target, signo);
+}
 
 int main(int argc, char **argv)
 {
@@ -12,9 +25,20 @@ int main(int argc, char **argv)
     if (r)
         return r;
     static struct machine m;
-    if (machine_init(&m, &opt) < 0)
+    if (machine_init(&m, &opt) < 0) {
+        machine_destroy(&m);
         return 1;
+    }
+    signal_target = &m;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
     int status = machine_run(&m);
+    signal_target = NULL;
     machine_destroy(&m);
     return status;
 }

@@ -165,7 +165,7 @@ int options_parse(struct options *o, int argc, char **argv)
     memset(o, 0, sizeof(*o));
     o->ram_size = 128ull << 20;
     o->smp = 1;
-    o->cpu_model = "turtles";
+    o->cpu_model = cpu_models[0]->name;
     o->serial = NULL;
     o->debug_exit_base = 0x501;
     o->debug_exit_size = 2;

@@ -11,6 +11,29 @@
 #include "mmu/physmem.h"
 
 enum { PG_READ = 0, PG_WRITE = 1, PG_EXEC = 2 };
+/* ORed into the access a gpa_translate hook receives when the guest-physical
+ * access is not part of translating a linear address (PDPTE loads by
+ * paging_pdptes_load); the hook masks it with PG_KIND_MASK. */
+#define PG_NOT_LINEAR 0x100u
+#define PG_KIND_MASK 0x3u
+
+/* Physical-address width the walker enforces (reserved bits above it fault
+ * with RSVD); CPUID leaf 0x80000008 must report the same value. */
+#define PAGING_MAXPHYADDR 39
+
+/* Paging-structure entry bits common to all modes (SDM Vol.3A 4.3-4.5). */
+#define PTE_P (1ull << 0)
+#define PTE_RW (1ull << 1)
+#define PTE_US (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_A (1ull << 5)
+#define PTE_D (1ull << 6)
+#define PTE_PS (1ull << 7)
+#define PTE_G (1ull << 8)
+#define PTE_XD (1ull << 63)
+
+enum paging_mode { PAGING_OFF, PAGING_32BIT, PAGING_PAE, PAGING_4LEVEL };
 
 /* Page-fault error code bits (SDM Vol.3A 4.7). */
 #define PFEC_P (1u << 0)
@@ -24,7 +47,12 @@ enum { PG_READ = 0, PG_WRITE = 1, PG_EXEC = 2 };
 /* Translation of a guest-physical address by the second dimension (EPT when
  * a VMX guest runs with EPT on). Returns 0 and sets *hpa, or non-zero for a
  * fault that the hook has recorded for its owner (EPT violation or
- * misconfiguration); the walk then stops with PAGING_NESTED_FAULT. */
+ * misconfiguration); the walk then stops with PAGING_NESTED_FAULT.
+ * access: PG_READ/WRITE/EXEC, possibly ORed with PG_NOT_LINEAR. is_walk:
+ * a paging-structure access (entry read: PG_READ; accessed/dirty update:
+ * PG_WRITE) rather than the access to the final address. lin: the linear
+ * address being translated (meaningless with PG_NOT_LINEAR). mmu/ept.h has
+ * a ready-made EPT hook, ept_gpa_translate(). */
 typedef int (*gpa_translate_fn)(void *opaque, uint64_t gpa, unsigned access, bool is_walk,
                                 uint64_t lin, uint64_t *hpa);
 
@@ -36,6 +64,11 @@ struct paging_ctx {
     gpa_translate_fn gpa_translate; /* NULL: guest-physical == host-physical */
     void *gpa_opaque;
     bool a20_masked;      /* A20 gate closed: clear bit 20 of physical addresses */
+    /* PAE paging: the four PDPTE registers as loaded by MOV CR0/CR3/CR4 (or
+     * VM entry), or NULL to read the PDPTEs from memory at walk time (a
+     * simplification: software that edits the PDPT without reloading CR3
+     * then sees the new values early). */
+    const uint64_t *pdptes;
 };
 
 enum paging_status { PAGING_OK = 0, PAGING_PAGE_FAULT = 1, PAGING_NESTED_FAULT = 2 };
@@ -51,6 +84,11 @@ struct paging_result {
     bool global;
     bool dirty;           /* D bit of the final entry is set (after this walk) */
     uint32_t pf_error;    /* error code when PAGING_PAGE_FAULT */
+    /* PAGING_NESTED_FAULT: the guest-physical access the hook refused, and
+     * whether it was a paging-structure access (entry read or A/D update)
+     * rather than the access to the final translated address. */
+    uint64_t nested_fault_gpa;
+    bool nested_fault_in_walk;
 };
 
 /* Walk the paging structures for `lin` and `access` (PG_READ/WRITE/EXEC),
@@ -58,5 +96,20 @@ struct paging_result {
  * the address passes through (still via gpa_translate). */
 enum paging_status paging_walk(struct physmem *pm, const struct paging_ctx *ctx, uint64_t lin,
                                unsigned access, struct paging_result *out);
+
+enum paging_mode paging_mode_of(uint64_t cr0, uint64_t cr4, uint64_t efer);
+
+/* A PAE-paging PDPTE may be loaded into the PDPTE registers: not present, or
+ * present with no reserved bit set (SDM Vol.3A 4.4.1). MOV to CR0/CR3/CR4
+ * raises #GP(0) when this is false for any of the four. */
+bool paging_pdpte_valid(uint64_t pdpte);
+
+/* Read the four PDPTEs that CR3 (ctx->cr3, bits 31:5) points to, through
+ * the gpa_translate hook. Returns PAGING_OK with pdpte[0..3] filled and all
+ * valid; PAGING_PAGE_FAULT when one is invalid (the caller raises #GP(0);
+ * pdpte[] still holds the values read); PAGING_NESTED_FAULT when the hook
+ * refused a read (nested_fault_* in *out say which). */
+enum paging_status paging_pdptes_load(struct physmem *pm, const struct paging_ctx *ctx,
+                                      uint64_t pdpte[4], struct paging_result *out);
 
 #endif

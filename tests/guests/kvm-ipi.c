@@ -2,10 +2,10 @@
  *
  * KVM_CREATE_IRQCHIP gives the VM an in-kernel local APIC per vCPU. KVM_SET_CPUID2 exposes
  * x2APIC; each vCPU (one host thread each) switches its APIC to x2APIC mode by writing
- * IA32_APIC_BASE, software-enables it, then the two vCPUs take turns: each sends a fixed IPI
- * (vector 0x40) to the other through the ICR MSR 0x830 and waits until the other's IDT handler
- * has counted it before sending the next, so no IPI merges with a pending one. At the end each
- * vCPU reports how many it sent and received through OUT instructions.
+ * IA32_APIC_BASE, software-enables it, then the two vCPUs play ping-pong: vCPU 0 sends a fixed
+ * IPI (vector 0x40) through the ICR MSR 0x830, vCPU 1's IDT handler counts it and vCPU 1 answers
+ * with one of its own, N times. Only one IPI is ever in flight, so none merges with a pending
+ * one. At the end each vCPU reports how many it sent and received through OUT instructions.
  *
  * usage: kvm-ipi [N]    (default 1000 IPIs each way)
  * Prints "kvm-ipi: ok sent=2N received=2N". */
@@ -20,7 +20,7 @@
 #define HANDLER_GPA (CODE_GPA + 0x100)
 #define SPURIOUS_HANDLER_GPA (CODE_GPA + 0x120)
 #define IDT_GPA 0x2000
-#define BLOCK_GPA(id) (0x3000 + 0x40 * (id)) /* per vCPU: u32 received, u32 ready */
+#define BLOCK_GPA(id) (0x3000 + 0x40 * (id)) /* per vCPU: u32 received, ready, sent */
 #define STACK_TOP(id) (0x8000 - 0x1000 * (id))
 #define GUEST_MEM_SIZE 0x10000
 
@@ -30,7 +30,10 @@
 #define PORT_RECEIVED 0x12
 
 /* 32-bit code at CODE_GPA, run by both vCPUs. On entry ESI = own block, EDI = peer's block,
- * EBX = peer's x2APIC ID (= its vCPU id under KVM). ESI stays fixed: the handler uses it. */
+ * EBX = peer's x2APIC ID (= its vCPU id under KVM), EBP = role: 0 for the initiator, which sends
+ * first, 1 for the responder, which answers each IPI with one of its own. A vCPU waiting for an
+ * IPI halts (a HLT exit to L1, woken by the IPI), so neither spins while the other needs the
+ * same L1 CPU. ESI stays fixed: the handler uses it. Block: +0 received, +4 ready, +8 sent. */
 static const uint8_t guest_code[] = {
     /* Enter x2APIC mode from xAPIC mode: set EXTD (bit 10) with EN (bit 11). SDM Vol.3A 10.12.5 */
     0xb9, 0x1b, 0x00, 0x00, 0x00,             /* 00: mov ecx, 0x1b     ; IA32_APIC_BASE      */
@@ -45,35 +48,52 @@ static const uint8_t guest_code[] = {
     0xb9, 0x08, 0x08, 0x00, 0x00,             /* 1c: mov ecx, 0x808    ; x2APIC TPR          */
     0x31, 0xc0,                               /* 21: xor eax, eax                            */
     0x0f, 0x30,                               /* 23: wrmsr                                   */
-    /* Rendezvous: a software-disabled APIC would drop our first IPI. */
     0xc7, 0x46, 0x04, 0x01, 0x00, 0x00, 0x00, /* 25: mov dword [esi+4], 1 ; ready            */
-    0xf3, 0x90,                               /* 2c: pause                                   */
-    0x83, 0x7f, 0x04, 0x01,                   /* 2e: cmp dword [edi+4], 1                    */
-    0x75, 0xf8,                               /* 32: jne 0x2c                                */
-    0xfb,                                     /* 34: sti                                     */
-    0x31, 0xed,                               /* 35: xor ebp, ebp      ; sent                */
-    /* ICR: vector 0x40, fixed, physical, level=assert; EDX = destination. SDM Vol.3A 10.12.9 */
-    0xb9, 0x30, 0x08, 0x00, 0x00,             /* 37: mov ecx, 0x830    ; x2APIC ICR          */
-    0xb8, 0x40, 0x40, 0x00, 0x00,             /* 3c: mov eax, 0x4040                         */
-    0x89, 0xda,                               /* 41: mov edx, ebx                            */
-    0x0f, 0x30,                               /* 43: wrmsr             ; send the IPI        */
-    0x45,                                     /* 45: inc ebp                                 */
-    0xf3, 0x90,                               /* 46: pause                                   */
-    0x39, 0x2f,                               /* 48: cmp [edi], ebp    ; peer received all?  */
-    0x72, 0xfa,                               /* 4a: jb 0x46                                 */
-    0x3b, 0x2d, 0x00, 0x0f, 0x00, 0x00,       /* 4c: cmp ebp, [0xf00]  ; ipi_count           */
-    0x72, 0xe3,                               /* 52: jb 0x37                                 */
-    0xf3, 0x90,                               /* 54: pause                                   */
-    0x8b, 0x06,                               /* 56: mov eax, [esi]    ; received            */
-    0x3b, 0x05, 0x00, 0x0f, 0x00, 0x00,       /* 58: cmp eax, [0xf00]                        */
-    0x72, 0xf4,                               /* 5e: jb 0x54                                 */
-    0xfa,                                     /* 60: cli                                     */
-    0x89, 0xe8,                               /* 61: mov eax, ebp                            */
-    0xe7, 0x11,                               /* 63: out 0x11, eax     ; PORT_SENT           */
-    0x8b, 0x06,                               /* 65: mov eax, [esi]                          */
-    0xe7, 0x12,                               /* 67: out 0x12, eax     ; PORT_RECEIVED       */
-    0xf4,                                     /* 69: hlt               ; stays in L1's KVM   */
-    0xeb, 0xfd,                               /* 6a: jmp 0x69                                */
+    0x85, 0xed,                               /* 2c: test ebp, ebp                           */
+    0x75, 0x1f,                               /* 2e: jnz 0x4f          ; responder           */
+    /* Initiator: a software-disabled APIC would drop the first IPI, so wait for the peer's. */
+    0xf3, 0x90,                               /* 30: pause                                   */
+    0x83, 0x7f, 0x04, 0x01,                   /* 32: cmp dword [edi+4], 1                    */
+    0x75, 0xf8,                               /* 36: jne 0x30                                */
+    0xe8, 0x38, 0x00, 0x00, 0x00,             /* 38: call 0x75         ; send                */
+    0x8b, 0x46, 0x08,                         /* 3d: mov eax, [esi+8]  ; sent                */
+    0xe8, 0x42, 0x00, 0x00, 0x00,             /* 40: call 0x87         ; wait received>=sent */
+    0x3b, 0x05, 0x00, 0x0f, 0x00, 0x00,       /* 45: cmp eax, [0xf00]  ; ipi_count           */
+    0x72, 0xeb,                               /* 4b: jb 0x38                                 */
+    0xeb, 0x19,                               /* 4d: jmp 0x68          ; report              */
+    /* Responder: wait for IPI number sent+1, answer it. */
+    0x8b, 0x46, 0x08,                         /* 4f: mov eax, [esi+8]  ; sent                */
+    0x40,                                     /* 52: inc eax                                 */
+    0xe8, 0x2f, 0x00, 0x00, 0x00,             /* 53: call 0x87         ; wait received>=eax  */
+    0xe8, 0x18, 0x00, 0x00, 0x00,             /* 58: call 0x75         ; send                */
+    0x8b, 0x46, 0x08,                         /* 5d: mov eax, [esi+8]                        */
+    0x3b, 0x05, 0x00, 0x0f, 0x00, 0x00,       /* 60: cmp eax, [0xf00]                        */
+    0x72, 0xe7,                               /* 66: jb 0x4f                                 */
+    /* Report and stop. */
+    0xfa,                                     /* 68: cli                                     */
+    0x8b, 0x46, 0x08,                         /* 69: mov eax, [esi+8]                        */
+    0xe7, 0x11,                               /* 6c: out 0x11, eax     ; PORT_SENT           */
+    0x8b, 0x06,                               /* 6e: mov eax, [esi]                          */
+    0xe7, 0x12,                               /* 70: out 0x12, eax     ; PORT_RECEIVED       */
+    0xf4,                                     /* 72: hlt               ; stays in L1's KVM   */
+    0xeb, 0xfd,                               /* 73: jmp 0x72                                */
+    /* send: ICR = vector 0x40, fixed, physical, level=assert; EDX = destination.
+     * SDM Vol.3A 10.12.9. IF is 0 here. */
+    0xb9, 0x30, 0x08, 0x00, 0x00,             /* 75: mov ecx, 0x830    ; x2APIC ICR          */
+    0xb8, 0x40, 0x40, 0x00, 0x00,             /* 7a: mov eax, 0x4040                         */
+    0x89, 0xda,                               /* 7f: mov edx, ebx                            */
+    0x0f, 0x30,                               /* 81: wrmsr             ; send the IPI        */
+    0xff, 0x46, 0x08,                         /* 83: inc dword [esi+8] ; sent               */
+    0xc3,                                     /* 86: ret                                     */
+    /* wait_received: until [esi] >= eax. STI's one-instruction interrupt shadow makes
+     * "sti; hlt" atomic, so an IPI arriving after the check wakes the HLT. SDM Vol.2B STI. */
+    0xfa,                                     /* 87: cli                                     */
+    0x39, 0x06,                               /* 88: cmp [esi], eax                          */
+    0x73, 0x04,                               /* 8a: jae 0x90                                */
+    0xfb,                                     /* 8c: sti                                     */
+    0xf4,                                     /* 8d: hlt               ; woken by the IPI    */
+    0xeb, 0xf7,                               /* 8e: jmp 0x87                                */
+    0xc3,                                     /* 90: ret               ; with IF=0           */
 };
 
 /* Vector 0x40 handler at HANDLER_GPA. */
@@ -220,6 +240,7 @@ int main(int argc, char **argv)
         regs.rsi = BLOCK_GPA(id);
         regs.rdi = BLOCK_GPA(1 - id);
         regs.rbx = (uint64_t)(1 - id);
+        regs.rbp = (uint64_t)id; /* vCPU 0 initiates */
         KVM_IOCTL(t->vcpu.fd, KVM_SET_REGS, &regs);
         if (id != 0) {
             /* An application processor waits for INIT/SIPI until told it is runnable. */

@@ -17,6 +17,7 @@ set -eu
 
 usage() { echo "usage: $0 [--with-qemu] [--force]" >&2; exit 2; }
 
+script_args="$*"
 with_qemu=0
 force=0
 for arg in "$@"; do
@@ -38,12 +39,27 @@ mkdir -p "$cache" "$debs"
 log() { echo "build-images: $*" >&2; }
 die() { echo "build-images: error: $*" >&2; exit 1; }
 
-for tool in apt-get apt-cache dpkg-deb cpio gzip gcc xz zstd sha256sum; do
-    command -v "$tool" >/dev/null 2>&1 ||
-        die "'$tool' not found (apt-get install -y apt dpkg cpio gzip gcc xz-utils zstd coreutils)"
-done
-[ -f /usr/include/linux/kvm.h ] || die "linux/kvm.h missing (apt-get install -y linux-libc-dev)"
-[ -f "$(gcc -print-file-name=libc.a)" ] || die "static libc missing (apt-get install -y libc6-dev)"
+need_tool() {
+    command -v "$1" >/dev/null 2>&1 || die "'$1' not found (apt-get install -y $2)"
+}
+need_tool apt-get apt
+need_tool dpkg-deb dpkg
+need_tool cpio cpio
+need_tool gzip gzip
+# The in-guest programs are x86-64 Linux binaries: other build machines need a cross compiler.
+case "$(uname -m)" in
+x86_64|amd64) guest_cc=${GUEST_CC:-gcc} ;;
+*) guest_cc=${GUEST_CC:-x86_64-linux-gnu-gcc} ;;
+esac
+need_tool "$guest_cc" "gcc (or gcc-x86-64-linux-gnu libc6-dev-amd64-cross on non-amd64 machines)"
+need_tool flock util-linux
+echo '#include <linux/kvm.h>' | "$guest_cc" -E - >/dev/null 2>&1 ||
+    die "linux/kvm.h missing (apt-get install -y linux-libc-dev)"
+[ -f "$("$guest_cc" -print-file-name=libc.a)" ] || die "static libc missing (apt-get install -y libc6-dev)"
+
+# One build at a time per cache (parallel test runners may all ask for the images).
+exec 9> "$cache/.lock"
+flock 9
 
 # --- package resolution ----------------------------------------------------------------
 
@@ -55,61 +71,79 @@ update_lists() {
     lists_updated=1
 }
 
-# The candidate version of a package, empty if apt does not know it.
-candidate_version() {
-    apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { if ($2 != "(none)") print $2; exit }'
-}
-
-if [ -z "$(candidate_version linux-image-amd64)" ] || [ -z "$(candidate_version busybox-static)" ]; then
-    update_lists
-fi
-
 # linux-image-amd64 is a metapackage; the kernel itself is in linux-image-<abi>-amd64.
-kpkg=$(apt-cache depends linux-image-amd64 |
-    awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ { print $2; exit }')
+resolve_kernel_package() {
+    apt-cache depends linux-image-amd64 2>/dev/null |
+        awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ { print $2; exit }'
+}
+kpkg=$(resolve_kernel_package)
+if [ -z "$kpkg" ]; then
+    update_lists
+    kpkg=$(resolve_kernel_package)
+fi
 [ -n "$kpkg" ] || die "cannot resolve linux-image-amd64 to a versioned kernel package"
-kver=$(candidate_version "$kpkg")
-[ -n "$kver" ] || die "no candidate version for $kpkg"
 krel=${kpkg#linux-image-}                  # 6.1.0-N-amd64: the modules folder name
 kabi=$(echo "$krel" | sed -n 's/^[0-9]*\.[0-9]*\.[0-9]*-\([0-9]*\)-amd64$/\1/p')
-bbver=$(candidate_version busybox-static)
+
+# Candidate versions in one apt-cache call (each call reads all package lists: ~1 s).
+apt-cache policy "$kpkg" busybox-static qemu-system-x86 2>/dev/null | awk '
+    /^[^ ]/ { p = $1; sub(/:$/, "", p); sub(/:amd64$/, "", p) }
+    /^  Candidate:/ { if ($2 != "(none)") print p, $2 }' > "$cache/.versions"
+version_of() { awk -v p="$1" '$1 == p { print $2; exit }' "$cache/.versions"; }
+kver=$(version_of "$kpkg")
+[ -n "$kver" ] || die "no candidate version for $kpkg"
+bbver=$(version_of busybox-static)
 [ -n "$bbver" ] || die "no candidate version for busybox-static"
 
 # Debian's filename for a package version: the epoch's ':' becomes '%3a'.
 deb_file() { echo "$debs/$1_$(echo "$2" | sed 's/:/%3a/')_$3.deb"; }
 
-# Download PKG at VERSION into $debs unless it is there already; echoes the .deb path.
-fetch_deb() {
-    pkg=$1 ver=$2
-    for f in "$(deb_file "$pkg" "$ver" amd64)" "$(deb_file "$pkg" "$ver" all)"; do
+# The .deb of PKG at VERSION in $debs, or nothing.
+deb_path() {
+    for f in "$(deb_file "$1" "$2" amd64)" "$(deb_file "$1" "$2" all)"; do
         [ -s "$f" ] && { echo "$f"; return 0; }
     done
-    log "downloading $pkg=$ver"
-    if ! (cd "$debs" && apt-get download -q "$pkg=$ver" >&2); then
-        update_lists
-        (cd "$debs" && apt-get download -q "$pkg=$ver" >&2) || die "apt-get download $pkg=$ver failed"
-    fi
-    for f in "$(deb_file "$pkg" "$ver" amd64)" "$(deb_file "$pkg" "$ver" all)"; do
-        [ -s "$f" ] && { echo "$f"; return 0; }
+    return 1
+}
+
+# download_debs PKG=VERSION...: fetches those not in $debs yet, in one apt-get call. If that
+# fails, the package lists are stale (or missing): update them and start again, since the
+# versions themselves were resolved from the stale lists.
+download_debs() {
+    missing=""
+    for pv in "$@"; do
+        deb_path "${pv%%=*}" "${pv#*=}" >/dev/null || missing="$missing $pv"
     done
-    # Some archives spell the version differently (binNMU suffixes): take what arrived.
-    f=$(ls -t "$debs/${pkg}_"*.deb 2>/dev/null | head -n 1)
-    [ -n "$f" ] || die "downloaded $pkg but cannot find its .deb"
-    echo "$f"
+    [ -n "$missing" ] || return 0
+    log "downloading $(echo $missing | wc -w) packages"
+    (cd "$debs" && apt-get download -qq $missing 2>&1 | grep -v 'unsandboxed' >&2) || true
+    for pv in $missing; do
+        deb_path "${pv%%=*}" "${pv#*=}" >/dev/null && continue
+        if [ "${TURTLES_LISTS_UPDATED:-0}" = 0 ]; then
+            update_lists
+            log "restarting with fresh package lists"
+            TURTLES_LISTS_UPDATED=1 exec sh "$0" $script_args
+        fi
+        die "apt-get download $pv failed"
+    done
 }
 
 # --- up-to-date check --------------------------------------------------------------------
 
-src_hash=$(cat "$here/build-images.sh" "$here/init.sh" "$repo"/tests/guests/*.[ch] | sha256sum | cut -c1-16)
-key="kernel=$kpkg=$kver busybox=$bbver src=$src_hash qemu=$with_qemu"
-if [ "$with_qemu" = 1 ]; then
-    qver=$(candidate_version qemu-system-x86)
-    [ -n "$qver" ] || die "no candidate version for qemu-system-x86"
-    key="$key qemu-system-x86=$qver"
-fi
+src_hash=$(cat "$here/build-images.sh" "$here/init.sh" "$repo"/tests/guests/kvm-*.c "$repo"/tests/guests/kvmtest.h | sha256sum | cut -c1-16)
+key="kernel=$kpkg=$kver busybox=$bbver src=$src_hash"
+plain_fresh=0
 if [ "$force" = 0 ] && [ -f "$cache/images.stamp" ] && [ "$(cat "$cache/images.stamp")" = "$key" ] &&
-   [ -s "$cache/vmlinuz" ] && [ -s "$cache/initramfs.cpio.gz" ] &&
-   { [ "$with_qemu" = 0 ] || [ -s "$cache/initramfs-l1host.cpio.gz" ]; }; then
+   [ -s "$cache/vmlinuz" ] && [ -s "$cache/initramfs.cpio.gz" ]; then
+    plain_fresh=1
+fi
+if [ "$with_qemu" = 1 ]; then
+    qver=$(version_of qemu-system-x86)
+    [ -n "$qver" ] || die "no candidate version for qemu-system-x86"
+    l1key="$key qemu-system-x86=$qver"
+fi
+if [ "$plain_fresh" = 1 ] && { [ "$with_qemu" = 0 ] || { [ -f "$cache/l1host.stamp" ] &&
+    [ "$(cat "$cache/l1host.stamp")" = "$l1key" ] && [ -s "$cache/initramfs-l1host.cpio.gz" ]; }; }; then
     log "up to date ($kpkg $kver) in $cache"
     exit 0
 fi
@@ -118,8 +152,9 @@ fi
 
 rm -rf "$work"
 mkdir -p "$work"
-kdeb=$(fetch_deb "$kpkg" "$kver")
-bbdeb=$(fetch_deb busybox-static "$bbver")
+download_debs "$kpkg=$kver" "busybox-static=$bbver"
+kdeb=$(deb_path "$kpkg" "$kver")
+bbdeb=$(deb_path busybox-static "$bbver")
 
 log "unpacking $kpkg"
 dpkg-deb -x "$kdeb" "$work/kernel"
@@ -163,8 +198,8 @@ add_module() {
     dst="$root/lib/modules/$krel/$plain"
     mkdir -p "$(dirname "$dst")"
     case "$src" in
-    *.xz) xz -dc "$moddir/$src" > "$dst" ;;
-    *.zst) zstd -qdc "$moddir/$src" > "$dst" ;;
+    *.xz) need_tool xz xz-utils; xz -dc "$moddir/$src" > "$dst" ;;
+    *.zst) need_tool zstd zstd; zstd -qdc "$moddir/$src" > "$dst" ;;
     *.gz) gzip -dc "$moddir/$src" > "$dst" ;;
     *) cp "$moddir/$src" "$dst" ;;
     esac
@@ -198,10 +233,10 @@ fi
 
 # --- in-guest programs and /init ------------------------------------------------------
 
-for src in "$repo"/tests/guests/*.c; do
+for src in "$repo"/tests/guests/kvm-*.c; do
     name=$(basename "$src" .c)
     log "compiling $name"
-    gcc -static -O2 -Wall -Wextra -Werror -pthread -o "$root/bin/$name" "$src" ||
+    "$guest_cc" -static -O2 -Wall -Wextra -Werror -pthread -o "$root/bin/$name" "$src" ||
         die "compiling $src failed"
 done
 install -m 755 "$here/init.sh" "$root/init"
@@ -229,10 +264,77 @@ log "built $cache/vmlinuz ($kpkg $kver) and $cache/initramfs.cpio.gz ($(du -k "$
 
 # --- optional: an L1 host image that carries QEMU -----------------------------------------
 
+# The dependency closure of qemu-system-x86 is unpacked into a staging tree; the image gets
+# only what QEMU loads with -enable-kvm -nographic -nodefaults: the binary, the shared
+# libraries it needs (followed through DT_NEEDED), the dynamic loader, and three firmware files.
+# /init runs it as /opt/qemu/lib/ld-linux-x86-64.so.2 --library-path /opt/qemu/lib ...
+build_l1host_image() {
+    local stage="$work/qemu-stage" l1="$work/root-l1host" q pkgs pkg ver n lib f
+    need_tool readelf binutils
+    mkdir -p "$stage"
+    pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+        --no-replaces --no-enhances qemu-system-x86 | grep -v '^[ <]' | LC_ALL=C sort -u)
+    # One apt-cache and one apt-get call for the whole closure: per-package calls take minutes.
+    apt-cache policy $pkgs | awk '
+        /^[^ ]/ { p = $1; sub(/:$/, "", p); sub(/:amd64$/, "", p) }
+        /^  Candidate:/ { if ($2 != "(none)") print p, $2 }' > "$work/qemu-versions"
+    download_debs $(awk '{ print $1 "=" $2 }' "$work/qemu-versions")
+    n=0
+    while read -r pkg ver; do
+        dpkg-deb -x "$(deb_path "$pkg" "$ver")" "$stage"
+        n=$((n + 1))
+    done < "$work/qemu-versions"
+    log "unpacked $n packages of the qemu-system-x86 closure"
+
+    cp -a "$root" "$l1"
+    q="$l1/opt/qemu"
+    mkdir -p "$q/bin" "$q/lib" "$q/share" "$l1/guest"
+    cp "$stage/usr/bin/qemu-system-x86_64" "$q/bin/"
+
+    # Library search order of the staging tree, as the dynamic loader would search it.
+    find_lib() {
+        for d in lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu lib64 usr/lib; do
+            [ -e "$stage/$d/$1" ] && { echo "$stage/$d/$1"; return 0; }
+        done
+        find "$stage/usr/lib/x86_64-linux-gnu" -name "$1" 2>/dev/null | head -n 1
+    }
+    : > "$work/qemu-libs"
+    todo="$q/bin/qemu-system-x86_64"
+    while [ -n "$todo" ]; do
+        next=""
+        for f in $todo; do
+            for lib in $(readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+                grep -qx "$lib" "$work/qemu-libs" && continue
+                echo "$lib" >> "$work/qemu-libs"
+                src=$(find_lib "$lib")
+                [ -n "$src" ] || die "QEMU needs $lib, which no package of its closure provides"
+                cp -L "$src" "$q/lib/$lib"
+                next="$next $q/lib/$lib"
+            done
+        done
+        todo=$next
+    done
+    interp=$(readelf -l "$q/bin/qemu-system-x86_64" | sed -n 's/.*interpreter: \(.*\)\]/\1/p')
+    [ -n "$interp" ] && [ -e "$stage$interp" ] || die "no dynamic loader '$interp' in the closure"
+    cp -L "$stage$interp" "$q/lib/ld-linux-x86-64.so.2"
+    log "QEMU needs $(wc -l < "$work/qemu-libs") shared libraries"
+
+    # Firmware QEMU reads at run time for a -kernel boot with -nodefaults.
+    for f in seabios/bios-256k.bin qemu/linuxboot_dma.bin qemu/kvmvapic.bin; do
+        [ -e "$stage/usr/share/$f" ] || die "firmware /usr/share/$f missing from the closure"
+        cp -L "$stage/usr/share/$f" "$q/share/"
+    done
+
+    cp "$cache/vmlinuz" "$l1/guest/vmlinuz"
+    cp "$cache/initramfs.cpio.gz" "$l1/guest/initramfs.cpio.gz"
+    make_cpio "$l1" "$cache/initramfs-l1host.cpio.gz"
+    log "built $cache/initramfs-l1host.cpio.gz ($(du -k "$cache/initramfs-l1host.cpio.gz" | cut -f1) KiB)"
+}
+
 if [ "$with_qemu" = 1 ]; then
-    . "$here/qemu-closure.sh"
     build_l1host_image
 fi
 
 echo "$key" > "$cache/images.stamp"
+[ "$with_qemu" = 0 ] || echo "$l1key" > "$cache/l1host.stamp"
 rm -rf "$work"

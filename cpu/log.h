@@ -1,0 +1,19 @@
+/* -d logging: the item bits (QEMU's names where QEMU has the item) and the
+ * one function that writes a log line. */
+#ifndef TURTLES_CPU_LOG_H
+#define TURTLES_CPU_LOG_H
+
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+
+/* LOG_VMEXIT is bit 0 (vmx_emul/vmx.h). */
+#define LOG_INT (1u << 1)        /* -d int: exceptions and interrupts */
+#define LOG_CPU_RESET (1u << 2)  /* -d cpu_reset */
+#define LOG_GUEST_ERRORS (1u << 3)
+#define LOG_EXEC (1u << 4)       /* -d exec: every block start */
+#define LOG_UNIMP (1u << 5)      /* -d unimp: #UD from undecodable opcodes */
+
+void cpu_log(const struct cpu *cpu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,218 @@
+/* Device wiring (DESIGN.md: interrupts leave a device only as a line level
+ * or an interrupt message handed to a callback the machine wires). */
+#include "frontend/platform.h"
+
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "frontend/machine.h"
+
+static struct platform *plat(struct machine *m) { return m->platform; }
+
+/* ISA IRQ n reaches PIC input n and I/O APIC GSI n, except IRQ0 which the
+ * MADT overrides to GSI 2 (bios/acpi_tables.c says the same). Lines 16-23
+ * exist only on the I/O APIC. */
+static void set_irq(void *opaque, unsigned line, bool level)
+{
+    struct machine *m = opaque;
+    struct platform *p = plat(m);
+    if (line < 16)
+        pic_set_irq(&p->pic, line, level);
+    unsigned gsi = line == 0 ? 2 : line;
+    if (gsi < IOAPIC_NUM_PINS)
+        ioapic_set_irq(&p->ioapic, gsi, level);
+}
+
+/* With the HPET in legacy-replacement mode the PIT no longer drives IRQ0 and
+ * the RTC no longer drives IRQ8 (IA-PC HPET specification 2.3.9.2.2). */
+static void set_irq_pit(void *opaque, unsigned line, bool level)
+{
+    struct machine *m = opaque;
+    if (!hpet_legacy_replacement(&plat(m)->hpet))
+        set_irq(m, line, level);
+}
+
+static void set_irq_rtc(void *opaque, unsigned line, bool level)
+{
+    struct machine *m = opaque;
+    if (!hpet_legacy_replacement(&plat(m)->hpet))
+        set_irq(m, line, level);
+}
+
+static void send_msg(void *opaque, const struct apic_msg *msg)
+{
+    struct machine *m = opaque;
+    struct platform *p = plat(m);
+    lapic_route(p->lapic_ptrs, m->ncpus, NULL, 0, msg->dest, msg->dest_logical, msg->vector,
+                msg->delivery_mode, msg->level_triggered);
+}
+
+static void pic_output(void *opaque, bool level)
+{
+    struct machine *m = opaque;
+    /* The PIC's INTR reaches the BSP's LINT0 (virtual wire); the other
+     * LINT0s are masked by every OS, and unconnected here. */
+    lapic_set_lint0(&plat(m)->lapics[0], level);
+}
+
+static int extint_ack(void *opaque)
+{
+    struct machine *m = opaque;
+    struct platform *p = plat(m);
+    if (!pic_has_interrupt(&p->pic))
+        return -1;
+    int v = pic_acknowledge(&p->pic);
+    /* The INTR level may stay up for the next request. */
+    lapic_set_lint0(&p->lapics[0], p->pic.output);
+    return v;
+}
+
+static void lapic_eoi(void *opaque, uint8_t vector)
+{
+    struct machine *m = opaque;
+    ioapic_eoi(&plat(m)->ioapic, vector);
+}
+
+/* ICR (SDM Vol.3A 11.6.1): vector 7:0, delivery mode 10:8, destination mode
+ * 11, level 14, trigger 15, shorthand 19:18. */
+static void lapic_ipi(void *opaque, struct lapic *from, uint32_t icr_lo, uint32_t dest)
+{
+    struct machine *m = opaque;
+    struct platform *p = plat(m);
+    bool x2 = lapic_x2apic(from);
+    lapic_route(p->lapic_ptrs, m->ncpus, from, (icr_lo >> 18) & 3, x2 ? dest : (dest & 0xff),
+                (icr_lo >> 11) & 1, (uint8_t)icr_lo, (icr_lo >> 8) & 7, (icr_lo >> 15) & 1);
+}
+
+static bool cpu_intr_pending(struct cpu *cpu)
+{
+    return lapic_intr_pending(cpu->lapic);
+}
+
+static int cpu_intr_ack(struct cpu *cpu)
+{
+    return lapic_ack(cpu->lapic);
+}
+
+static void a20_changed(void *opaque, bool enabled)
+{
+    struct machine *m = opaque;
+    if (m->a20 == enabled)
+        return;
+    m->a20 = enabled;
+    for (int i = 0; i < m->ncpus; i++) {
+        tlb_flush_all(&m->cpus[i].tlb);
+        m->cpus[i].stop_block = true;
+    }
+}
+
+static void reset_request(void *opaque)
+{
+    machine_request_reset(opaque);
+}
+
+static void poweroff(void *opaque)
+{
+    struct machine *m = opaque;
+    machine_request_stop(m, STOP_POWEROFF, 0);
+}
+
+static void debug_exit(void *opaque, int status)
+{
+    struct machine *m = opaque;
+    machine_request_stop(m, STOP_DEBUG_EXIT, status);
+}
+
+int platform_init(struct machine *m)
+{
+    struct platform *p = plat(m);
+    struct device_env env = {.io = &m->io, .mem = &m->mem, .clock = &m->clock,
+                             .set_irq = set_irq, .irq_opaque = m,
+                             .send_msg = send_msg, .msg_opaque = m};
+    p->env = env;
+    p->env_pit = env;
+    p->env_pit.set_irq = set_irq_pit;
+    p->env_rtc = env;
+    p->env_rtc.set_irq = set_irq_rtc;
+
+    for (int i = 0; i < m->ncpus; i++) {
+        struct lapic *a = &p->lapics[i];
+        lapic_init(a, &m->cpus[i], &m->clock, (uint32_t)i);
+        a->send_ipi = lapic_ipi;
+        a->eoi = lapic_eoi;
+        a->extint_ack = extint_ack;
+        a->opaque = m;
+        p->lapic_ptrs[i] = a;
+        m->cpus[i].intr_pending = cpu_intr_pending;
+        m->cpus[i].intr_ack = cpu_intr_ack;
+        lapic_reset(a, i == 0);
+    }
+    if (serial_backend_open(&p->serial, m->opt.serial) < 0)
+        return -1;
+    p->com1_out = (struct chardev){.opaque = &p->serial, .write = serial_backend_write};
+
+    pic_init(&p->pic, &p->env, pic_output, m);
+    pit_init(&p->pit, &p->env_pit);
+    rtc_init(&p->rtc, &p->env_rtc, RTC_DEFAULT_START_EPOCH);
+    rtc_set_memory_size(&p->rtc, m->mem.low_ram_size, m->mem.ram_size - m->mem.low_ram_size);
+    uart_init(&p->com1, &p->env, UART_COM1_PORT, UART_COM1_IRQ, &p->com1_out);
+    struct i8042_callbacks kcb = {.set_a20 = a20_changed, .reset = reset_request, .opaque = m};
+    i8042_init(&p->kbd, &p->env, &kcb);
+    ioapic_init(&p->ioapic, &p->env, IOAPIC_BASE);
+    hpet_init(&p->hpet, &p->env, HPET_BASE);
+    struct acpi_pm_callbacks acb = {.poweroff = poweroff, .opaque = m};
+    acpi_pm_init(&p->acpi, &p->env, &acb);
+    pci_bus_init(&p->pci, &p->env, reset_request, m);
+    if (i440fx_init(&p->host_bridge, &p->pci, NULL, m) < 0 ||
+        piix3_init(&p->isa_bridge, &p->pci) < 0 || piix4_pm_init(&p->pm_func, &p->pci) < 0) {
+        fprintf(stderr, "turtles: PCI bus setup failed\n");
+        return -1;
+    }
+    if (m->opt.debug_exit)
+        debug_exit_init(&p->debug_exit, &p->env, m->opt.debug_exit_base,
+                        m->opt.debug_exit_size, debug_exit, m);
+    fw_cfg_init(&p->fw_cfg, &p->env);
+    fw_cfg_add_i64(&p->fw_cfg, FW_CFG_RAM_SIZE, m->mem.ram_size);
+    fw_cfg_add_i16(&p->fw_cfg, FW_CFG_NB_CPUS, (uint16_t)m->ncpus);
+    fw_cfg_add_i16(&p->fw_cfg, FW_CFG_MAX_CPUS, (uint16_t)m->ncpus);
+    fw_cfg_add_i16(&p->fw_cfg, FW_CFG_NOGRAPHIC, 1);
+
+    return 0;
+}
+
+void platform_reset(struct machine *m)
+{
+    struct platform *p = plat(m);
+    pic_reset(&p->pic);
+    pit_reset(&p->pit);
+    rtc_reset(&p->rtc);
+    uart_reset(&p->com1);
+    i8042_reset(&p->kbd);
+    ioapic_reset(&p->ioapic);
+    hpet_reset(&p->hpet);
+    acpi_pm_reset(&p->acpi);
+    pci_bus_reset(&p->pci);
+    fw_cfg_reset(&p->fw_cfg);
+    for (int i = 0; i < m->ncpus; i++)
+        lapic_reset(&p->lapics[i], i == 0);
+}
+
+void platform_destroy(struct machine *m)
+{
+    struct platform *p = plat(m);
+    fw_cfg_destroy(&p->fw_cfg);
+    serial_backend_close(&p->serial);
+}
+
+bool platform_poll_input(struct machine *m)
+{
+    struct platform *p = plat(m);
+    size_t room = uart_can_receive(&p->com1);
+    uint8_t buf[16];
+    if (room > sizeof(buf))
+        room = sizeof(buf);
+    size_t n = serial_backend_poll(&p->serial, buf, room);
+    if (n)
+        uart_receive(&p->com1, buf, n);
+    return p->serial.quit_requested;
+}

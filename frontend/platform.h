@@ -1,0 +1,54 @@
+/* The PC's devices and how they are wired to each other and to the local
+ * APICs: interrupt lines to the PIC pair and the I/O APIC, interrupt
+ * messages to the local APICs, resets, A20, power-off. */
+#ifndef TURTLES_FRONTEND_PLATFORM_H
+#define TURTLES_FRONTEND_PLATFORM_H
+
+#include "cpu/lapic.h"
+#include "devices/acpi_pm.h"
+#include "devices/debug_exit.h"
+#include "devices/fw_cfg.h"
+#include "devices/hpet.h"
+#include "devices/i8042.h"
+#include "devices/ioapic.h"
+#include "devices/pci.h"
+#include "devices/pic.h"
+#include "devices/piix.h"
+#include "devices/pit.h"
+#include "devices/rtc.h"
+#include "devices/uart.h"
+#include "frontend/serial_backend.h"
+
+struct machine;
+
+struct platform {
+    struct device_env env;      /* lines -> PIC + I/O APIC */
+    struct device_env env_pit;  /* IRQ0 gated by the HPET's legacy replacement */
+    struct device_env env_rtc;  /* IRQ8 likewise */
+    struct pic pic;
+    struct pit pit;
+    struct rtc rtc;
+    struct uart com1;
+    struct i8042 kbd;
+    struct ioapic ioapic;
+    struct hpet hpet;
+    struct acpi_pm acpi;
+    struct pci_bus pci;
+    struct i440fx host_bridge;
+    struct piix3 isa_bridge;
+    struct piix4_pm pm_func;
+    struct debug_exit debug_exit;
+    struct fw_cfg fw_cfg;
+    struct lapic lapics[8];
+    struct lapic *lapic_ptrs[8];
+    struct serial_backend serial;
+    struct chardev com1_out;
+};
+
+int platform_init(struct machine *m);
+void platform_reset(struct machine *m);
+void platform_destroy(struct machine *m);
+/* Feed host serial input to COM1; returns true when Ctrl-A x was typed. */
+bool platform_poll_input(struct machine *m);
+
+#endif

@@ -1,0 +1,134 @@
+#define _XOPEN_SOURCE 700
+#include "frontend/serial_backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+static struct termios saved_termios;
+static bool termios_saved;
+
+static void restore_tty(void)
+{
+    if (termios_saved)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+}
+
+int serial_backend_open(struct serial_backend *s, const char *spec)
+{
+    memset(s, 0, sizeof(*s));
+    s->out_fd = s->in_fd = -1;
+    if (!strcmp(spec, "null") || !strcmp(spec, "none")) {
+        s->kind = SERIAL_NULL;
+        return 0;
+    }
+    if (!strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio")) {
+        s->kind = SERIAL_STDIO;
+        s->out_fd = STDOUT_FILENO;
+        s->in_fd = STDIN_FILENO;
+        if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_termios) == 0) {
+            struct termios t = saved_termios;
+            /* Raw input so the guest sees every key; Ctrl-A x quits (QEMU's escape). */
+            t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG);
+            t.c_iflag &= ~(tcflag_t)(ICRNL | IXON);
+            t.c_cc[VMIN] = 0;
+            t.c_cc[VTIME] = 0;
+            if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
+                termios_saved = true;
+                s->raw_tty = true;
+                atexit(restore_tty);
+            }
+        }
+        return 0;
+    }
+    if (!strncmp(spec, "file:", 5)) {
+        s->kind = SERIAL_FILE;
+        s->out_fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (s->out_fd < 0) {
+            fprintf(stderr, "turtles: cannot open serial file '%s': %s\n", spec + 5,
+                    strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    if (!strcmp(spec, "pty")) {
+        s->kind = SERIAL_PTY;
+        int fd = posix_openpt(O_RDWR | O_NOCTTY);
+        if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0) {
+            fprintf(stderr, "turtles: cannot create a pty: %s\n", strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            return -1;
+        }
+        const char *name = ptsname(fd);
+        snprintf(s->pty_name, sizeof(s->pty_name), "%s", name ? name : "?");
+        fprintf(stderr, "char device redirected to %s (label serial0)\n", s->pty_name);
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        s->out_fd = s->in_fd = fd;
+        return 0;
+    }
+    fprintf(stderr, "turtles: unsupported serial backend '%s'\n", spec);
+    return -1;
+}
+
+void serial_backend_close(struct serial_backend *s)
+{
+    if (s->kind == SERIAL_FILE || s->kind == SERIAL_PTY)
+        close(s->out_fd);
+    if (s->raw_tty)
+        restore_tty();
+    s->kind = SERIAL_NULL;
+}
+
+void serial_backend_write(void *opaque, const uint8_t *buf, size_t n)
+{
+    struct serial_backend *s = opaque;
+    if (s->out_fd < 0)
+        return;
+    while (n) {
+        ssize_t w = write(s->out_fd, buf, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return; /* a closed pty or pipe: the guest keeps running */
+        }
+        buf += w;
+        n -= (size_t)w;
+    }
+}
+
+size_t serial_backend_poll(struct serial_backend *s, uint8_t *buf, size_t max)
+{
+    if (s->in_fd < 0 || max == 0)
+        return 0;
+    if (s->kind == SERIAL_STDIO && !s->raw_tty)
+        return 0; /* stdin is a pipe or file: do not consume CI input */
+    uint8_t tmp[64];
+    ssize_t r = read(s->in_fd, tmp, max < sizeof(tmp) ? max : sizeof(tmp));
+    if (r <= 0)
+        return 0;
+    size_t n = 0;
+    for (ssize_t i = 0; i < r; i++) {
+        uint8_t c = tmp[i];
+        if (s->kind == SERIAL_STDIO) {
+            if (s->escape) {
+                s->escape = false;
+                if (c == 'x') {
+                    s->quit_requested = true;
+                    continue;
+                }
+                if (c != 1)
+                    continue; /* unknown escape: ignored */
+            } else if (c == 1) {
+                s->escape = true;
+                continue;
+            }
+        }
+        buf[n++] = c;
+    }
+    return n;
+}

@@ -1,0 +1,30 @@
+/* Host side of a serial port: stdio (with QEMU's Ctrl-A escapes), a file,
+ * a pty, or nothing. Output is unbuffered so a CI log sees every byte. */
+#ifndef TURTLES_FRONTEND_SERIAL_BACKEND_H
+#define TURTLES_FRONTEND_SERIAL_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum serial_kind { SERIAL_NULL, SERIAL_STDIO, SERIAL_FILE, SERIAL_PTY };
+
+struct serial_backend {
+    enum serial_kind kind;
+    int out_fd, in_fd;
+    bool raw_tty;        /* stdin switched to raw mode (restored at exit) */
+    bool escape;         /* Ctrl-A seen */
+    bool quit_requested; /* Ctrl-A x */
+    char pty_name[64];
+};
+
+/* spec: stdio | mon:stdio | file:PATH | null | none | pty. Returns -1 with a
+ * message printed on failure. */
+int serial_backend_open(struct serial_backend *s, const char *spec);
+void serial_backend_close(struct serial_backend *s);
+void serial_backend_write(void *opaque, const uint8_t *buf, size_t n);
+/* Poll host input without blocking; returns bytes for the guest (escape
+ * sequences removed). */
+size_t serial_backend_poll(struct serial_backend *s, uint8_t *buf, size_t max);
+
+#endif

@@ -1,0 +1,203 @@
+/* VM entry (SDM Vol.3C chapter 26; section numbers of the 2016-2022
+ * editions): the checks (vmentry_checks.c), guest-state loading (26.3.2),
+ * the VM-entry MSR-load area (26.4), event injection (26.5), then non-root
+ * operation. */
+#include <stdio.h>
+
+#include "cpu/cpu.h"
+#include "cpu/exception.h"
+#include "cpu/msr.h"
+#include "mmu/physmem.h"
+#include "vmx_emul/vmcs_cache.h"
+#include "vmx_emul/vmx.h"
+#include "vmx_emul/vmx_controls.h"
+#include "vmx_emul/vmx_internal.h"
+
+bool vmx_msr_area_load_one(struct cpu *cpu, uint64_t entry_paddr)
+{
+    uint64_t lo = physmem_read(cpu->bus.mem, entry_paddr, 8);
+    uint64_t data = physmem_read(cpu->bus.mem, entry_paddr + 8, 8);
+    uint32_t index = (uint32_t)lo;
+    if ((lo >> 32) || (index >> 8) == 0x8 || index == MSR_FS_BASE || index == MSR_GS_BASE ||
+        index == 0x9b /* IA32_SMM_MONITOR_CTL */)
+        return false;
+    return msr_write(cpu, index, data);
+}
+
+static void load_segment(struct segment *s, uint16_t sel, uint64_t base, uint32_t limit,
+                         uint32_t ar)
+{
+    s->sel = sel;
+    s->base = base;
+    s->limit = limit;
+    s->attr = ar;
+}
+
+/* SDM 26.3.2: load the guest-state area into the vCPU. */
+static void load_guest_state(struct cpu *cpu, const struct vmcs *v)
+{
+    struct vmx_cpu *vx = cpu->vmx;
+    bool ia32e = vmx_ctl_ia32e_mode_guest(v);
+
+    /* 26.3.2.1 control registers, debug registers, MSRs. */
+    cpu->cr0 = (v->guest_cr0 & 0xffffffffull) | CR0_ET;
+    cpu->cr3 = v->guest_cr3;
+    cpu->cr4 = v->guest_cr4;
+    if (vmx_ctl_load_debug_controls(v)) {
+        cpu->dr[7] = v->guest_dr7;
+        cpu->debugctl = v->guest_ia32_debugctl;
+    }
+    cpu->sysenter_cs = v->guest_sysenter_cs;
+    cpu->sysenter_esp = v->guest_sysenter_esp;
+    cpu->sysenter_eip = v->guest_sysenter_eip;
+    if (vmx_ctl_entry_load_perf_global_ctrl(v))
+        cpu->perf_global_ctrl = v->guest_ia32_perf_global_ctrl;
+    if (vmx_ctl_entry_load_pat(v))
+        cpu->pat = v->guest_ia32_pat;
+    if (vmx_ctl_entry_load_efer(v)) {
+        cpu->efer = v->guest_ia32_efer;
+    } else {
+        cpu->efer = (cpu->efer & ~EFER_LMA) | (ia32e ? EFER_LMA : 0);
+        if (v->guest_cr0 & CR0_PG)
+            cpu->efer = (cpu->efer & ~EFER_LME) | (ia32e ? EFER_LME : 0);
+    }
+
+    /* 26.3.2.2 segment and descriptor-table registers. */
+    load_segment(&cpu->seg[S_ES], v->guest_es_selector, v->guest_es_base, v->guest_es_limit,
+                 v->guest_es_ar_bytes);
+    load_segment(&cpu->seg[S_CS], v->guest_cs_selector, v->guest_cs_base, v->guest_cs_limit,
+                 v->guest_cs_ar_bytes);
+    load_segment(&cpu->seg[S_SS], v->guest_ss_selector, v->guest_ss_base, v->guest_ss_limit,
+                 v->guest_ss_ar_bytes);
+    load_segment(&cpu->seg[S_DS], v->guest_ds_selector, v->guest_ds_base, v->guest_ds_limit,
+                 v->guest_ds_ar_bytes);
+    load_segment(&cpu->seg[S_FS], v->guest_fs_selector, v->guest_fs_base, v->guest_fs_limit,
+                 v->guest_fs_ar_bytes);
+    load_segment(&cpu->seg[S_GS], v->guest_gs_selector, v->guest_gs_base, v->guest_gs_limit,
+                 v->guest_gs_ar_bytes);
+    load_segment(&cpu->ldtr, v->guest_ldtr_selector, v->guest_ldtr_base, v->guest_ldtr_limit,
+                 v->guest_ldtr_ar_bytes);
+    load_segment(&cpu->tr, v->guest_tr_selector, v->guest_tr_base, v->guest_tr_limit,
+                 v->guest_tr_ar_bytes);
+    cpu->gdtr.base = v->guest_gdtr_base;
+    cpu->gdtr.limit = v->guest_gdtr_limit;
+    cpu->idtr.base = v->guest_idtr_base;
+    cpu->idtr.limit = v->guest_idtr_limit;
+
+    /* 26.3.2.3 RIP, RSP, RFLAGS. */
+    cpu->gpr[R_SP] = v->guest_rsp;
+    cpu->rip = v->guest_rip;
+    cpu->rflags = v->guest_rflags;
+
+    /* PDPTEs (26.3.2.4) were checked; struct cpu keeps no PDPTE registers
+     * yet, the page walk reads them from memory (mmu/paging.h). */
+
+    /* 26.3.2.5 non-register state. */
+    uint32_t intr = v->guest_interruptibility_info;
+    cpu->irq_shadow = (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) != 0;
+    cpu->irq_shadow_rip = v->guest_rip;
+    if (vmx_ctl_virtual_nmis(v))
+        vx->virtual_nmi_blocked = (intr & INTERRUPTIBILITY_NMI) != 0;
+    else
+        cpu->nmi_blocked = (intr & INTERRUPTIBILITY_NMI) != 0;
+    cpu->halted = v->guest_activity_state == ACTIVITY_HLT;
+    cpu->wait_for_sipi = v->guest_activity_state == ACTIVITY_WAIT_SIPI;
+    vx->pending_dbg_exceptions = v->guest_pending_dbg_exceptions;
+
+    cpu_update_mode(cpu);
+    /* No VPID/EPTP tags in the TLB yet: every entry starts from an empty
+     * TLB (always correct, VMX-B tags entries). */
+    tlb_flush_all(&cpu->tlb);
+}
+
+/* SDM 26.5: deliver the event in the VM-entry interruption-information
+ * field through the guest's IDT/IVT, as if it had occurred right after the
+ * entry. */
+static void inject_event(struct cpu *cpu, struct vmcs *v)
+{
+    struct vmx_cpu *vx = cpu->vmx;
+    uint32_t ii = v->vm_entry_intr_info_field;
+    unsigned type = INTR_INFO_TYPE(ii), vector = INTR_INFO_VECTOR(ii);
+    if (type == INTR_TYPE_OTHER)
+        return; /* pending MTF VM exit: the monitor-trap-flag code owns it (VMX-B) */
+    bool has_code = (ii & INTR_INFO_DELIVER_CODE) != 0;
+    uint64_t return_rip = cpu->rip;
+    if (type == EV_SWINT || type == EV_PRIVSW || type == EV_SWEXC)
+        return_rip += v->vm_entry_instruction_len;
+    vx->injecting = true;
+    vx->injecting_info = ii;
+    vx->injecting_error = v->vm_entry_exception_error_code;
+    if (type == EV_NMI && vmx_ctl_virtual_nmis(v))
+        vx->virtual_nmi_blocked = true;
+    cpu->halted = false;
+    cpu_deliver_event(cpu, vector, (enum event_type)type, has_code,
+                      v->vm_entry_exception_error_code, return_rip);
+    vx->injecting = false;
+}
+
+void vmx_trace(struct cpu *cpu, const char *what, uint32_t reason, uint64_t qualification)
+{
+    if (!(cpu->log_mask & LOG_VMEXIT))
+        return;
+    FILE *f = cpu->log_file ? (FILE *)cpu->log_file : stderr;
+    const struct vmcs *v = vmx_current_vmcs(cpu);
+    uint64_t eptp = v && vmx_ctl_ept(v) ? v->ept_pointer : 0;
+    fprintf(f, "vmx: cpu%d %s %s vmcs=%#llx eptp=%#llx", cpu->index, what,
+            cpu->vmx_nonroot ? "non-root" : "root",
+            (unsigned long long)(cpu->vmx ? cpu->vmx->current_vmcs_ptr : 0),
+            (unsigned long long)eptp);
+    if (reason != ~0u)
+        fprintf(f, " reason=%s(%u)%s qual=%#llx", vmx_exit_reason_name(reason & 0xffff),
+                reason & 0xffff, (reason & EXIT_REASON_ENTRY_FAILURE) ? " entry-failure" : "",
+                (unsigned long long)qualification);
+    if (v)
+        fprintf(f, " guest-rip=%#llx", (unsigned long long)v->guest_rip);
+    fprintf(f, "\n");
+}
+
+void vmx_vmentry(struct cpu *cpu, bool launch)
+{
+    struct vmx_cpu *vx = cpu->vmx;
+    struct vmcs *v = vmx_current_vmcs(cpu);
+    vx->last_check_failed = NULL;
+
+    switch (vmx_check_controls_and_host(cpu, v)) {
+    case VMENTRY_FAIL_CONTROL:
+        vmx_fail_valid(cpu, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
+        return;
+    case VMENTRY_FAIL_HOST:
+        vmx_fail_valid(cpu, VMXERR_ENTRY_INVALID_HOST_STATE_FIELD);
+        return;
+    default:
+        break;
+    }
+    /* From here on the instruction does not fail: it enters the guest or
+     * ends in a VM-entry failure exit to the host RIP. */
+    cpu->stop_block = true;
+    uint64_t qual = 0;
+    if (vmx_check_guest_state(cpu, v, &qual) != VMENTRY_OK) {
+        vmx_entry_failure(cpu, EXIT_REASON_INVALID_STATE, qual);
+        return;
+    }
+    load_guest_state(cpu, v);
+    cpu->vmx_nonroot = true;
+
+    /* SDM 26.4: the VM-entry MSR-load area; qualification is the 1-based
+     * index of the failing entry. */
+    for (uint32_t i = 0; i < v->vm_entry_msr_load_count; i++) {
+        if (!vmx_msr_area_load_one(cpu, v->vm_entry_msr_load_addr + 16ull * i)) {
+            vx->last_check_failed = "VM-entry MSR-load area entry cannot be loaded";
+            vx->last_msr_fail_index = i + 1;
+            vmx_entry_failure(cpu, EXIT_REASON_MSR_LOAD_FAIL, i + 1);
+            return;
+        }
+    }
+    if (launch)
+        vx->cache[vx->current_slot].launch_state = VMCS_LAUNCHED;
+    vmx_trace(cpu, launch ? "VM entry (VMLAUNCH) ->" : "VM entry (VMRESUME) ->", ~0u, 0);
+
+    if (v->vm_entry_intr_info_field & INTR_INFO_VALID)
+        inject_event(cpu, v);
+    cpu->next_rip = cpu->rip;
+    cpu->stop_block = true;
+}
