@@ -10,7 +10,7 @@ export TURTLES_CACHE ?= $(HOME)/.cache/turtles
 # only for bench/ and installed by bench/ scripts).
 DEPS = cmake gcc make pkg-config binutils libsdl2-dev libslirp-dev zlib1g-dev \
        libcapstone-dev check libmpfr-dev libgmp-dev cpio gzip xz-utils zstd \
-       busybox-static acpica-tools
+       busybox-static acpica-tools bc
 
 .PHONY: all deps build build-asan test test-unit test-long demo images bench clean
 

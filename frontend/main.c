@@ -2,6 +2,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "frontend/machine.h"
 #include "frontend/options.h"
@@ -37,7 +39,21 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int status = machine_run(&m);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (opt.stats) {
+        uint64_t insns = 0;
+        for (int i = 0; i < m.ncpus; i++)
+            insns += m.cpus[i].icount;
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        fprintf(stderr, "turtles-stats: instructions=%llu seconds=%.3f mips=%.1f peak_rss_kib=%ld\n",
+                (unsigned long long)insns, secs, secs > 0 ? (double)insns / secs / 1e6 : 0.0,
+                ru.ru_maxrss);
+    }
     signal_target = NULL;
     machine_destroy(&m);
     return status;

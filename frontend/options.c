@@ -34,6 +34,8 @@ void options_usage(FILE *out)
           "Debugging:\n"
           "  -d ITEMS             log items (comma list): int, cpu_reset, vmexit, guest_errors\n"
           "  -D FILE              write the log to FILE instead of stderr\n"
+          "  -turtles-stats       print instructions executed, MIPS and peak RSS at exit\n"
+          "  -turtles-max-insns N stop (status 5) after N instructions on any vCPU\n"
           "  -help, --help        this text\n"
           "  -version             version\n",
           out);
@@ -285,6 +287,8 @@ int options_parse(struct options *o, int argc, char **argv)
                    !strcmp(a, "-no-hpet")) {
             if (!strcmp(a, "-enable-kvm"))
                 return bad("not available: turtles is a software emulator", a);
+        } else if (!strcmp(a, "-turtles-stats")) {
+            o->stats = true;
         } else if (!strcmp(a, "-turtles-max-insns")) {
             NEED_VALUE();
             if (!parse_uint(val, UINT64_MAX, &o->max_insns))

@@ -28,6 +28,7 @@ struct options {
     const char *debug_flags; /* -d */
     const char *debug_log;   /* -D */
     uint64_t max_insns;      /* -turtles-max-insns N (testing aid) */
+    bool stats;              /* -turtles-stats: instructions, MIPS, peak RSS at exit */
 };
 
 /* Parse argv; on error print one line to stderr and return 2; on --help or
