@@ -138,7 +138,7 @@ int fw_cfg_add_file(struct fw_cfg *fw, const char *name, const void *data, size_
     return add_file(fw, name, data, len, false);
 }
 
-int fw_cfg_add_file_writable(struct fw_cfg *fw, const char *name, void *data, size_t len)
+int fw_cfg_add_file_writable(struct fw_cfg *fw, const char *name, const void *data, size_t len)
 {
     return add_file(fw, name, data, len, true);
 }

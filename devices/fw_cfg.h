@@ -108,7 +108,7 @@ int fw_cfg_add_i64(struct fw_cfg *fw, uint16_t key, uint64_t v);
 int fw_cfg_add_string(struct fw_cfg *fw, uint16_t key, const char *s); /* with NUL */
 /* Add or replace a named file; returns its key, or -1. */
 int fw_cfg_add_file(struct fw_cfg *fw, const char *name, const void *data, size_t len);
-int fw_cfg_add_file_writable(struct fw_cfg *fw, const char *name, void *data, size_t len);
+int fw_cfg_add_file_writable(struct fw_cfg *fw, const char *name, const void *data, size_t len);
 /* Key of a named file, or -1. */
 int fw_cfg_find_file(const struct fw_cfg *fw, const char *name);
 /* Serialize e820 entries into "etc/e820". */
