@@ -90,6 +90,11 @@ void cpu_reset(struct cpu *cpu, bool init_only)
     cpu->fixed_ctr_ctrl = cpu->perf_global_status = 0;
     cpu->perf_global_ctrl = 0xf | (7ull << 32); /* enabled counters at reset (SDM Vol.3B 20.2.2) */
     cpu->debugctl = cpu->spec_ctrl = 0;
+    memset(cpu->lbr_from, 0, sizeof(cpu->lbr_from));
+    memset(cpu->lbr_to, 0, sizeof(cpu->lbr_to));
+    memset(cpu->lbr_info, 0, sizeof(cpu->lbr_info));
+    cpu->lbr_select = cpu->lbr_tos = 0;
+    cpu->offcore_rsp[0] = cpu->offcore_rsp[1] = 0;
     cpu->star = cpu->lstar = cpu->cstar = cpu->sfmask = cpu->kernel_gs_base = 0;
     cpu->sysenter_cs = cpu->sysenter_esp = cpu->sysenter_eip = 0;
     cpu->fpu.fcw = 0x40;

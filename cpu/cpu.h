@@ -170,6 +170,10 @@ struct cpu {
     uint64_t mc_bank[10][4];   /* MCi_CTL, STATUS, ADDR, MISC for 10 banks */
     uint64_t mcg_ctl;
     uint64_t tsc_adjust;
+    /* Last-branch records of the model (32 entries, Skylake layout): kept
+     * as a store, nothing is recorded (Linux writes them for this model). */
+    uint64_t lbr_from[32], lbr_to[32], lbr_info[32];
+    uint64_t lbr_select, lbr_tos, offcore_rsp[2];
 
     struct fpu_state fpu;
     xmm_t xmm[16];
@@ -223,6 +227,7 @@ struct cpu {
      * FILE * they go to (NULL: stderr); the frontend sets both. */
     uint32_t log_mask;
     void *log_file;
+    uint64_t log_exec_from;  /* -d exec logs blocks from this instruction count on */
     int index;           /* vCPU number */
     struct block_cache *blocks; /* shared by all vCPUs of a machine */
     struct cpu **peers;         /* all vCPUs of the machine, for TLB shootdown of code pages */

@@ -83,7 +83,7 @@ static void leaf1(const struct cpu *cpu, uint32_t r[4])
     uint32_t c = 0, d = 0;
     if (has(cpu, ISA_SSE3)) c |= 1u << 0;
     if (has(cpu, ISA_PCLMUL)) c |= 1u << 1;
-    if (cpu->model->vmx && !cpu->vmx_off) c |= 1u << 5; /* -cpu ...,vmx=off hides it */
+    if (cpu_vmx_offered(cpu)) c |= 1u << 5; /* -cpu ...,vmx=off hides it */
     if (has(cpu, ISA_SSSE3)) c |= 1u << 9;
     if (has(cpu, ISA_CX16)) c |= 1u << 13;
     c |= 1u << 17; /* PCID: CR4.PCIDE accepted; CR3 writes over-flush */

@@ -46,4 +46,8 @@ void cpu_deliver_event(struct cpu *cpu, unsigned vector, enum event_type type, b
 /* Between blocks: take a pending NMI or external interrupt if allowed. */
 void cpu_check_interrupts(struct cpu *cpu);
 
+/* Whether a halted CPU would be woken now: an unblocked NMI, or INTR from
+ * cpu->intr_pending or the local APIC while IF=1. For the machine loop. */
+bool cpu_wakeable(struct cpu *cpu);
+
 #endif

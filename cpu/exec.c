@@ -249,7 +249,7 @@ uint64_t cpu_run(struct cpu *cpu)
             break;
         bool tf = (cpu->rflags & F_TF) != 0;
         const struct block *b = find_block(cpu);
-        if (cpu->log_mask & LOG_EXEC)
+        if ((cpu->log_mask & LOG_EXEC) && cpu->icount >= cpu->log_exec_from)
             cpu_log(cpu, "cpu%d: exec %04x:%016llx %s\n", cpu->index, cpu->seg[S_CS].sel,
                     (unsigned long long)cpu->rip, b->ninsns ? insn_name(&b->insns[0]) : "");
         cpu->cur_block = b;

@@ -8,6 +8,7 @@
 #include "cpu/operands.h"
 #include "cpu/segment.h"
 #include "cpu/task_switch.h"
+#include "vmx_emul/vmx_nonroot.h"
 
 /* Exception classes of SDM Vol.3A table 6-4. */
 enum exc_class { EXC_BENIGN, EXC_CONTRIBUTORY, EXC_PAGEFAULT };
@@ -270,10 +271,12 @@ void cpu_deliver_event(struct cpu *cpu, unsigned vector, enum event_type type, b
                        uint32_t error_code, uint64_t return_rip)
 {
     int prev = cpu->delivering_vector;
+    if (cpu->vmx_nonroot && vmx_nonroot_event(cpu, vector, type, has_error, error_code, return_rip)) return; /* VMX-B */
     if (prev >= 0 && type == EV_HWEXC) {
         /* A fault while delivering an earlier event (SDM Vol.3A 6.15,
          * table 6-5). */
         if (prev == EXC_DF) {
+            if (cpu->vmx_nonroot) { vmx_nonroot_triple_fault(cpu); return; } /* VMX-B */
             cpu->shutdown = true; /* triple fault */
             cpu->delivering_vector = -1;
             cpu->stop_block = true;
@@ -285,6 +288,7 @@ void cpu_deliver_event(struct cpu *cpu, unsigned vector, enum event_type type, b
             vector = EXC_DF;
             has_error = true;
             error_code = 0;
+            if (cpu->vmx_nonroot && vmx_nonroot_event(cpu, vector, type, has_error, error_code, return_rip)) return; /* VMX-B */
         }
     }
     cpu->delivering_vector = type == EV_HWEXC ? (int)vector : (int)(0x100 | vector);
@@ -322,6 +326,7 @@ static int intr_ack(struct cpu *cpu)
 
 void cpu_check_interrupts(struct cpu *cpu)
 {
+    if (cpu->vmx_nonroot && vmx_nonroot_events(cpu)) return; /* VMX-B */
     bool shadow = false;
     if (cpu->irq_shadow) {
         if (cpu->rip == cpu->irq_shadow_rip)
@@ -344,4 +349,12 @@ void cpu_check_interrupts(struct cpu *cpu)
         cpu->halted = false;
         cpu_deliver_event(cpu, (unsigned)v, EV_EXTINT, false, 0, cpu->rip);
     }
+}
+
+bool cpu_wakeable(struct cpu *cpu)
+{
+    if (cpu->vmx_nonroot && vmx_nonroot_wakeable(cpu)) return true; /* VMX-B */
+    if (cpu->nmi_pending && !cpu->nmi_blocked)
+        return true;
+    return (cpu->rflags & F_IF) && intr_pending(cpu);
 }

@@ -5,6 +5,8 @@
 #include "cpu/lapic.h"
 #include "cpu/operands.h"
 #include "mmu/paging.h"
+#include "vmx_emul/vmx_ept.h"
+#include "vmx_emul/vmx_nonroot.h"
 
 static _Noreturn void seg_fault(struct cpu *cpu, unsigned seg)
 {
@@ -92,8 +94,10 @@ static void paging_ctx_of(struct cpu *cpu, struct paging_ctx *ctx, unsigned acce
     ctx->a20_masked = cpu->bus.a20 && !*cpu->bus.a20;
 }
 
+/* ept_rights: EPTE_R|W|X that the second dimension allows without another
+ * walk (all three outside non-root EPT operation). */
 static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *r,
-                     unsigned access)
+                     unsigned access, unsigned ept_rights)
 {
     struct physmem *pm = cpu->bus.mem;
     if (cpu->tlb.map_generation != pm->map_generation) {
@@ -127,6 +131,9 @@ static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *
         may_write = !smap_block && (r->writable || !(cpu->cr0 & CR0_WP)) && r->dirty;
         may_exec = !r->nx && !((cpu->cr4 & CR4_SMEP) && r->user);
     }
+    may_read = may_read && (ept_rights & EPTE_R);
+    may_write = may_write && (ept_rights & EPTE_W);
+    may_exec = may_exec && (ept_rights & EPTE_X);
     if (host) {
         uint64_t off = physmem_ram_offset(pm, ppage);
         if (may_read)
@@ -138,20 +145,28 @@ static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *
         e->tag_exec = page;
 }
 
+/* may_exit: an EPT violation or misconfiguration (VMX non-root with EPT)
+ * becomes its VM exit, which unwinds the instruction; otherwise it is
+ * reported as a failed translation. */
 static bool translate(struct cpu *cpu, uint64_t lin, unsigned access, uint64_t *paddr,
-                      uint32_t *pfec)
+                      uint32_t *pfec, bool may_exit)
 {
     struct paging_ctx ctx;
     struct paging_result r;
+    struct vmx_ept_walk ew;
     paging_ctx_of(cpu, &ctx, access);
+    bool ept = cpu->vmx_nonroot && vmx_ept_attach(cpu, &ctx, &ew);
     unsigned kind = (access & ACC_WRITE) ? PG_WRITE : (access & ACC_EXEC) ? PG_EXEC : PG_READ;
     enum paging_status st = paging_walk(cpu->bus.mem, &ctx, lin, kind, &r);
     if (st != PAGING_OK) {
+        if (st == PAGING_NESTED_FAULT && ept && may_exit)
+            vmx_ept_fault_exit(cpu, &ew);
         *pfec = r.pf_error;
         return false;
     }
     *paddr = r.paddr;
-    tlb_fill(cpu, lin, &r, access);
+    tlb_fill(cpu, lin, &r, access,
+             ept ? vmx_ept_tlb_rights(&ew, kind) : (unsigned)(EPTE_R | EPTE_W | EPTE_X));
     return true;
 }
 
@@ -159,7 +174,9 @@ uint64_t cpu_translate(struct cpu *cpu, uint64_t lin, unsigned access)
 {
     uint64_t paddr;
     uint32_t pfec = 0;
-    if (!translate(cpu, lin, access, &paddr, &pfec)) {
+    if (!translate(cpu, lin, access, &paddr, &pfec, true)) {
+        if (cpu->vmx_nonroot)
+            vmx_nonroot_note_pf(cpu);
         cpu->cr2 = lin;
         cpu_raise(cpu, EXC_PF, pfec);
     }
@@ -169,7 +186,7 @@ uint64_t cpu_translate(struct cpu *cpu, uint64_t lin, unsigned access)
 bool cpu_translate_noexc(struct cpu *cpu, uint64_t lin, unsigned access, uint64_t *paddr)
 {
     uint32_t pfec;
-    return translate(cpu, lin, access, paddr, &pfec);
+    return translate(cpu, lin, access, paddr, &pfec, false);
 }
 
 uint64_t lin_read_slow(struct cpu *cpu, uint64_t lin, unsigned size, unsigned access)

@@ -10,7 +10,7 @@
 #include "cpu/opcodes.h"
 #include "cpu/operands.h"
 #include "cpu/tsc.h"
-#include "vmx_emul/vmx.h" /* capability MSRs 0x480-0x491 */
+#include "vmx_emul/vmx.h"
 
 /* Microcode revision reported in IA32_BIOS_SIGN_ID[63:32]. */
 #define MICROCODE_REVISION 0xf0ull
@@ -92,11 +92,32 @@ static uint64_t global_ctrl_valid(void)
     return ((1ull << PMU_GP_COUNTERS) - 1) | (((1ull << PMU_FIXED_COUNTERS) - 1) << 32);
 }
 
+/* The model-specific LBR and off-core response MSRs of a Skylake client
+ * core. Linux programs them from the family/model alone (it only probes
+ * them under a hypervisor), so they must exist; nothing is recorded. */
+static uint64_t *lbr_msr(struct cpu *cpu, uint32_t msr)
+{
+    if (msr >= MSR_LBR_FROM_0 && msr < MSR_LBR_FROM_0 + LBR_DEPTH)
+        return &cpu->lbr_from[msr - MSR_LBR_FROM_0];
+    if (msr >= MSR_LBR_TO_0 && msr < MSR_LBR_TO_0 + LBR_DEPTH)
+        return &cpu->lbr_to[msr - MSR_LBR_TO_0];
+    if (msr >= MSR_LBR_INFO_0 && msr < MSR_LBR_INFO_0 + LBR_DEPTH)
+        return &cpu->lbr_info[msr - MSR_LBR_INFO_0];
+    if (msr == MSR_LBR_SELECT)
+        return &cpu->lbr_select;
+    if (msr == MSR_LBR_TOS)
+        return &cpu->lbr_tos;
+    if (msr == MSR_OFFCORE_RSP_0 || msr == MSR_OFFCORE_RSP_0 + 1)
+        return &cpu->offcore_rsp[msr - MSR_OFFCORE_RSP_0];
+    return NULL;
+}
+
 bool msr_read(struct cpu *cpu, uint32_t msr, uint64_t *val)
 {
     int fix;
     switch (msr) {
     case MSR_TSC: *val = cpu_tsc(cpu); return true;
+    case MSR_PLATFORM_ID: *val = 1ull << 50; return true; /* platform 1 (microcode match) */
     case MSR_APIC_BASE: *val = cpu->apic_base; return true;
     case MSR_FEATURE_CONTROL: *val = cpu->feature_control; return true;
     case MSR_TSC_ADJUST: *val = cpu->tsc_adjust; return true;
@@ -164,6 +185,11 @@ bool msr_read(struct cpu *cpu, uint32_t msr, uint64_t *val)
     if (msr >= MSR_MC0_CTL && msr < MSR_MC0_CTL + 4 * MCE_BANKS) {
         unsigned i = msr - MSR_MC0_CTL;
         *val = cpu->mc_bank[i / 4][i % 4];
+        return true;
+    }
+    uint64_t *lbr = lbr_msr(cpu, msr);
+    if (lbr) {
+        *val = *lbr;
         return true;
     }
     if (msr >= 0x800 && msr <= 0x8ff)
@@ -305,6 +331,7 @@ bool msr_write(struct cpu *cpu, uint32_t msr, uint64_t v)
             return false;
         cpu->tsc_aux = v;
         return true;
+    case MSR_PLATFORM_ID:
     case MSR_MTRRCAP:
     case MSR_PLATFORM_INFO:
     case MSR_ARCH_CAPABILITIES:
@@ -351,6 +378,14 @@ bool msr_write(struct cpu *cpu, uint32_t msr, uint64_t v)
         if (i % 4 == 1 && v != 0)
             return false;
         cpu->mc_bank[i / 4][i % 4] = v;
+        return true;
+    }
+    uint64_t *lbr = lbr_msr(cpu, msr);
+    if (lbr) {
+        /* LBR_SELECT: 10 filter bits; TOS: 5-bit index; records: any. */
+        if ((msr == MSR_LBR_SELECT && (v >> 10)) || (msr == MSR_LBR_TOS && (v >> 5)))
+            return false;
+        *lbr = v;
         return true;
     }
     if (msr >= 0x800 && msr <= 0x8ff)

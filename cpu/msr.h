@@ -10,6 +10,7 @@ struct cpu;
 
 enum {
     MSR_TSC = 0x10,
+    MSR_PLATFORM_ID = 0x17,
     MSR_APIC_BASE = 0x1b,
     MSR_FEATURE_CONTROL = 0x3a,
     MSR_TSC_ADJUST = 0x3b,
@@ -28,6 +29,9 @@ enum {
     MSR_MCG_STATUS = 0x17a,
     MSR_PERFEVTSEL0 = 0x186,
     MSR_MISC_ENABLE = 0x1a0,
+    MSR_OFFCORE_RSP_0 = 0x1a6,
+    MSR_LBR_SELECT = 0x1c8,
+    MSR_LBR_TOS = 0x1c9,
     MSR_DEBUGCTL = 0x1d9,
     MSR_MTRR_PHYSBASE0 = 0x200,
     MSR_MTRR_FIX64K_00000 = 0x250,
@@ -43,7 +47,10 @@ enum {
     MSR_PERF_GLOBAL_OVF_CTRL = 0x390,
     MSR_MC0_CTL = 0x400,
     MSR_VMX_BASIC = 0x480,
+    MSR_LBR_FROM_0 = 0x680,
+    MSR_LBR_TO_0 = 0x6c0,
     MSR_TSC_DEADLINE = 0x6e0,
+    MSR_LBR_INFO_0 = 0xdc0,
     MSR_EFER = 0xc0000080,
     MSR_STAR = 0xc0000081,
     MSR_LSTAR = 0xc0000082,
@@ -79,6 +86,7 @@ enum {
 #define PMU_FIXED_COUNTERS 3
 #define PMU_COUNTER_BITS 48
 #define MTRR_VAR_COUNT 8
+#define LBR_DEPTH 32
 
 /* Both return false when the MSR does not exist or (write) the value is
  * invalid: the instruction then raises #GP(0). Writes that change paging or

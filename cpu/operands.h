@@ -122,10 +122,11 @@ static inline uint64_t stack_peek(struct cpu *cpu, unsigned offset, unsigned siz
     return mem_read(cpu, S_SS, sp, size);
 }
 
-/* Branch to a new RIP with the operand size's truncation (SDM Vol.2 JMP). */
+/* Bits 63:47 all equal (48-bit linear addresses). The shift is done
+ * unsigned: a left shift of a negative int64_t is undefined behaviour. */
 static inline bool is_canonical(uint64_t a)
 {
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 /* Branch to a new RIP with the operand size's truncation (SDM Vol.2 JMP):

@@ -8,6 +8,7 @@
 #include "cpu/operands.h"
 #include "cpu/segment.h"
 #include "cpu/task_switch.h"
+#include "vmx_emul/vmx_nonroot.h"
 
 static bool real_or_v86(const struct cpu *cpu)
 {
@@ -520,6 +521,7 @@ void op_iret(struct cpu *cpu, const struct insn *in)
         iret_real(cpu, w);
     else
         iret_protected(cpu, w);
+    if (cpu->vmx_nonroot && vmx_nonroot_iret(cpu)) return; /* VMX-B */
     /* SDM Vol.3A 6.7.1: IRET ends NMI blocking. */
     cpu->nmi_blocked = false;
 }

@@ -4,6 +4,7 @@
 #include "cpu/exception.h"
 #include "cpu/opcodes.h"
 #include "cpu/operands.h"
+#include "vmx_emul/vmx_nonroot.h"
 
 /* SDM Vol.1 18.5.2: outside real mode, CPL > IOPL (or V86) consults the TSS
  * I/O permission bitmap. */
@@ -33,12 +34,14 @@ static void io_check(struct cpu *cpu, uint16_t port, unsigned size)
 static uint32_t port_in(struct cpu *cpu, uint16_t port, unsigned size)
 {
     io_check(cpu, port, size);
+    if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, cpu->cur_insn, port, size)) vmx_nonroot_unwind(cpu); /* VMX-B */
     return cpu->bus.io_in(cpu->bus.opaque, port, size);
 }
 
 static void port_out(struct cpu *cpu, uint16_t port, uint32_t v, unsigned size)
 {
     io_check(cpu, port, size);
+    if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, cpu->cur_insn, port, size)) return; /* VMX-B */
     cpu->bus.io_out(cpu->bus.opaque, port, v, size);
 }
 
@@ -106,6 +109,7 @@ void op_hlt(struct cpu *cpu, const struct insn *in)
     (void)in;
     if (cpu->cpl != 0)
         raise_gp(cpu, 0);
+    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_HLT)) return; /* VMX-B */
     cpu->halted = true;
     cpu->stop_block = true;
 }
@@ -135,6 +139,7 @@ void op_ins(struct cpu *cpu, const struct insn *in)
     if (in->rep && count_reg(cpu, in) == 0)
         return;
     io_check(cpu, port, sz);
+    if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, in, port, sz)) return; /* VMX-B */
     do {
         uint64_t di = cpu->gpr[R_DI] & size_mask(in->addrsize);
         /* The destination is checked before the port is read, so a fault
@@ -154,6 +159,7 @@ void op_outs(struct cpu *cpu, const struct insn *in)
     if (in->rep && count_reg(cpu, in) == 0)
         return;
     io_check(cpu, port, sz);
+    if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, in, port, sz)) return; /* VMX-B */
     do {
         uint64_t si = cpu->gpr[R_SI] & size_mask(in->addrsize);
         uint32_t v = (uint32_t)mem_read(cpu, in->seg, si, sz);

@@ -200,30 +200,74 @@ void op_sse_round(struct cpu *cpu, const struct insn *in)
     cpu->xmm[in->reg] = d;
 }
 
-/* DPPS/DPPD: the library follows Intel's operation order. Flags of the
- * whole operation are reported together. */
+/* DPPS/DPPD run as dependent stages (multiplies, then the additions), each
+ * behaving like one SIMD operation for exceptions: an unmasked exception in
+ * a stage faults before the next stage runs, as the host CPU does. The
+ * operand order of each addition per destination lane follows
+ * cpu/fpu_sse_float.h (it only decides which NaN propagates). */
+static uint32_t f32_lane_op(f32_op op, uint32_t a, uint32_t b, const struct cpu *cpu,
+                            struct sse_flags *fl)
+{
+    struct sse_env e = sse_env_of(cpu);
+    uint32_t r = op(a, b, &e);
+    sse_flags_add(fl, &e);
+    return r;
+}
+
+static uint64_t f64_lane_op(f64_op op, uint64_t a, uint64_t b, const struct cpu *cpu,
+                            struct sse_flags *fl)
+{
+    struct sse_env e = sse_env_of(cpu);
+    uint64_t r = op(a, b, &e);
+    sse_flags_add(fl, &e);
+    return r;
+}
+
 void op_sse_dpps(struct cpu *cpu, const struct insn *in)
 {
     sse_check(cpu);
-    xmm_t d = cpu->xmm[in->reg], s = sse_rm(cpu, in, 16, true);
-    struct sse_env e = sse_env_of(cpu);
+    xmm_t d = cpu->xmm[in->reg], s = sse_rm(cpu, in, 16, true), r;
+    unsigned imm = (unsigned)in->imm & 0xff;
+    uint32_t t[4];
     struct sse_flags fl = {0, 0};
-    f32_dpps(d.d, s.d, (unsigned)in->imm & 0xff, d.d, &e);
-    sse_flags_add(&fl, &e);
+    for (unsigned i = 0; i < 4; i++)
+        t[i] = (imm & (0x10u << i)) ? f32_lane_op(f32_mul, d.d[i], s.d[i], cpu, &fl) : 0;
     sse_commit_flags(cpu, &fl);
-    cpu->xmm[in->reg] = d;
+    /* Pair sums in both operand orders: [0] for even lanes, [1] for odd. */
+    uint32_t s01[2], s23[2], sum[4];
+    fl = (struct sse_flags){0, 0};
+    s01[0] = f32_lane_op(f32_add, t[1], t[0], cpu, &fl);
+    s23[0] = f32_lane_op(f32_add, t[3], t[2], cpu, &fl);
+    s01[1] = f32_lane_op(f32_add, t[0], t[1], cpu, &fl);
+    s23[1] = f32_lane_op(f32_add, t[2], t[3], cpu, &fl);
+    sse_commit_flags(cpu, &fl);
+    fl = (struct sse_flags){0, 0};
+    for (unsigned k = 0; k < 4; k++)
+        sum[k] = k < 2 ? f32_lane_op(f32_add, s01[k & 1], s23[k & 1], cpu, &fl)
+                       : f32_lane_op(f32_add, s23[k & 1], s01[k & 1], cpu, &fl);
+    sse_commit_flags(cpu, &fl);
+    for (unsigned k = 0; k < 4; k++)
+        r.d[k] = (imm & (1u << k)) ? sum[k] : 0;
+    cpu->xmm[in->reg] = r;
 }
 
 void op_sse_dppd(struct cpu *cpu, const struct insn *in)
 {
     sse_check(cpu);
-    xmm_t d = cpu->xmm[in->reg], s = sse_rm(cpu, in, 16, true);
-    struct sse_env e = sse_env_of(cpu);
+    xmm_t d = cpu->xmm[in->reg], s = sse_rm(cpu, in, 16, true), r;
+    unsigned imm = (unsigned)in->imm & 0xff;
+    uint64_t t[2], sum[2];
     struct sse_flags fl = {0, 0};
-    f64_dppd(d.q, s.q, (unsigned)in->imm & 0xff, d.q, &e);
-    sse_flags_add(&fl, &e);
+    for (unsigned i = 0; i < 2; i++)
+        t[i] = (imm & (0x10u << i)) ? f64_lane_op(f64_mul, d.q[i], s.q[i], cpu, &fl) : 0;
     sse_commit_flags(cpu, &fl);
-    cpu->xmm[in->reg] = d;
+    fl = (struct sse_flags){0, 0};
+    sum[0] = f64_lane_op(f64_add, t[0], t[1], cpu, &fl);
+    sum[1] = f64_lane_op(f64_add, t[1], t[0], cpu, &fl);
+    sse_commit_flags(cpu, &fl);
+    for (unsigned k = 0; k < 2; k++)
+        r.q[k] = (imm & (1u << k)) ? sum[k] : 0;
+    cpu->xmm[in->reg] = r;
 }
 
 /* BLENDPS/BLENDPD/PBLENDW: the immediate selects source lanes. */

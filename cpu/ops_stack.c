@@ -88,19 +88,24 @@ void op_popa(struct cpu *cpu, const struct insn *in)
 }
 
 /* ENTER alloc, level (SDM Vol.2 ENTER): the level is taken mod 32; for
- * each level above 1 the frame pointer chain is copied from [rBP]. */
+ * each level above 1 a frame pointer is copied from the display at [rBP].
+ * Outside 64-bit mode the display walk uses the frame pointer at the
+ * operand size (BP for a 16-bit ENTER even on a 32-bit stack), in 64-bit
+ * mode all of RBP, as Intel processors do (checked by the oracle tests);
+ * the stack pointer moves at the stack size. */
 void op_enter(struct cpu *cpu, const struct insn *in)
 {
     unsigned sz = in->opsize, level = in->imm2 & 31;
     uint64_t alloc = in->imm & 0xffff;
     uint64_t sp = cpu->gpr[R_SP] & stack_mask(cpu);
-    uint64_t bp = cpu->gpr[R_BP] & stack_mask(cpu);
+    uint64_t bp_mask = cpu->mode == MODE_LONG ? ~0ull : size_mask(sz);
+    uint64_t bp = cpu->gpr[R_BP] & bp_mask;
     sp = sp_add(cpu, sp, -(int64_t)sz);
     mem_write(cpu, S_SS, sp, reg_read(cpu, R_BP, sz, 1), sz);
     uint64_t frame = sp;
     if (level > 0) {
         for (unsigned i = 1; i < level; i++) {
-            bp = sp_add(cpu, bp, -(int64_t)sz);
+            bp = (bp - sz) & bp_mask;
             uint64_t v = mem_read(cpu, S_SS, bp, sz);
             sp = sp_add(cpu, sp, -(int64_t)sz);
             mem_write(cpu, S_SS, sp, v, sz);

@@ -12,6 +12,7 @@
 #include "cpu/log.h"
 #include "vmx_emul/vmx.h"
 #include "frontend/platform.h"
+#include "vmx_emul/vmx_nonroot.h"
 
 static uint32_t io_in(void *opaque, uint16_t port, unsigned size)
 {
@@ -196,14 +197,18 @@ static int boot_setup(struct machine *m)
         m->cpus[i].wait_for_sipi = i > 0;
     }
     if (m->opt.kernel) {
-        /* The loader rewrites RAM each time, so a reset reloads the kernel. */
-        memset(m->mem.ram, 0, m->mem.ram_size);
+        /* A reset reloads the kernel into cleared RAM. */
+        if (m->booted_once && physmem_clear_ram(&m->mem) < 0)
+            return -1;
         block_flush_all(m->blocks);
         if (setup_direct_boot(m) < 0)
             return -1;
         apply_boot_state(m);
         route_pci_links(m);
     }
+    m->booted_once = true;
+    for (int i = 0; i < m->ncpus; i++)
+        tlb_flush_all(&m->cpus[i].tlb);
     return 0;
 }
 
@@ -284,6 +289,7 @@ int machine_init(struct machine *m, const struct options *opt)
         c->npeers = m->ncpus;
         c->log_file = m->log;
         c->log_mask = log_mask;
+        c->log_exec_from = opt->trace_from;
         m->cpu_ptrs[i] = c;
     }
     if (platform_init(m) < 0)
@@ -318,6 +324,7 @@ static void machine_reset(struct machine *m)
  * wait-for-SIPI; a SIPI starts it in real mode at vector << 12. */
 static void handle_init_sipi(struct cpu *c)
 {
+    if (c->vmx_nonroot && vmx_nonroot_init_sipi(c)) return; /* VMX-B: exit reasons 3/4 */
     if (c->init_pending) {
         c->init_pending = false;
         cpu_reset(c, true);

@@ -45,6 +45,7 @@ struct machine {
     uint8_t *bios_image;
     size_t bios_size;
     bool have_boot_state;
+    bool booted_once;
     struct direct_boot_result boot;
 
     bool reset_requested;

@@ -53,6 +53,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "turtles-stats: instructions=%llu seconds=%.3f mips=%.1f peak_rss_kib=%ld\n",
                 (unsigned long long)insns, secs, secs > 0 ? (double)insns / secs / 1e6 : 0.0,
                 ru.ru_maxrss);
+        for (int i = 0; i < m.ncpus; i++)
+            fprintf(stderr, "turtles-stats: cpu%d rip=%04x:%016llx mode=%d cpl=%d halted=%d "
+                            "icount=%llu\n",
+                    i, m.cpus[i].seg[S_CS].sel, (unsigned long long)m.cpus[i].rip,
+                    m.cpus[i].mode, m.cpus[i].cpl, m.cpus[i].halted,
+                    (unsigned long long)m.cpus[i].icount);
     }
     signal_target = NULL;
     machine_destroy(&m);

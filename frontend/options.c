@@ -36,6 +36,7 @@ void options_usage(FILE *out)
           "  -D FILE              write the log to FILE instead of stderr\n"
           "  -turtles-stats       print instructions executed, MIPS and peak RSS at exit\n"
           "  -turtles-max-insns N stop (status 5) after N instructions on any vCPU\n"
+          "  -turtles-trace-from N  with -d exec: log blocks from instruction N on\n"
           "  -help, --help        this text\n"
           "  -version             version\n",
           out);
@@ -289,6 +290,10 @@ int options_parse(struct options *o, int argc, char **argv)
                 return bad("not available: turtles is a software emulator", a);
         } else if (!strcmp(a, "-turtles-stats")) {
             o->stats = true;
+        } else if (!strcmp(a, "-turtles-trace-from")) {
+            NEED_VALUE();
+            if (!parse_uint(val, UINT64_MAX, &o->trace_from))
+                return bad("invalid instruction count", val);
         } else if (!strcmp(a, "-turtles-max-insns")) {
             NEED_VALUE();
             if (!parse_uint(val, UINT64_MAX, &o->max_insns))

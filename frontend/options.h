@@ -28,6 +28,7 @@ struct options {
     const char *debug_flags; /* -d */
     const char *debug_log;   /* -D */
     uint64_t max_insns;      /* -turtles-max-insns N (testing aid) */
+    uint64_t trace_from;     /* -turtles-trace-from N: -d exec starts at instruction N */
     bool stats;              /* -turtles-stats: instructions, MIPS, peak RSS at exit */
 };
 

@@ -33,6 +33,18 @@ void physmem_destroy(struct physmem *pm)
     memset(pm, 0, sizeof(*pm));
 }
 
+int physmem_clear_ram(struct physmem *pm)
+{
+    uint8_t *fresh = calloc(1, pm->ram_size);
+    if (!fresh)
+        return -1;
+    free(pm->ram);
+    pm->ram = fresh;
+    memset(pm->code_pages, 0, pm->ram_size >> PHYS_PAGE_SHIFT);
+    pm->map_generation++; /* TLB entries point into the old buffer */
+    return 0;
+}
+
 static int add_region(struct physmem *pm, const struct mmio_region *r)
 {
     if (pm->nregions >= PHYSMEM_MAX_REGIONS)

@@ -52,6 +52,8 @@ struct physmem {
 /* Returns 0, or -1 with errno set when the host cannot provide the memory. */
 int physmem_init(struct physmem *pm, uint64_t ram_size, uint64_t low_ram_limit);
 void physmem_destroy(struct physmem *pm);
+/* Zero all RAM (machine reset), giving the pages back to the host. */
+int physmem_clear_ram(struct physmem *pm);
 
 /* Overlay a region (MMIO or ROM); later regions win over earlier ones. */
 int physmem_add_mmio(struct physmem *pm, uint64_t base, uint64_t size, void *opaque,

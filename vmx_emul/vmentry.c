@@ -12,6 +12,7 @@
 #include "vmx_emul/vmx.h"
 #include "vmx_emul/vmx_controls.h"
 #include "vmx_emul/vmx_internal.h"
+#include "vmx_emul/vmx_nonroot.h"
 
 bool vmx_msr_area_load_one(struct cpu *cpu, uint64_t entry_paddr)
 {
@@ -160,6 +161,7 @@ void vmx_vmentry(struct cpu *cpu, bool launch)
     struct vmx_cpu *vx = cpu->vmx;
     struct vmcs *v = vmx_current_vmcs(cpu);
     vx->last_check_failed = NULL;
+    vx->injecting = false;
 
     switch (vmx_check_controls_and_host(cpu, v)) {
     case VMENTRY_FAIL_CONTROL:
@@ -181,6 +183,7 @@ void vmx_vmentry(struct cpu *cpu, bool launch)
     }
     load_guest_state(cpu, v);
     cpu->vmx_nonroot = true;
+    vmx_nonroot_entered(cpu); /* VMX-B */
 
     /* SDM 26.4: the VM-entry MSR-load area; qualification is the 1-based
      * index of the failing entry. */

@@ -35,7 +35,9 @@ static enum vmentry_outcome check_failed(struct cpu *cpu, enum vmentry_outcome o
 
 static bool canonical(uint64_t a)
 {
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+    /* bits 63:47 all equal (48-bit linear addresses), without signed shifts */
+    uint64_t top = a >> 47;
+    return top == 0 || top == 0x1ffff;
 }
 
 static bool page_ok(uint64_t pa)

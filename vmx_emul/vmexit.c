@@ -11,6 +11,7 @@
 #include "vmx_emul/vmx.h"
 #include "vmx_emul/vmx_controls.h"
 #include "vmx_emul/vmx_internal.h"
+#include "vmx_emul/vmx_nonroot.h"
 
 static const char *const reason_names[EXIT_REASON_COUNT] = {
     [EXIT_REASON_EXCEPTION_NMI] = "EXCEPTION_NMI",
@@ -237,9 +238,6 @@ static bool load_host_state(struct cpu *cpu, struct vmcs *v)
     cs->limit = 0xffffffffu;
     cs->attr = 11 | SEG_S | SEG_P | SEG_G | (host64 ? SEG_L : SEG_DB);
     host_segment(&cpu->seg[S_SS], v->host_ss_selector, 0);
-    cpu->seg[S_SS].attr &= ~SEG_UNUSABLE;
-    if (v->host_ss_selector == 0)
-        cpu->seg[S_SS].attr |= SEG_UNUSABLE;
     host_segment(&cpu->seg[S_DS], v->host_ds_selector, 0);
     host_segment(&cpu->seg[S_ES], v->host_es_selector, 0);
     host_segment(&cpu->seg[S_FS], v->host_fs_selector, v->host_fs_base);
@@ -338,6 +336,7 @@ void vmx_vmexit(struct cpu *cpu, uint32_t reason, uint64_t qualification,
     v->vm_entry_intr_info_field &= ~INTR_INFO_VALID;
 
     /* 27.3 saving guest state, 27.4 the MSR-store area. */
+    vmx_nonroot_leaving(cpu); /* VMX-B */
     save_guest_state(cpu, v);
     vmx_trace(cpu, "VM exit ->", reason, qualification);
     if (!store_guest_msrs(cpu, v)) {

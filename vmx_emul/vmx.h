@@ -13,7 +13,10 @@
 #include <stdint.h>
 
 #include "cpu/cpu.h"
+#include "cpu/cpuid.h"
+#include "cpu/msr.h"
 #include "vmx_emul/vmcs.h"
+#include "vmx_emul/vmx_intercept.h"
 
 /* Basic exit reasons (SDM Vol.3C Appendix C). */
 enum vmx_exit_reason {
@@ -161,10 +164,20 @@ struct vmx_cpu {
      * blocking (with "virtual NMIs", SDM 25.3). */
     uint64_t pending_dbg_exceptions;
     bool virtual_nmi_blocked;
-    /* Text of the last failed VM-entry check, for traces and the monitor. */
+    /* Text of the last failed VM-entry check, for traces and the monitor
+     * (a string literal: diagnostic only, not part of a snapshot). */
     const char *last_check_failed;
     /* MSR-load area index of the last failed VM-entry MSR load. */
     uint32_t last_msr_fail_index;
+    /* (VMX-B, vmx_emul/vmx_nonroot.c) Non-root bookkeeping: PAUSE-loop
+     * state, the TSC at VM entry for the preemption timer, CR2 before a
+     * #PF that may become a VM exit (SDM 27.1: such a #PF leaves CR2
+     * alone), and the event being delivered through the guest IDT (for
+     * IDT-vectoring information, SDM 27.2.4). */
+    struct vmx_ple_state ple;
+    uint64_t timer_entry_tsc;
+    uint64_t cr2_before_pf;
+    uint32_t delivering_info, delivering_error, delivering_len;
 };
 
 #define VMCS_PTR_INVALID (~0ull)
@@ -189,6 +202,20 @@ static inline bool vmx_in_operation(const struct cpu *cpu)
 {
     return cpu->vmx && cpu->vmx->vmxon;
 }
+
+/* SDM 23.8: INIT is blocked in VMX root operation (in non-root it is a VM
+ * exit, VMX-B). For cpu/'s INIT handling. */
+static inline bool vmx_blocks_init(const struct cpu *cpu)
+{
+    return vmx_in_operation(cpu) && !cpu->vmx_nonroot;
+}
+
+/* SDM 23.8: in VMX operation a MOV to CR0/CR4 that would give a FIXED0 bit
+ * the value 0 or a FIXED1 bit the value 1 raises #GP(0); in non-root
+ * operation with "unrestricted guest", CR0.PE and CR0.PG are free (SDM
+ * 25.3). For cpu/ctrlreg.c: refuse the write when these return false. */
+bool vmx_cr0_value_ok(const struct cpu *cpu, uint64_t cr0);
+bool vmx_cr4_value_ok(const struct cpu *cpu, uint64_t cr4);
 
 /* The current VMCS (the one VM exits read and write), NULL when the
  * current-VMCS pointer is invalid. */
@@ -248,7 +275,6 @@ void vmx_trace(struct cpu *cpu, const char *what, uint32_t reason, uint64_t qual
 
 /* Physical-address width checks for VMX pointers (SDM: "bits beyond the
  * processor's physical-address width"). */
-#include "cpu/msr.h"
 static inline bool vmx_paddr_ok(uint64_t pa)
 {
     return !(pa & phys_reserved_mask());
@@ -258,7 +284,6 @@ static inline bool vmx_page_addr_ok(uint64_t pa)
     return !(pa & 0xfff) && vmx_paddr_ok(pa);
 }
 
-#include "cpu/cpuid.h"
 static inline bool vmx_available(const struct cpu *cpu)
 {
     return cpu->model && cpu->model->vmx && !cpu->vmx_off;

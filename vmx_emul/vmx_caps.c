@@ -60,16 +60,37 @@ static const struct vmx_model_caps skylake_caps = {
  * "activate secondary controls" is a plain gate; VMCS shadowing is done by
  * vmx_insn.c. Everything else waits for VMX-B (exit predicates, EPT, VPID,
  * APIC virtualization, preemption timer, PML): add bits here as they land. */
-#define PIN_EMULATED 0u
-#define CPU1_EMULATED (CPU_SECONDARY_CONTROLS)
-#define CPU2_EMULATED (CPU2_VMCS_SHADOWING)
+#define PIN_EMULATED (PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS | \
+                      PIN_PREEMPTION_TIMER) /* VMX-B: vmx_nonroot.c */
+/* VMX-B: vmx_intercept.c/vmx_nonroot.c. MWAIT/MONITOR exiting are exact
+ * because those instructions are #UD (not decoded), which has priority
+ * over their VM exits. Not yet: monitor trap flag. */
+#define CPU1_EMULATED (CPU_SECONDARY_CONTROLS | CPU_INTR_WINDOW_EXITING | \
+                       CPU_USE_TSC_OFFSETTING | CPU_HLT_EXITING | CPU_INVLPG_EXITING | \
+                       CPU_MWAIT_EXITING | CPU_RDPMC_EXITING | CPU_RDTSC_EXITING | \
+                       CPU_CR3_LOAD_EXITING | CPU_CR3_STORE_EXITING | CPU_CR8_LOAD_EXITING | \
+                       CPU_CR8_STORE_EXITING | CPU_TPR_SHADOW | CPU_NMI_WINDOW_EXITING | \
+                       CPU_MOV_DR_EXITING | CPU_UNCOND_IO_EXITING | CPU_USE_IO_BITMAPS | \
+                       CPU_USE_MSR_BITMAPS | CPU_MONITOR_EXITING | CPU_PAUSE_EXITING)
+/* VMX-B: EPT (vmx_ept.c; the TLB is flushed on every VM entry and exit, so
+ * VPID is exact), unrestricted guest (paging off walks through EPT).
+ * Not yet: APIC-access page, x2APIC virtualization, APIC-register
+ * virtualization, virtual-interrupt delivery, PML. */
+#define CPU2_EMULATED (CPU2_VMCS_SHADOWING | CPU2_ENABLE_EPT | CPU2_DESC_TABLE_EXITING | \
+                       CPU2_ENABLE_RDTSCP | CPU2_ENABLE_VPID | CPU2_WBINVD_EXITING | \
+                       CPU2_UNRESTRICTED_GUEST | CPU2_PAUSE_LOOP_EXITING | \
+                       CPU2_RDRAND_EXITING | CPU2_ENABLE_INVPCID | CPU2_ENABLE_VMFUNC | \
+                       CPU2_RDSEED_EXITING)
 #define EXIT_EMULATED (EXIT_SAVE_DEBUG_CONTROLS | EXIT_HOST_ADDR_SPACE_SIZE | \
                        EXIT_LOAD_PERF_GLOBAL_CTRL | EXIT_SAVE_PAT | EXIT_LOAD_PAT | \
-                       EXIT_SAVE_EFER | EXIT_LOAD_EFER)
+                       EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_ACK_INTR_ON_EXIT | \
+                       EXIT_SAVE_PREEMPTION_TIMER)
 #define ENTRY_EMULATED (ENTRY_LOAD_DEBUG_CONTROLS | ENTRY_IA32E_MODE_GUEST | \
                         ENTRY_LOAD_PERF_GLOBAL_CTRL | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER)
-#define EPT_VPID_EMULATED 0ull  /* no EPT, no VPID yet (VMX-B) */
-#define VMFUNC_EMULATED 0ull    /* EPTP switching needs EPT */
+/* VMX-B: everything the model lists (mmu/ept.c walks execute-only, 2M/1G
+ * and A/D; INVEPT/INVVPID flush the whole TLB, which every type allows). */
+#define EPT_VPID_EMULATED (~0ull)
+#define VMFUNC_EMULATED VMFUNC_EPTP_SWITCHING
 
 static uint64_t ctls(uint32_t default1, uint32_t allowed1)
 {
@@ -125,6 +146,26 @@ void vmx_caps_init(struct cpu *cpu, struct vmx_caps *c)
     c->ept_vpid_cap = (cpu2 & (CPU2_ENABLE_EPT | CPU2_ENABLE_VPID)) ?
                       (m->ept_vpid & EPT_VPID_EMULATED) : 0;
     c->vmfunc = (cpu2 & CPU2_ENABLE_VMFUNC) ? (m->vmfunc & VMFUNC_EMULATED) : 0;
+}
+
+bool vmx_cr0_value_ok(const struct cpu *cpu, uint64_t cr0)
+{
+    if (!vmx_in_operation(cpu))
+        return true;
+    const struct vmx_caps *c = &cpu->vmx->caps;
+    uint64_t fixed0 = c->cr0_fixed0;
+    const struct vmcs *v = vmx_current_vmcs(cpu);
+    if (cpu->vmx_nonroot && v && vmx_ctl_unrestricted_guest(v))
+        fixed0 &= ~(CR0_PE | CR0_PG);
+    return (cr0 & fixed0) == fixed0 && !(cr0 & ~c->cr0_fixed1);
+}
+
+bool vmx_cr4_value_ok(const struct cpu *cpu, uint64_t cr4)
+{
+    if (!vmx_in_operation(cpu))
+        return true;
+    const struct vmx_caps *c = &cpu->vmx->caps;
+    return (cr4 & c->cr4_fixed0) == c->cr4_fixed0 && !(cr4 & ~c->cr4_fixed1);
 }
 
 bool vmx_msr_is_vmx_cap(uint32_t msr)

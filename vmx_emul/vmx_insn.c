@@ -62,8 +62,8 @@ uint32_t vmx_insn_info_mem(const struct insn *in, int reg2)
 }
 
 /* The exit qualification of VMX instructions with a memory operand is the
- * displacement, sign-extended (SDM 27.2.1, table 27-? "instruction
- * displacement"); 0 for register operands. */
+ * instruction's displacement, sign-extended to 64 bits (SDM 27.2.1); 0 for
+ * register operands. */
 static uint64_t insn_displacement(const struct insn *in)
 {
     return in->mod == 3 ? 0 : (uint64_t)(int64_t)in->disp;
@@ -264,6 +264,18 @@ static struct vmcs *accessed_vmcs(struct cpu *cpu)
     return &cpu->vmx->cache[slot].vmcs;
 }
 
+/* VMfailValid for VMREAD/VMWRITE: in non-root operation the error goes to
+ * the shadow VMCS the instruction addressed, the guest's current VMCS. */
+static void rw_fail_valid(struct cpu *cpu, struct vmcs *accessed, unsigned error)
+{
+    if (!cpu->vmx_nonroot) {
+        vmx_fail_valid(cpu, error);
+        return;
+    }
+    cpu->rflags = (cpu->rflags & ~(uint64_t)F_ARITH) | F_ZF;
+    accessed->vm_instruction_error = error;
+}
+
 static uint32_t insn_info_rw(const struct insn *in)
 {
     if (in->mod == 3) {
@@ -295,7 +307,7 @@ void op_vmread(struct cpu *cpu, const struct insn *in)
     bool high = false;
     const struct vmcs_field *f = vmcs_field_lookup(encoding, &high);
     if (!f) {
-        vmx_fail_valid(cpu, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+        rw_fail_valid(cpu, v, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
         return;
     }
     uint64_t value = vmcs_field_get(v, f, high);
@@ -330,13 +342,13 @@ void op_vmwrite(struct cpu *cpu, const struct insn *in)
     bool high = false;
     const struct vmcs_field *f = vmcs_field_lookup(encoding, &high);
     if (!f) {
-        vmx_fail_valid(cpu, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+        rw_fail_valid(cpu, v, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
         return;
     }
     /* IA32_VMX_MISC bit 29 says whether exit-information fields are
      * writable (SDM A.6). */
     if (f->type == VMCS_TYPE_EXIT_INFO && !((vx->caps.misc >> 29) & 1)) {
-        vmx_fail_valid(cpu, VMXERR_VMWRITE_READ_ONLY_COMPONENT);
+        rw_fail_valid(cpu, v, VMXERR_VMWRITE_READ_ONLY_COMPONENT);
         return;
     }
     vmcs_field_set(v, f, high, value);
@@ -357,8 +369,13 @@ static void launch_or_resume(struct cpu *cpu, const struct insn *in, bool launch
         vmx_fail_invalid(cpu);
         return;
     }
-    /* Blocking by MOV SS (error 26) is not told apart from blocking by STI
-     * in struct cpu (irq_shadow covers both): not checked. */
+    /* Blocking by MOV SS (error 26): struct cpu has one shadow for STI and
+     * MOV SS, but STI always leaves IF set, so a shadow with IF clear is
+     * MOV SS/POP SS. (MOV SS with IF set is not told apart: not refused.) */
+    if (cpu->irq_shadow && cpu->irq_shadow_rip == cpu->rip && !(cpu->rflags & F_IF)) {
+        vmx_fail_valid(cpu, VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS);
+        return;
+    }
     uint8_t ls = v->cache[v->current_slot].launch_state;
     if (launch && ls != VMCS_CLEAR) {
         vmx_fail_valid(cpu, VMXERR_VMLAUNCH_NONCLEAR_VMCS);
@@ -436,7 +453,9 @@ void op_vmfunc(struct cpu *cpu, const struct insn *in)
 
 static bool is_canonical48(uint64_t a)
 {
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+    /* bits 63:47 all equal (48-bit linear addresses), without signed shifts */
+    uint64_t top = a >> 47;
+    return top == 0 || top == 0x1ffff;
 }
 
 /* SDM 30.3 INVEPT. */

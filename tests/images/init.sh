@@ -2,6 +2,9 @@
 # /init of the turtles test initramfs (busybox sh). The kernel command line chooses the job:
 #   turtles.test=boot|kvm|demo|shell|l2host   (default: boot)
 #   turtles.cpus=N                             (boot: expected number of online CPUs)
+#   turtles.cpuid=N turtles.mib=M turtles.ipis=K   (kvm: sizes of kvm-exits and kvm-ipi runs;
+#                                               defaults 100000, 64, 1000)
+#   turtles.l2test=JOB                         (l2host: the job of the L2 guest, default boot)
 # Every line meant for a test harness starts with "TURTLES: "; a failed job prints
 # "TURTLES: FAIL <reason>" and the machine powers off either way, so that an emulator run with
 # -no-reboot always ends.
@@ -163,8 +166,8 @@ job_kvm() {
         say "param $(basename "$p")=$(cat "$p" 2>/dev/null)"
     done
     run_program kvm-hello
-    run_program kvm-exits
-    run_program kvm-ipi
+    run_program kvm-exits "$(cmdline_value turtles.cpuid || echo 100000)" "$(cmdline_value turtles.mib || echo 64)"
+    run_program kvm-ipi "$(cmdline_value turtles.ipis || echo 1000)"
     print_warnings "$before"
     say "kvm ok"
     finish

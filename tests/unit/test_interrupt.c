@@ -254,6 +254,40 @@ START_TEST(hlt_with_if_clear_is_not_woken)
 }
 END_TEST
 
+START_TEST(wakeable_follows_if_and_nmi_blocking)
+{
+    h.cpu.intr_pending = test_intr_pending;
+    h.cpu.intr_ack = test_intr_ack;
+    intr_requests = 1;
+    h.cpu.rflags &= ~(uint64_t)F_IF;
+    ck_assert(!cpu_wakeable(&h.cpu));
+    h.cpu.rflags |= F_IF;
+    ck_assert(cpu_wakeable(&h.cpu));
+    intr_requests = 0;
+    ck_assert(!cpu_wakeable(&h.cpu));
+    h.cpu.nmi_pending = true;
+    ck_assert(cpu_wakeable(&h.cpu));
+    h.cpu.nmi_blocked = true;
+    ck_assert(!cpu_wakeable(&h.cpu));
+}
+END_TEST
+
+START_TEST(real_mode_divide_error_through_ivt)
+{
+    harness_free(&h);
+    harness_init(&h, 16);
+    static const uint8_t code[] = {0x31, 0xc9, 0xf7, 0xf1, 0xf4}; /* xor cx,cx ; div cx */
+    static const uint8_t handler[] = {0xf4};
+    harness_load(&h, 0x1000, code, sizeof(code));
+    harness_load(&h, 0x3000, handler, 1);
+    physmem_write(&h.mem, 0, 0x3000, 4);
+    h.cpu.gpr[R_SP] = 0x8000;
+    ck_assert_int_eq(harness_run(&h, 0x1000, 100), 0);
+    ck_assert_uint_eq(h.cpu.rip, 0x3001);
+    ck_assert_uint_eq(physmem_read(&h.mem, 0x8000 - 6, 2), 0x1002); /* fault: the DIV */
+}
+END_TEST
+
 START_TEST(nmi_is_blocked_until_iret)
 {
     static const uint8_t spin[] = {0xeb, 0xfe};
@@ -439,6 +473,8 @@ static Suite *interrupt_suite(void)
     tcase_add_test(tc, external_interrupt_after_sti_shadow);
     tcase_add_test(tc, hlt_with_if_clear_is_not_woken);
     tcase_add_test(tc, nmi_is_blocked_until_iret);
+    tcase_add_test(tc, wakeable_follows_if_and_nmi_blocking);
+    tcase_add_test(tc, real_mode_divide_error_through_ivt);
     tcase_add_test(tc, double_fault_through_task_gate);
     tcase_add_test(tc, jmp_to_tss_clears_old_busy);
     suite_add_tcase(s, tc);

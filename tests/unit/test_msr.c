@@ -185,6 +185,24 @@ START_TEST(misc_enable_fixed_bits)
 }
 END_TEST
 
+START_TEST(skylake_lbr_msrs_exist)
+{
+    /* Linux resets them from the family/model alone on bare metal. */
+    ck_assert(wr(MSR_LBR_FROM_0 + 31, 0));
+    ck_assert(wr(MSR_LBR_TO_0, 0x1234));
+    ck_assert_uint_eq(rd(MSR_LBR_TO_0), 0x1234);
+    ck_assert(wr(MSR_LBR_INFO_0 + 5, 0));
+    ck_assert(wr(MSR_LBR_TOS, 31));
+    ck_assert(!wr(MSR_LBR_TOS, 32));
+    ck_assert(wr(MSR_LBR_SELECT, 0x3ff));
+    ck_assert(!wr(MSR_LBR_SELECT, 0x400));
+    ck_assert(!wr(MSR_LBR_FROM_0 + 32, 0));
+    /* The microcode loader reads IA32_PLATFORM_ID on bare metal. */
+    ck_assert_uint_eq((rd(MSR_PLATFORM_ID) >> 50) & 7, 1);
+    ck_assert(!wr(MSR_PLATFORM_ID, 0));
+}
+END_TEST
+
 START_TEST(rdmsr_wrmsr_instructions)
 {
     /* mov ecx, 0x277 ; rdmsr ; mov ecx, 0xc0000081 ; wrmsr ; hlt */
@@ -213,6 +231,7 @@ static Suite *msr_suite(void)
     tcase_add_test(tc, performance_counters);
     tcase_add_test(tc, machine_check_banks);
     tcase_add_test(tc, misc_enable_fixed_bits);
+    tcase_add_test(tc, skylake_lbr_msrs_exist);
     tcase_add_test(tc, rdmsr_wrmsr_instructions);
     suite_add_tcase(s, tc);
     return s;

@@ -404,6 +404,14 @@ START_TEST(test_rep_stos_fast_and_yield)
     ck_assert_uint_lt(c->gpr[R_CX], 1u << 20);
     ck_assert_uint_gt(c->gpr[R_CX], 0);
     ck_assert_uint_eq(c->gpr[R_DI] - 0x200000, (1u << 20) - c->gpr[R_CX]);
+    /* With TF set, one iteration per execution (a trap after each). */
+    uint64_t before = c->gpr[R_CX];
+    c->rflags |= F_TF;
+    c->next_rip = 0x20002;
+    in.fn(c, &in);
+    ck_assert_uint_eq(c->gpr[R_CX], before - 1);
+    ck_assert_uint_eq(c->next_rip, 0x20000);
+    c->rflags &= ~(uint64_t)F_TF;
     harness_free(&H);
 }
 END_TEST
@@ -536,6 +544,18 @@ START_TEST(test_pusha_popa_enter)
     ck_assert_int_eq(RUN(0x10000, 0xc9), -1); /* LEAVE */
     ck_assert_uint_eq(c->gpr[R_SP], 0x80000);
     ck_assert_uint_eq(c->gpr[R_BP], 0x70000);
+    /* A 16-bit ENTER on a 32-bit stack walks the display through BP, a
+     * 16-bit address: [0x0ffe], not [0x50ffe]. */
+    c->gpr[R_BP] = 0x51000;
+    wr(0x0ffe, 0x1234, 2);
+    wr(0x50ffe, 0x5678, 2);
+    ck_assert_int_eq(RUN(0x10000, 0x66, 0xc8, 0x00, 0x00, 0x02), -1);
+    ck_assert_uint_eq(rd(0x80000 - 2, 2), 0x1000);   /* BP */
+    ck_assert_uint_eq(rd(0x80000 - 4, 2), 0x1234);   /* the display entry */
+    ck_assert_uint_eq(rd(0x80000 - 6, 2), 0xfffe);   /* the frame (low half) */
+    ck_assert_uint_eq(c->gpr[R_BP], 0x5fffe);        /* BP only: EBP[31:16] kept */
+    ck_assert_uint_eq(c->gpr[R_SP], 0x80000 - 6);
+    c->gpr[R_SP] = 0x80000;
     /* BOUND: inside passes, outside raises #BR. */
     wr(0x5000, 10, 4);
     wr(0x5004, 20, 4);

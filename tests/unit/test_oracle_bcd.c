@@ -24,7 +24,7 @@
 
 #if defined(__x86_64__) && defined(__linux__)
 
-#define REGION 0x880000ull      /* below 4 GiB: reachable from 32-bit code */
+#define REGION 0xd00000ull      /* below 4 GiB: reachable from 32-bit code */
 #define CODE64 (REGION + 0x000)
 #define CODE32 (REGION + 0x800)
 #define FARPTR (REGION + 0x1000)

@@ -19,11 +19,14 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <math.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <ucontext.h>
 
 #include "cpu/cpuid.h"
 #include "cpu/decode.h"
@@ -196,6 +199,21 @@ static const char *const templ_text[] = {
     "66 3A 20 X G 1 i pinsrb", "66 3A 21 X X 4 i insertps", "66 3A 22 X G W i w pinsrd",
     "66 3A 42 X X 16A i mpsadbw", "66 3A 60 X X 16 i w pcmpestrm", "66 3A 61 X X 16 i w pcmpestri",
     "66 3A 62 X X 16 i pcmpistrm", "66 3A 63 X X 16 i pcmpistri",
+    /* MMX-register forms of the lane-wise MMX instructions (the MMX rows
+     * share the handlers of cpu/ops_sse_int.c) */
+    "NP 0F FC M M 8 - paddb_mm", "NP 0F FD M M 8 - paddw_mm", "NP 0F FE M M 8 - paddd_mm",
+    "NP 0F F8 M M 8 - psubb_mm", "NP 0F F9 M M 8 - psubw_mm", "NP 0F FA M M 8 - psubd_mm",
+    "NP 0F EC M M 8 - paddsb_mm", "NP 0F ED M M 8 - paddsw_mm", "NP 0F E8 M M 8 - psubsb_mm",
+    "NP 0F E9 M M 8 - psubsw_mm", "NP 0F DC M M 8 - paddusb_mm", "NP 0F DD M M 8 - paddusw_mm",
+    "NP 0F D8 M M 8 - psubusb_mm", "NP 0F D9 M M 8 - psubusw_mm", "NP 0F D5 M M 8 - pmullw_mm",
+    "NP 0F E5 M M 8 - pmulhw_mm", "NP 0F F5 M M 8 - pmaddwd_mm", "NP 0F 74 M M 8 - pcmpeqb_mm",
+    "NP 0F 75 M M 8 - pcmpeqw_mm", "NP 0F 76 M M 8 - pcmpeqd_mm", "NP 0F 64 M M 8 - pcmpgtb_mm",
+    "NP 0F 65 M M 8 - pcmpgtw_mm", "NP 0F 66 M M 8 - pcmpgtd_mm", "NP 0F DB M M 8 - pand_mm",
+    "NP 0F DF M M 8 - pandn_mm", "NP 0F EB M M 8 - por_mm", "NP 0F EF M M 8 - pxor_mm",
+    /* PCLMULQDQ, AES-NI */
+    "66 3A 44 X X 16A i pclmulqdq", "66 38 DB X X 16A - aesimc", "66 38 DC X X 16A - aesenc",
+    "66 38 DD X X 16A - aesenclast", "66 38 DE X X 16A - aesdec", "66 38 DF X X 16A - aesdeclast",
+    "66 3A DF X X 16A i aeskeygenassist",
 };
 #define NTEMPL (sizeof(templ_text) / sizeof(templ_text[0]))
 
@@ -320,6 +338,11 @@ static void emit_insn(struct seq *s, const struct templ *t)
         rex |= 4;
     if (!mem && t->rmk != K_M && rm >= 8)
         rex |= 1;
+    /* REX.R and REX.B do not extend MMX register numbers: set them at random. */
+    if (t->regk == K_M && rn(4) == 0)
+        rex |= 4;
+    if (!mem && t->rmk == K_M && rn(4) == 0)
+        rex |= 1;
     /* An occasional redundant REX checks that it changes nothing. */
     if (!rex && rn(8) == 0)
         rex = 0x40;
@@ -437,9 +460,13 @@ static uint64_t rand_gpr(void)
     }
 }
 
+static bool unmask_some; /* second test: random exception masks */
+
 static uint32_t rand_mxcsr(void)
 {
     uint32_t m = SSE_MXCSR_MASKS | (rn(4) << SSE_MXCSR_RC_SHIFT);
+    if (unmask_some)
+        m &= ~(((uint32_t)rnd() & (uint32_t)rnd() & SSE_MXCSR_FLAGS) << SSE_MXCSR_MASK_SHIFT);
     if (rn(3) == 0)
         m |= SSE_MXCSR_DAZ;
     if (rn(3) == 0)
@@ -453,6 +480,34 @@ static uint32_t rand_mxcsr(void)
 
 static struct sse_state *host_state;
 static uint8_t *host_data;
+static unsigned native_seq_off;   /* where the sequence starts in the native stub */
+static sigjmp_buf native_jmp;
+static struct sse_state native_fault_state;
+static uint64_t native_fault_rip;
+
+/* #XM reaches user space as SIGFPE: take the state at the fault from the
+ * signal frame and leave the stub. */
+static void native_sigfpe(int sig, siginfo_t *si, void *ctx)
+{
+    (void)sig;
+    (void)si;
+    const ucontext_t *uc = ctx;
+    const struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
+    struct sse_state *o = &native_fault_state;
+    for (int r = 0; r < 16; r++)
+        memcpy(&o->xmm[r], &fp->_xmm[r], 16);
+    for (int r = 0; r < 8; r++)
+        memcpy(&o->mm[r], fp->_st[r].significand, 8);
+    static const int greg[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP,
+                                 REG_RSI, REG_RDI, REG_R8,  REG_R9,  REG_R10, REG_R11,
+                                 REG_R12, REG_R13, REG_R14, REG_R15};
+    for (int r = 0; r < 16; r++)
+        o->gpr[r] = (uint64_t)uc->uc_mcontext.gregs[greg[r]];
+    o->rflags = (uint64_t)uc->uc_mcontext.gregs[REG_EFL];
+    o->mxcsr = fp->mxcsr;
+    native_fault_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+    siglongjmp(native_jmp, 1);
+}
 
 /* [r15 + disp32] operand with the given ModRM.reg. */
 static void r15_mem(struct enc *e, unsigned reg, uint32_t disp)
@@ -487,6 +542,7 @@ static void build_native(const struct seq *s)
         e8(&e, (uint8_t)(0x49 | (r >= 8 ? 4 : 0))); e8(&e, 0x8b);
         r15_mem(&e, r, OFF_GPR + 8 * r);
     }
+    native_seq_off = e.n;
     memcpy(e.b + e.n, s->code.b, s->code.n);
     e.n += s->code.n;
     e8(&e, 0x9c);                                                       /* pushfq */
@@ -514,16 +570,27 @@ static void build_native(const struct seq *s)
     memcpy((void *)(uintptr_t)CODE_ADDR, e.b, e.n);
 }
 
-static void run_native(const struct seq *s, const struct sse_state *in, const uint8_t *data,
-                       struct sse_state *out, uint8_t *out_data)
+/* Returns -1, or EXC_XM with *fault_off the faulting instruction's offset
+ * in the sequence. */
+static int run_native(const struct seq *s, const struct sse_state *in, const uint8_t *data,
+                      struct sse_state *out, uint8_t *out_data, uint64_t *fault_off)
 {
     build_native(s);
     *host_state = *in;
     memcpy(host_data, data, DATA_SIZE);
     __builtin___clear_cache((char *)(uintptr_t)CODE_ADDR, (char *)(uintptr_t)CODE_ADDR + 4096);
-    ((void (*)(void))(uintptr_t)CODE_ADDR)();
-    *out = *host_state;
+    int fault = -1;
+    if (sigsetjmp(native_jmp, 1) == 0) {
+        ((void (*)(void))(uintptr_t)CODE_ADDR)();
+        *out = *host_state;
+    } else {
+        *out = native_fault_state;
+        out->host_mxcsr = 0;
+        *fault_off = native_fault_rip - CODE_ADDR - native_seq_off;
+        fault = EXC_XM;
+    }
     memcpy(out_data, host_data, DATA_SIZE);
+    return fault;
 }
 
 /* ---- turtles side ---- */
@@ -541,7 +608,7 @@ static bool fetch_phys(void *opaque, uint64_t off, uint8_t *b)
 
 /* Returns the exception vector raised, or -1. */
 static int run_turtles(const struct seq *s, const struct sse_state *in, const uint8_t *data,
-                       struct sse_state *out, uint8_t *out_data)
+                       struct sse_state *out, uint8_t *out_data, uint64_t *fault_off)
 {
     struct cpu *c = &H.cpu;
     physmem_write_buf(&H.mem, SEQ_ADDR, s->code.b, s->code.n);
@@ -572,7 +639,9 @@ static int run_turtles(const struct seq *s, const struct sse_state *in, const ui
         c->rip = c->next_rip;
         executed++;
     }
+    *fault_off = c->rip - SEQ_ADDR;
     *out = *in;
+    out->host_mxcsr = 0;
     memcpy(out->xmm, c->xmm, sizeof(c->xmm));
     for (int i = 0; i < 8; i++)
         out->mm[i] = c->fpu.st[i].mant;
@@ -684,39 +753,50 @@ static void compare(const struct seq *s, const struct sse_state *in, const uint8
 static bool host_has_sse42(void)
 {
     return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("ssse3") &&
-           __builtin_cpu_supports("sse4.1");
+           __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("aes") &&
+           __builtin_cpu_supports("pclmul");
 }
 
-START_TEST(test_sse_oracle_random)
+static bool oracle_ready;
+static void *oracle_region;
+
+static void oracle_setup(void)
 {
-    if (!host_has_sse42()) {
-        printf("test_oracle_sse: skipped (the host lacks SSE4.2)\n");
+    if (oracle_ready)
         return;
-    }
     const char *env = getenv("SSE_ORACLE_SEED");
     rng = env ? strtoull(env, NULL, 0) : 0x5353456f7261636cull;
-    env = getenv("SSE_ORACLE_INSNS");
-    uint64_t target = env ? strtoull(env, NULL, 0) : 600000;
     only = getenv("SSE_ORACLE_ONLY");
     if (getenv("SSE_ORACLE_SEQ"))
         max_seq = (unsigned)atoi(getenv("SSE_ORACLE_SEQ"));
     parse_templates();
-
-    void *p = mmap((void *)(uintptr_t)REGION_BASE, REGION_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    ck_assert_msg(p == (void *)(uintptr_t)REGION_BASE, "cannot map the oracle region");
+    oracle_region = mmap((void *)(uintptr_t)REGION_BASE, REGION_SIZE,
+                         PROT_READ | PROT_WRITE | PROT_EXEC,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    ck_assert_msg(oracle_region == (void *)(uintptr_t)REGION_BASE, "cannot map the oracle region");
     host_state = (struct sse_state *)(uintptr_t)STATE_ADDR;
     host_data = (uint8_t *)(uintptr_t)DATA_ADDR;
-
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = native_sigfpe;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigaction(SIGFPE, &sa, NULL);
     harness_init(&H, 64);
     oracle_model = *cpu_models[0];
     oracle_model.isa_mask = ~0ull;
     H.cpu.model = &oracle_model;
+    oracle_ready = true;
+}
 
-    uint64_t seqs = 0;
+/* Run random sequences until `count` more instructions have executed in
+ * turtles; returns the number of sequences that ended in #XM. */
+static uint64_t oracle_run(uint64_t count, const char *label)
+{
+    uint64_t seqs = 0, faults = 0, start = executed;
+    unsigned before = mismatches;
     clock_t t0 = clock();
     static uint8_t data[DATA_SIZE], nd[DATA_SIZE], td[DATA_SIZE];
-    while (executed < target) {
+    while (executed - start < count) {
         struct seq s;
         gen_seq(&s);
         struct sse_state in, n, t;
@@ -738,20 +818,56 @@ START_TEST(test_sse_oracle_random)
             uint64_t v = rand_lane64();
             memcpy(data + i, &v, 8);
         }
-        run_native(&s, &in, data, &n, nd);
-        int fault = run_turtles(&s, &in, data, &t, td);
-        if (fault >= 0)
-            mismatch(&s, &in, "turtles fault", 0, 0, (uint64_t)fault);
+        uint64_t noff = 0, toff = 0;
+        int nf = run_native(&s, &in, data, &n, nd, &noff);
+        int tf = run_turtles(&s, &in, data, &t, td, &toff);
+        if (nf != tf || (nf >= 0 && noff != toff))
+            mismatch(&s, &in, "fault (vector << 32 | offset)", 0,
+                     (uint64_t)(uint32_t)nf << 32 | noff, (uint64_t)(uint32_t)tf << 32 | toff);
         else
             compare(&s, &in, data, &n, nd, &t, td);
+        if (nf >= 0)
+            faults++;
         seqs++;
     }
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-    printf("sse oracle: %llu instructions in %llu sequences, %u templates, %u mismatches, %.1f s\n",
-           (unsigned long long)executed, (unsigned long long)seqs, (unsigned)NTEMPL, mismatches,
-           secs);
-    harness_free(&H);
-    munmap(p, REGION_SIZE);
+    printf("sse oracle (%s): %llu instructions in %llu sequences (%llu ending in #XM), "
+           "%u templates, %u mismatches, %.1f s\n",
+           label, (unsigned long long)(executed - start), (unsigned long long)seqs,
+           (unsigned long long)faults, (unsigned)NTEMPL, mismatches - before, secs);
+    return faults;
+}
+
+static uint64_t env_count(const char *name, uint64_t def)
+{
+    const char *env = getenv(name);
+    return env ? strtoull(env, NULL, 0) : def;
+}
+
+START_TEST(test_sse_oracle_masked)
+{
+    if (!host_has_sse42()) {
+        printf("test_oracle_sse: skipped (the host lacks SSE4.2)\n");
+        return;
+    }
+    oracle_setup();
+    unmask_some = false;
+    oracle_run(env_count("SSE_ORACLE_INSNS", 600000), "all exceptions masked");
+    ck_assert_uint_eq(mismatches, 0);
+}
+END_TEST
+
+/* Unmasked exceptions: the fault, the flags it leaves in MXCSR and the
+ * untouched destination must match too. */
+START_TEST(test_sse_oracle_unmasked)
+{
+    if (!host_has_sse42())
+        return;
+    oracle_setup();
+    unmask_some = true;
+    uint64_t faults = oracle_run(env_count("SSE_ORACLE_XM_INSNS", 200000), "random masks");
+    if (!only)
+        ck_assert_uint_gt(faults, 0);
     ck_assert_uint_eq(mismatches, 0);
 }
 END_TEST
@@ -761,7 +877,8 @@ static Suite *oracle_suite(void)
     Suite *s = suite_create("oracle_sse");
     TCase *tc = tcase_create("random");
     tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, test_sse_oracle_random);
+    tcase_add_test(tc, test_sse_oracle_masked);
+    tcase_add_test(tc, test_sse_oracle_unmasked);
     suite_add_tcase(s, tc);
     return s;
 }

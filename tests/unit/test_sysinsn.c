@@ -173,6 +173,25 @@ START_TEST(call_gate_with_parameter_and_far_return)
 }
 END_TEST
 
+START_TEST(far_return_to_outer_level_nulls_inner_data_segments)
+{
+    /* Ring 0 builds a far-return frame to ring 3 (EIP, CS, ESP, SS). */
+    static const uint8_t code[] = {0x6a, DATA3, 0x68, 0x00, 0x00, 0x07, 0x00, /* push ss, esp */
+                                   0x6a, CODE3, 0x68, 0x10, 0x00, 0x01, 0x00, /* push cs, eip */
+                                   0xcb};                                     /* lret */
+    static const uint8_t spin[] = {0xeb, 0xfe};
+    harness_load(&h, CODE_AT, code, sizeof(code));
+    harness_load(&h, CODE_AT + 0x10, spin, 2);
+    h.cpu.rip = CODE_AT;
+    run_slice(20);
+    ck_assert_uint_eq(h.cpu.cpl, 3);
+    ck_assert_uint_eq(h.cpu.seg[S_SS].sel, DATA3);
+    ck_assert_uint_eq(h.cpu.gpr[R_SP], 0x70000);
+    ck_assert(h.cpu.seg[S_DS].attr & SEG_UNUSABLE); /* DPL 0 data: nulled */
+    ck_assert(h.cpu.seg[S_ES].attr & SEG_UNUSABLE);
+}
+END_TEST
+
 START_TEST(sysenter_sysexit)
 {
     struct cpu *c = &h.cpu;
@@ -383,6 +402,7 @@ static Suite *sysinsn_suite(void)
     tcase_add_test(tc, enter_long_mode_by_instructions);
     tcase_add_test(tc, call_gate_with_parameter_and_far_return);
     tcase_add_test(tc, sysenter_sysexit);
+    tcase_add_test(tc, far_return_to_outer_level_nulls_inner_data_segments);
     tcase_add_test(tc, popf_respects_iopl_and_cpl);
     tcase_add_test(tc, io_permission_bitmap);
     tcase_add_test(tc, rep_outs_and_ins);

@@ -10,6 +10,7 @@
 
 #include "tests/unit/vmx_test_util.h"
 #include "vmx_emul/vmcs.h"
+#include "vmx_emul/vmcs_cache.h"
 
 static struct harness h;
 
@@ -112,10 +113,21 @@ static struct vmcs *good_vmcs(void)
     return v;
 }
 
+/* EPT identity map of the first GiB at EPTP_GOOD: PML4 0x300000, PDPT
+ * 0x301000, PD 0x302000 with 2 MiB RWX write-back pages. */
+static void identity_ept(void)
+{
+    put64(&h, 0x300000, 0x301000 | 7);
+    put64(&h, 0x301000, 0x302000 | 7);
+    for (uint64_t i = 0; i < 512; i++)
+        put64(&h, 0x302000 + 8 * i, (i << 21) | 0x80 | (6 << 3) | 7);
+}
+
 /* An unrestricted real-mode guest (needs EPT, so the caps are widened). */
 static struct vmcs *real_mode_vmcs(void)
 {
     struct vmcs *v = good_vmcs();
+    identity_ept();
     widen_caps(&h.cpu.vmx->caps);
     v->cpu_based_vm_exec_control |= CPU_SECONDARY_CONTROLS;
     v->secondary_vm_exec_control = CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST;
@@ -181,10 +193,10 @@ struct entry_case {
 
 /* Controls: VMfailValid(7). */
 MUT(pin_default1_clear, v->pin_based_vm_exec_control &= ~2u)
-MUT(pin_not_offered, v->pin_based_vm_exec_control |= PIN_NMI_EXITING)
-MUT(cpu1_not_offered, v->cpu_based_vm_exec_control |= CPU_HLT_EXITING)
+MUT(pin_not_offered, v->pin_based_vm_exec_control |= PIN_POSTED_INTERRUPTS) /* VMX-B: still not offered */
+MUT(cpu1_not_offered, v->cpu_based_vm_exec_control |= CPU_MONITOR_TRAP_FLAG) /* VMX-B: still not offered */
 MUT(cpu2_not_offered, v->cpu_based_vm_exec_control |= CPU_SECONDARY_CONTROLS;
-    v->secondary_vm_exec_control = CPU2_ENABLE_EPT)
+    v->secondary_vm_exec_control = CPU2_ENABLE_PML) /* VMX-B: still not offered */
 MUT(cr3_targets, v->cr3_target_count = 5)
 MUT(io_bitmap, widen_caps(c); v->cpu_based_vm_exec_control |= CPU_USE_IO_BITMAPS;
     v->io_bitmap_a = 0x40000; v->io_bitmap_b = 0x40800)
@@ -242,7 +254,7 @@ MUT(eptp_switching_without_ept, widen_caps(c);
 MUT(shadow_bitmaps, v->cpu_based_vm_exec_control |= CPU_SECONDARY_CONTROLS;
     v->secondary_vm_exec_control = CPU2_VMCS_SHADOWING; v->vmread_bitmap = 0x40000;
     v->vmwrite_bitmap = 0x40004)
-MUT(exit_not_offered, v->vm_exit_controls |= EXIT_ACK_INTR_ON_EXIT)
+MUT(exit_not_offered, v->vm_exit_controls |= EXIT_CLEAR_BNDCFGS) /* VMX-B: still not offered */
 MUT(save_timer_without_timer, widen_caps(c); v->vm_exit_controls |= EXIT_SAVE_PREEMPTION_TIMER)
 MUT(exit_store_area, v->vm_exit_msr_store_count = 1; v->vm_exit_msr_store_addr = MSR_AREA + 8)
 MUT(exit_load_area, v->vm_exit_msr_load_count = 2;
@@ -322,6 +334,7 @@ MUT(guest_fs_dpl, v->guest_fs_selector = 0x13)
 MUT(guest_ds_not_present, v->guest_ds_ar_bytes &= ~SEG_P)
 MUT(guest_ds_reserved, v->guest_ds_ar_bytes |= 1u << 8)
 MUT(guest_es_g, v->guest_es_limit = 0xfffff000u)
+MUT(guest_ds_g_big_limit, v->guest_ds_limit = 0x100000; v->guest_ds_ar_bytes &= ~SEG_G)
 MUT(guest_cs_s, v->guest_cs_ar_bytes &= ~SEG_S)
 MUT(guest_cs_dpl, v->guest_cs_ar_bytes |= 3u << 5)
 MUT(guest_ss_dpl, v->guest_ss_ar_bytes |= 3u << 5; v->guest_cs_ar_bytes |= 3u << 5)
@@ -499,6 +512,7 @@ static const struct entry_case cases[] = {
     GUEST(guest_ds_not_present, "guest DS usable but not present"),
     GUEST(guest_ds_reserved, "guest DS access rights"),
     GUEST(guest_es_g, "guest ES limit and G"),
+    GUEST(guest_ds_g_big_limit, "guest DS limit and G"),
     GUEST(guest_cs_s, "guest CS has S clear"),
     GUEST(guest_cs_dpl, "non-conforming CS DPL"),
     GUEST(guest_ss_dpl, "guest SS DPL differs from its RPL"),
@@ -606,15 +620,28 @@ START_TEST(launch_run_exit_resume_64bit)
     ck_assert_uint_eq(h.cpu.sysenter_esp, 0x1234);
     ck_assert_uint_eq(h.cpu.vmx->cache[h.cpu.vmx->current_slot].launch_state, VMCS_LAUNCHED);
 
-    /* The guest runs CPUID then HLT (exits are VMX-B's: nothing exits). */
+    /* The guest runs CPUID (an unconditional exit, wired by VMX-B) then HLT
+     * (no HLT exiting: it halts in non-root operation). The host's code at
+     * HOST_RIP is a HLT. */
     static const uint8_t guest[] = {0x31, 0xc0, 0x0f, 0xa2, 0xf4};
+    static const uint8_t host[] = {0xf4};
     harness_load(&h, GUEST_RIP, guest, sizeof(guest));
-    h.cpu.gpr[R_BX] = 0;
+    harness_load(&h, HOST_RIP, host, sizeof(host));
     ck_assert_int_eq(harness_run(&h, GUEST_RIP, 100), 0);
-    ck_assert_uint_ne(h.cpu.gpr[R_BX], 0); /* CPUID leaf 0 vendor */
+    ck_assert(!h.cpu.vmx_nonroot);
+    ck_assert_uint_eq(h.cpu.rip, HOST_RIP + 1);
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_CPUID);
+    ck_assert_uint_eq(v->guest_rip, GUEST_RIP + 2);
+    ck_assert_uint_eq(v->vm_exit_instruction_len, 2);
+    /* L1 skips the CPUID and resumes; the guest halts. */
+    v->guest_rip += 2;
+    h.cpu.rip = CODE_ADDR;
+    ck_assert_int_eq(do_vmresume(&h), -1);
+    ck_assert(h.cpu.vmx_nonroot);
+    ck_assert_int_eq(harness_run(&h, GUEST_RIP + 4, 100), 0);
     ck_assert(h.cpu.vmx_nonroot);
 
-    /* Build the HLT exit by hand, as VMX-B's hook will. */
+    /* Build a HLT exit by hand, as an exit hook does. */
     h.cpu.rip = GUEST_RIP + 4;
     h.cpu.halted = false;
     h.cpu.gpr[R_SP] = GUEST_RSP - 8;
@@ -725,6 +752,12 @@ START_TEST(shadow_vmcs_read_write_without_exit)
     ck_assert(h.cpu.vmx_nonroot);
     ck_assert_int_eq(do_vmread(&h, VMCS_GUEST_RIP, &x), -1);
     ck_assert_uint_eq(x, 0x6666);
+    /* An unsupported field whose bitmap bit is clear fails in the shadow VMCS. */
+    ck_assert_int_eq(do_vmread(&h, 0x6831, &x), -1);
+    ck_assert(h.cpu.vmx_nonroot);
+    ck_assert_uint_eq(h.cpu.rflags & F_ARITH, F_ZF);
+    ck_assert_uint_eq(h.cpu.vmx->cache[vmcs_cache_find(h.cpu.vmx, 0x42000)].vmcs.vm_instruction_error,
+                      VMXERR_UNSUPPORTED_VMCS_COMPONENT);
     /* bits 63:15 of the encoding set: exit */
     ck_assert_int_eq(do_vmread(&h, 1ull << 20 | VMCS_GUEST_RIP, &x), -1);
     ck_assert(!h.cpu.vmx_nonroot);
@@ -733,6 +766,44 @@ START_TEST(shadow_vmcs_read_write_without_exit)
     ck_assert_int_eq(do_vmread(&h, VMCS_GUEST_RSP, &x), -1);
     ck_assert(!h.cpu.vmx_nonroot);
     ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_VMREAD);
+}
+END_TEST
+
+START_TEST(vmfunc_eptp_switching_and_invept_exit)
+{
+    struct vmcs *v = good_vmcs();
+    identity_ept();
+    widen_caps(&h.cpu.vmx->caps);
+    v->cpu_based_vm_exec_control |= CPU_SECONDARY_CONTROLS;
+    v->secondary_vm_exec_control = CPU2_ENABLE_EPT | CPU2_ENABLE_VMFUNC;
+    v->ept_pointer = EPTP_GOOD;
+    v->vm_function_control = VMFUNC_EPTP_SWITCHING;
+    v->eptp_list_address = 0x45000;
+    put64(&h, 0x45000 + 8, 0x310000 | (3 << 3) | 6);
+    put64(&h, 0x45000 + 16, 0x310000 | (3 << 3) | 2); /* bad memory type */
+    ck_assert_int_eq(do_vmlaunch(&h), -1);
+    ck_assert_msg(h.cpu.vmx_nonroot, "%s", h.cpu.vmx->last_check_failed);
+    h.cpu.gpr[R_AX] = 0;
+    h.cpu.gpr[R_CX] = 1;
+    ck_assert_int_eq(VMX_EXEC(&h, 0x0f, 0x01, 0xd4), -1);
+    ck_assert(h.cpu.vmx_nonroot);
+    ck_assert_uint_eq(v->ept_pointer, 0x310000 | (3 << 3) | 6);
+    h.cpu.gpr[R_CX] = 2; /* invalid EPTP in the list: exit 59 */
+    ck_assert_int_eq(VMX_EXEC(&h, 0x0f, 0x01, 0xd4), -1);
+    ck_assert(!h.cpu.vmx_nonroot);
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_VMFUNC);
+    ck_assert_uint_eq(v->ept_pointer, 0x310000 | (3 << 3) | 6);
+    ck_assert_int_eq(do_vmresume(&h), -1);
+    h.cpu.gpr[R_AX] = 1; /* function 1 not enabled: exit */
+    ck_assert_int_eq(VMX_EXEC(&h, 0x0f, 0x01, 0xd4), -1);
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_VMFUNC);
+    /* INVEPT in non-root exits with the type register in bits 31:28. */
+    ck_assert_int_eq(do_vmresume(&h), -1);
+    h.cpu.gpr[R_AX] = DATA_ADDR;
+    ck_assert_int_eq(VMX_EXEC(&h, 0x66, 0x0f, 0x38, 0x80, 0x08), -1);
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_INVEPT);
+    ck_assert_uint_eq(v->vmx_instruction_info >> 28, R_CX);
+    ck_assert_uint_eq(v->vm_exit_instruction_len, 5);
 }
 END_TEST
 
@@ -874,6 +945,7 @@ static Suite *vmx_entry_suite(void)
     tcase_add_test(tr, launch_run_exit_resume_64bit);
     tcase_add_test(tr, vmx_instructions_exit_in_nonroot);
     tcase_add_test(tr, shadow_vmcs_read_write_without_exit);
+    tcase_add_test(tr, vmfunc_eptp_switching_and_invept_exit);
     tcase_add_test(tr, real_mode_guest_with_injected_interrupt);
     tcase_add_test(tr, software_interrupt_injection_uses_instruction_length);
     tcase_add_test(tr, hlt_activity_state_and_exit_saves_it);

@@ -68,9 +68,9 @@ START_TEST(caps_controls_default1_and_true)
     ck_assert_uint_eq((tproc >> 32) & 0x0401e172, 0x0401e172);
     ck_assert(msr_read(&h.cpu, 0x48b, &proc2));
     ck_assert(proc2 >> 32 & CPU2_VMCS_SHADOWING);
-    /* Not offered yet: EPT/VPID capability and VM functions are absent. */
-    ck_assert(!msr_read(&h.cpu, 0x48c, &proc2));
-    ck_assert(!msr_read(&h.cpu, 0x491, &proc2));
+    /* VMX-B: EPT/VPID capability and VM functions are offered now. */
+    ck_assert(msr_read(&h.cpu, 0x48c, &proc2));
+    ck_assert(msr_read(&h.cpu, 0x491, &proc2));
 }
 END_TEST
 
@@ -388,6 +388,40 @@ START_TEST(vmclear_writes_back_and_vmptrld_reads_back)
 }
 END_TEST
 
+START_TEST(every_field_survives_vmclear_and_vmptrld)
+{
+    uint64_t v;
+    vmx_enter_root(&h);
+    vmx_load_fresh_vmcs(&h, VMCS_ADDR);
+    for (unsigned i = 0; i < vmcs_field_count; i++) {
+        if (!vmcs_fields[i].offered)
+            continue;
+        do_vmwrite(&h, vmcs_fields[i].encoding, 0x0123456789abcdefull * (i + 1));
+        ck_assert_int_eq(vmx_outcome(&h), 0);
+    }
+    do_vmclear(&h, VMCS_ADDR);
+    do_vmptrld(&h, VMCS_ADDR);
+    for (unsigned i = 0; i < vmcs_field_count; i++) {
+        const struct vmcs_field *f = &vmcs_fields[i];
+        if (!f->offered)
+            continue;
+        uint64_t want = 0x0123456789abcdefull * (i + 1);
+        if (f->width == VMCS_WIDTH_16)
+            want &= 0xffff;
+        else if (f->width == VMCS_WIDTH_32)
+            want &= 0xffffffffu;
+        do_vmread(&h, f->encoding, &v);
+        ck_assert_int_eq(vmx_outcome(&h), 0);
+        ck_assert_msg(v == want, "%s: %#llx != %#llx", f->name, (unsigned long long)v,
+                      (unsigned long long)want);
+        if (f->width == VMCS_WIDTH_64) {
+            do_vmread(&h, f->encoding + 1u, &v);
+            ck_assert_uint_eq(v, want >> 32);
+        }
+    }
+}
+END_TEST
+
 START_TEST(cache_eviction_keeps_data)
 {
     uint64_t v;
@@ -442,6 +476,32 @@ START_TEST(launch_state_errors)
 }
 END_TEST
 
+START_TEST(vmlaunch_after_mov_ss_fails_26)
+{
+    vmx_enter_root(&h);
+    vmx_load_fresh_vmcs(&h, VMCS_ADDR);
+    h.cpu.rflags &= ~(uint64_t)F_IF;
+    h.cpu.irq_shadow = true;
+    h.cpu.irq_shadow_rip = CODE_ADDR;
+    do_vmlaunch(&h);
+    ck_assert_int_eq(vmx_outcome(&h), VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS);
+}
+END_TEST
+
+START_TEST(fixed_cr_bits_and_init_blocking_in_vmx_operation)
+{
+    ck_assert(vmx_cr0_value_ok(&h.cpu, 0));   /* outside VMX operation: no limit */
+    ck_assert(!vmx_blocks_init(&h.cpu));
+    vmx_enter_root(&h);
+    ck_assert(vmx_blocks_init(&h.cpu));
+    ck_assert(vmx_cr0_value_ok(&h.cpu, h.cpu.cr0));
+    ck_assert(!vmx_cr0_value_ok(&h.cpu, h.cpu.cr0 & ~CR0_NE));
+    ck_assert(!vmx_cr0_value_ok(&h.cpu, h.cpu.cr0 | (1ull << 32)));
+    ck_assert(vmx_cr4_value_ok(&h.cpu, h.cpu.cr4));
+    ck_assert(!vmx_cr4_value_ok(&h.cpu, h.cpu.cr4 & ~CR4_VMXE));
+}
+END_TEST
+
 START_TEST(vmcall_in_root_fails)
 {
     vmx_enter_root(&h);
@@ -456,6 +516,7 @@ END_TEST
 START_TEST(invept_invvpid_ud_when_not_offered)
 {
     vmx_enter_root(&h);
+    vmx_get(&h.cpu)->caps.procbased2 &= ~((uint64_t)(CPU2_ENABLE_EPT | CPU2_ENABLE_VPID) << 32); /* VMX-B */
     h.cpu.gpr[R_AX] = DATA_ADDR;
     h.cpu.gpr[R_CX] = 2;
     /* invept rcx, [rax]: 66 0F 38 80 08 */
@@ -541,8 +602,11 @@ static Suite *vmx_insn_suite(void)
     tcase_add_test(tc, vmread_vmwrite_round_trip_and_errors);
     tcase_add_test(tc, vmread_memory_destination);
     tcase_add_test(tc, vmclear_writes_back_and_vmptrld_reads_back);
+    tcase_add_test(tc, every_field_survives_vmclear_and_vmptrld);
     tcase_add_test(tc, cache_eviction_keeps_data);
     tcase_add_test(tc, launch_state_errors);
+    tcase_add_test(tc, vmlaunch_after_mov_ss_fails_26);
+    tcase_add_test(tc, fixed_cr_bits_and_init_blocking_in_vmx_operation);
     tcase_add_test(tc, vmcall_in_root_fails);
     tcase_add_test(tc, invept_invvpid_ud_when_not_offered);
     tcase_add_test(tc, invept_invvpid_operand_checks);

@@ -1,0 +1,223 @@
+/* Virtual-8086 mode without VME: entry by IRET with EFLAGS.VM, real-mode
+ * style segments at CPL 3, INT n (IOPL 3) through a protected-mode
+ * interrupt gate with the V86 frame (ES, DS, FS, GS pushed, data segments
+ * nulled), IRET back to V86, and #GP for an IOPL-sensitive instruction
+ * once IOPL is lowered. Failure N exits with value N on port 0xf4. */
+#include "guest.h"
+
+#define VARS 0x4000
+#define V86_MARK 0x5000     /* linear 0x5000 = 0x0500:0000 in V86 */
+#define FRAME_EFLAGS (VARS + 0x00)
+#define FRAME_DS (VARS + 0x04)
+#define HANDLER_DS (VARS + 0x08)
+#define INT_HITS (VARS + 0x0c)
+#define GP_HITS (VARS + 0x10)
+#define GDT 0x6000
+#define IDT 0x7000
+#define TSS 0x6800
+#define STACK0 0x9000
+#define STACK_TSS0 0xa000
+
+#define SEL_CODE0 0x08
+#define SEL_DATA0 0x10
+#define SEL_TSS 0x18
+
+.macro CHECK cond, n
+    j\cond 9f
+    mov $\n, %al
+    out %al, $DEBUG_EXIT
+8:  hlt
+    jmp 8b
+9:
+.endm
+
+.macro SAY str
+    mov $COM1, %dx
+    .irpc ch, \str
+    .byte 0xb0
+    .ascii "\ch"
+    .byte 0xee
+    .endr
+    .byte 0xb0, 0x0a, 0xee
+.endm
+
+.macro GATE vec, handler, attr
+    mov $\handler, %eax
+    mov %ax, IDT + \vec * 8
+    movw $SEL_CODE0, IDT + \vec * 8 + 2
+    movw $(\attr << 8), IDT + \vec * 8 + 4
+    shr $16, %eax
+    mov %ax, IDT + \vec * 8 + 6
+.endm
+
+    .code16
+    .text
+    .globl _start
+_start:
+    cli
+    lgdtl %cs:(rom_gdt_desc - 0xf0000)
+    mov %cr0, %eax
+    or $1, %eax
+    mov %eax, %cr0
+    ljmpl $SEL_CODE0, $pm32
+
+    .code32
+pm32:
+    mov $SEL_DATA0, %ax
+    mov %ax, %ds
+    mov %ax, %es
+    mov %ax, %ss
+    mov %ax, %fs
+    mov %ax, %gs
+    mov $STACK0, %esp
+    cld
+    xor %eax, %eax
+    mov $VARS, %edi
+    mov $(0x4000 / 4), %ecx
+    rep stosl
+    mov $rom_gdt, %esi
+    mov $GDT, %edi
+    mov $(rom_gdt_end - rom_gdt), %ecx
+    rep movsb
+    movl $((TSS << 16) | 0x67), GDT + SEL_TSS
+    movl $0x8900, GDT + SEL_TSS + 4
+    lgdt gdt_desc
+    movl $STACK_TSS0, TSS + 4
+    movl $SEL_DATA0, TSS + 8
+    movw $0x68, TSS + 0x66
+    mov $SEL_TSS, %ax
+    ltr %ax
+    GATE 0x82, v86_int, 0xee
+    GATE 0x83, leave_v86, 0xee
+    GATE 13, gp_handler, 0x8e
+    lidt idt_desc
+    SAY prot32
+
+    /* IRET to V86 at F000:v86_code, SS:SP 0000:7000, DS 0500, IOPL 3. */
+    pushl $0            /* GS */
+    pushl $0            /* FS */
+    pushl $0x0500       /* DS */
+    pushl $0            /* ES */
+    pushl $0            /* SS */
+    pushl $0x7000       /* ESP */
+    pushl $0x23002      /* VM | IOPL 3 | reserved bit 1 */
+    pushl $0xf000       /* CS */
+    pushl $(v86_code - 0xf0000)
+    iret
+
+    .code16
+v86_code:
+    movw $0x1234, 0      /* DS base 0x5000 */
+    mov %ds, %ax
+    cmp $0x0500, %ax
+    jne v86_fail
+    cli                  /* IOPL 3: allowed */
+    int $0x82            /* to the ring-0 handler and back */
+    cmpw $0x0500, %ds:0  /* DS restored by the IRET to V86 */
+    jne v86_fail2
+    pushf
+    pop %ax
+    and $0x3000, %ax
+    cmp $0x3000, %ax
+    jne v86_fail3
+    int $0x83
+v86_fail:
+    mov $20, %al
+    out %al, $DEBUG_EXIT
+    hlt
+v86_fail2:
+    mov $21, %al
+    out %al, $DEBUG_EXIT
+    hlt
+v86_fail3:
+    mov $22, %al
+    out %al, $DEBUG_EXIT
+    hlt
+
+    .code32
+v86_int:
+    /* Frame: EIP, CS, EFLAGS, ESP, SS, ES, DS, FS, GS; DS is null now. */
+    mov %ds, %ax
+    movzwl %ax, %eax
+    push %eax
+    mov $SEL_DATA0, %ax
+    mov %ax, %ds
+    pop %eax
+    mov %eax, HANDLER_DS
+    mov 8(%esp), %eax
+    mov %eax, FRAME_EFLAGS
+    mov 24(%esp), %eax
+    mov %eax, FRAME_DS
+    incl INT_HITS
+    movw $0x0500, V86_MARK   /* seen by V86 code as ds:0 */
+    iret
+
+leave_v86:
+    mov $SEL_DATA0, %ax
+    mov %ax, %ds
+    mov %ax, %es
+    mov $STACK0, %esp
+    cmpl $1, INT_HITS
+    CHECK e, 1
+    testl $0x20000, FRAME_EFLAGS
+    CHECK nz, 2
+    cmpl $0x0500, FRAME_DS
+    CHECK e, 3
+    cmpl $0, HANDLER_DS
+    CHECK e, 4
+    SAY v86
+    /* IOPL 0 V86: CLI raises #GP(0). */
+    pushl $0
+    pushl $0
+    pushl $0x0500
+    pushl $0
+    pushl $0
+    pushl $0x7000
+    pushl $0x20002      /* VM, IOPL 0 */
+    pushl $0xf000
+    pushl $(v86_cli - 0xf0000)
+    iret
+
+    .code16
+v86_cli:
+    cli
+    mov $23, %al
+    out %al, $DEBUG_EXIT
+    hlt
+
+    .code32
+gp_handler:
+    mov $SEL_DATA0, %ax
+    mov %ax, %ds
+    cmpl $0, (%esp)           /* error code 0 */
+    CHECK e, 5
+    testl $0x20000, 12(%esp)  /* from V86 */
+    CHECK nz, 6
+    SAY iopl
+    SAY pass
+    mov $0, %al
+    out %al, $DEBUG_EXIT
+1:  hlt
+    jmp 1b
+
+    .balign 8
+rom_gdt:
+    .quad 0
+    .quad 0x00cf9b000000ffff /* 0x08 code */
+    .quad 0x00cf93000000ffff /* 0x10 data */
+    .quad 0                  /* 0x18 TSS */
+rom_gdt_end:
+rom_gdt_desc:
+    .word 0x17
+    .long rom_gdt
+gdt_desc:
+    .word rom_gdt_end - rom_gdt - 1
+    .long GDT
+idt_desc:
+    .word 0x7ff
+    .long IDT
+
+    .section .reset, "ax"
+    .code16
+reset:
+    jmp _start

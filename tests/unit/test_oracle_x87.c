@@ -1,0 +1,667 @@
+/* Host-CPU oracle for the x87 handlers: random x87 instruction sequences
+ * run natively (x86-64 hosts only) and in turtles from the same starting
+ * state, loaded by FXRSTOR64 and read back by FXSAVE64 on both sides (so the
+ * turtles FXSAVE/FXRSTOR take part). The starting state mixes normal,
+ * denormal, zero, infinite, NaN and unsupported register values, random
+ * tags and TOP, every rounding and precision mode, and sometimes unmasked
+ * exceptions (then the sequence is one instruction long, since the next
+ * waiting instruction would take #MF). Compared: the FXSAVE image except
+ * the implementation-specific FOP/FIP/FDP/FCS/FDS (this host deprecates or
+ * defers them), RAX, the arithmetic flags and a 128-byte memory operand
+ * buffer. Transcendental results may differ by 2 ulp and C1 is not
+ * compared after them (the library note in cpu/fpu_f80.h).
+ *
+ * Environment: X87_ORACLE_SEED, X87_ORACLE_INSNS (default 250000),
+ * X87_ORACLE_ONLY=mnemonic prefix. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "cpu/cpuid.h"
+#include "cpu/opcodes.h"
+#include "tests/unit/harness.h"
+
+#if defined(__x86_64__)
+
+#define G_CODE 0x100000ull
+#define G_IMG_IN 0x110000ull
+#define G_IMG_OUT 0x111000ull
+#define G_FLAGS 0x112000ull
+#define G_DATA 0x113000ull
+#define DATA_SIZE 128u
+#define ARITH 0x8d5ull
+
+static uint64_t rng;
+
+static uint64_t rnd(void)
+{
+    uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static unsigned rn(unsigned n) { return (unsigned)(rnd() % n); }
+
+/* ---- instruction templates ---------------------------------------------- */
+
+enum kind { K_PLAIN, K_TRANS, K_CTRL_LOAD, K_ENV };
+
+struct tmpl {
+    const char *name;
+    uint8_t bytes[4];
+    uint8_t len;
+    uint8_t kind;
+    uint8_t reg_i;    /* add a random i to the last byte (ST(i) forms) */
+};
+
+static struct tmpl tmpls[512];
+static unsigned ntmpl;
+
+static void add(const char *name, unsigned kind, bool sti, int n, ...)
+{
+    struct tmpl *t = &tmpls[ntmpl++];
+    t->name = name;
+    t->kind = (uint8_t)kind;
+    t->reg_i = sti;
+    __builtin_va_list ap;
+    __builtin_va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        t->bytes[i] = (uint8_t)__builtin_va_arg(ap, int);
+    __builtin_va_end(ap);
+    t->len = (uint8_t)n;
+}
+
+/* Memory forms use [rdi]: ModRM mod 0, rm 7. */
+#define M(reg) (((reg) << 3) | 7)
+
+static void build_templates(void)
+{
+    static const char *arith[8] = {"fadd", "fmul", "fcom", "fcomp", "fsub", "fsubr", "fdiv",
+                                   "fdivr"};
+    for (int r = 0; r < 8; r++) {
+        add(arith[r], K_PLAIN, false, 2, 0xd8, M(r));
+        add(arith[r], K_PLAIN, false, 2, 0xdc, M(r));
+        add(arith[r], K_PLAIN, false, 2, 0xda, M(r));
+        add(arith[r], K_PLAIN, false, 2, 0xde, M(r));
+        add(arith[r], K_PLAIN, true, 2, 0xd8, 0xc0 | (r << 3));
+        if (r != 2 && r != 3) {
+            add(arith[r], K_PLAIN, true, 2, 0xdc, 0xc0 | (r << 3));
+            add(arith[r], K_PLAIN, true, 2, 0xde, 0xc0 | (r << 3));
+        }
+    }
+    add("fcom2", K_PLAIN, true, 2, 0xdc, 0xd0);
+    add("fcomp3", K_PLAIN, true, 2, 0xdc, 0xd8);
+    add("fcomp5", K_PLAIN, true, 2, 0xde, 0xd0);
+    add("fcompp", K_PLAIN, false, 2, 0xde, 0xd9);
+    add("fucom", K_PLAIN, true, 2, 0xdd, 0xe0);
+    add("fucomp", K_PLAIN, true, 2, 0xdd, 0xe8);
+    add("fucompp", K_PLAIN, false, 2, 0xda, 0xe9);
+    add("fucomi", K_PLAIN, true, 2, 0xdb, 0xe8);
+    add("fcomi", K_PLAIN, true, 2, 0xdb, 0xf0);
+    add("fucomip", K_PLAIN, true, 2, 0xdf, 0xe8);
+    add("fcomip", K_PLAIN, true, 2, 0xdf, 0xf0);
+    add("ftst", K_PLAIN, false, 2, 0xd9, 0xe4);
+    add("fxam", K_PLAIN, false, 2, 0xd9, 0xe5);
+    /* loads and stores */
+    add("fld", K_PLAIN, false, 2, 0xd9, M(0));
+    add("fld", K_PLAIN, false, 2, 0xdd, M(0));
+    add("fld", K_PLAIN, false, 2, 0xdb, M(5));
+    add("fld", K_PLAIN, true, 2, 0xd9, 0xc0);
+    add("fild", K_PLAIN, false, 2, 0xdf, M(0));
+    add("fild", K_PLAIN, false, 2, 0xdb, M(0));
+    add("fild", K_PLAIN, false, 2, 0xdf, M(5));
+    add("fbld", K_PLAIN, false, 2, 0xdf, M(4));
+    add("fst", K_PLAIN, false, 2, 0xd9, M(2));
+    add("fstp", K_PLAIN, false, 2, 0xd9, M(3));
+    add("fst", K_PLAIN, false, 2, 0xdd, M(2));
+    add("fstp", K_PLAIN, false, 2, 0xdd, M(3));
+    add("fstp", K_PLAIN, false, 2, 0xdb, M(7));
+    add("fst", K_PLAIN, true, 2, 0xdd, 0xd0);
+    add("fstp", K_PLAIN, true, 2, 0xdd, 0xd8);
+    add("fstp1", K_PLAIN, true, 2, 0xd9, 0xd8);
+    add("fstp8", K_PLAIN, true, 2, 0xdf, 0xd0);
+    add("fstp9", K_PLAIN, true, 2, 0xdf, 0xd8);
+    add("fist", K_PLAIN, false, 2, 0xdf, M(2));
+    add("fistp", K_PLAIN, false, 2, 0xdf, M(3));
+    add("fist", K_PLAIN, false, 2, 0xdb, M(2));
+    add("fistp", K_PLAIN, false, 2, 0xdb, M(3));
+    add("fistp", K_PLAIN, false, 2, 0xdf, M(7));
+    add("fisttp", K_PLAIN, false, 2, 0xdf, M(1));
+    add("fisttp", K_PLAIN, false, 2, 0xdb, M(1));
+    add("fisttp", K_PLAIN, false, 2, 0xdd, M(1));
+    add("fbstp", K_PLAIN, false, 2, 0xdf, M(6));
+    static const char *consts[7] = {"fld1", "fldl2t", "fldl2e", "fldpi", "fldlg2", "fldln2",
+                                    "fldz"};
+    for (int k = 0; k < 7; k++)
+        add(consts[k], K_PLAIN, false, 2, 0xd9, 0xe8 + k);
+    add("fxch", K_PLAIN, true, 2, 0xd9, 0xc8);
+    add("fxch4", K_PLAIN, true, 2, 0xdd, 0xc8);
+    add("fxch7", K_PLAIN, true, 2, 0xdf, 0xc8);
+    static const char *fcmov[8] = {"fcmovb", "fcmove", "fcmovbe", "fcmovu", "fcmovnb",
+                                   "fcmovne", "fcmovnbe", "fcmovnu"};
+    for (int k = 0; k < 8; k++)
+        add(fcmov[k], K_PLAIN, true, 2, k < 4 ? 0xda : 0xdb, 0xc0 | ((k & 3) << 3));
+    /* ST0 operations */
+    add("fchs", K_PLAIN, false, 2, 0xd9, 0xe0);
+    add("fabs", K_PLAIN, false, 2, 0xd9, 0xe1);
+    add("fsqrt", K_PLAIN, false, 2, 0xd9, 0xfa);
+    add("frndint", K_PLAIN, false, 2, 0xd9, 0xfc);
+    add("fscale", K_PLAIN, false, 2, 0xd9, 0xfd);
+    add("fxtract", K_PLAIN, false, 2, 0xd9, 0xf4);
+    add("fprem", K_PLAIN, false, 2, 0xd9, 0xf8);
+    add("fprem1", K_PLAIN, false, 2, 0xd9, 0xf5);
+    add("fsin", K_TRANS, false, 2, 0xd9, 0xfe);
+    add("fcos", K_TRANS, false, 2, 0xd9, 0xff);
+    add("fsincos", K_TRANS, false, 2, 0xd9, 0xfb);
+    add("fptan", K_TRANS, false, 2, 0xd9, 0xf2);
+    add("fpatan", K_TRANS, false, 2, 0xd9, 0xf3);
+    add("f2xm1", K_TRANS, false, 2, 0xd9, 0xf0);
+    add("fyl2x", K_TRANS, false, 2, 0xd9, 0xf1);
+    add("fyl2xp1", K_TRANS, false, 2, 0xd9, 0xf9);
+    /* control */
+    add("fincstp", K_PLAIN, false, 2, 0xd9, 0xf7);
+    add("fdecstp", K_PLAIN, false, 2, 0xd9, 0xf6);
+    add("ffree", K_PLAIN, true, 2, 0xdd, 0xc0);
+    add("ffreep", K_PLAIN, true, 2, 0xdf, 0xc0);
+    add("fnop", K_PLAIN, false, 2, 0xd9, 0xd0);
+    add("fnclex", K_PLAIN, false, 2, 0xdb, 0xe2);
+    add("fninit", K_PLAIN, false, 2, 0xdb, 0xe3);
+    add("fnstsw", K_PLAIN, false, 2, 0xdf, 0xe0);
+    add("fnstsw", K_PLAIN, false, 2, 0xdd, M(7));
+    add("fnstcw", K_PLAIN, false, 2, 0xd9, M(7));
+    add("fwait", K_PLAIN, false, 1, 0x9b);
+    add("fldcw", K_CTRL_LOAD, false, 2, 0xd9, M(5));
+    add("fnstenv", K_ENV, false, 2, 0xd9, M(6));
+    add("fnstenv16", K_ENV, false, 3, 0x66, 0xd9, M(6));
+    add("fnsave", K_ENV, false, 2, 0xdd, M(6));
+    add("fnsave16", K_ENV, false, 3, 0x66, 0xdd, M(6));
+    add("fldenv", K_CTRL_LOAD, false, 2, 0xd9, M(4));
+    add("fldenv16", K_CTRL_LOAD, false, 3, 0x66, 0xd9, M(4));
+    add("frstor", K_CTRL_LOAD, false, 2, 0xdd, M(4));
+    add("frstor16", K_CTRL_LOAD, false, 3, 0x66, 0xdd, M(4));
+}
+
+/* ---- random values -------------------------------------------------------- */
+
+struct r80 { uint64_t mant; uint16_t se; };
+
+static struct r80 rand_f80(void)
+{
+    struct r80 v;
+    uint16_t sign = rn(2) ? 0x8000 : 0;
+    uint64_t m = rnd();
+    switch (rn(16)) {
+    case 0: v.mant = 0; v.se = sign; break;                               /* zero */
+    case 1: v.mant = 1ull << 63; v.se = sign | 0x7fff; break;             /* inf */
+    case 2: v.mant = (3ull << 62) | (m >> 2); v.se = sign | 0x7fff; break;/* QNaN */
+    case 3: v.mant = (1ull << 63) | ((m >> 2) | 1); v.se = sign | 0x7fff; break; /* SNaN */
+    case 4: v.mant = m >> (1 + rn(63)); v.se = sign; break;               /* denormal */
+    case 5: /* integer-valued */
+        v.mant = (1ull << 63) | ((m >> 40) << 40);
+        v.se = sign | (uint16_t)(16383 + rn(40));
+        break;
+    case 6: v.mant = (1ull << 63) | (m & ~0x7ffull); v.se = sign | (uint16_t)(16383 - 30 + rn(60)); break;
+    case 7: v.mant = (1ull << 63) | (m & ~0xffffffffffull); v.se = sign | (uint16_t)(16383 - 30 + rn(60)); break;
+    case 8: v.mant = (1ull << 63) | m; v.se = sign | (uint16_t)(1 + rn(100)); break;       /* tiny */
+    case 9: v.mant = (1ull << 63) | m; v.se = sign | (uint16_t)(0x7ffe - rn(100)); break;  /* huge */
+    case 10: /* f64 range edges */
+        v.mant = (1ull << 63) | m;
+        v.se = sign | (uint16_t)(rn(2) ? 16383 + 1023 - 3 + rn(6) : 16383 - 1022 - 60 + rn(70));
+        break;
+    case 11: /* f32 range edges */
+        v.mant = (1ull << 63) | m;
+        v.se = sign | (uint16_t)(rn(2) ? 16383 + 127 - 3 + rn(6) : 16383 - 126 - 30 + rn(40));
+        break;
+    case 12: /* unsupported: unnormal, pseudo-NaN/inf, rarely pseudo-denormal */
+        if (rn(3) == 0) {
+            v.mant = (1ull << 63) | m;
+            v.se = sign;
+        } else if (rn(2)) {
+            v.mant = m & ~(1ull << 63);
+            v.se = sign | (uint16_t)(1 + rn(0x7ffe));
+        } else {
+            v.mant = m & ~(1ull << 63);
+            v.se = sign | 0x7fff;
+        }
+        break;
+    default: v.mant = (1ull << 63) | m; v.se = sign | (uint16_t)(16383 - 70 + rn(140)); break;
+    }
+    return v;
+}
+
+/* Arguments in the ranges where both the host and the library are
+ * accurate (cpu/fpu_f80.h), for ST0/ST1 of the transcendentals. */
+static struct r80 rand_trans_arg(const char *name, bool st1)
+{
+    struct r80 v;
+    uint16_t sign = rn(2) ? 0x8000 : 0;
+    v.mant = (1ull << 63) | rnd();
+    if (st1) {
+        v.se = sign | (uint16_t)(16383 - 10 + rn(20));
+        return v;
+    }
+    if (!strcmp(name, "f2xm1"))
+        v.se = sign | (uint16_t)(16383 - 1 - rn(40));
+    else if (!strcmp(name, "fyl2x"))
+        v.se = (uint16_t)(16383 - 40 + rn(80));
+    else if (!strcmp(name, "fyl2xp1"))
+        v.se = sign | (uint16_t)(16383 - 3 - rn(40));
+    else if (!strcmp(name, "fptan"))
+        v.se = sign | (uint16_t)(16383 - 30 + rn(40));
+    else
+        v.se = sign | (uint16_t)(16383 - 40 + rn(50));
+    if (rn(20) == 0)
+        return rand_f80();
+    return v;
+}
+
+/* ---- state images ---------------------------------------------------------- */
+
+struct image { uint8_t b[512] __attribute__((aligned(64))); };
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+
+static void put_reg(struct image *im, unsigned st, struct r80 v)
+{
+    memcpy(im->b + 32 + 16 * st, &v.mant, 8);
+    put16(im->b + 32 + 16 * st + 8, v.se);
+}
+
+/* A starting state. Returns whether exceptions are all masked. */
+static bool rand_image(struct image *im, const struct tmpl *first)
+{
+    memset(im, 0, sizeof(*im));
+    unsigned rc = rn(4), pc = rn(8) == 0 ? 1 : (rn(3) == 0 ? 0 : rn(2) ? 2 : 3);
+    uint16_t masks = 0x3f;
+    if (rn(4) == 0)
+        masks = (uint16_t)(rnd() & 0x3f);
+    uint16_t fcw = (uint16_t)(masks | 0x40 | (pc << 8) | (rc << 10) | (rn(2) << 12));
+    uint16_t flags = (uint16_t)(rnd() & masks & 0x3f);
+    if (rn(2))
+        flags = 0;
+    uint16_t fsw = (uint16_t)(flags | (rnd() & 0x4700) | (rn(8) << 11));
+    uint8_t abridged = (uint8_t)rnd();
+    if (rn(3) == 0)
+        abridged = 0xff;
+    if (rn(8) == 0)
+        abridged = 0;
+    put16(im->b + 0, fcw);
+    put16(im->b + 2, fsw);
+    im->b[4] = abridged;
+    for (unsigned i = 0; i < 8; i++)
+        put_reg(im, i, rand_f80());
+    if (first->kind == K_TRANS) {
+        /* Make ST0/ST1 valid arguments most of the time. */
+        unsigned top = (fsw >> 11) & 7;
+        if (rn(10)) {
+            im->b[4] |= (uint8_t)(1u << top);
+            im->b[4] |= (uint8_t)(1u << ((top + 1) & 7));
+            if (rn(2))
+                im->b[4] &= (uint8_t)~(1u << ((top + 7) & 7));
+            put_reg(im, 0, rand_trans_arg(first->name, false));
+            put_reg(im, 1, rand_trans_arg(first->name, true));
+        }
+    }
+    put16(im->b + 24, 0x1f80);
+    put16(im->b + 28, 0xffff);
+    return masks == 0x3f;
+}
+
+static void rand_data(uint8_t *d)
+{
+    for (unsigned i = 0; i < DATA_SIZE; i += 8) {
+        uint64_t v = rnd();
+        memcpy(d + i, &v, 8);
+    }
+    switch (rn(6)) {
+    case 0: { /* f32 */
+        uint32_t f = (uint32_t)rnd();
+        if (rn(3) == 0)
+            f = (f & 0x807fffffu) | (rn(2) ? 0x7f800000u : 0);
+        memcpy(d, &f, 4);
+        break;
+    }
+    case 1: { /* f64 */
+        uint64_t f = rnd();
+        if (rn(3) == 0)
+            f = (f & 0x800fffffffffffffull) | (rn(2) ? 0x7ff0000000000000ull : 0);
+        else
+            f = (f & 0x800fffffffffffffull) | ((uint64_t)(1023 - 70 + rn(140)) << 52);
+        memcpy(d, &f, 8);
+        break;
+    }
+    case 2: { /* f80 */
+        struct r80 v = rand_f80();
+        memcpy(d, &v.mant, 8);
+        put16(d + 8, v.se);
+        break;
+    }
+    case 3: { /* small integers */
+        int64_t v = (int64_t)(rnd() >> rn(64));
+        if (rn(2))
+            v = -v;
+        memcpy(d, &v, 8);
+        break;
+    }
+    case 4: /* packed BCD */
+        for (int i = 0; i < 9; i++)
+            d[i] = (uint8_t)((rn(10) << 4) | rn(10));
+        d[9] = rn(2) ? 0x80 : 0;
+        break;
+    default: { /* control word / env */
+        uint16_t cw = (uint16_t)(0x037f & ~(rn(4) == 0 ? rnd() & 0x3f : 0));
+        cw = (uint16_t)((cw & ~0xf00) | (rnd() & 0xf00));
+        put16(d, cw);
+        put16(d + 4, (uint16_t)(rnd() & 0x4700 & ~0x3f));
+        break;
+    }
+    }
+}
+
+/* ---- running --------------------------------------------------------------- */
+
+typedef void (*stub_fn)(uint8_t *data, uint8_t *img_in, uint8_t *img_out, uint64_t *fl);
+
+/* fxrstor64 [rsi]; push [rcx]; popfq; mov rax,[rcx+8]; <seq>; fxsave64 [rdx];
+ * mov [rcx+8],rax; pushfq; pop [rcx]; fninit; ret/hlt */
+static size_t build_stub(uint8_t *p, const uint8_t *seq, size_t n, bool native)
+{
+    size_t k = 0;
+    static const uint8_t pre[] = {0x48, 0x0f, 0xae, 0x0e, 0xff, 0x31, 0x9d, 0x48, 0x8b, 0x41, 0x08};
+    static const uint8_t post[] = {0x48, 0x0f, 0xae, 0x02, 0x48, 0x89, 0x41, 0x08,
+                                   0x9c, 0x8f, 0x01, 0xdb, 0xe3};
+    memcpy(p + k, pre, sizeof(pre));
+    k += sizeof(pre);
+    memcpy(p + k, seq, n);
+    k += n;
+    memcpy(p + k, post, sizeof(post));
+    k += sizeof(post);
+    p[k++] = native ? 0xc3 : 0xf4;
+    return k;
+}
+
+static struct harness H;
+static struct cpu_model model;
+static uint8_t *native_code;
+
+static void oracle_setup(void)
+{
+    harness_init(&H, 64);
+    model = *cpu_models[0];
+    model.isa_mask = ~0ull;
+    H.cpu.model = &model;
+    H.cpu.mxcsr = 0x1f80;
+    native_code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(native_code, MAP_FAILED);
+}
+
+static void oracle_teardown(void)
+{
+    munmap(native_code, 4096);
+    harness_free(&H);
+}
+
+struct outcome {
+    struct image img;
+    uint8_t data[DATA_SIZE];
+    uint64_t fl[2];
+};
+
+static void run_native(const uint8_t *seq, size_t n, const struct image *in, const uint8_t *data,
+                       uint64_t flags, uint64_t rax, struct outcome *out)
+{
+    build_stub(native_code, seq, n, true);
+    static struct image img_in;
+    img_in = *in;
+    memcpy(out->data, data, DATA_SIZE);
+    memset(&out->img, 0xaa, sizeof(out->img));
+    out->fl[0] = flags;
+    out->fl[1] = rax;
+    __builtin___clear_cache((char *)native_code, (char *)native_code + 256);
+    ((stub_fn)(uintptr_t)native_code)(out->data, img_in.b, out->img.b, out->fl);
+}
+
+static int run_turtles(const uint8_t *seq, size_t n, const struct image *in, const uint8_t *data,
+                       uint64_t flags, uint64_t rax, struct outcome *out)
+{
+    uint8_t code[128];
+    size_t len = build_stub(code, seq, n, false);
+    harness_load(&H, G_CODE, code, len);
+    physmem_write_buf(&H.mem, G_IMG_IN, in->b, 512);
+    uint8_t fill[512];
+    memset(fill, 0xaa, sizeof(fill));
+    physmem_write_buf(&H.mem, G_IMG_OUT, fill, 512);
+    physmem_write_buf(&H.mem, G_DATA, data, DATA_SIZE);
+    physmem_write(&H.mem, G_FLAGS, flags, 8);
+    physmem_write(&H.mem, G_FLAGS + 8, rax, 8);
+    struct cpu *c = &H.cpu;
+    c->gpr[R_DI] = G_DATA;
+    c->gpr[R_SI] = G_IMG_IN;
+    c->gpr[R_DX] = G_IMG_OUT;
+    c->gpr[R_CX] = G_FLAGS;
+    c->gpr[R_SP] = 0x80000;
+    int rc = harness_run(&H, G_CODE, 64);
+    physmem_read_buf(&H.mem, G_IMG_OUT, out->img.b, 512);
+    physmem_read_buf(&H.mem, G_DATA, out->data, DATA_SIZE);
+    out->fl[0] = physmem_read(&H.mem, G_FLAGS, 8);
+    out->fl[1] = physmem_read(&H.mem, G_FLAGS + 8, 8);
+    return rc;
+}
+
+/* 80-bit values as ordinals for the ulp distance. */
+static bool within_ulps(const uint8_t *a, const uint8_t *b, unsigned ulps)
+{
+    uint64_t ma, mb;
+    memcpy(&ma, a, 8);
+    memcpy(&mb, b, 8);
+    uint16_t sa = get16(a + 8), sb = get16(b + 8);
+    if (sa == sb && ma == mb)
+        return true;
+    if ((sa & 0x8000) != (sb & 0x8000))
+        return false;
+    unsigned __int128 oa = ((unsigned __int128)(sa & 0x7fff) << 63) + (ma & ~(1ull << 63));
+    unsigned __int128 ob = ((unsigned __int128)(sb & 0x7fff) << 63) + (mb & ~(1ull << 63));
+    unsigned __int128 d = oa > ob ? oa - ob : ob - oa;
+    return d <= ulps && ((ma >> 63) == (mb >> 63));
+}
+
+/* Bytes of the data buffer holding instruction/data pointers written by
+ * FNSTENV/FNSAVE (implementation-specific on this host). */
+static uint8_t env_mask[DATA_SIZE];
+
+static bool compare(const struct outcome *n, const struct outcome *t, bool trans, char *why,
+                    size_t whylen)
+{
+    const uint8_t *a = n->img.b, *b = t->img.b;
+    uint16_t fsw_mask = trans ? (uint16_t)~0x0200 : 0xffff;
+    if (get16(a) != get16(b)) {
+        snprintf(why, whylen, "fcw %04x vs %04x", get16(a), get16(b));
+        return false;
+    }
+    if ((get16(a + 2) & fsw_mask) != (get16(b + 2) & fsw_mask)) {
+        snprintf(why, whylen, "fsw %04x vs %04x", get16(a + 2), get16(b + 2));
+        return false;
+    }
+    if (a[4] != b[4]) {
+        snprintf(why, whylen, "ftw %02x vs %02x", a[4], b[4]);
+        return false;
+    }
+    if (memcmp(a + 24, b + 24, 8)) {
+        snprintf(why, whylen, "mxcsr");
+        return false;
+    }
+    for (unsigned i = 0; i < 8; i++) {
+        const uint8_t *ra = a + 32 + 16 * i, *rb = b + 32 + 16 * i;
+        bool same = trans ? within_ulps(ra, rb, 2) : !memcmp(ra, rb, 10);
+        if (!same || memcmp(ra + 10, rb + 10, 6)) {
+            uint64_t ma, mb;
+            memcpy(&ma, ra, 8);
+            memcpy(&mb, rb, 8);
+            snprintf(why, whylen, "st%u %04x:%016llx vs %04x:%016llx", i, get16(ra + 8),
+                     (unsigned long long)ma, get16(rb + 8), (unsigned long long)mb);
+            return false;
+        }
+    }
+    if (memcmp(a + 160, b + 160, 256)) {
+        snprintf(why, whylen, "xmm area");
+        return false;
+    }
+    unsigned off = 0;
+    while (off < DATA_SIZE && (env_mask[off] || n->data[off] == t->data[off]))
+        off++;
+    if (off < DATA_SIZE) {
+        snprintf(why, whylen, "memory at +%u: %02x vs %02x", off, n->data[off], t->data[off]);
+        return false;
+    }
+    if ((n->fl[0] & ARITH) != (t->fl[0] & ARITH)) {
+        snprintf(why, whylen, "rflags %llx vs %llx", (unsigned long long)n->fl[0],
+                 (unsigned long long)t->fl[0]);
+        return false;
+    }
+    if (n->fl[1] != t->fl[1]) {
+        snprintf(why, whylen, "rax %llx vs %llx", (unsigned long long)n->fl[1],
+                 (unsigned long long)t->fl[1]);
+        return false;
+    }
+    return true;
+}
+
+static void dump_case(const uint8_t *seq, size_t n, const struct image *in, const uint8_t *data)
+{
+    fprintf(stderr, "  seq:");
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, " %02x", seq[i]);
+    fprintf(stderr, "\n  fcw %04x fsw %04x ftw %02x\n", get16(in->b), get16(in->b + 2), in->b[4]);
+    for (unsigned i = 0; i < 8; i++) {
+        uint64_t m;
+        memcpy(&m, in->b + 32 + 16 * i, 8);
+        fprintf(stderr, "  st%u %04x:%016llx\n", i, get16(in->b + 32 + 16 * i + 8),
+                (unsigned long long)m);
+    }
+    fprintf(stderr, "  data:");
+    for (unsigned i = 0; i < 16; i++)
+        fprintf(stderr, " %02x", data[i]);
+    fprintf(stderr, "\n");
+}
+
+START_TEST(test_x87_oracle)
+{
+    build_templates();
+    const char *s = getenv("X87_ORACLE_SEED");
+    rng = s ? strtoull(s, NULL, 0) : 0x87871234ull;
+    const char *ni = getenv("X87_ORACLE_INSNS");
+    uint64_t target = ni ? strtoull(ni, NULL, 0) : 250000;
+    const char *only = getenv("X87_ORACLE_ONLY");
+    const char *sq = getenv("X87_ORACLE_SEQ");
+    unsigned seqmax = sq ? (unsigned)atoi(sq) : 6;
+    static unsigned fails_by[512];
+    unsigned pick[512], npick = 0;
+    for (unsigned i = 0; i < ntmpl; i++)
+        if (!only || !strncmp(tmpls[i].name, only, strlen(only)))
+            pick[npick++] = i;
+    ck_assert_uint_gt(npick, 0);
+    uint64_t executed = 0, cases = 0, mismatches = 0;
+    while (executed < target) {
+        const struct tmpl *first = &tmpls[pick[rn(npick)]];
+        struct image in;
+        bool masked = rand_image(&in, first);
+        uint8_t data[DATA_SIZE];
+        rand_data(data);
+        uint8_t seq[64];
+        size_t n = 0;
+        unsigned count = 0, max = (masked && first->kind != K_CTRL_LOAD) ? 1 + rn(seqmax) : 1;
+        bool trans = false;
+        const struct tmpl *t = first;
+        memset(env_mask, 0, sizeof(env_mask));
+        while (count < max) {
+            if (t->kind == K_ENV) {
+                bool w16 = t->bytes[0] == 0x66;
+                if (w16)
+                    memset(env_mask + 6, 1, 8);
+                else
+                    memset(env_mask + 12, 1, 16);
+            }
+            memcpy(seq + n, t->bytes, t->len);
+            if (t->reg_i)
+                seq[n + t->len - 1] = (uint8_t)(seq[n + t->len - 1] + rn(8));
+            n += t->len;
+            count++;
+            trans |= t->kind == K_TRANS;
+            do
+                t = &tmpls[pick[rn(npick)]];
+            while (t->kind == K_CTRL_LOAD);
+        }
+        uint64_t flags = 0x2 | (rnd() & ARITH);
+        uint64_t rax = rnd();
+        struct outcome o_nat, o_tur;
+        run_native(seq, n, &in, data, flags, rax, &o_nat);
+        int rc = run_turtles(seq, n, &in, data, flags, rax, &o_tur);
+        char why[160] = "";
+        bool ok = rc == 0 && compare(&o_nat, &o_tur, trans, why, sizeof(why));
+        if (rc != 0)
+            snprintf(why, sizeof(why), "turtles run returned %d (exception %d)", rc,
+                     H.cpu.exc_vector);
+        if (!ok) {
+            if (mismatches < (getenv("X87_ORACLE_VERBOSE") ? 200u : 20u)) {
+                fprintf(stderr, "x87 oracle mismatch (%s): %s\n", first->name, why);
+                dump_case(seq, n, &in, data);
+            }
+            mismatches++;
+            if (count == 1)
+                fails_by[first - tmpls]++;
+            /* A fresh CPU after a failure (the harness may have shut down). */
+            harness_free(&H);
+            harness_init(&H, 64);
+            H.cpu.model = &model;
+            H.cpu.mxcsr = 0x1f80;
+        }
+        executed += count;
+        cases++;
+    }
+    for (unsigned i = 0; i < ntmpl; i++)
+        if (fails_by[i])
+            fprintf(stderr, "  single-insn mismatches %s (%02x %02x): %u\n", tmpls[i].name,
+                    tmpls[i].bytes[0], tmpls[i].bytes[1], fails_by[i]);
+    fprintf(stderr, "x87 oracle: %llu instructions in %llu sequences, %llu mismatches\n",
+            (unsigned long long)executed, (unsigned long long)cases,
+            (unsigned long long)mismatches);
+    ck_assert_uint_eq(mismatches, 0);
+}
+END_TEST
+
+static Suite *oracle_suite(void)
+{
+    Suite *s = suite_create("x87_oracle");
+    TCase *tc = tcase_create("oracle");
+    tcase_add_checked_fixture(tc, oracle_setup, oracle_teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_x87_oracle);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(oracle_suite());
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+#else
+
+int main(void)
+{
+    printf("test_oracle_x87: skipped (needs an x86-64 host)\n");
+    return 0;
+}
+
+#endif
