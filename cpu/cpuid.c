@@ -11,7 +11,10 @@
 #include "cpu/opcodes.h"
 
 /* Instruction groups implemented by the system-instruction family. The x87,
- * SSE and integer-extension groups join as their helpers land. */
+ * SSE and integer-extension groups join as their helpers land (rows exist
+ * for X87, MMX, SSE..SSE42, SSSE3, AES, PCLMUL, POPCNT, MOVBE, ADX, RDRAND,
+ * RDSEED, XSAVE). Debian's kernel needs at least X87, SSE and SSE2; with
+ * X87|MMX|SSE..SSE42|POPCNT|MOVBE|CX16 added it boots to userspace. */
 #define ISA(x) (1ull << (x))
 #define SYSTEM_ISA (ISA(ISA_BASE) | ISA(ISA_LM) | ISA(ISA_FSGSBASE) | ISA(ISA_RDPID) | \
                     ISA(ISA_RDTSCP) | ISA(ISA_CLFLUSHOPT) | ISA(ISA_CLWB) | ISA(ISA_SMAP) | \
@@ -22,7 +25,7 @@
 static const struct cpu_model model_skylake = {
     .name = "turtles-skylake",
     .description = "Intel Skylake-class client core (family 6, model 0x9e), 3.0 GHz TSC",
-    .isa_mask = SYSTEM_ISA,
+    .isa_mask = SYSTEM_ISA | ISA(ISA_X87) | ISA(ISA_MMX) | ISA(ISA_SSE) | ISA(ISA_SSE2),
     .signature = 0x906ea,
     .tsc_hz = 3000000000ull,
     .vmx = false,

@@ -179,6 +179,11 @@ static inline void x87_set_pointers(struct cpu *cpu, const struct insn *in)
  * destination and stack unchanged (SDM Vol.1 8.5). */
 static inline bool x87_raise_flags(struct cpu *cpu, unsigned flags)
 {
+    /* An unmasked pre-computation exception (IE, DE, ZE) stops the
+     * operation before the post-computation ones (OE, UE, PE) can arise
+     * (SDM Vol.1 8.5, 4.9.2). */
+    if (flags & ~cpu->fpu.fcw & (F80_IE | F80_DE | F80_ZE))
+        flags &= F80_IE | F80_DE | F80_ZE | FSW_SF;
     cpu->fpu.fsw |= (uint16_t)(flags & (FSW_EXC | FSW_SF));
     unsigned unmasked = flags & ~cpu->fpu.fcw & FSW_EXC;
     if (unmasked)
@@ -193,6 +198,16 @@ static inline void x87_set_c1(struct cpu *cpu, bool c1)
         cpu->fpu.fsw |= FSW_C1;
     else
         cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+}
+
+/* C1 of an arithmetic result: "rounded up", or 0 when an unmasked
+ * pre-computation exception (IE, DE, ZE) stopped the operation (observed
+ * on Intel parts). */
+static inline void x87_result_c1(struct cpu *cpu, unsigned flags, bool c1)
+{
+    if (flags & ~cpu->fpu.fcw & (F80_IE | F80_DE | F80_ZE))
+        c1 = false;
+    x87_set_c1(cpu, c1);
 }
 
 static inline void x87_set_cc(struct cpu *cpu, unsigned cc)
@@ -253,12 +268,39 @@ static inline void x87_write_m80(struct cpu *cpu, uint64_t lin, f80 v)
 
 /* The flags of converting a memory operand, as the operation sees them: a
  * NaN or unsupported ST0 takes precedence over a denormal source (no DE). */
-static inline unsigned x87_source_flags(const struct cpu *cpu, unsigned conv_flags)
+static inline unsigned x87_source_flags(const struct cpu *cpu, unsigned conv_flags,
+                                        bool divides_by_st0)
 {
     f80 a = x87_get(cpu, 0);
     if ((conv_flags & F80_DE) && (f80_is_nan(a) || f80_is_unsupported(a)))
         conv_flags &= ~(unsigned)F80_DE;
+    /* A denormal divided by zero is only a division by zero. */
+    if ((conv_flags & F80_DE) && divides_by_st0 && f80_classify(a) == F80_CLASS_ZERO)
+        conv_flags &= ~(unsigned)F80_DE;
     return conv_flags;
+}
+
+/* A real memory operand of an arithmetic or compare instruction as an f80:
+ * NaNs keep their signaling bit, so the operation itself raises IE and
+ * picks the NaN to return from the unquieted significands (as hardware
+ * does); other values convert exactly, with DE for denormals. */
+static inline f80 x87_real_operand(uint64_t bits, unsigned size, struct f80_env *e)
+{
+    if (size == 4) {
+        uint32_t b = (uint32_t)bits;
+        if ((b & 0x7f800000u) == 0x7f800000u && (b & 0x7fffffu)) {
+            f80 v = {(1ull << 63) | ((uint64_t)(b & 0x7fffffu) << 40),
+                     (uint16_t)(((b >> 31) << 15) | 0x7fff)};
+            return v;
+        }
+        return f80_from_f32(b, e);
+    }
+    if ((bits & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (bits & 0xfffffffffffffull)) {
+        f80 v = {(1ull << 63) | ((bits & 0xfffffffffffffull) << 11),
+                 (uint16_t)(((bits >> 63) << 15) | 0x7fff)};
+        return v;
+    }
+    return f80_from_f64(bits, e);
 }
 
 /* The full tag word from the abridged one of FXSAVE (SDM Vol.1 10.5.1.1). */

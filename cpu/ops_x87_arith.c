@@ -23,9 +23,11 @@ static f80 arith(unsigned op, f80 a, f80 b, struct f80_env *e)
 /* Finish an operation whose result goes to ST(dst); `pop` afterwards. */
 static void arith_commit(struct cpu *cpu, unsigned dst, f80 r, const struct f80_env *e, bool pop)
 {
+    /* C1 follows the rounding even when an unmasked exception keeps the
+     * destination (observed on Intel parts). */
+    x87_result_c1(cpu, e->flags, e->c1);
     if (!x87_raise_flags(cpu, e->flags))
         return;
-    x87_set_c1(cpu, e->c1);
     x87_set(cpu, dst, r);
     if (pop)
         x87_pop(cpu);
@@ -39,8 +41,8 @@ void op_farith_m(struct cpu *cpu, const struct insn *in)
     uint64_t off = insn_ea(cpu, in);
     f80 b;
     switch (in->opcode) {
-    case 0xd8: b = f80_from_f32((uint32_t)mem_read(cpu, in->seg, off, 4), &e); break;
-    case 0xdc: b = f80_from_f64(mem_read(cpu, in->seg, off, 8), &e); break;
+    case 0xd8: b = x87_real_operand(mem_read(cpu, in->seg, off, 4), 4, &e); break;
+    case 0xdc: b = x87_real_operand(mem_read(cpu, in->seg, off, 8), 8, &e); break;
     case 0xda: b = f80_from_i32((int32_t)mem_read(cpu, in->seg, off, 4)); break;
     default: b = f80_from_i16((int16_t)mem_read(cpu, in->seg, off, 2)); break;
     }
@@ -51,9 +53,10 @@ void op_farith_m(struct cpu *cpu, const struct insn *in)
         return;
     }
     unsigned op = (in->modrm >> 3) & 7;
-    e.flags = (uint16_t)x87_source_flags(cpu, e.flags);
+    e.flags = (uint16_t)x87_source_flags(cpu, e.flags, op == 7);
     /* A conversion fault (SNaN/denormal source) that is unmasked stops here. */
     if ((e.flags & ~cpu->fpu.fcw & (F80_IE | F80_DE))) {
+        x87_set_c1(cpu, false);
         x87_raise_flags(cpu, e.flags);
         return;
     }

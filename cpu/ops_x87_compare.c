@@ -11,22 +11,20 @@ static void pop_n(struct cpu *cpu, unsigned n)
         x87_pop(cpu);
 }
 
-/* Condition codes for a relation, or unordered after a masked stack fault;
- * C1 is cleared (SDM Vol.2 FCOM). */
+/* Condition codes for a relation; an invalid operation reports unordered
+ * even when unmasked (observed on Intel parts), but only a completed
+ * compare pops. C1 is cleared (SDM Vol.2 FCOM). */
 static void compare_commit(struct cpu *cpu, enum f80_relation rel, unsigned flags, unsigned npop)
 {
-    if (!x87_raise_flags(cpu, flags))
-        return;
+    bool ok = x87_raise_flags(cpu, flags);
     x87_set_cc(cpu, f80_relation_cc(rel));
-    pop_n(cpu, npop);
+    if (ok)
+        pop_n(cpu, npop);
 }
 
 static void compare_underflow(struct cpu *cpu, unsigned npop)
 {
-    if (!x87_raise_flags(cpu, F80_IE | FSW_SF))
-        return;
-    x87_set_cc(cpu, F80_C3 | F80_C2 | F80_C0);
-    pop_n(cpu, npop);
+    compare_commit(cpu, F80_UNORDERED, F80_IE | FSW_SF, npop);
 }
 
 /* D8 /2 /3, DC /2 /3 (m32/m64 real), DA /2 /3, DE /2 /3 (m32/m16 int). */
@@ -37,8 +35,8 @@ void op_fcom_m(struct cpu *cpu, const struct insn *in)
     uint64_t off = insn_ea(cpu, in);
     f80 b;
     switch (in->opcode) {
-    case 0xd8: b = f80_from_f32((uint32_t)mem_read(cpu, in->seg, off, 4), &e); break;
-    case 0xdc: b = f80_from_f64(mem_read(cpu, in->seg, off, 8), &e); break;
+    case 0xd8: b = x87_real_operand(mem_read(cpu, in->seg, off, 4), 4, &e); break;
+    case 0xdc: b = x87_real_operand(mem_read(cpu, in->seg, off, 8), 8, &e); break;
     case 0xda: b = f80_from_i32((int32_t)mem_read(cpu, in->seg, off, 4)); break;
     default: b = f80_from_i16((int16_t)mem_read(cpu, in->seg, off, 2)); break;
     }
@@ -50,7 +48,7 @@ void op_fcom_m(struct cpu *cpu, const struct insn *in)
     }
     /* An SNaN memory operand was quieted by the conversion (with IE): it
      * still compares as unordered. */
-    e.flags = (uint16_t)x87_source_flags(cpu, e.flags);
+    e.flags = (uint16_t)x87_source_flags(cpu, e.flags, false);
     enum f80_relation rel = f80_compare(x87_get(cpu, 0), b, false, &e);
     compare_commit(cpu, rel, e.flags, npop);
 }
@@ -90,14 +88,16 @@ void op_fcomi(struct cpu *cpu, const struct insn *in)
     unsigned flags;
     if (x87_empty(cpu, 0) || x87_empty(cpu, i)) {
         flags = F80_IE | FSW_SF;
+        x87_set_c1(cpu, false);
     } else {
         struct f80_env e = x87_env(cpu);
         rel = f80_compare(x87_get(cpu, 0), x87_get(cpu, i), quiet, &e);
         flags = e.flags;
     }
-    /* C1 is left alone here (observed on Intel parts). */
-    if (!x87_raise_flags(cpu, flags))
-        return;
+    /* C1 is left alone unless the stack faulted, and the flags report the
+     * relation even for an unmasked invalid operation (observed on Intel
+     * parts). */
+    bool ok = x87_raise_flags(cpu, flags);
     uint64_t f = cpu->rflags & ~(uint64_t)(F_ZF | F_PF | F_CF | F_OF | F_SF | F_AF);
     switch (rel) {
     case F80_LT: f |= F_CF; break;
@@ -106,7 +106,7 @@ void op_fcomi(struct cpu *cpu, const struct insn *in)
     default: f |= F_ZF | F_PF | F_CF; break;
     }
     cpu->rflags = f;
-    if (pop)
+    if (pop && ok)
         x87_pop(cpu);
 }
 

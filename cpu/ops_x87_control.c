@@ -133,10 +133,12 @@ void op_fdecstp(struct cpu *cpu, const struct insn *in)
     x87_set_pointers(cpu, in);
 }
 
-/* FFREE ST(i) (DD C0+i) and FFREEP ST(i) (DF C0+i, pops as well). */
+/* FFREE ST(i) (DD C0+i) and FFREEP ST(i) (DF C0+i, pops as well); C1 is
+ * cleared (observed on Intel parts). */
 void op_ffree(struct cpu *cpu, const struct insn *in)
 {
     x87_check(cpu);
+    x87_set_c1(cpu, false);
     x87_set_tag_phys(cpu, x87_phys(cpu, in->rm & 7), TAG_EMPTY);
     if (in->opcode == 0xdf)
         x87_pop(cpu);

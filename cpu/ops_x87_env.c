@@ -208,7 +208,8 @@ void op_frstor(struct cpu *cpu, const struct insn *in)
     unsigned n = env_size(in);
     read_block(cpu, x87_linear(cpu, in, n + 80, ACC_READ), img, n + 80);
     /* The registers sit in ST order relative to the image's TOP. */
-    uint16_t fsw = (uint16_t)(img[2] | (img[3] << 8));
+    unsigned fsw_off = n == 14 ? 2 : 4;
+    uint16_t fsw = (uint16_t)(img[fsw_off] | (img[fsw_off + 1] << 8));
     unsigned top = (fsw >> FSW_TOP_SHIFT) & 7;
     for (unsigned i = 0; i < 8; i++) {
         f80 v = get_reg10(img + n + 10 * i);

@@ -7,7 +7,9 @@
 
 /* Push with the overflow rule (SDM Vol.1 8.5.1.1): a full ST(7) gives IE
  * with SF and C1 set; masked, the real indefinite is pushed. `flags` are
- * the exceptions of producing v. */
+ * the exceptions of producing v: an unmasked IE (SNaN source) keeps the
+ * stack, while an unmasked DE still loads the value (observed on Intel
+ * parts). */
 static void push_checked(struct cpu *cpu, f80 v, unsigned flags, bool c1)
 {
     if (!x87_empty(cpu, 7)) {
@@ -15,9 +17,10 @@ static void push_checked(struct cpu *cpu, f80 v, unsigned flags, bool c1)
             x87_push(cpu, f80_indefinite());
         return;
     }
-    if (!x87_raise_flags(cpu, flags))
-        return;
+    bool ok = x87_raise_flags(cpu, flags);
     x87_set_c1(cpu, c1);
+    if (!ok && (flags & ~cpu->fpu.fcw & F80_IE))
+        return;
     x87_push(cpu, v);
 }
 
@@ -37,22 +40,23 @@ void op_fld_m(struct cpu *cpu, const struct insn *in)
     x87_set_pointers(cpu, in);
 }
 
-/* FLD ST(i) (D9 C0+i): a plain copy, no exceptions besides the stack's. */
+/* FLD ST(i) (D9 C0+i): a plain copy, no exceptions besides the stack's; an
+ * empty source is reported before a full stack (observed on Intel parts). */
 void op_fld_sti(struct cpu *cpu, const struct insn *in)
 {
     x87_check(cpu);
     unsigned i = in->rm & 7;
     x87_set_pointers(cpu, in);
-    if (!x87_empty(cpu, 7)) {
-        if (x87_overflow(cpu))
+    if (x87_empty(cpu, i)) {
+        if (x87_underflow(cpu))
             x87_push(cpu, f80_indefinite());
         return;
     }
     f80 v = x87_get(cpu, i);
-    if (x87_empty(cpu, i)) {
-        if (!x87_underflow(cpu))
-            return;
-        v = f80_indefinite();
+    if (!x87_empty(cpu, 7)) {
+        if (x87_overflow(cpu))
+            x87_push(cpu, f80_indefinite());
+        return;
     }
     x87_set_c1(cpu, false);
     x87_push(cpu, v);
@@ -152,7 +156,8 @@ void op_fstp_m80(struct cpu *cpu, const struct insn *in)
 }
 
 /* FST ST(i) (DD D0+i), FSTP ST(i) (DD D8+i and the aliases D9 D8+i,
- * DF D0+i, DF D8+i). */
+ * DF D0+i, DF D8+i). The D9 alias never signals a stack underflow: an
+ * empty ST0 is copied as it is (observed on Intel parts). */
 void op_fst_sti(struct cpu *cpu, const struct insn *in)
 {
     x87_check(cpu);
@@ -160,6 +165,12 @@ void op_fst_sti(struct cpu *cpu, const struct insn *in)
     bool pop = !(in->opcode == 0xdd && ((in->modrm >> 3) & 7) == 2);
     x87_set_pointers(cpu, in);
     f80 v = x87_get(cpu, 0);
+    if (x87_empty(cpu, 0) && in->opcode == 0xd9) {
+        /* The alias leaves ST(i) alone and just pops. */
+        x87_set_c1(cpu, false);
+        x87_pop(cpu);
+        return;
+    }
     if (x87_empty(cpu, 0)) {
         if (!x87_underflow(cpu))
             return;
@@ -297,7 +308,6 @@ void op_fcmov(struct cpu *cpu, const struct insn *in)
     if (in->opcode == 0xdb)
         cond = !cond;
     x87_set_pointers(cpu, in);
-    x87_set_c1(cpu, false);
     if (x87_empty(cpu, 0) || x87_empty(cpu, i)) {
         if (x87_underflow(cpu))
             x87_set(cpu, 0, f80_indefinite());

@@ -5,6 +5,25 @@
 #include "cpu/opcodes.h"
 #include "cpu/ops_x87.h"
 
+/* A denormal result with UE unmasked is delivered normalised with its
+ * exponent biased by +24576 and UE raised (SDM Vol.1 8.5.5); the library
+ * leaves denormal results of FPREM and of the tiny-argument
+ * trigonometric path as they are. */
+static f80 bias_unmasked_tiny(const struct cpu *cpu, f80 r, struct f80_env *e)
+{
+    if ((r.sign_exp & 0x7fff) || !r.mant || (cpu->fpu.fcw & F80_UE))
+        return r;
+    int exp = 1;
+    uint64_t m = r.mant;
+    while (!(m >> 63)) {
+        m <<= 1;
+        exp--;
+    }
+    e->flags |= F80_UE;
+    f80 v = {m, (uint16_t)((r.sign_exp & 0x8000) | (uint16_t)(exp + 24576))};
+    return v;
+}
+
 /* FCHS (D9 E0), FABS (D9 E1): sign bit only, no exceptions. */
 void op_fsign(struct cpu *cpu, const struct insn *in)
 {
@@ -52,12 +71,13 @@ void op_funary(struct cpu *cpu, const struct insn *in)
             return;
         }
         cpu->fpu.fsw &= (uint16_t)~FSW_C2;
+        r = bias_unmasked_tiny(cpu, r, &e);
         break;
     default: r = a; break;
     }
+    x87_result_c1(cpu, e.flags, e.c1);
     if (!x87_raise_flags(cpu, e.flags))
         return;
-    x87_set_c1(cpu, e.c1);
     x87_set(cpu, 0, r);
 }
 
@@ -86,19 +106,25 @@ void op_fbinary(struct cpu *cpu, const struct insn *in)
     uint16_t cc = 0;
     switch (lowop) {
     case 0xfd: r = f80_scale(a, b, &e); break;
-    case 0xf8: r = f80_prem(a, b, false, &e, &cc); break;
-    case 0xf5: r = f80_prem(a, b, true, &e, &cc); break;
+    case 0xf8: r = bias_unmasked_tiny(cpu, f80_prem(a, b, false, &e, &cc), &e); break;
+    case 0xf5: r = bias_unmasked_tiny(cpu, f80_prem(a, b, true, &e, &cc), &e); break;
     case 0xf3: r = f80_atan2(b, a, &e); break;
     case 0xf1: r = f80_yl2x(b, a, &e); break;
     default: r = f80_yl2xp1(b, a, &e); break;
     }
-    if (!x87_raise_flags(cpu, e.flags))
-        return;
     if (prem) {
+        /* Without a remainder (NaN or invalid operands, or an unmasked
+         * denormal) C0 and C3 keep their values and C1, C2 are cleared
+         * (observed on Intel parts). */
+        if ((e.flags & F80_IE) || f80_is_nan(r) ||
+            (e.flags & ~cpu->fpu.fcw & (F80_DE | F80_ZE)))
+            cc = (uint16_t)(cpu->fpu.fsw & (FSW_C0 | FSW_C3));
         x87_set_cc(cpu, cc);
     } else {
-        x87_set_c1(cpu, e.c1);
+        x87_result_c1(cpu, e.flags, e.c1);
     }
+    if (!x87_raise_flags(cpu, e.flags))
+        return;
     x87_set(cpu, pop ? 1 : 0, r);
     if (pop)
         x87_pop(cpu);
@@ -134,12 +160,15 @@ void op_fpush2(struct cpu *cpu, const struct insn *in)
             return;
         }
         cpu->fpu.fsw &= (uint16_t)~FSW_C2;
+        r0 = bias_unmasked_tiny(cpu, r0, &e);
+        /* A NaN tangent is pushed in place of the 1.0 too (observed on
+         * Intel parts). */
         if (rm == 2)
-            r1 = f80_one();
+            r1 = f80_is_nan(r0) ? r0 : f80_one();
     }
+    x87_result_c1(cpu, e.flags, e.c1);
     if (!x87_raise_flags(cpu, e.flags))
         return;
-    x87_set_c1(cpu, e.c1);
     x87_set(cpu, 0, r0);
     x87_push(cpu, r1);
 }

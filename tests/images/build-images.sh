@@ -63,12 +63,18 @@ flock 9
 
 # --- package resolution ----------------------------------------------------------------
 
-lists_updated=0
 update_lists() {
-    [ "$lists_updated" = 1 ] && return 0
     log "apt-get update"
     apt-get update -qq >&2 || die "apt-get update failed"
-    lists_updated=1
+}
+
+# Package lists that lack what we need, or name versions the mirror no longer has: update them
+# once and start again, since everything resolved so far came from the old lists.
+refresh_lists_and_restart() {
+    [ "${TURTLES_LISTS_UPDATED:-0}" = 0 ] || die "$1"
+    update_lists
+    log "restarting with fresh package lists"
+    TURTLES_LISTS_UPDATED=1 exec sh "$0" $script_args
 }
 
 # linux-image-amd64 is a metapackage; the kernel itself is in linux-image-<abi>-amd64.
@@ -77,11 +83,7 @@ resolve_kernel_package() {
         awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ { print $2; exit }'
 }
 kpkg=$(resolve_kernel_package)
-if [ -z "$kpkg" ]; then
-    update_lists
-    kpkg=$(resolve_kernel_package)
-fi
-[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64 to a versioned kernel package"
+[ -n "$kpkg" ] || refresh_lists_and_restart "cannot resolve linux-image-amd64 to a versioned kernel package"
 krel=${kpkg#linux-image-}                  # 6.1.0-N-amd64: the modules folder name
 kabi=$(echo "$krel" | sed -n 's/^[0-9]*\.[0-9]*\.[0-9]*-\([0-9]*\)-amd64$/\1/p')
 
@@ -91,9 +93,9 @@ apt-cache policy "$kpkg" busybox-static qemu-system-x86 2>/dev/null | awk '
     /^  Candidate:/ { if ($2 != "(none)") print p, $2 }' > "$cache/.versions"
 version_of() { awk -v p="$1" '$1 == p { print $2; exit }' "$cache/.versions"; }
 kver=$(version_of "$kpkg")
-[ -n "$kver" ] || die "no candidate version for $kpkg"
+[ -n "$kver" ] || refresh_lists_and_restart "no candidate version for $kpkg"
 bbver=$(version_of busybox-static)
-[ -n "$bbver" ] || die "no candidate version for busybox-static"
+[ -n "$bbver" ] || refresh_lists_and_restart "no candidate version for busybox-static"
 
 # Debian's filename for a package version: the epoch's ':' becomes '%3a'.
 deb_file() { echo "$debs/$1_$(echo "$2" | sed 's/:/%3a/')_$3.deb"; }
@@ -106,9 +108,7 @@ deb_path() {
     return 1
 }
 
-# download_debs PKG=VERSION...: fetches those not in $debs yet, in one apt-get call. If that
-# fails, the package lists are stale (or missing): update them and start again, since the
-# versions themselves were resolved from the stale lists.
+# download_debs PKG=VERSION...: fetches those not in $debs yet, in one apt-get call.
 download_debs() {
     missing=""
     for pv in "$@"; do
@@ -118,13 +118,8 @@ download_debs() {
     log "downloading $(echo $missing | wc -w) packages"
     (cd "$debs" && apt-get download -qq $missing 2>&1 | grep -v 'unsandboxed' >&2) || true
     for pv in $missing; do
-        deb_path "${pv%%=*}" "${pv#*=}" >/dev/null && continue
-        if [ "${TURTLES_LISTS_UPDATED:-0}" = 0 ]; then
-            update_lists
-            log "restarting with fresh package lists"
-            TURTLES_LISTS_UPDATED=1 exec sh "$0" $script_args
-        fi
-        die "apt-get download $pv failed"
+        deb_path "${pv%%=*}" "${pv#*=}" >/dev/null ||
+            refresh_lists_and_restart "apt-get download $pv failed"
     done
 }
 
@@ -139,7 +134,7 @@ if [ "$force" = 0 ] && [ -f "$cache/images.stamp" ] && [ "$(cat "$cache/images.s
 fi
 if [ "$with_qemu" = 1 ]; then
     qver=$(version_of qemu-system-x86)
-    [ -n "$qver" ] || die "no candidate version for qemu-system-x86"
+    [ -n "$qver" ] || refresh_lists_and_restart "no candidate version for qemu-system-x86"
     l1key="$key qemu-system-x86=$qver"
 fi
 if [ "$plain_fresh" = 1 ] && { [ "$with_qemu" = 0 ] || { [ -f "$cache/l1host.stamp" ] &&

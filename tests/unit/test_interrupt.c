@@ -362,6 +362,35 @@ START_TEST(jmp_to_tss_clears_old_busy)
 }
 END_TEST
 
+START_TEST(call_to_task_and_iret_back)
+{
+    static const uint8_t code[] = {0x9a, 0, 0, 0, 0, TSS2_SEL, 0, /* lcall TSS2:0 */
+                                   0xf4};
+    static const uint8_t task[] = {0xbb, 0x78, 0x56, 0x34, 0x12, 0xcf}; /* mov ebx ; iret */
+    load_code(CODE_AT, code, sizeof(code));
+    load_code(HANDLERS + 0x400, task, sizeof(task));
+    physmem_write(&h.mem, TSS2_BASE + 0x20, HANDLERS + 0x400, 4);
+    physmem_write(&h.mem, TSS2_BASE + 0x24, 2, 4);
+    physmem_write(&h.mem, TSS2_BASE + 0x38, 0x88000, 4);
+    physmem_write(&h.mem, TSS2_BASE + 0x4c, CODE0, 2);
+    for (unsigned off = 0x48; off <= 0x5c; off += 4)
+        if (off != 0x4c)
+            physmem_write(&h.mem, TSS2_BASE + off, DATA0, 2);
+    h.cpu.gpr[R_BX] = 1;
+    ck_assert_int_eq(harness_run(&h, CODE_AT, 100), 0);
+    /* Back in the first task after its CALL, with the callee's EBX saved
+     * in TSS2 and our own EBX restored from TSS1. */
+    ck_assert_uint_eq(h.cpu.tr.sel, TSS_SEL);
+    ck_assert_uint_eq(h.cpu.rip, CODE_AT + 8);
+    ck_assert_uint_eq(h.cpu.gpr[R_BX], 1);
+    ck_assert_uint_eq(rd32(TSS2_BASE + 0x34), 0x12345678);
+    ck_assert(!(h.cpu.rflags & F_NT));
+    /* IRET cleared TSS2's busy bit; TSS1 stays busy. */
+    ck_assert_uint_eq((get64(&h, GDT_BASE + TSS2_SEL) >> 40) & 0xf, 0x9);
+    ck_assert_uint_eq((get64(&h, GDT_BASE + TSS_SEL) >> 40) & 0xf, 0xb);
+}
+END_TEST
+
 /* --- IA-32e mode --- */
 
 enum { L_CODE0 = 0x08, L_DATA0 = 0x10, L_CODE3 = 0x1b, L_DATA3 = 0x23, L_TSS = 0x28 };
@@ -477,6 +506,7 @@ static Suite *interrupt_suite(void)
     tcase_add_test(tc, real_mode_divide_error_through_ivt);
     tcase_add_test(tc, double_fault_through_task_gate);
     tcase_add_test(tc, jmp_to_tss_clears_old_busy);
+    tcase_add_test(tc, call_to_task_and_iret_back);
     suite_add_tcase(s, tc);
     TCase *tl = tcase_create("long");
     tcase_add_checked_fixture(tl, setup64, teardown);

@@ -37,22 +37,23 @@ static void setup(unsigned bits)
 static void setup64(void) { setup(64); }
 static void teardown(void) { harness_free(&H); }
 
-/* Run the instructions at CODE; returns the exception vector or -1. */
+/* Run the instructions at CODE; returns the exception vector or -1. One
+ * setjmp for the whole run keeps every local out of the longjmp's way. */
 static int run(const uint8_t *code, size_t len)
 {
-    struct cpu *c = &H.cpu;
     physmem_write_buf(&H.mem, CODE, code, len);
-    c->rip = CODE;
-    while (c->rip < CODE + len) {
+    H.cpu.rip = CODE;
+    H.cpu.exc_vector = -1;
+    if (setjmp(H.cpu.exc_jmp))
+        return H.cpu.exc_vector;
+    while (H.cpu.rip < CODE + len) {
         struct insn in;
-        if (decode_insn(&in, c->code_size, c->model->isa_mask, fetch_phys, NULL, c->rip) !=
-            DECODE_OK)
+        if (decode_insn(&in, H.cpu.code_size, H.cpu.model->isa_mask, fetch_phys, NULL,
+                        H.cpu.rip) != DECODE_OK)
             return EXC_UD;
-        c->next_rip = c->rip + in.len;
-        if (setjmp(c->exc_jmp))
-            return c->exc_vector;
-        in.fn(c, &in);
-        c->rip = c->next_rip;
+        H.cpu.next_rip = H.cpu.rip + in.len;
+        in.fn(&H.cpu, &in);
+        H.cpu.rip = H.cpu.next_rip;
     }
     return -1;
 }
@@ -252,6 +253,62 @@ START_TEST(test_maskmovdqu)
 }
 END_TEST
 
+/* Through the dispatch loop: RIP-relative operands are relative to the end
+ * of the instruction, immediate included. */
+START_TEST(test_rip_relative_with_imm)
+{
+    static const uint8_t code[] = {
+        0x66, 0x0f, 0x70, 0x05, 0x17, 0x00, 0x00, 0x00, 0x1b, /* pshufd xmm0, [rip+0x17], 0x1b */
+        0x0f, 0xc2, 0x0d, 0x1f, 0x00, 0x00, 0x00, 0x00,       /* cmpps xmm1, [rip+0x1f], 0 */
+        0xf4,                                                 /* hlt */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,             /* pad to 0x20 */
+        /* +0x20: data for pshufd: dwords 1, 2, 3, 4 */
+        1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0,
+        /* +0x30: data for cmpps */
+        0, 0, 0x80, 0x3f, 0, 0, 0, 0x40, 0, 0, 0x80, 0x3f, 0, 0, 0, 0,
+    };
+    harness_load(&H, CODE, code, sizeof(code));
+    H.cpu.xmm[1] = (xmm_t){.d = {F1, F1, F1, F1}};
+    ck_assert_int_eq(harness_run(&H, CODE, 100), 0);
+    ck_assert_uint_eq(H.cpu.xmm[0].d[0], 4);
+    ck_assert_uint_eq(H.cpu.xmm[0].d[3], 1);
+    ck_assert_uint_eq(H.cpu.xmm[1].d[0], 0xffffffffu);
+    ck_assert_uint_eq(H.cpu.xmm[1].d[1], 0);
+    ck_assert_uint_eq(H.cpu.xmm[1].d[2], 0xffffffffu);
+    ck_assert_uint_eq(H.cpu.xmm[1].d[3], 0);
+}
+END_TEST
+
+START_TEST(test_real_mode)
+{
+    teardown();
+    setup(16);
+    H.cpu.cr4 |= CR4_OSFXSR;
+    H.cpu.gpr[R_BX] = 0x2000;
+    H.cpu.gpr[R_SI] = 0x10;
+    physmem_write(&H.mem, 0x2010, 0x1122334455667788ull, 8);
+    physmem_write(&H.mem, 0x2018, 0x99aabbccddeeff00ull, 8);
+    ck_assert_int_eq(RUN(0x0f, 0x10, 0x00), -1); /* movups xmm0, [bx+si] */
+    ck_assert_uint_eq(H.cpu.xmm[0].q[0], 0x1122334455667788ull);
+    ck_assert_uint_eq(H.cpu.xmm[0].q[1], 0x99aabbccddeeff00ull);
+    H.cpu.cr4 &= ~CR4_OSFXSR;
+    ck_assert_int_eq(RUN(0x0f, 0x10, 0x00), EXC_UD);
+}
+END_TEST
+
+/* The whole 16 bytes must lie within the segment limit (SDM Vol.3A 5.3). */
+START_TEST(test_segment_limit)
+{
+    teardown();
+    setup(32);
+    H.cpu.seg[S_DS].limit = 0x20fff;
+    H.cpu.gpr[R_SI] = 0x20ff8;
+    ck_assert_int_eq(RUN(0x0f, 0x10, 0x06), EXC_GP); /* movups xmm0, [esi] */
+    ck_assert_int_eq(RUN(0x0f, 0x11, 0x06), EXC_GP); /* movups [esi], xmm0 */
+    ck_assert_int_eq(RUN(0x0f, 0x12, 0x06), -1);     /* movlps: 8 bytes fit */
+}
+END_TEST
+
 static Suite *sse_suite(void)
 {
     Suite *s = suite_create("ops_sse");
@@ -271,6 +328,9 @@ static Suite *sse_suite(void)
     tcase_add_test(tc, test_gpr_forms);
     tcase_add_test(tc, test_protected_mode_32);
     tcase_add_test(tc, test_maskmovdqu);
+    tcase_add_test(tc, test_rip_relative_with_imm);
+    tcase_add_test(tc, test_real_mode);
+    tcase_add_test(tc, test_segment_limit);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -623,21 +623,23 @@ static int run_turtles(const struct seq *s, const struct sse_state *in, const ui
     c->mxcsr = in->mxcsr;
     c->rip = SEQ_ADDR;
     int fault = -1;
-    struct insn insn;
     uint64_t end = SEQ_ADDR + s->code.n;
-    while (c->rip < end) {
-        if (decode_insn(&insn, 8, oracle_model.isa_mask, fetch_phys, NULL, c->rip) != DECODE_OK) {
-            fault = EXC_UD;
-            break;
+    /* One setjmp for the run: nothing local changes between it and a raise. */
+    if (setjmp(c->exc_jmp)) {
+        fault = H.cpu.exc_vector;
+    } else {
+        while (c->rip < end) {
+            struct insn insn;
+            if (decode_insn(&insn, 8, oracle_model.isa_mask, fetch_phys, NULL, c->rip) !=
+                DECODE_OK) {
+                fault = EXC_UD;
+                break;
+            }
+            c->next_rip = c->rip + insn.len;
+            insn.fn(c, &insn);
+            c->rip = c->next_rip;
+            executed++;
         }
-        c->next_rip = c->rip + insn.len;
-        if (setjmp(c->exc_jmp)) {
-            fault = c->exc_vector;
-            break;
-        }
-        insn.fn(c, &insn);
-        c->rip = c->next_rip;
-        executed++;
     }
     *fault_off = c->rip - SEQ_ADDR;
     *out = *in;

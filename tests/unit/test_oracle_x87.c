@@ -545,7 +545,7 @@ static void dump_case(const uint8_t *seq, size_t n, const struct image *in, cons
                 (unsigned long long)m);
     }
     fprintf(stderr, "  data:");
-    for (unsigned i = 0; i < 16; i++)
+    for (unsigned i = 0; i < (getenv("X87_ORACLE_VERBOSE") ? 112u : 16u); i++)
         fprintf(stderr, " %02x", data[i]);
     fprintf(stderr, "\n");
 }
@@ -566,6 +566,11 @@ START_TEST(test_x87_oracle)
         if (!only || !strncmp(tmpls[i].name, only, strlen(only)))
             pick[npick++] = i;
     ck_assert_uint_gt(npick, 0);
+    bool any_plain = false;
+    for (unsigned i = 0; i < npick; i++)
+        any_plain |= tmpls[pick[i]].kind != K_CTRL_LOAD && tmpls[pick[i]].kind != K_ENV;
+    if (!any_plain)
+        seqmax = 1;
     uint64_t executed = 0, cases = 0, mismatches = 0;
     while (executed < target) {
         const struct tmpl *first = &tmpls[pick[rn(npick)]];
@@ -575,7 +580,11 @@ START_TEST(test_x87_oracle)
         rand_data(data);
         uint8_t seq[64];
         size_t n = 0;
-        unsigned count = 0, max = (masked && first->kind != K_CTRL_LOAD) ? 1 + rn(seqmax) : 1;
+        /* Environment stores hold implementation-specific pointers that later
+         * loads from the buffer would spread: they run alone. */
+        unsigned count = 0,
+                 max = (masked && first->kind != K_CTRL_LOAD && first->kind != K_ENV)
+                           ? 1 + rn(seqmax) : 1;
         bool trans = false;
         const struct tmpl *t = first;
         memset(env_mask, 0, sizeof(env_mask));
@@ -593,9 +602,13 @@ START_TEST(test_x87_oracle)
             n += t->len;
             count++;
             trans |= t->kind == K_TRANS;
+            /* A transcendental result may differ by an ulp or in C1: it ends
+             * the sequence so that nothing builds on it. */
+            if (count == max || t->kind == K_TRANS)
+                break;
             do
                 t = &tmpls[pick[rn(npick)]];
-            while (t->kind == K_CTRL_LOAD);
+            while (t->kind == K_CTRL_LOAD || t->kind == K_ENV);
         }
         uint64_t flags = 0x2 | (rnd() & ARITH);
         uint64_t rax = rnd();
