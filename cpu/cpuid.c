@@ -25,7 +25,10 @@
 static const struct cpu_model model_skylake = {
     .name = "turtles-skylake",
     .description = "Intel Skylake-class client core (family 6, model 0x9e), 3.0 GHz TSC",
-    .isa_mask = SYSTEM_ISA | ISA(ISA_X87) | ISA(ISA_MMX) | ISA(ISA_SSE) | ISA(ISA_SSE2),
+    .isa_mask = SYSTEM_ISA | ISA(ISA_X87) | ISA(ISA_MMX) | ISA(ISA_SSE) | ISA(ISA_SSE2) |
+                ISA(ISA_SSE3) | ISA(ISA_SSSE3) | ISA(ISA_SSE41) | ISA(ISA_SSE42) |
+                ISA(ISA_PCLMUL) | ISA(ISA_AES) | ISA(ISA_POPCNT) | ISA(ISA_LZCNT) |
+                ISA(ISA_MOVBE) | ISA(ISA_RDRAND) | ISA(ISA_RDSEED) | ISA(ISA_CX16) | ISA(ISA_ADX),
     .signature = 0x906ea,
     .tsc_hz = 3000000000ull,
     .vmx = false,

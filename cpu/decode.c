@@ -7,6 +7,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/opcodes.h"
+#include "cpu/specialize.h"
 
 const struct opcode_row opcode_rows[] = {
 #define OP(map, opc, pfx, reg, mod, rm, flags, isa, fn, name) \
@@ -332,6 +333,7 @@ enum decode_status decode_insn(struct insn *in, unsigned code_size, uint64_t isa
     in->fn = row->fn;
     in->row = (uint16_t)row_index;
     in->mandatory = (uint8_t)(row->prefix);
+    in->fn = insn_specialize(in);
     return DECODE_OK;
 
 fetch_failed:

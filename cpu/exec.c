@@ -225,7 +225,7 @@ uint64_t cpu_run(struct cpu *cpu)
         }
         int v = cpu->exc_vector;
         cpu->exc_vector = -1;
-        if (cpu->log_mask & LOG_INT)
+        if ((cpu->log_mask & LOG_INT) && v >= 0) /* v < 0: a VM exit unwound it */
             cpu_log(cpu,
                     "cpu%d: exception %d err=%#x at %04x:%016llx cr2=%#llx cpl=%d mode=%d "
                     "insn=%s\n",

@@ -39,7 +39,9 @@ static inline void rmw_write(struct cpu *cpu, const struct insn *in, unsigned si
  * CMP): computes the result and sets the arithmetic flags. */
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 
-static inline uint64_t alu_compute(struct cpu *cpu, unsigned op, uint64_t a, uint64_t b,
+/* always_inline: with op and size constant (cpu/ops_fast_alu.c) the switch
+ * and the masks fold away. */
+static inline __attribute__((always_inline)) uint64_t alu_compute(struct cpu *cpu, unsigned op, uint64_t a, uint64_t b,
                                    unsigned size)
 {
     uint64_t m = size_mask(size), r, c;

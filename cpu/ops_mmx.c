@@ -133,10 +133,12 @@ void op_mmx_shift_reg(struct cpu *cpu, const struct insn *in)
     mmx_reg_write(cpu, in->reg, shift_lanes(v, elem, kind, count));
 }
 
-/* 0F 77 EMMS: every register tagged empty (SDM Vol.1 9.5.3). */
+/* 0F 77 EMMS: every register tagged empty (SDM Vol.1 9.5.3); TOP is
+ * zeroed as by any MMX instruction (observed on Intel parts). */
 void op_mmx_emms(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
     mmx_check(cpu);
+    mmx_enter(cpu);
     cpu->fpu.ftw = 0xffff;
 }

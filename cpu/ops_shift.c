@@ -8,6 +8,7 @@
  * leave OF unchanged. */
 #include "cpu/opcodes.h"
 #include "cpu/ops_int.h"
+#include "cpu/specialize.h"
 
 enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 
@@ -35,8 +36,9 @@ static uint64_t rotl(uint64_t v, unsigned r, unsigned bits)
 
 /* Computes a group-2 operation; count != 0. Returns the result and sets the
  * flags the operation defines. */
-static uint64_t shift_compute(struct cpu *cpu, unsigned op, uint64_t a, unsigned count,
-                              unsigned sz, bool imm_form)
+static inline __attribute__((always_inline)) uint64_t
+shift_compute(struct cpu *cpu, unsigned op, uint64_t a, unsigned count, unsigned sz,
+              bool imm_form)
 {
     uint32_t rot_of = (imm_form && count != 1) ? 0 : F_OF;
     unsigned bits = sz * 8;
@@ -177,4 +179,46 @@ void op_shld(struct cpu *cpu, const struct insn *in)
 void op_shrd(struct cpu *cpu, const struct insn *in)
 {
     double_shift(cpu, in, false);
+}
+
+/* Specialized register forms of C1 (count imm8) and D1 (count 1) for the
+ * operations other than RCL/RCR, 32- and 64-bit (cpu/specialize.h): the
+ * operation and size are constants, so shift_compute() folds. */
+#define SHIFT_REG_FORMS(OP, SZ)                                                            \
+    static void shift_imm_reg_##OP##_##SZ(struct cpu *cpu, const struct insn *in)          \
+    {                                                                                      \
+        unsigned count = (unsigned)in->imm & (SZ == 8 ? 0x3f : 0x1f);                      \
+        uint64_t a = reg_read(cpu, in->rm, SZ, 1);                                         \
+        if (count)                                                                         \
+            a = shift_compute(cpu, OP, a, count, SZ, true);                                \
+        reg_write(cpu, in->rm, SZ, 1, a);                                                  \
+    }                                                                                      \
+    static void shift_one_reg_##OP##_##SZ(struct cpu *cpu, const struct insn *in)          \
+    {                                                                                      \
+        reg_write(cpu, in->rm, SZ, 1,                                                      \
+                  shift_compute(cpu, OP, reg_read(cpu, in->rm, SZ, 1), 1, SZ, false));     \
+    }
+#define SHIFT_SIZES(OP) SHIFT_REG_FORMS(OP, 4) SHIFT_REG_FORMS(OP, 8)
+SHIFT_SIZES(SH_ROL) SHIFT_SIZES(SH_ROR) SHIFT_SIZES(SH_SHL) SHIFT_SIZES(SH_SHR)
+SHIFT_SIZES(SH_SAL) SHIFT_SIZES(SH_SAR)
+
+#define SHIFT_ENTRY(OP) [OP] = {{shift_imm_reg_##OP##_4, shift_imm_reg_##OP##_8}, \
+                                {shift_one_reg_##OP##_4, shift_one_reg_##OP##_8}}
+static const insn_handler shift_fast[8][2][2] = {
+    SHIFT_ENTRY(SH_ROL), SHIFT_ENTRY(SH_ROR), SHIFT_ENTRY(SH_SHL),
+    SHIFT_ENTRY(SH_SHR), SHIFT_ENTRY(SH_SAL), SHIFT_ENTRY(SH_SAR),
+};
+
+insn_handler shift_specialize(const struct insn *in)
+{
+    if (in->fn != op_shift || in->mod != 3 || (in->opsize != 4 && in->opsize != 8))
+        return NULL;
+    unsigned form;
+    if (in->opcode == 0xc1)
+        form = 0;
+    else if (in->opcode == 0xd1)
+        form = 1;
+    else
+        return NULL;
+    return shift_fast[(in->modrm >> 3) & 7][form][in->opsize == 8];
 }

@@ -14,6 +14,7 @@
 #include "cpu/mem.h"
 #include "cpu/opcodes.h"
 #include "cpu/operands.h"
+#include "cpu/ops_x87.h"
 
 /* SDM Vol.3A 13.1.4 / Vol.2 table 2-21 ("legacy SSE"): CR0.EM or a clear
  * CR4.OSFXSR make the instruction undefined; CR0.TS defers the state to the
@@ -26,6 +27,14 @@ static inline void sse_check(struct cpu *cpu)
         raise_nm(cpu);
 }
 
+/* Instructions on MMX registers first deliver a pending unmasked x87
+ * exception (SDM Vol.2 tables 22-5 and 22-8: #MF). */
+static inline void mmx_pending_check(struct cpu *cpu)
+{
+    if (cpu->fpu.fsw & FSW_ES)
+        x87_deliver_pending(cpu);
+}
+
 /* SDM Vol.2 table 22-8 (legacy SIMD on MMX registers only): OSFXSR plays
  * no part. */
 static inline void mmx_check(struct cpu *cpu)
@@ -34,6 +43,7 @@ static inline void mmx_check(struct cpu *cpu)
         raise_ud(cpu);
     if (cpu->cr0 & CR0_TS)
         raise_nm(cpu);
+    mmx_pending_check(cpu);
 }
 
 /* Entering MMX state (SDM Vol.1 9.5.1): TOP becomes 0 and every register is

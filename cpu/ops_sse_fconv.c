@@ -57,6 +57,7 @@ void op_sse_comi(struct cpu *cpu, const struct insn *in)
 void op_sse_cvtpi2p(struct cpu *cpu, const struct insn *in)
 {
     sse_check(cpu);
+    mmx_pending_check(cpu);
     uint64_t src = in->mod == 3 ? mmx_reg_read(cpu, in->rm) : sse_mem_read(cpu, in, 8, false).q[0];
     xmm_t d = cpu->xmm[in->reg];
     struct sse_flags fl = {0, 0};
@@ -95,6 +96,7 @@ void op_sse_cvtsi2s(struct cpu *cpu, const struct insn *in)
 void op_sse_cvtp2pi(struct cpu *cpu, const struct insn *in)
 {
     sse_check(cpu);
+    mmx_pending_check(cpu);
     bool trunc = in->opcode == 0x2c, dbl = in->mandatory == PFX_66;
     xmm_t s = sse_rm(cpu, in, dbl ? 16 : 8, true);
     struct sse_flags fl = {0, 0};

@@ -170,6 +170,7 @@ void op_sse_movq_store(struct cpu *cpu, const struct insn *in)
 void op_sse_movq2dq(struct cpu *cpu, const struct insn *in)
 {
     sse_check(cpu);
+    mmx_pending_check(cpu);
     uint64_t v = mmx_reg_read(cpu, in->rm);
     cpu->xmm[in->reg] = (xmm_t){.q = {v, 0}};
 }
@@ -177,6 +178,7 @@ void op_sse_movq2dq(struct cpu *cpu, const struct insn *in)
 void op_sse_movdq2q(struct cpu *cpu, const struct insn *in)
 {
     sse_check(cpu);
+    mmx_pending_check(cpu);
     mmx_reg_write(cpu, in->reg, cpu->xmm[in->rm].q[0]);
 }
 

@@ -269,7 +269,7 @@ int machine_init(struct machine *m, const struct options *opt)
     m->mem.on_code_write = on_code_write;
     m->mem.code_write_opaque = m;
     iobus_init(&m->io);
-    clock_init(&m->clock, opt->icount_shift, false);
+    machine_time_init(&m->time, &m->clock, opt);
     m->blocks = block_cache_new();
     m->platform = calloc(1, sizeof(struct platform));
     if (!m->blocks || !m->platform) {
@@ -389,9 +389,10 @@ int machine_run(struct machine *m)
                 m->stop_message = "all vCPUs halted with interrupts that can never come";
                 break;
             }
-            clock_advance_to(&m->clock, m->clock.next_deadline);
+            machine_time_idle(&m->time, &m->clock);
         }
-        if ((++poll & 15) == 0 && platform_poll_input(m)) {
+        machine_time_adjust(&m->time, &m->clock);
+        if (((++poll & 15) == 0 || all_idle) && platform_poll_input(m)) {
             machine_request_stop(m, STOP_USER_QUIT, 0);
             m->stop_message = "quit (Ctrl-A x)";
         }

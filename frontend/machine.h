@@ -11,6 +11,7 @@
 #include "cpu/block_cache.h"
 #include "cpu/cpu.h"
 #include "devices/bus.h"
+#include "frontend/machine_time.h"
 #include "frontend/options.h"
 #include "mmu/clock.h"
 #include "mmu/physmem.h"
@@ -36,6 +37,7 @@ struct machine {
     struct physmem mem;
     struct iobus io;
     struct clock clock;
+    struct machine_time time;
     struct cpu cpus[MACHINE_MAX_CPUS];
     struct cpu *cpu_ptrs[MACHINE_MAX_CPUS];
     int ncpus;

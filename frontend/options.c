@@ -1,10 +1,11 @@
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* timegm(), tm_gmtoff */
 #include "frontend/options.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cpu/cpuid.h"
 
@@ -28,9 +29,13 @@ void options_usage(FILE *out)
           "  -display none        no display\n"
           "  -serial stdio|file:PATH|null|pty\n"
           "Time:\n"
-          "  -icount shift=N|auto[,sleep=on|off]  instruction-count clock (default shift=0:\n"
-          "                       1 instruction = 1 ns)\n"
-          "  -rtc base=utc|localtime|DATE[,clock=host|vm]\n"
+          "  -icount shift=N|auto[,sleep=on|off]  instruction-count clock: 2^N ns per\n"
+          "                       instruction (N 0..10), auto follows host speed; sleep=on\n"
+          "                       lets idle time pass in host time (default without -icount:\n"
+          "                       shift=0, sleep=off: deterministic)\n"
+          "  -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS][,clock=host|vm]\n"
+          "                       RTC start (default 2026-01-01T00:00:00, fixed); clock=host:\n"
+          "                       the machine clock follows host time (not deterministic)\n"
           "Debugging:\n"
           "  -d ITEMS             log items (comma list): int, cpu_reset, vmexit, guest_errors\n"
           "  -D FILE              write the log to FILE instead of stderr\n"
@@ -114,51 +119,110 @@ static int parse_device(struct options *o, const char *spec)
     return 0;
 }
 
+/* QEMU's -icount: shift=N (0..10, 2^N ns per instruction) or auto (the
+ * shift follows host speed), sleep=on (default: idle time passes in host
+ * time) or off (the clock jumps to the next timer). */
+#define ICOUNT_MAX_SHIFT 10
+
 static int parse_icount(struct options *o, const char *spec)
 {
     char buf[128];
-    if (strlen(spec) >= sizeof(buf))
+    if (strlen(spec) >= sizeof(buf) || !*spec)
         return bad("bad -icount", spec);
     strcpy(buf, spec);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+    o->icount = true;
+    o->icount_sleep = true;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
         uint64_t v;
         if (!strncmp(tok, "shift=", 6)) {
             if (!strcmp(tok + 6, "auto"))
                 o->icount_auto = true;
-            else if (parse_uint(tok + 6, 10, &v))
+            else if (parse_uint(tok + 6, ICOUNT_MAX_SHIFT, &v))
                 o->icount_shift = (unsigned)v;
             else
-                return bad("bad -icount shift", tok + 6);
+                return bad("bad -icount shift (0..10 or auto)", tok + 6);
         } else if (!strcmp(tok, "sleep=on")) {
             o->icount_sleep = true;
         } else if (!strcmp(tok, "sleep=off")) {
             o->icount_sleep = false;
-        } else if (parse_uint(tok, 10, &v)) {
-            o->icount_shift = (unsigned)v;
+        } else if (!strcmp(tok, "auto")) {
+            o->icount_auto = true;
+        } else if (parse_uint(tok, ICOUNT_MAX_SHIFT, &v) && tok == buf) {
+            o->icount_shift = (unsigned)v; /* QEMU's short form -icount N */
         } else {
-            return bad("bad -icount option", tok);
+            return bad("bad -icount option (shift=N|auto, sleep=on|off)", tok);
         }
     }
     return 0;
 }
 
+/* -rtc base=DATE in QEMU's two spellings, taken as UTC. */
+static bool parse_rtc_date(const char *s, uint64_t *epoch)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    int n = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) == 6 && s[n] == 0) {
+    } else {
+        memset(&tm, 0, sizeof(tm));
+        n = 0;
+        if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 || s[n])
+            return false;
+    }
+    if (tm.tm_year < 1970 || tm.tm_year > 2099 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+        tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+        tm.tm_sec > 59 || tm.tm_hour < 0 || tm.tm_min < 0 || tm.tm_sec < 0)
+        return false;
+    int year = tm.tm_year, mon = tm.tm_mon, mday = tm.tm_mday;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    /* timegm normalizes 2026-02-31 into March: refuse such dates. */
+    if (t == (time_t)-1 || tm.tm_year != year - 1900 || tm.tm_mon != mon - 1 ||
+        tm.tm_mday != mday)
+        return false;
+    *epoch = (uint64_t)t;
+    return true;
+}
+
+/* QEMU's -rtc: base=utc|localtime start the RTC at the host's current time,
+ * base=DATE at that date; clock=host makes the machine clock follow host
+ * time, clock=vm (default) the instruction count. Without base the RTC
+ * starts at the fixed RTC_DEFAULT_START_EPOCH (devices/rtc.h), so runs are
+ * reproducible. */
 static int parse_rtc(struct options *o, const char *spec)
 {
     char buf[128];
-    if (strlen(spec) >= sizeof(buf))
+    if (strlen(spec) >= sizeof(buf) || !*spec)
         return bad("bad -rtc", spec);
     strcpy(buf, spec);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        if (!strncmp(tok, "base=", 5))
-            o->rtc_base = strdup(tok + 5);
-        else if (!strcmp(tok, "clock=host"))
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (!strncmp(tok, "base=", 5)) {
+            const char *base = tok + 5;
+            time_t now = time(NULL);
+            if (!strcmp(base, "utc")) {
+                o->rtc_start_epoch = (uint64_t)now;
+            } else if (!strcmp(base, "localtime")) {
+                struct tm lt;
+                if (!localtime_r(&now, &lt))
+                    return bad("cannot read the host's local time for -rtc", base);
+                o->rtc_start_epoch = (uint64_t)((int64_t)now + lt.tm_gmtoff);
+            } else if (!parse_rtc_date(base, &o->rtc_start_epoch)) {
+                return bad("bad -rtc base (utc, localtime, YYYY-MM-DD[THH:MM:SS])", base);
+            }
+            o->rtc_base = spec;
+        } else if (!strcmp(tok, "clock=host")) {
             o->rtc_clock_host = true;
-        else if (!strcmp(tok, "clock=vm") || !strcmp(tok, "clock=rt"))
+        } else if (!strcmp(tok, "clock=vm") || !strcmp(tok, "clock=rt")) {
             o->rtc_clock_host = false;
-        else if (!strncmp(tok, "driftfix=", 9))
-            ;
-        else
-            return bad("bad -rtc option", tok);
+        } else if (!strcmp(tok, "driftfix=none") || !strcmp(tok, "driftfix=slew")) {
+            ; /* nothing drifts: the RTC and the machine share one clock */
+        } else {
+            return bad("bad -rtc option (base=..., clock=host|vm)", tok);
+        }
     }
     return 0;
 }
@@ -311,5 +375,8 @@ int options_parse(struct options *o, int argc, char **argv)
         return bad("-append needs -kernel", o->append);
     if (!o->bios && !o->kernel)
         return bad("nothing to boot: give -kernel or -bios", NULL);
+    if (o->icount && o->rtc_clock_host)
+        return bad("-rtc clock=host and -icount each want to drive the one machine clock",
+                   "clock=host");
     return 0;
 }

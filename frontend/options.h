@@ -21,10 +21,12 @@ struct options {
     bool no_reboot;
     bool debug_exit;         /* -device isa-debug-exit */
     uint16_t debug_exit_base, debug_exit_size;
-    unsigned icount_shift;   /* -icount shift=N */
+    bool icount;             /* -icount given: QEMU's defaults (sleep=on) apply */
+    unsigned icount_shift;   /* -icount shift=N: 2^N ns per instruction */
     bool icount_auto, icount_sleep;
     const char *rtc_base;    /* -rtc base=utc|localtime|DATE */
-    bool rtc_clock_host;
+    uint64_t rtc_start_epoch; /* RTC seconds since 1970 at machine time 0; 0: default date */
+    bool rtc_clock_host;     /* -rtc clock=host: the machine clock follows host time */
     const char *debug_flags; /* -d */
     const char *debug_log;   /* -D */
     uint64_t max_insns;      /* -turtles-max-insns N (testing aid) */

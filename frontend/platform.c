@@ -153,7 +153,8 @@ int platform_init(struct machine *m)
 
     pic_init(&p->pic, &p->env, pic_output, m);
     pit_init(&p->pit, &p->env_pit);
-    rtc_init(&p->rtc, &p->env_rtc, RTC_DEFAULT_START_EPOCH);
+    rtc_init(&p->rtc, &p->env_rtc,
+             m->opt.rtc_start_epoch ? m->opt.rtc_start_epoch : RTC_DEFAULT_START_EPOCH);
     rtc_set_memory_size(&p->rtc, m->mem.low_ram_size, m->mem.ram_size - m->mem.low_ram_size);
     uart_init(&p->com1, &p->env, UART_COM1_PORT, UART_COM1_IRQ, &p->com1_out);
     struct i8042_callbacks kcb = {.set_a20 = a20_changed, .reset = reset_request, .opaque = m};

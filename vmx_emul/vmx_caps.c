@@ -75,12 +75,12 @@ static const struct vmx_model_caps skylake_caps = {
 /* VMX-B: EPT (vmx_ept.c; the TLB is flushed on every VM entry and exit, so
  * VPID is exact), unrestricted guest (paging off walks through EPT).
  * Not yet: APIC-access page, x2APIC virtualization, APIC-register
- * virtualization, virtual-interrupt delivery, PML. */
+ * virtualization, virtual-interrupt delivery. */
 #define CPU2_EMULATED (CPU2_VMCS_SHADOWING | CPU2_ENABLE_EPT | CPU2_DESC_TABLE_EXITING | \
                        CPU2_ENABLE_RDTSCP | CPU2_ENABLE_VPID | CPU2_WBINVD_EXITING | \
                        CPU2_UNRESTRICTED_GUEST | CPU2_PAUSE_LOOP_EXITING | \
                        CPU2_RDRAND_EXITING | CPU2_ENABLE_INVPCID | CPU2_ENABLE_VMFUNC | \
-                       CPU2_RDSEED_EXITING)
+                       CPU2_RDSEED_EXITING | CPU2_ENABLE_PML)
 #define EXIT_EMULATED (EXIT_SAVE_DEBUG_CONTROLS | EXIT_HOST_ADDR_SPACE_SIZE | \
                        EXIT_LOAD_PERF_GLOBAL_CTRL | EXIT_SAVE_PAT | EXIT_LOAD_PAT | \
                        EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_ACK_INTR_ON_EXIT | \

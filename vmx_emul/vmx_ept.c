@@ -5,6 +5,39 @@
 #include "vmx_emul/vmx_controls.h"
 #include "vmx_emul/vmx_nonroot.h"
 
+/* The leaf EPT entry that maps gpa (read only, no flags set), or 0 when
+ * the walk would stop early (the EPT walk proper reports why). */
+static uint64_t ept_leaf(struct physmem *pm, uint64_t eptp, uint64_t gpa)
+{
+    uint64_t table = eptp & 0x000ffffffffff000ull;
+    for (int level = 4; level >= 1; level--) {
+        unsigned shift = 12 + 9 * (unsigned)(level - 1);
+        uint64_t e = physmem_read(pm, table + (((gpa >> shift) & 0x1ff) << 3), 8);
+        if (!(e & (EPTE_R | EPTE_W | EPTE_X)))
+            return 0;
+        if (level == 1 || (level <= 3 && (e & EPTE_LARGE)))
+            return e;
+        table = e & 0x000ffffffffff000ull;
+    }
+    return 0;
+}
+
+/* SDM 29.3.6 (Page-Modification Logging): a write that will set an EPT
+ * dirty flag first logs the 4-KiB-aligned guest-physical address at the PML
+ * index, which then decrements; an index outside 0-511 is a "PML full" VM
+ * exit instead of the access. */
+static void pml_log(struct vmx_ept_walk *w, uint64_t gpa)
+{
+    uint64_t leaf = ept_leaf(w->hook.pm, w->hook.ctx.eptp, gpa);
+    if (!(leaf & EPTE_W) || (leaf & EPTE_D))
+        return;
+    struct vmcs *v = vmx_current_vmcs(w->cpu);
+    if (v->guest_pml_index >= 512)
+        vmx_nonroot_exit_unwind(w->cpu, EXIT_REASON_PML_FULL, 0, NULL);
+    physmem_write(w->hook.pm, v->pml_address + 8u * v->guest_pml_index, gpa & ~0xfffull, 8);
+    v->guest_pml_index--;
+}
+
 /* Like ept_gpa_translate (mmu/ept.c), and also remembers the permissions of
  * the final (non-paging-structure) translation for the TLB. */
 static int ept_translate_hook(void *opaque, uint64_t gpa, unsigned access, bool is_walk,
@@ -17,6 +50,8 @@ static int ept_translate_hook(void *opaque, uint64_t gpa, unsigned access, bool 
         .lin_valid = !(access & PG_NOT_LINEAR),
     };
     struct ept_result r;
+    if (w->pml && acc.kind == PG_WRITE)
+        pml_log(w, gpa);
     enum ept_status st = ept_walk(w->hook.pm, &w->hook.ctx, gpa, &acc, &r);
     if (st == EPT_OK) {
         *hpa = r.hpa;
@@ -42,7 +77,9 @@ bool vmx_ept_attach(struct cpu *cpu, struct paging_ctx *ctx, struct vmx_ept_walk
                  .ctx = {.eptp = v->ept_pointer,
                          .exec_only = (cap & 1) != 0,
                          .pages_1g = ((cap >> 17) & 1) != 0}},
+        .cpu = cpu,
         .ad = (v->ept_pointer & EPTP_AD) != 0,
+        .pml = (v->ept_pointer & EPTP_AD) && vmx_ctl_pml(v),
         .final_perms = EPTE_R | EPTE_W | EPTE_X,
     };
     ctx->gpa_translate = ept_translate_hook;

@@ -15,7 +15,9 @@
 
 struct vmx_ept_walk {
     struct ept_hook hook;
+    struct cpu *cpu;
     bool ad;               /* EPTP enables accessed/dirty flags */
+    bool pml;              /* page-modification logging (needs ad) */
     unsigned final_perms;  /* EPTE_R|W|X allowed for the final access's page */
 };
 

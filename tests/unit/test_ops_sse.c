@@ -194,6 +194,17 @@ START_TEST(test_mmx_state)
 }
 END_TEST
 
+/* A pending unmasked x87 exception is delivered first (#MF with CR0.NE). */
+START_TEST(test_mmx_pending_x87)
+{
+    H.cpu.fpu.fsw = 0x0081; /* IE with ES */
+    H.cpu.fpu.fcw = 0x037e; /* IM clear */
+    ck_assert_int_eq(RUN(0x0f, 0xe0, 0xca), EXC_MF);        /* pavgb mm1, mm2 */
+    ck_assert_int_eq(RUN(0xf3, 0x0f, 0xd6, 0xc1), EXC_MF);  /* movq2dq xmm0, mm1 */
+    ck_assert_int_eq(RUN(0x66, 0x0f, 0xe0, 0xca), -1);      /* pavgb xmm1, xmm2 */
+}
+END_TEST
+
 START_TEST(test_pcmpistri_known)
 {
     /* Find 'c' of the set "xc" in "abcd": equal any, bytes, index 2. */
@@ -324,6 +335,7 @@ static Suite *sse_suite(void)
     tcase_add_test(tc, test_ldmxcsr);
     tcase_add_test(tc, test_isa_gating);
     tcase_add_test(tc, test_mmx_state);
+    tcase_add_test(tc, test_mmx_pending_x87);
     tcase_add_test(tc, test_pcmpistri_known);
     tcase_add_test(tc, test_gpr_forms);
     tcase_add_test(tc, test_protected_mode_32);

@@ -58,7 +58,7 @@ struct tmpl {
     uint8_t reg_i;    /* add a random i to the last byte (ST(i) forms) */
 };
 
-static struct tmpl tmpls[512];
+static struct tmpl tmpls[1024];
 static unsigned ntmpl;
 
 static void add(const char *name, unsigned kind, bool sti, int n, ...)
@@ -183,6 +183,41 @@ static void build_templates(void)
     add("fldenv16", K_CTRL_LOAD, false, 3, 0x66, 0xd9, M(4));
     add("frstor", K_CTRL_LOAD, false, 2, 0xdd, M(4));
     add("frstor16", K_CTRL_LOAD, false, 3, 0x66, 0xdd, M(4));
+    /* MMX on the same register file */
+    static const struct { uint8_t op; const char *name; } mmx[] = {
+        {0x60, "punpcklbw"}, {0x61, "punpcklwd"}, {0x62, "punpckldq"}, {0x63, "packsswb"},
+        {0x64, "pcmpgtb"}, {0x65, "pcmpgtw"}, {0x66, "pcmpgtd"}, {0x67, "packuswb"},
+        {0x68, "punpckhbw"}, {0x69, "punpckhwd"}, {0x6a, "punpckhdq"}, {0x6b, "packssdw"},
+        {0x6f, "movq"}, {0x74, "pcmpeqb"}, {0x75, "pcmpeqw"}, {0x76, "pcmpeqd"},
+        {0xd1, "psrlw"}, {0xd2, "psrld"}, {0xd3, "psrlq"}, {0xd5, "pmullw"},
+        {0xd8, "psubusb"}, {0xd9, "psubusw"}, {0xdb, "pand"}, {0xdc, "paddusb"},
+        {0xdd, "paddusw"}, {0xdf, "pandn"}, {0xe1, "psraw"}, {0xe2, "psrad"},
+        {0xe5, "pmulhw"}, {0xe8, "psubsb"}, {0xe9, "psubsw"}, {0xeb, "por"},
+        {0xec, "paddsb"}, {0xed, "paddsw"}, {0xef, "pxor"}, {0xf1, "psllw"},
+        {0xf2, "pslld"}, {0xf3, "psllq"}, {0xf5, "pmaddwd"}, {0xf8, "psubb"},
+        {0xf9, "psubw"}, {0xfa, "psubd"}, {0xfc, "paddb"}, {0xfd, "paddw"}, {0xfe, "paddd"},
+    };
+    for (unsigned k = 0; k < sizeof(mmx) / sizeof(mmx[0]); k++) {
+        unsigned r = k & 7;
+        add(mmx[k].name, K_PLAIN, true, 3, 0x0f, mmx[k].op, 0xc0 | (r << 3));
+        add(mmx[k].name, K_PLAIN, false, 3, 0x0f, mmx[k].op, M((r + 3) & 7));
+    }
+    add("movd", K_PLAIN, false, 3, 0x0f, 0x6e, M(2));
+    add("movd", K_PLAIN, false, 3, 0x0f, 0x6e, 0xc0 | (5 << 3));    /* mm5, eax */
+    add("movq", K_PLAIN, false, 4, 0x48, 0x0f, 0x6e, M(6));
+    add("movd", K_PLAIN, false, 3, 0x0f, 0x7e, M(1));
+    add("movd", K_PLAIN, false, 3, 0x0f, 0x7e, 0xc0 | (3 << 3));    /* eax, mm3 */
+    add("movq", K_PLAIN, false, 4, 0x48, 0x0f, 0x7e, 0xc0 | (4 << 3));
+    add("movq", K_PLAIN, false, 3, 0x0f, 0x7f, M(7));
+    add("movq", K_PLAIN, true, 3, 0x0f, 0x7f, 0xc0 | (6 << 3));
+    static const uint8_t shimm[][2] = {{0x71, 2}, {0x71, 4}, {0x71, 6}, {0x72, 2}, {0x72, 4},
+                                       {0x72, 6}, {0x73, 2}, {0x73, 6}};
+    static const uint8_t counts[] = {0, 1, 7, 15, 16, 31, 33, 63, 64, 200};
+    for (unsigned k = 0; k < 8; k++)
+        for (unsigned c = 0; c < sizeof(counts); c++)
+            add("psh_imm", K_PLAIN, false, 4, 0x0f, shimm[k][0],
+                0xc0 | (shimm[k][1] << 3) | ((k + c) & 7), counts[c]);
+    add("emms", K_PLAIN, false, 2, 0x0f, 0x77);
 }
 
 /* ---- random values -------------------------------------------------------- */
@@ -560,8 +595,8 @@ START_TEST(test_x87_oracle)
     const char *only = getenv("X87_ORACLE_ONLY");
     const char *sq = getenv("X87_ORACLE_SEQ");
     unsigned seqmax = sq ? (unsigned)atoi(sq) : 6;
-    static unsigned fails_by[512];
-    unsigned pick[512], npick = 0;
+    static unsigned fails_by[1024];
+    unsigned pick[1024], npick = 0;
     for (unsigned i = 0; i < ntmpl; i++)
         if (!only || !strncmp(tmpls[i].name, only, strlen(only)))
             pick[npick++] = i;

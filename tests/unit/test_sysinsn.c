@@ -357,6 +357,27 @@ START_TEST(syscall_sysret)
 }
 END_TEST
 
+START_TEST(sysexit_64bit_form)
+{
+    struct cpu *c = &h.cpu;
+    ck_assert(msr_write(c, MSR_SYSENTER_CS, 0x08));
+    static const uint8_t code[] = {0x48, 0x0f, 0x35};
+    static const uint8_t spin[] = {0xeb, 0xfe};
+    harness_load(&h, CODE_AT, code, sizeof(code));
+    harness_load(&h, CODE_AT + 0x100, spin, sizeof(spin));
+    c->gpr[R_DX] = CODE_AT + 0x100;
+    c->gpr[R_CX] = 0x70000;
+    c->rip = CODE_AT;
+    run_slice(3);
+    ck_assert_uint_eq(c->cpl, 3);
+    ck_assert_uint_eq(c->seg[S_CS].sel, 0x08 + 32 + 3);
+    ck_assert_uint_eq(c->seg[S_SS].sel, 0x08 + 40 + 3);
+    ck_assert_int_eq(c->mode, MODE_LONG);
+    ck_assert_uint_eq(c->gpr[R_SP], 0x70000);
+    ck_assert_uint_eq(c->rip, CODE_AT + 0x100);
+}
+END_TEST
+
 START_TEST(sysret_to_noncanonical_faults_in_ring0)
 {
     struct cpu *c = &h.cpu;
@@ -413,6 +434,7 @@ static Suite *sysinsn_suite(void)
     tcase_add_checked_fixture(tl, setup64, teardown);
     tcase_add_test(tl, syscall_sysret);
     tcase_add_test(tl, sysret_to_noncanonical_faults_in_ring0);
+    tcase_add_test(tl, sysexit_64bit_form);
     tcase_add_test(tl, swapgs_and_fsgsbase);
     suite_add_tcase(s, tl);
     return s;

@@ -438,6 +438,41 @@ START_TEST(unrestricted_real_mode_guest)
 }
 END_TEST
 
+START_TEST(pml_logs_dirty_pages_then_fills)
+{
+    struct vmcs *v = guest_vmcs();
+    v->ept_pointer |= EPTP_AD;
+    v->secondary_vm_exec_control |= CPU2_ENABLE_PML;
+    v->pml_address = 0x214000;
+    v->guest_pml_index = 511;
+    v->cpu_based_vm_exec_control |= CPU_HLT_EXITING;
+    /* Two writes to one page log it once; then HLT exits. */
+    h.cpu.gpr[R_AX] = 0x500000;
+    ck_assert(RUN_L2(0xc6, 0x00, 0x01, 0xc6, 0x40, 0x08, 0x02, 0xf4));
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_HLT);
+    unsigned logged = 0, target = 0;
+    for (unsigned i = v->guest_pml_index + 1u; i <= 511; i++) {
+        uint64_t gpa = physmem_read(&h.mem, v->pml_address + 8 * i, 8);
+        logged++;
+        if (gpa == 0x500000)
+            target++;
+    }
+    ck_assert_uint_eq(target, 1);
+    ck_assert_uint_ge(logged, 1);
+    ck_assert(physmem_read(&h.mem, EPT_PD + (0x500000 >> 21) * 8, 8) & EPTE_D);
+    /* Index out of range: the next logging write is a PML-full exit. */
+    guest_vmcs();
+    v = vmx_current_vmcs(&h.cpu);
+    v->ept_pointer |= EPTP_AD;
+    v->secondary_vm_exec_control |= CPU2_ENABLE_PML;
+    v->pml_address = 0x214000;
+    v->guest_pml_index = 0xffff;
+    h.cpu.gpr[R_AX] = 0x500000;
+    ck_assert(RUN_L2(0xc6, 0x00, 0x01));
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_PML_FULL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("vmx_nonroot");
@@ -457,6 +492,7 @@ int main(void)
     tcase_add_test(tc, external_interrupt_ack_on_exit);
     tcase_add_test(tc, interrupt_window_and_preemption_timer);
     tcase_add_test(tc, unrestricted_real_mode_guest);
+    tcase_add_test(tc, pml_logs_dirty_pages_then_fills);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
