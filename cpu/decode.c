@@ -275,6 +275,8 @@ enum decode_status decode_insn(struct insn *in, unsigned code_size, uint64_t isa
         in->opsize = 1;
     in->rep = last_rep == 0xf3 ? REP_E : last_rep == 0xf2 ? REP_NE : REP_NONE;
 
+    if (flags & D_MODREG)
+        in->mod = 3;
     if (flags & D_MODRM) {
         in->reg = (uint8_t)(((in->modrm >> 3) & 7) | ((rex & 4) ? 8 : 0));
         in->rm = (uint8_t)((in->modrm & 7) | ((rex & 1) ? 8 : 0));

@@ -5,6 +5,7 @@
 #include "cpu/lapic.h"
 #include "cpu/operands.h"
 #include "mmu/paging.h"
+#include "vmx_emul/vmx_apicv.h"
 #include "vmx_emul/vmx_ept.h"
 #include "vmx_emul/vmx_nonroot.h"
 
@@ -64,6 +65,8 @@ static bool apic_page(const struct cpu *cpu, uint64_t paddr)
 
 static uint64_t phys_read(struct cpu *cpu, uint64_t paddr, unsigned size)
 {
+    if (cpu->vmx_nonroot && vmx_apicv_access_page(cpu, paddr))
+        return vmx_apicv_mmio_read(cpu, paddr & 0xfff, size); /* SDM Vol.3C 29.4 */
     if (apic_page(cpu, paddr))
         return size == 4 && !(paddr & 3) ? lapic_mmio_read(cpu->lapic, paddr & 0xfff) : 0;
     return physmem_read(cpu->bus.mem, paddr, size);
@@ -71,6 +74,10 @@ static uint64_t phys_read(struct cpu *cpu, uint64_t paddr, unsigned size)
 
 static void phys_write(struct cpu *cpu, uint64_t paddr, uint64_t value, unsigned size)
 {
+    if (cpu->vmx_nonroot && vmx_apicv_access_page(cpu, paddr)) {
+        vmx_apicv_mmio_write(cpu, paddr & 0xfff, value, size); /* SDM Vol.3C 29.4 */
+        return;
+    }
     if (apic_page(cpu, paddr)) {
         if (size == 4 && !(paddr & 3))
             lapic_mmio_write(cpu->lapic, paddr & 0xfff, (uint32_t)value);
@@ -108,7 +115,9 @@ static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *
     if (access & ACC_SUPER)
         return; /* implicit supervisor accesses are rare: never cached */
     uint64_t ppage = r->paddr & ~0xfffull;
-    uint8_t *host = apic_page(cpu, ppage) ? NULL : physmem_ram_page(pm, ppage);
+    bool special = apic_page(cpu, ppage) ||
+                   (cpu->vmx_nonroot && vmx_apicv_access_page(cpu, ppage));
+    uint8_t *host = special ? NULL : physmem_ram_page(pm, ppage);
     bool paging = (cpu->cr0 & CR0_PG) != 0;
     struct tlb_entry *e = &cpu->tlb.e[user][tlb_index(lin)];
     uint64_t page = lin & ~0xfffull;

@@ -52,6 +52,8 @@ enum { MOD_ANY, MOD_MEM, MOD_REG };
 #define D_MMX      (1u << 20) /* MMX: #UD on CR0.EM, #NM on CR0.TS */
 #define D_SIZE32   (1u << 21) /* operand size 32 unless REX.W (ignores 66: MOVD, CRC32 etc.) */
 #define D_ONLYNO64 (1u << 22) /* row applies only outside 64-bit mode (for split rows) */
+#define D_MODREG   (1u << 23) /* ModRM.mod ignored: always the register form (MOV CR/DR,
+                                 SDM Vol.2 "MOV-Move to/from Control Registers") */
 
 enum isa {
     ISA_BASE, ISA_X87, ISA_MMX, ISA_SSE, ISA_SSE2, ISA_SSE3, ISA_SSSE3, ISA_SSE41, ISA_SSE42,

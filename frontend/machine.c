@@ -9,7 +9,6 @@
 
 #include "bios/acpi_tables.h"
 #include "cpu/cpuid.h"
-#include "cpu/log.h"
 #include "vmx_emul/vmx.h"
 #include "frontend/platform.h"
 #include "vmx_emul/vmx_nonroot.h"
@@ -212,32 +211,6 @@ static int boot_setup(struct machine *m)
     return 0;
 }
 
-/* -d ITEM[,ITEM...] (QEMU's item names where they exist). */
-static int parse_log_items(const char *spec, uint32_t *mask)
-{
-    static const struct { const char *name; uint32_t bit; } items[] = {
-        {"int", LOG_INT}, {"cpu_reset", LOG_CPU_RESET}, {"guest_errors", LOG_GUEST_ERRORS},
-        {"exec", LOG_EXEC}, {"unimp", LOG_UNIMP}, {"vmexit", LOG_VMEXIT},
-    };
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", spec);
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        bool found = false;
-        for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
-            if (!strcmp(tok, items[i].name)) {
-                *mask |= items[i].bit;
-                found = true;
-            }
-        if (!found) {
-            fprintf(stderr, "turtles: unknown -d item '%s' (int, cpu_reset, guest_errors, "
-                            "exec, unimp, vmexit)\n", tok);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 int machine_init(struct machine *m, const struct options *opt)
 {
     memset(m, 0, sizeof(*m));
@@ -257,9 +230,7 @@ int machine_init(struct machine *m, const struct options *opt)
             return -1;
         }
     }
-    uint32_t log_mask = 0;
-    if (opt->debug_flags && parse_log_items(opt->debug_flags, &log_mask) < 0)
-        return -1;
+    uint32_t log_mask = opt->log_mask;
     uint64_t low_limit = opt->ram_size > 0xe0000000ull ? 0xc0000000ull : 0xe0000000ull;
     if (physmem_init(&m->mem, opt->ram_size, low_limit) < 0) {
         fprintf(stderr, "turtles: cannot allocate %llu MiB of guest RAM: %s\n",

@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "cpu/cpuid.h"
+#include "cpu/log.h"
+#include "vmx_emul/vmx.h" /* LOG_VMEXIT */
 
 void options_usage(FILE *out)
 {
@@ -81,6 +83,8 @@ static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
     char *end;
     errno = 0;
+    if (*s < '0' || *s > '9')
+        return false; /* strtoull would take "-1" as a huge number */
     unsigned long long v = strtoull(s, &end, 0);
     if (errno || end == s || *end || v > max)
         return false;
@@ -130,6 +134,8 @@ static int parse_icount(struct options *o, const char *spec)
     if (strlen(spec) >= sizeof(buf) || !*spec)
         return bad("bad -icount", spec);
     strcpy(buf, spec);
+    if (strspn(buf, ",") == strlen(buf))
+        return bad("bad -icount", spec);
     o->icount = true;
     o->icount_sleep = true;
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
@@ -198,6 +204,8 @@ static int parse_rtc(struct options *o, const char *spec)
     if (strlen(spec) >= sizeof(buf) || !*spec)
         return bad("bad -rtc", spec);
     strcpy(buf, spec);
+    if (strspn(buf, ",") == strlen(buf))
+        return bad("bad -rtc", spec);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
         if (!strncmp(tok, "base=", 5)) {
@@ -222,6 +230,32 @@ static int parse_rtc(struct options *o, const char *spec)
             ; /* nothing drifts: the RTC and the machine share one clock */
         } else {
             return bad("bad -rtc option (base=..., clock=host|vm)", tok);
+        }
+    }
+    return 0;
+}
+
+/* -d ITEM[,ITEM...] (QEMU's item names where they exist). */
+static int parse_log_items(const char *spec, uint32_t *mask)
+{
+    static const struct { const char *name; uint32_t bit; } items[] = {
+        {"int", LOG_INT}, {"cpu_reset", LOG_CPU_RESET}, {"guest_errors", LOG_GUEST_ERRORS},
+        {"exec", LOG_EXEC}, {"unimp", LOG_UNIMP}, {"vmexit", LOG_VMEXIT},
+    };
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", spec);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        bool found = false;
+        for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+            if (!strcmp(tok, items[i].name)) {
+                *mask |= items[i].bit;
+                found = true;
+            }
+        if (!found) {
+            fprintf(stderr, "turtles: unknown -d item (int, cpu_reset, guest_errors, exec, "
+                            "unimp, vmexit): '%s'\n", tok);
+            return -1;
         }
     }
     return 0;
@@ -343,6 +377,8 @@ int options_parse(struct options *o, int argc, char **argv)
         } else if (!strcmp(a, "-d")) {
             NEED_VALUE();
             o->debug_flags = val;
+            if (parse_log_items(val, &o->log_mask) < 0)
+                return 2;
         } else if (!strcmp(a, "-D")) {
             NEED_VALUE();
             o->debug_log = val;

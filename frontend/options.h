@@ -28,6 +28,7 @@ struct options {
     uint64_t rtc_start_epoch; /* RTC seconds since 1970 at machine time 0; 0: default date */
     bool rtc_clock_host;     /* -rtc clock=host: the machine clock follows host time */
     const char *debug_flags; /* -d */
+    uint32_t log_mask;       /* -d items as cpu/log.h LOG_* bits */
     const char *debug_log;   /* -D */
     uint64_t max_insns;      /* -turtles-max-insns N (testing aid) */
     uint64_t trace_from;     /* -turtles-trace-from N: -d exec starts at instruction N */

@@ -178,6 +178,11 @@ struct vmx_cpu {
     uint64_t timer_entry_tsc;
     uint64_t cr2_before_pf;
     uint32_t delivering_info, delivering_error, delivering_len;
+    /* A trap-like exit (APIC write, EOI-induced, TPR below threshold) to
+     * make before the next instruction (vmx_emul/vmx_apicv.c). */
+    bool trap_exit_pending;
+    uint32_t trap_exit_reason;
+    uint64_t trap_exit_qual;
 };
 
 #define VMCS_PTR_INVALID (~0ull)

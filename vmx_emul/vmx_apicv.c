@@ -168,7 +168,7 @@ uint64_t vmx_apicv_mmio_read(struct cpu *cpu, uint32_t offset, unsigned size)
  * at least 16. */
 static bool is_self_ipi(uint32_t icr)
 {
-    return !(icr & 0xfff32000u) && ((icr >> 18) & 3) == 1 && ((icr >> 8) & 7) == 0 &&
+    return !(icr & 0xfff3a000u) && ((icr >> 18) & 3) == 1 && ((icr >> 8) & 7) == 0 &&
            (icr & 0xff) >= 16;
 }
 

@@ -61,7 +61,7 @@ static const struct vmx_model_caps skylake_caps = {
  * vmx_insn.c. Everything else waits for VMX-B (exit predicates, EPT, VPID,
  * APIC virtualization, preemption timer, PML): add bits here as they land. */
 #define PIN_EMULATED (PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS | \
-                      PIN_PREEMPTION_TIMER) /* VMX-B: vmx_nonroot.c */
+                      PIN_PREEMPTION_TIMER | PIN_POSTED_INTERRUPTS) /* VMX-B */
 /* VMX-B: vmx_intercept.c/vmx_nonroot.c. MWAIT/MONITOR exiting are exact
  * because those instructions are #UD (not decoded), which has priority
  * over their VM exits. Not yet: monitor trap flag. */
@@ -72,15 +72,16 @@ static const struct vmx_model_caps skylake_caps = {
                        CPU_CR8_STORE_EXITING | CPU_TPR_SHADOW | CPU_NMI_WINDOW_EXITING | \
                        CPU_MOV_DR_EXITING | CPU_UNCOND_IO_EXITING | CPU_USE_IO_BITMAPS | \
                        CPU_USE_MSR_BITMAPS | CPU_MONITOR_EXITING | CPU_PAUSE_EXITING)
-/* VMX-B: EPT (vmx_ept.c; the TLB is flushed on every VM entry and exit, so
- * VPID is exact), unrestricted guest (paging off walks through EPT).
- * Not yet: APIC-access page, x2APIC virtualization, APIC-register
- * virtualization, virtual-interrupt delivery. */
+/* VMX-B: EPT and PML (vmx_ept.c; the TLB is flushed on every VM entry and
+ * exit, so VPID is exact), unrestricted guest (paging off walks through
+ * EPT), APIC virtualization (vmx_apicv.c). */
 #define CPU2_EMULATED (CPU2_VMCS_SHADOWING | CPU2_ENABLE_EPT | CPU2_DESC_TABLE_EXITING | \
                        CPU2_ENABLE_RDTSCP | CPU2_ENABLE_VPID | CPU2_WBINVD_EXITING | \
                        CPU2_UNRESTRICTED_GUEST | CPU2_PAUSE_LOOP_EXITING | \
                        CPU2_RDRAND_EXITING | CPU2_ENABLE_INVPCID | CPU2_ENABLE_VMFUNC | \
-                       CPU2_RDSEED_EXITING | CPU2_ENABLE_PML)
+                       CPU2_RDSEED_EXITING | CPU2_ENABLE_PML | CPU2_VIRT_APIC_ACCESSES | \
+                       CPU2_VIRT_X2APIC_MODE | CPU2_APIC_REGISTER_VIRT | \
+                       CPU2_VIRTUAL_INTR_DELIVERY)
 #define EXIT_EMULATED (EXIT_SAVE_DEBUG_CONTROLS | EXIT_HOST_ADDR_SPACE_SIZE | \
                        EXIT_LOAD_PERF_GLOBAL_CTRL | EXIT_SAVE_PAT | EXIT_LOAD_PAT | \
                        EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_ACK_INTR_ON_EXIT | \

@@ -12,6 +12,7 @@
 #include "cpu/tsc.h"
 #include "mmu/physmem.h"
 #include "vmx_emul/vmx.h"
+#include "vmx_emul/vmx_apicv.h"
 #include "vmx_emul/vmx_controls.h"
 #include "vmx_emul/vmx_intercept.h"
 
@@ -174,7 +175,15 @@ bool vmx_nonroot_msr(struct cpu *cpu, const struct insn *in, bool write)
     if (!v)
         return false;
     if (!vmx_l1_wants_msr(v, cpu->bus.mem, msr, write)) {
-        if (write || msr != 0x10 /* IA32_TSC */ || !vmx_ctl_tsc_offsetting(v))
+        uint64_t value = ((uint64_t)(uint32_t)cpu->gpr[R_DX] << 32) | (uint32_t)cpu->gpr[R_AX];
+        if (write)
+            return vmx_apicv_msr_write(cpu, msr, value);
+        if (vmx_apicv_msr_read(cpu, msr, &value)) {
+            cpu->gpr[R_AX] = (uint32_t)value;
+            cpu->gpr[R_DX] = (uint32_t)(value >> 32);
+            return true;
+        }
+        if (msr != 0x10 /* IA32_TSC */ || !vmx_ctl_tsc_offsetting(v))
             return false;
         /* SDM 25.3: RDMSR of IA32_TSC sees the offset like RDTSC does. */
         uint64_t tsc = vmx_nonroot_tsc(cpu, cpu_tsc(cpu));
@@ -188,18 +197,6 @@ bool vmx_nonroot_msr(struct cpu *cpu, const struct insn *in, bool write)
 static uint64_t cr_qual(unsigned cr, unsigned type, unsigned gpr)
 {
     return (uint64_t)(cr & 15) | (uint64_t)type << 4 | (uint64_t)(gpr & 15) << 8;
-}
-
-/* SDM 29.1.2 TPR virtualization without virtual-interrupt delivery: a
- * VTPR below the TPR threshold exits after the instruction (trap-like). */
-static bool tpr_virtualization(struct cpu *cpu, struct vmcs *v)
-{
-    uint32_t vtpr = (uint32_t)physmem_read(cpu->bus.mem, v->virtual_apic_page_addr + VAPIC_VTPR, 4);
-    if (vmx_ctl_virtual_intr_delivery(v) || ((vtpr >> 4) & 15) >= (v->tpr_threshold & 15))
-        return false;
-    cpu->rip = cpu->next_rip;
-    nr_exit(cpu, EXIT_REASON_TPR_BELOW_THRESHOLD, 0, NULL, false);
-    return true;
 }
 
 bool vmx_nonroot_cr_write(struct cpu *cpu, const struct insn *in, unsigned cr, uint64_t value,
@@ -216,8 +213,8 @@ bool vmx_nonroot_cr_write(struct cpu *cpu, const struct insn *in, unsigned cr, u
             raise_gp(cpu, 0);
         physmem_write(cpu->bus.mem, v->virtual_apic_page_addr + VAPIC_VTPR,
                       (uint32_t)(value & 15) << 4, 4);
-        if (!tpr_virtualization(cpu, v))
-            cpu->stop_block = true;
+        vmx_apicv_tpr_written(cpu);
+        cpu->stop_block = true;
         return true;
     }
     return false;
@@ -439,6 +436,11 @@ bool vmx_nonroot_events(struct cpu *cpu)
     bool shadow = cpu->irq_shadow && cpu->rip == cpu->irq_shadow_rip;
     bool movss = shadow && !(cpu->rflags & F_IF);
 
+    if (vx->trap_exit_pending) {
+        vx->trap_exit_pending = false;
+        nr_exit(cpu, vx->trap_exit_reason, vx->trap_exit_qual, NULL, false);
+        return true;
+    }
     if (vmx_ctl_preemption_timer(v) && timer_elapsed(cpu) >= v->vmx_preemption_timer_value) {
         nr_exit(cpu, EXIT_REASON_PREEMPTION_TIMER, 0, NULL, false);
         return true;
@@ -467,6 +469,10 @@ bool vmx_nonroot_events(struct cpu *cpu)
             int vec = intr_acknowledge(cpu);
             if (vec < 0)
                 return false;
+            if (vmx_apicv_posted(cpu, (unsigned)vec)) {
+                vmx_apicv_deliver(cpu, shadow);
+                return true;
+            }
             info.valid = EXITINFO_INTR;
             info.intr_info = event_info((unsigned)vec, EV_EXTINT, false);
         }
@@ -477,7 +483,7 @@ bool vmx_nonroot_events(struct cpu *cpu)
         nr_exit(cpu, EXIT_REASON_INTERRUPT_WINDOW, 0, NULL, false);
         return true;
     }
-    return false;
+    return vmx_apicv_deliver(cpu, shadow);
 }
 
 bool vmx_nonroot_wakeable(struct cpu *cpu)
@@ -489,7 +495,7 @@ bool vmx_nonroot_wakeable(struct cpu *cpu)
         return true;
     if (cpu->nmi_pending && vmx_ctl_nmi_exiting(v))
         return true;
-    return vmx_ctl_extint_exiting(v) && intr_line(cpu);
+    return (vmx_ctl_extint_exiting(v) && intr_line(cpu)) || vmx_apicv_pending(cpu);
 }
 
 bool vmx_nonroot_init_sipi(struct cpu *cpu)
@@ -551,6 +557,8 @@ void vmx_nonroot_entered(struct cpu *cpu)
     vx->ple.started = false;
     vx->timer_entry_tsc = cpu_tsc(cpu);
     vx->delivering_info = 0;
+    vx->trap_exit_pending = false;
+    vmx_apicv_entered(cpu);
 }
 
 void vmx_nonroot_leaving(struct cpu *cpu)

@@ -193,10 +193,10 @@ struct entry_case {
 
 /* Controls: VMfailValid(7). */
 MUT(pin_default1_clear, v->pin_based_vm_exec_control &= ~2u)
-MUT(pin_not_offered, v->pin_based_vm_exec_control |= PIN_POSTED_INTERRUPTS) /* VMX-B: still not offered */
+MUT(pin_not_offered, v->pin_based_vm_exec_control |= 1u << 8) /* VMX-B: a reserved bit */
 MUT(cpu1_not_offered, v->cpu_based_vm_exec_control |= CPU_MONITOR_TRAP_FLAG) /* VMX-B: still not offered */
 MUT(cpu2_not_offered, v->cpu_based_vm_exec_control |= CPU_SECONDARY_CONTROLS;
-    v->secondary_vm_exec_control = CPU2_APIC_REGISTER_VIRT) /* VMX-B: still not offered */
+    v->secondary_vm_exec_control = CPU2_ENABLE_XSAVES) /* VMX-B: still not offered */
 MUT(cr3_targets, v->cr3_target_count = 5)
 MUT(io_bitmap, widen_caps(c); v->cpu_based_vm_exec_control |= CPU_USE_IO_BITMAPS;
     v->io_bitmap_a = 0x40000; v->io_bitmap_b = 0x40800)
