@@ -71,6 +71,7 @@ void block_invalidate_page(struct block_cache *bc, uint64_t page_paddr)
             bc->graveyard = b;
             bc->nblocks--;
             bc->invalidations++;
+            bc->generation++;
         } else {
             pp = &b->page_next;
         }
@@ -91,9 +92,10 @@ void block_flush_all(struct block_cache *bc)
     for (unsigned i = 0; i < BLOCK_HASH_SIZE; i++)
         bc->hash[i] = NULL;
     bc->nblocks = 0;
+    bc->generation++;
 }
 
-void block_reap(struct block_cache *bc)
+void block_reap_slow(struct block_cache *bc)
 {
     while (bc->graveyard) {
         struct block *b = bc->graveyard;

@@ -7,6 +7,7 @@
 #define TURTLES_CPU_BLOCK_CACHE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cpu/insn.h"
@@ -19,6 +20,11 @@ struct block {
     bool cached;
     bool valid;
     uint16_t ninsns;
+    /* Successors seen after this block (block chaining): valid only while
+     * chain_gen equals the cache's generation, so that no invalidation
+     * since they were recorded can have freed them. */
+    uint64_t chain_gen;
+    struct block *chain[2];
     struct block *hash_next; /* chain in the lookup hash */
     struct block *page_next; /* chain of blocks on the same physical page */
     struct insn insns[];
@@ -33,6 +39,9 @@ struct block_cache {
     struct block *graveyard;  /* invalidated blocks, freed at the next block boundary */
     uint64_t nblocks;
     uint64_t invalidations;
+    /* Bumped by every invalidation or flush: a block pointer remembered
+     * under an older generation may have been freed. */
+    uint64_t generation;
 };
 
 struct block_cache *block_cache_new(void);
@@ -43,6 +52,12 @@ void block_insert(struct block_cache *bc, struct block *b);
 void block_invalidate_page(struct block_cache *bc, uint64_t page_paddr);
 void block_flush_all(struct block_cache *bc);
 /* Free what invalidation left behind; call only outside any block. */
-void block_reap(struct block_cache *bc);
+void block_reap_slow(struct block_cache *bc);
+
+static inline void block_reap(struct block_cache *bc)
+{
+    if (__builtin_expect(bc->graveyard != NULL, 0))
+        block_reap_slow(bc);
+}
 
 #endif

@@ -158,6 +158,8 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr)
     b->ninsns = (uint16_t)n;
     b->cached = false;
     b->valid = true;
+    b->chain_gen = 0;
+    b->chain[0] = b->chain[1] = NULL;
     memcpy(b->insns, tmp, n * sizeof(struct insn));
     if (cacheable) {
         block_insert(cpu->blocks, b);
@@ -172,7 +174,36 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr)
     return b;
 }
 
-static struct block *find_block(struct cpu *cpu)
+/* The block at paddr, through prev's successor slots when they hold it
+ * (no hash walk), else through the hash; remembers a hashed hit in prev.
+ * prev is NULL or a cached block that has not been freed: the caller
+ * passes it only while the cache generation is unchanged since prev ran. */
+static struct block *lookup_chained(struct cpu *cpu, struct block *prev, uint64_t paddr)
+{
+    struct block_cache *bc = cpu->blocks;
+    unsigned cs = cpu->code_size;
+    if (prev) {
+        if (prev->chain_gen == bc->generation) {
+            for (int i = 0; i < 2; i++) {
+                struct block *c = prev->chain[i];
+                if (c && c->paddr == paddr && c->code_size == cs)
+                    return c;
+            }
+        } else {
+            prev->chain[0] = prev->chain[1] = NULL;
+            prev->chain_gen = bc->generation;
+        }
+    }
+    struct block *b = block_lookup(bc, paddr, cs);
+    if (b && prev) {
+        /* Keep the newest successor in slot 0, the one before in slot 1. */
+        prev->chain[1] = prev->chain[0];
+        prev->chain[0] = b;
+    }
+    return b;
+}
+
+static struct block *find_block(struct cpu *cpu, struct block *prev)
 {
     uint64_t lin;
     if (cpu->mode == MODE_LONG) {
@@ -188,9 +219,11 @@ static struct block *find_block(struct cpu *cpu)
         paddr = e->paddr_page | (lin & 0xfff);
     else
         paddr = cpu_translate(cpu, lin, ACC_EXEC);
-    struct block *b = block_lookup(cpu->blocks, paddr, cpu->code_size);
-    if (b && !cpu->single_step && !(cpu->rflags & F_TF))
-        return b;
+    if (!cpu->single_step && !(cpu->rflags & F_TF)) {
+        struct block *b = lookup_chained(cpu, prev, paddr);
+        if (b)
+            return b;
+    }
     return build_block(cpu, lin, paddr);
 }
 
@@ -240,15 +273,26 @@ uint64_t cpu_run(struct cpu *cpu)
             cpu_deliver_event(cpu, (unsigned)v, EV_HWEXC, cpu->exc_has_error, cpu->exc_error,
                               cpu->rip);
     }
+    /* The block that ran last, for chaining, and the cache generation it
+     * ran under. Declared after setjmp: an exception starts over with none. */
+    struct block *prev = NULL;
+    uint64_t prev_gen = 0;
     while (cpu->icount < cpu->quantum_end && !cpu->shutdown) {
         block_reap(cpu->blocks);
-        cpu_check_interrupts(cpu);
+        /* cpu_check_interrupts() has nothing to do unless one of these
+         * holds; skipping the call keeps the common case cheap. */
+        if (cpu->vmx_nonroot || cpu->irq_shadow || cpu->nmi_pending || (cpu->rflags & F_IF))
+            cpu_check_interrupts(cpu);
         if (cpu->halted || cpu->shutdown || cpu->wait_for_sipi)
             break;
         if (cpu->debug_hook && cpu->debug_hook(cpu))
             break;
         bool tf = (cpu->rflags & F_TF) != 0;
-        const struct block *b = find_block(cpu);
+        if (prev_gen != cpu->blocks->generation)
+            prev = NULL;
+        struct block *b = find_block(cpu, prev);
+        prev = b->cached ? b : NULL;
+        prev_gen = cpu->blocks->generation;
         if ((cpu->log_mask & LOG_EXEC) && cpu->icount >= cpu->log_exec_from)
             cpu_log(cpu, "cpu%d: exec %04x:%016llx %s\n", cpu->index, cpu->seg[S_CS].sel,
                     (unsigned long long)cpu->rip, b->ninsns ? insn_name(&b->insns[0]) : "");

@@ -7,7 +7,7 @@
 #include "cpu/cpu.h"
 #include "cpu/operands.h"
 
-static inline uint32_t parity_flag(uint64_t res)
+FAST_INLINE uint32_t parity_flag(uint64_t res)
 {
     /* Fold the low byte to 4 bits and look the parity up in a 16-bit
      * constant: cheaper than popcount on hosts without a popcount insn. */
@@ -16,25 +16,25 @@ static inline uint32_t parity_flag(uint64_t res)
     return ((0x9669u >> (b & 0xf)) & 1) ? F_PF : 0;
 }
 
-static inline uint64_t sign_bit(unsigned size)
+FAST_INLINE uint64_t sign_bit(unsigned size)
 {
     return 1ull << (size * 8 - 1);
 }
 
 /* ZF, SF, PF of a result. */
-static inline uint32_t flags_szp(uint64_t res, unsigned size)
+FAST_INLINE uint32_t flags_szp(uint64_t res, unsigned size)
 {
     res &= size_mask(size);
     return (res == 0 ? F_ZF : 0) | ((res & sign_bit(size)) ? F_SF : 0) | parity_flag(res);
 }
 
-static inline void set_arith_flags(struct cpu *cpu, uint32_t f)
+FAST_INLINE void set_arith_flags(struct cpu *cpu, uint32_t f)
 {
     cpu->rflags = (cpu->rflags & ~(uint64_t)F_ARITH) | f;
 }
 
 /* a + b + carry_in = res */
-static inline uint32_t flags_add(uint64_t a, uint64_t b, uint64_t carry_in, uint64_t res,
+FAST_INLINE uint32_t flags_add(uint64_t a, uint64_t b, uint64_t carry_in, uint64_t res,
                                  unsigned size)
 {
     uint64_t m = size_mask(size);
@@ -50,7 +50,7 @@ static inline uint32_t flags_add(uint64_t a, uint64_t b, uint64_t carry_in, uint
 }
 
 /* a - b - borrow_in = res */
-static inline uint32_t flags_sub(uint64_t a, uint64_t b, uint64_t borrow_in, uint64_t res,
+FAST_INLINE uint32_t flags_sub(uint64_t a, uint64_t b, uint64_t borrow_in, uint64_t res,
                                  unsigned size)
 {
     uint64_t m = size_mask(size);
@@ -66,13 +66,13 @@ static inline uint32_t flags_sub(uint64_t a, uint64_t b, uint64_t borrow_in, uin
 }
 
 /* AND/OR/XOR/TEST: CF=OF=0, AF undefined (cleared, as current Intel CPUs do). */
-static inline uint32_t flags_logic(uint64_t res, unsigned size)
+FAST_INLINE uint32_t flags_logic(uint64_t res, unsigned size)
 {
     return flags_szp(res, size);
 }
 
 /* Condition codes (SDM Vol.1 appendix B), cc = low nibble of Jcc/SETcc/CMOVcc. */
-static inline int cond_true(uint64_t fl, unsigned cc)
+FAST_INLINE int cond_true(uint64_t fl, unsigned cc)
 {
     int r;
     switch (cc >> 1) {

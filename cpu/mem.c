@@ -18,8 +18,8 @@ static _Noreturn void seg_fault(struct cpu *cpu, unsigned seg)
     raise_gp(cpu, 0);
 }
 
-uint64_t seg_linear(struct cpu *cpu, unsigned seg, uint64_t offset, unsigned size,
-                    unsigned access)
+uint64_t seg_linear_slow(struct cpu *cpu, unsigned seg, uint64_t offset, unsigned size,
+                         unsigned access)
 {
     const struct segment *s = &cpu->seg[seg];
     if (cpu->mode == MODE_LONG) {

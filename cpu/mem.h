@@ -9,6 +9,12 @@
 
 #include "cpu/cpu.h"
 
+/* For the small helpers on the instruction fast path (operands, flags,
+ * memory): gcc stops inlining plain `static inline` functions once a file
+ * has many callers (cpu/ops_fast_alu.c), and a call there costs more than
+ * the helper. */
+#define FAST_INLINE static inline __attribute__((always_inline))
+
 /* Access kinds. */
 #define ACC_READ 0u
 #define ACC_WRITE 1u
@@ -18,8 +24,36 @@
 /* Linear address of seg:offset after the segment checks (SDM Vol.3A 5.3
  * limit checks, 3.4.5 types; 64-bit mode: canonical check only).
  * Raises #GP(0) or #SS(0). */
-uint64_t seg_linear(struct cpu *cpu, unsigned seg, uint64_t offset, unsigned size,
-                    unsigned access);
+uint64_t seg_linear_slow(struct cpu *cpu, unsigned seg, uint64_t offset, unsigned size,
+                         unsigned access);
+
+/* The common cases of seg_linear_slow() inline: 64-bit mode without a
+ * fault, and an ordinary (usable, expand-up) data segment within its limit
+ * in the other modes. Anything else, faults included, goes the slow way. */
+FAST_INLINE uint64_t seg_linear(struct cpu *cpu, unsigned seg, uint64_t offset,
+                                  unsigned size, unsigned access)
+{
+    const struct segment *s = &cpu->seg[seg];
+    if (cpu->mode == MODE_LONG) {
+        /* SDM Vol.3A 3.4.4: only FS and GS bases apply. */
+        uint64_t lin = offset + ((seg == S_FS || seg == S_GS) ? s->base : 0);
+        uint64_t last = lin + size - 1;
+        if (__builtin_expect((uint64_t)((int64_t)(lin << 16) >> 16) == lin &&
+                             (uint64_t)((int64_t)(last << 16) >> 16) == last, 1))
+            return lin;
+    } else if (cpu->mode == MODE_REAL || cpu->mode == MODE_V86) {
+        if (offset + size - 1 <= s->limit)
+            return (s->base + offset) & 0xffffffffull;
+    } else {
+        /* Data segment (type bit 3 clear), expand-up (bit 2 clear), usable,
+         * and writable (bit 1) if written (SDM Vol.3A 3.4.5.1). */
+        uint32_t need_clear = SEG_UNUSABLE | 8 | 4;
+        if (!(s->attr & need_clear) && (!(access & ACC_WRITE) || (s->attr & 2)) &&
+            offset + size - 1 <= s->limit)
+            return (s->base + offset) & 0xffffffffull;
+    }
+    return seg_linear_slow(cpu, seg, offset, size, access);
+}
 
 /* Slow paths. */
 uint64_t lin_read_slow(struct cpu *cpu, uint64_t lin, unsigned size, unsigned access);
@@ -36,7 +70,7 @@ static inline bool cpu_user_access(const struct cpu *cpu)
     return cpu->cpl == 3;
 }
 
-static inline uint64_t lin_read(struct cpu *cpu, uint64_t lin, unsigned size)
+FAST_INLINE uint64_t lin_read(struct cpu *cpu, uint64_t lin, unsigned size)
 {
     const struct tlb_entry *e = &cpu->tlb.e[cpu->cpl == 3][tlb_index(lin)];
     if (__builtin_expect(e->tag_read == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - size, 1)) {
@@ -47,7 +81,7 @@ static inline uint64_t lin_read(struct cpu *cpu, uint64_t lin, unsigned size)
     return lin_read_slow(cpu, lin, size, ACC_READ);
 }
 
-static inline void lin_write(struct cpu *cpu, uint64_t lin, uint64_t value, unsigned size)
+FAST_INLINE void lin_write(struct cpu *cpu, uint64_t lin, uint64_t value, unsigned size)
 {
     const struct tlb_entry *e = &cpu->tlb.e[cpu->cpl == 3][tlb_index(lin)];
     if (__builtin_expect(e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - size, 1)) {
@@ -57,12 +91,12 @@ static inline void lin_write(struct cpu *cpu, uint64_t lin, uint64_t value, unsi
     lin_write_slow(cpu, lin, value, size, ACC_WRITE);
 }
 
-static inline uint64_t mem_read(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
+FAST_INLINE uint64_t mem_read(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size)
 {
     return lin_read(cpu, seg_linear(cpu, seg, off, size, ACC_READ), size);
 }
 
-static inline void mem_write(struct cpu *cpu, unsigned seg, uint64_t off, uint64_t v,
+FAST_INLINE void mem_write(struct cpu *cpu, unsigned seg, uint64_t off, uint64_t v,
                              unsigned size)
 {
     lin_write(cpu, seg_linear(cpu, seg, off, size, ACC_WRITE), v, size);

@@ -10,12 +10,12 @@
 #include "cpu/insn.h"
 #include "cpu/mem.h"
 
-static inline uint64_t size_mask(unsigned size)
+FAST_INLINE uint64_t size_mask(unsigned size)
 {
     return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
 
-static inline int64_t sign_extend(uint64_t v, unsigned size)
+FAST_INLINE int64_t sign_extend(uint64_t v, unsigned size)
 {
     switch (size) {
     case 1: return (int8_t)v;
@@ -28,7 +28,7 @@ static inline int64_t sign_extend(uint64_t v, unsigned size)
 /* Register read/write with x86 partial-register rules: 8- and 16-bit writes
  * keep the rest, 32-bit writes zero the upper half (SDM Vol.1 3.4.1.1).
  * Byte registers 4-7 are AH, CH, DH, BH unless a REX prefix is present. */
-static inline uint64_t reg_read(const struct cpu *cpu, unsigned reg, unsigned size, unsigned rex)
+FAST_INLINE uint64_t reg_read(const struct cpu *cpu, unsigned reg, unsigned size, unsigned rex)
 {
     if (size == 1) {
         if (!rex && reg >= 4 && reg < 8)
@@ -38,7 +38,7 @@ static inline uint64_t reg_read(const struct cpu *cpu, unsigned reg, unsigned si
     return cpu->gpr[reg] & size_mask(size);
 }
 
-static inline void reg_write(struct cpu *cpu, unsigned reg, unsigned size, unsigned rex,
+FAST_INLINE void reg_write(struct cpu *cpu, unsigned reg, unsigned size, unsigned rex,
                              uint64_t v)
 {
     switch (size) {
@@ -55,7 +55,7 @@ static inline void reg_write(struct cpu *cpu, unsigned reg, unsigned size, unsig
 }
 
 /* Effective address (offset within the segment), truncated to the address size. */
-static inline uint64_t insn_ea(const struct cpu *cpu, const struct insn *in)
+FAST_INLINE uint64_t insn_ea(const struct cpu *cpu, const struct insn *in)
 {
     uint64_t ea = (uint64_t)(int64_t)in->disp;
     if (in->rip_rel)
@@ -67,14 +67,14 @@ static inline uint64_t insn_ea(const struct cpu *cpu, const struct insn *in)
     return ea & size_mask(in->addrsize);
 }
 
-static inline uint64_t rm_read(struct cpu *cpu, const struct insn *in, unsigned size)
+FAST_INLINE uint64_t rm_read(struct cpu *cpu, const struct insn *in, unsigned size)
 {
     if (in->mod == 3)
         return reg_read(cpu, in->rm, size, in->rex);
     return mem_read(cpu, in->seg, insn_ea(cpu, in), size);
 }
 
-static inline void rm_write(struct cpu *cpu, const struct insn *in, unsigned size, uint64_t v)
+FAST_INLINE void rm_write(struct cpu *cpu, const struct insn *in, unsigned size, uint64_t v)
 {
     if (in->mod == 3)
         reg_write(cpu, in->rm, size, in->rex, v);
@@ -82,23 +82,23 @@ static inline void rm_write(struct cpu *cpu, const struct insn *in, unsigned siz
         mem_write(cpu, in->seg, insn_ea(cpu, in), v, size);
 }
 
-static inline uint64_t greg_read(const struct cpu *cpu, const struct insn *in, unsigned size)
+FAST_INLINE uint64_t greg_read(const struct cpu *cpu, const struct insn *in, unsigned size)
 {
     return reg_read(cpu, in->reg, size, in->rex);
 }
 
-static inline void greg_write(struct cpu *cpu, const struct insn *in, unsigned size, uint64_t v)
+FAST_INLINE void greg_write(struct cpu *cpu, const struct insn *in, unsigned size, uint64_t v)
 {
     reg_write(cpu, in->reg, size, in->rex, v);
 }
 
 /* Stack (SDM Vol.1 6.2): the stack address size is SS.B outside 64-bit mode. */
-static inline uint64_t stack_mask(const struct cpu *cpu)
+FAST_INLINE uint64_t stack_mask(const struct cpu *cpu)
 {
     return size_mask(cpu->stack_size);
 }
 
-static inline void push(struct cpu *cpu, uint64_t v, unsigned size)
+FAST_INLINE void push(struct cpu *cpu, uint64_t v, unsigned size)
 {
     uint64_t mask = stack_mask(cpu);
     uint64_t sp = (cpu->gpr[R_SP] - size) & mask;
@@ -106,7 +106,7 @@ static inline void push(struct cpu *cpu, uint64_t v, unsigned size)
     cpu->gpr[R_SP] = (cpu->gpr[R_SP] & ~mask) | sp;
 }
 
-static inline uint64_t pop(struct cpu *cpu, unsigned size)
+FAST_INLINE uint64_t pop(struct cpu *cpu, unsigned size)
 {
     uint64_t mask = stack_mask(cpu);
     uint64_t sp = cpu->gpr[R_SP] & mask;
@@ -124,14 +124,14 @@ static inline uint64_t stack_peek(struct cpu *cpu, unsigned offset, unsigned siz
 
 /* Bits 63:47 all equal (48-bit linear addresses). The shift is done
  * unsigned: a left shift of a negative int64_t is undefined behaviour. */
-static inline bool is_canonical(uint64_t a)
+FAST_INLINE bool is_canonical(uint64_t a)
 {
     return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 /* Branch to a new RIP with the operand size's truncation (SDM Vol.2 JMP):
  * #GP(0) past the CS limit, or for a non-canonical target in 64-bit mode. */
-static inline void branch_to(struct cpu *cpu, uint64_t target, unsigned opsize)
+FAST_INLINE void branch_to(struct cpu *cpu, uint64_t target, unsigned opsize)
 {
     target &= size_mask(opsize);
     if (cpu->mode == MODE_LONG) {

@@ -1,11 +1,9 @@
 /* Specialized forms of the hottest integer instructions (cpu/specialize.h):
  * the ALU group, TEST, MOV, INC/DEC, LEA and Jcc, with the operation and
  * the operand size fixed at compile time so that the flag computation
- * folds to a few host instructions and the size switches disappear. Only
- * 32- and 64-bit operand sizes are specialized: byte registers (AH..BH)
- * and 16-bit merges stay with the generic handlers. Each handler computes
- * what its generic counterpart in ops_arith.c / ops_mov.c / ops_branch.c
- * computes; the unit tests and host-CPU oracles decode through
+ * folds to a few host instructions and the size switches disappear. Each
+ * handler computes what its generic counterpart in ops_arith.c / ops_mov.c /
+ * ops_branch.c computes; the unit tests and host-CPU oracles decode through
  * insn_specialize() and so check these forms too. */
 #include <string.h>
 
@@ -13,7 +11,7 @@
 #include "cpu/ops_int.h"
 #include "cpu/specialize.h"
 
-#define FAST static inline __attribute__((always_inline))
+#define FAST FAST_INLINE
 
 /* Host pointer of a read-modify-write memory destination when the TLB
  * grants the write without a walk, else NULL (the caller then runs the
@@ -46,39 +44,32 @@ FAST uint64_t ea_read(struct cpu *cpu, const struct insn *in, unsigned size)
     return mem_read(cpu, in->seg, insn_ea(cpu, in), size);
 }
 
-/* Register write for 32/64-bit sizes: a 32-bit write zero-extends
- * (SDM Vol.1 3.4.1.1). */
-FAST void gpr_set(struct cpu *cpu, unsigned reg, unsigned size, uint64_t v)
-{
-    cpu->gpr[reg] = size == 4 ? (uint32_t)v : v;
-}
-
 /* ---- ALU group: ADD OR ADC SBB AND SUB XOR CMP ---- */
 
 #define ALU_FORMS(OP, SZ)                                                                  \
     static void alu_rmr_reg_##OP##_##SZ(struct cpu *cpu, const struct insn *in)            \
     {                                                                                      \
-        uint64_t r = alu_compute(cpu, OP, cpu->gpr[in->rm], cpu->gpr[in->reg], SZ);        \
+        uint64_t r = alu_compute(cpu, OP, reg_read(cpu, in->rm, SZ, in->rex), reg_read(cpu, in->reg, SZ, in->rex), SZ);        \
         if (OP != ALU_CMP)                                                                 \
-            gpr_set(cpu, in->rm, SZ, r);                                                   \
+            reg_write(cpu, in->rm, SZ, in->rex, r);                                                   \
     }                                                                                      \
     static void alu_rrm_reg_##OP##_##SZ(struct cpu *cpu, const struct insn *in)            \
     {                                                                                      \
-        uint64_t r = alu_compute(cpu, OP, cpu->gpr[in->reg], cpu->gpr[in->rm], SZ);        \
+        uint64_t r = alu_compute(cpu, OP, reg_read(cpu, in->reg, SZ, in->rex), reg_read(cpu, in->rm, SZ, in->rex), SZ);        \
         if (OP != ALU_CMP)                                                                 \
-            gpr_set(cpu, in->reg, SZ, r);                                                  \
+            reg_write(cpu, in->reg, SZ, in->rex, r);                                                  \
     }                                                                                      \
     static void alu_rrm_mem_##OP##_##SZ(struct cpu *cpu, const struct insn *in)            \
     {                                                                                      \
         uint64_t b = ea_read(cpu, in, SZ);                                                 \
-        uint64_t r = alu_compute(cpu, OP, cpu->gpr[in->reg], b, SZ);                       \
+        uint64_t r = alu_compute(cpu, OP, reg_read(cpu, in->reg, SZ, in->rex), b, SZ);                       \
         if (OP != ALU_CMP)                                                                 \
-            gpr_set(cpu, in->reg, SZ, r);                                                  \
+            reg_write(cpu, in->reg, SZ, in->rex, r);                                                  \
     }                                                                                      \
     static void alu_rmr_mem_##OP##_##SZ(struct cpu *cpu, const struct insn *in)            \
     {                                                                                      \
         if (OP == ALU_CMP) {                                                               \
-            alu_compute(cpu, OP, ea_read(cpu, in, SZ), cpu->gpr[in->reg], SZ);             \
+            alu_compute(cpu, OP, ea_read(cpu, in, SZ), reg_read(cpu, in->reg, SZ, in->rex), SZ);             \
             return;                                                                        \
         }                                                                                  \
         void *p = rmw_host_ptr(cpu, in, SZ);                                               \
@@ -86,13 +77,13 @@ FAST void gpr_set(struct cpu *cpu, unsigned reg, unsigned size, uint64_t v)
             op_alu_rm_r(cpu, in);                                                          \
             return;                                                                        \
         }                                                                                  \
-        host_store(p, alu_compute(cpu, OP, host_load(p, SZ), cpu->gpr[in->reg], SZ), SZ);  \
+        host_store(p, alu_compute(cpu, OP, host_load(p, SZ), reg_read(cpu, in->reg, SZ, in->rex), SZ), SZ);  \
     }                                                                                      \
     static void alu_rmi_reg_##OP##_##SZ(struct cpu *cpu, const struct insn *in)            \
     {                                                                                      \
-        uint64_t r = alu_compute(cpu, OP, cpu->gpr[in->rm], in->imm, SZ);                  \
+        uint64_t r = alu_compute(cpu, OP, reg_read(cpu, in->rm, SZ, in->rex), in->imm, SZ);                  \
         if (OP != ALU_CMP)                                                                 \
-            gpr_set(cpu, in->rm, SZ, r);                                                   \
+            reg_write(cpu, in->rm, SZ, in->rex, r);                                                   \
     }                                                                                      \
     static void alu_rmi_mem_##OP##_##SZ(struct cpu *cpu, const struct insn *in)            \
     {                                                                                      \
@@ -109,24 +100,24 @@ FAST void gpr_set(struct cpu *cpu, unsigned reg, unsigned size, uint64_t v)
     }                                                                                      \
     static void alu_ai_##OP##_##SZ(struct cpu *cpu, const struct insn *in)                 \
     {                                                                                      \
-        uint64_t r = alu_compute(cpu, OP, cpu->gpr[R_AX], in->imm, SZ);                    \
+        uint64_t r = alu_compute(cpu, OP, reg_read(cpu, R_AX, SZ, 1), in->imm, SZ);                    \
         if (OP != ALU_CMP)                                                                 \
-            gpr_set(cpu, R_AX, SZ, r);                                                     \
+            reg_write(cpu, R_AX, SZ, 1, r);                                                     \
     }
 
-#define ALU_SIZES(OP) ALU_FORMS(OP, 4) ALU_FORMS(OP, 8)
+#define ALU_SIZES(OP) ALU_FORMS(OP, 1) ALU_FORMS(OP, 2) ALU_FORMS(OP, 4) ALU_FORMS(OP, 8)
 ALU_SIZES(0) ALU_SIZES(1) ALU_SIZES(2) ALU_SIZES(3)
 ALU_SIZES(4) ALU_SIZES(5) ALU_SIZES(6) ALU_SIZES(7)
 
 enum { F_RMR_REG, F_RRM_REG, F_RRM_MEM, F_RMR_MEM, F_RMI_REG, F_RMI_MEM, F_AI, ALU_FORM_COUNT };
 
+#define SIZES(name) {name##_1, name##_2, name##_4, name##_8}
 #define ALU_ROW(OP)                                                                        \
-    {{alu_rmr_reg_##OP##_4, alu_rmr_reg_##OP##_8}, {alu_rrm_reg_##OP##_4, alu_rrm_reg_##OP##_8}, \
-     {alu_rrm_mem_##OP##_4, alu_rrm_mem_##OP##_8}, {alu_rmr_mem_##OP##_4, alu_rmr_mem_##OP##_8}, \
-     {alu_rmi_reg_##OP##_4, alu_rmi_reg_##OP##_8}, {alu_rmi_mem_##OP##_4, alu_rmi_mem_##OP##_8}, \
-     {alu_ai_##OP##_4, alu_ai_##OP##_8}}
+    {SIZES(alu_rmr_reg_##OP), SIZES(alu_rrm_reg_##OP), SIZES(alu_rrm_mem_##OP),            \
+     SIZES(alu_rmr_mem_##OP), SIZES(alu_rmi_reg_##OP), SIZES(alu_rmi_mem_##OP),            \
+     SIZES(alu_ai_##OP)}
 
-static const insn_handler alu_fast[8][ALU_FORM_COUNT][2] = {
+static const insn_handler alu_fast[8][ALU_FORM_COUNT][4] = {
     ALU_ROW(0), ALU_ROW(1), ALU_ROW(2), ALU_ROW(3),
     ALU_ROW(4), ALU_ROW(5), ALU_ROW(6), ALU_ROW(7),
 };
@@ -136,15 +127,15 @@ static const insn_handler alu_fast[8][ALU_FORM_COUNT][2] = {
 #define TEST_FORMS(SZ)                                                                     \
     static void test_rr_##SZ(struct cpu *cpu, const struct insn *in)                       \
     {                                                                                      \
-        alu_compute(cpu, ALU_AND, cpu->gpr[in->rm], cpu->gpr[in->reg], SZ);                \
+        alu_compute(cpu, ALU_AND, reg_read(cpu, in->rm, SZ, in->rex), reg_read(cpu, in->reg, SZ, in->rex), SZ);                \
     }                                                                                      \
     static void test_mr_##SZ(struct cpu *cpu, const struct insn *in)                       \
     {                                                                                      \
-        alu_compute(cpu, ALU_AND, ea_read(cpu, in, SZ), cpu->gpr[in->reg], SZ);            \
+        alu_compute(cpu, ALU_AND, ea_read(cpu, in, SZ), reg_read(cpu, in->reg, SZ, in->rex), SZ);            \
     }                                                                                      \
     static void test_ri_##SZ(struct cpu *cpu, const struct insn *in)                       \
     {                                                                                      \
-        alu_compute(cpu, ALU_AND, cpu->gpr[in->rm], in->imm, SZ);                          \
+        alu_compute(cpu, ALU_AND, reg_read(cpu, in->rm, SZ, in->rex), in->imm, SZ);                          \
     }                                                                                      \
     static void test_mi_##SZ(struct cpu *cpu, const struct insn *in)                       \
     {                                                                                      \
@@ -152,8 +143,10 @@ static const insn_handler alu_fast[8][ALU_FORM_COUNT][2] = {
     }                                                                                      \
     static void test_ai_##SZ(struct cpu *cpu, const struct insn *in)                       \
     {                                                                                      \
-        alu_compute(cpu, ALU_AND, cpu->gpr[R_AX], in->imm, SZ);                            \
+        alu_compute(cpu, ALU_AND, reg_read(cpu, R_AX, SZ, 1), in->imm, SZ);                            \
     }
+TEST_FORMS(1)
+TEST_FORMS(2)
 TEST_FORMS(4)
 TEST_FORMS(8)
 
@@ -162,27 +155,27 @@ TEST_FORMS(8)
 #define MOV_FORMS(SZ)                                                                      \
     static void mov_rr_##SZ(struct cpu *cpu, const struct insn *in)                        \
     {                                                                                      \
-        gpr_set(cpu, in->rm, SZ, cpu->gpr[in->reg]);                                       \
+        reg_write(cpu, in->rm, SZ, in->rex, reg_read(cpu, in->reg, SZ, in->rex));                                       \
     }                                                                                      \
     static void mov_rrm_##SZ(struct cpu *cpu, const struct insn *in)                       \
     {                                                                                      \
-        gpr_set(cpu, in->reg, SZ, cpu->gpr[in->rm]);                                       \
+        reg_write(cpu, in->reg, SZ, in->rex, reg_read(cpu, in->rm, SZ, in->rex));                                       \
     }                                                                                      \
     static void mov_store_##SZ(struct cpu *cpu, const struct insn *in)                     \
     {                                                                                      \
-        mem_write(cpu, in->seg, insn_ea(cpu, in), cpu->gpr[in->reg], SZ);                  \
+        mem_write(cpu, in->seg, insn_ea(cpu, in), reg_read(cpu, in->reg, SZ, in->rex), SZ);                  \
     }                                                                                      \
     static void mov_load_##SZ(struct cpu *cpu, const struct insn *in)                      \
     {                                                                                      \
-        gpr_set(cpu, in->reg, SZ, ea_read(cpu, in, SZ));                                   \
+        reg_write(cpu, in->reg, SZ, in->rex, ea_read(cpu, in, SZ));                                   \
     }                                                                                      \
     static void mov_ri_##SZ(struct cpu *cpu, const struct insn *in)                        \
     {                                                                                      \
-        gpr_set(cpu, in->reg, SZ, in->imm);                                                \
+        reg_write(cpu, in->reg, SZ, in->rex, in->imm);                                                \
     }                                                                                      \
     static void mov_rmi_reg_##SZ(struct cpu *cpu, const struct insn *in)                   \
     {                                                                                      \
-        gpr_set(cpu, in->rm, SZ, in->imm);                                                 \
+        reg_write(cpu, in->rm, SZ, in->rex, in->imm);                                                 \
     }                                                                                      \
     static void mov_rmi_mem_##SZ(struct cpu *cpu, const struct insn *in)                   \
     {                                                                                      \
@@ -190,8 +183,10 @@ TEST_FORMS(8)
     }                                                                                      \
     static void lea_##SZ(struct cpu *cpu, const struct insn *in)                           \
     {                                                                                      \
-        gpr_set(cpu, in->reg, SZ, insn_ea(cpu, in));                                       \
+        reg_write(cpu, in->reg, SZ, in->rex, insn_ea(cpu, in));                                       \
     }
+MOV_FORMS(1)
+MOV_FORMS(2)
 MOV_FORMS(4)
 MOV_FORMS(8)
 
@@ -205,23 +200,19 @@ FAST uint64_t inc_dec_fast(struct cpu *cpu, uint64_t a, bool dec, unsigned sz)
     return r;
 }
 
-#define INCDEC_FORMS(SZ)                                                                   \
-    static void inc_r_##SZ(struct cpu *cpu, const struct insn *in)                         \
+#define INCDEC_FORM(NAME, R, DEC, SZ)                                                      \
+    static void NAME##_##SZ(struct cpu *cpu, const struct insn *in)                        \
     {                                                                                      \
-        gpr_set(cpu, in->reg, SZ, inc_dec_fast(cpu, cpu->gpr[in->reg], false, SZ));        \
-    }                                                                                      \
-    static void dec_r_##SZ(struct cpu *cpu, const struct insn *in)                         \
-    {                                                                                      \
-        gpr_set(cpu, in->reg, SZ, inc_dec_fast(cpu, cpu->gpr[in->reg], true, SZ));         \
-    }                                                                                      \
-    static void inc_rm_reg_##SZ(struct cpu *cpu, const struct insn *in)                    \
-    {                                                                                      \
-        gpr_set(cpu, in->rm, SZ, inc_dec_fast(cpu, cpu->gpr[in->rm], false, SZ));          \
-    }                                                                                      \
-    static void dec_rm_reg_##SZ(struct cpu *cpu, const struct insn *in)                    \
-    {                                                                                      \
-        gpr_set(cpu, in->rm, SZ, inc_dec_fast(cpu, cpu->gpr[in->rm], true, SZ));           \
+        uint64_t r = inc_dec_fast(cpu, reg_read(cpu, in->R, SZ, in->rex), DEC, SZ);        \
+        reg_write(cpu, in->R, SZ, in->rex, r);                                             \
     }
+#define INCDEC_FORMS(SZ)                                                                   \
+    INCDEC_FORM(inc_r, reg, false, SZ)                                                     \
+    INCDEC_FORM(dec_r, reg, true, SZ)                                                      \
+    INCDEC_FORM(inc_rm_reg, rm, false, SZ)                                                 \
+    INCDEC_FORM(dec_rm_reg, rm, true, SZ)
+INCDEC_FORMS(1)
+INCDEC_FORMS(2)
 INCDEC_FORMS(4)
 INCDEC_FORMS(8)
 
@@ -241,16 +232,21 @@ static const insn_handler jcc_fast[16] = {
     jcc_8, jcc_9, jcc_10, jcc_11, jcc_12, jcc_13, jcc_14, jcc_15,
 };
 
-#define BY_SIZE(s, name) ((s) ? name##_8 : name##_4)
+#define BY_SIZE(s, name) ((const insn_handler[4])SIZES(name))[s]
 
 insn_handler alu_specialize(const struct insn *in)
 {
     insn_handler fn = in->fn;
     if (fn == op_jcc)
         return jcc_fast[in->opcode & 15];
-    if (in->opsize != 4 && in->opsize != 8)
-        return NULL;
-    unsigned s = in->opsize == 8;
+    unsigned s;
+    switch (in->opsize) {
+    case 1: s = 0; break;
+    case 2: s = 1; break;
+    case 4: s = 2; break;
+    case 8: s = 3; break;
+    default: return NULL;
+    }
     bool reg = in->mod == 3;
     if (fn == op_alu_rm_r)
         return alu_fast[(in->opcode >> 3) & 7][reg ? F_RMR_REG : F_RMR_MEM][s];

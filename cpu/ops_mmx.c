@@ -2,11 +2,21 @@
  * The lane-wise MMX arithmetic, compares and logic share the SSE2 handlers
  * (cpu/ops_sse_int.c), which pick the MMX form when there is no 66 prefix. */
 #include "cpu/ops_sse.h"
+#include "cpu/ops_x87.h"
+
+/* MMX instructions are waiting instructions: #UD/#NM as for SIMD, then a
+ * pending x87 exception is delivered first (SDM Vol.2 MOVQ, "#MF"). */
+static void mmx_prologue(struct cpu *cpu)
+{
+    mmx_check(cpu);
+    if (cpu->fpu.fsw & FSW_ES)
+        x87_deliver_pending(cpu);
+}
 
 /* 0F 6E: MOVD mm, r/m32 (MOVQ mm, r/m64 with REX.W), zero-extended. */
 void op_mmx_movd_load(struct cpu *cpu, const struct insn *in)
 {
-    mmx_check(cpu);
+    mmx_prologue(cpu);
     uint64_t v = rm_read(cpu, in, in->opsize);
     mmx_reg_write(cpu, in->reg, v);
 }
@@ -14,7 +24,7 @@ void op_mmx_movd_load(struct cpu *cpu, const struct insn *in)
 /* 0F 7E: MOVD r/m32, mm (MOVQ r/m64, mm with REX.W). */
 void op_mmx_movd_store(struct cpu *cpu, const struct insn *in)
 {
-    mmx_check(cpu);
+    mmx_prologue(cpu);
     uint64_t v = cpu->fpu.st[in->reg & 7].mant & size_mask(in->opsize);
     rm_write(cpu, in, in->opsize, v);
     mmx_enter(cpu);
@@ -23,7 +33,7 @@ void op_mmx_movd_store(struct cpu *cpu, const struct insn *in)
 /* 0F 6F: MOVQ mm, mm/m64. */
 void op_mmx_movq_load(struct cpu *cpu, const struct insn *in)
 {
-    mmx_check(cpu);
+    mmx_prologue(cpu);
     uint64_t v = mmx_rm(cpu, in, 8);
     mmx_reg_write(cpu, in->reg, v);
 }
@@ -31,7 +41,7 @@ void op_mmx_movq_load(struct cpu *cpu, const struct insn *in)
 /* 0F 7F: MOVQ mm/m64, mm. */
 void op_mmx_movq_store(struct cpu *cpu, const struct insn *in)
 {
-    mmx_check(cpu);
+    mmx_prologue(cpu);
     uint64_t v = cpu->fpu.st[in->reg & 7].mant;
     if (in->mod == 3) {
         mmx_reg_write(cpu, in->rm, v);
@@ -46,7 +56,7 @@ void op_mmx_movq_store(struct cpu *cpu, const struct insn *in)
  * 32 bits (SDM Vol.2 PUNPCKLBW). */
 void op_mmx_punpck(struct cpu *cpu, const struct insn *in)
 {
-    mmx_check(cpu);
+    mmx_prologue(cpu);
     bool high = in->opcode >= 0x68;
     unsigned elem = 1u << ((in->opcode & 7) & 3);
     uint64_t s = mmx_rm(cpu, in, high ? 8 : 4);
@@ -66,7 +76,7 @@ void op_mmx_punpck(struct cpu *cpu, const struct insn *in)
  * narrowed into the low half, source elements into the high half. */
 void op_mmx_pack(struct cpu *cpu, const struct insn *in)
 {
-    mmx_check(cpu);
+    mmx_prologue(cpu);
     uint64_t s = mmx_rm(cpu, in, 8);
     uint64_t d = mmx_reg_read(cpu, in->reg), r = 0;
     uint64_t src[2] = {d, s};
@@ -113,7 +123,7 @@ static uint64_t shift_lanes(uint64_t v, unsigned elem, enum mmx_shift kind, uint
 /* 0F 71-73 /2 /4 /6 ib: shifts of an MM register by an immediate. */
 void op_mmx_shift_imm(struct cpu *cpu, const struct insn *in)
 {
-    mmx_check(cpu);
+    mmx_prologue(cpu);
     unsigned op = (in->modrm >> 3) & 7;
     unsigned elem = in->opcode == 0x71 ? 2 : in->opcode == 0x72 ? 4 : 8;
     enum mmx_shift kind = op == 2 ? MMX_SRL : op == 4 ? MMX_SRA : MMX_SLL;
@@ -124,7 +134,7 @@ void op_mmx_shift_imm(struct cpu *cpu, const struct insn *in)
 /* 0F D1-D3, E1-E2, F1-F3: the count is the whole 64-bit source. */
 void op_mmx_shift_reg(struct cpu *cpu, const struct insn *in)
 {
-    mmx_check(cpu);
+    mmx_prologue(cpu);
     uint64_t count = mmx_rm(cpu, in, 8);
     unsigned elem = 2u << ((in->opcode & 0xf) - 1);
     enum mmx_shift kind = (in->opcode >> 4) == 0xd ? MMX_SRL
@@ -138,7 +148,7 @@ void op_mmx_shift_reg(struct cpu *cpu, const struct insn *in)
 void op_mmx_emms(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
-    mmx_check(cpu);
+    mmx_prologue(cpu);
     mmx_enter(cpu);
     cpu->fpu.ftw = 0xffff;
 }

@@ -199,10 +199,11 @@ void op_sidt(struct cpu *cpu, const struct insn *in)
 
 void op_smsw(struct cpu *cpu, const struct insn *in)
 {
+    uint64_t cr0 = cpu->vmx_nonroot ? vmx_nonroot_cr_view(cpu, 0, cpu->cr0) : cpu->cr0; /* VMX-B */
     if (in->mod == 3)
-        reg_write(cpu, in->rm, in->opsize, in->rex, cpu->cr0 & size_mask(in->opsize));
+        reg_write(cpu, in->rm, in->opsize, in->rex, cr0 & size_mask(in->opsize));
     else
-        mem_write(cpu, in->seg, insn_ea(cpu, in), cpu->cr0 & 0xffff, 2);
+        mem_write(cpu, in->seg, insn_ea(cpu, in), cr0 & 0xffff, 2);
 }
 
 void op_lmsw(struct cpu *cpu, const struct insn *in)

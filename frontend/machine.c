@@ -202,6 +202,10 @@ static int boot_setup(struct machine *m)
         block_flush_all(m->blocks);
         if (setup_direct_boot(m) < 0)
             return -1;
+        /* What firmware leaves for the OS: MTRRs enabled with write-back as
+         * the default type (SeaBIOS does the same), identical on every vCPU. */
+        for (int i = 0; i < m->ncpus; i++)
+            m->cpus[i].mtrr_def_type = 0xc06;
         apply_boot_state(m);
         route_pci_links(m);
     }
@@ -295,7 +299,7 @@ static void machine_reset(struct machine *m)
  * wait-for-SIPI; a SIPI starts it in real mode at vector << 12. */
 static void handle_init_sipi(struct cpu *c)
 {
-    if (c->vmx_nonroot && vmx_nonroot_init_sipi(c)) return; /* VMX-B: exit reasons 3/4 */
+    if (c->vmx && vmx_nonroot_init_sipi(c)) return; /* VMX-B: exit reasons 3/4, blocked in root */
     if (c->init_pending) {
         c->init_pending = false;
         cpu_reset(c, true);

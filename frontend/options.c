@@ -16,7 +16,7 @@ void options_usage(FILE *out)
     fputs("usage: turtles [options]\n"
           "x86-64 PC emulator with software VMX (nested virtualization).\n\n"
           "Machine:\n"
-          "  -m SIZE              guest RAM, e.g. 512M, 4G (64M..64G; default 128M)\n"
+          "  -m SIZE              guest RAM, e.g. 512M, 6G (16M..64G; default 128M)\n"
           "  -smp N               number of vCPUs (1..8)\n"
           "  -cpu MODEL[,vmx=on|off]  CPU model ('-cpu help' lists them)\n"
           "  -bios FILE           firmware ROM image mapped below 4 GiB\n"

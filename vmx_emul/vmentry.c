@@ -13,6 +13,7 @@
 #include "vmx_emul/vmx_controls.h"
 #include "vmx_emul/vmx_internal.h"
 #include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_tlb.h"
 
 bool vmx_msr_area_load_one(struct cpu *cpu, uint64_t entry_paddr)
 {
@@ -38,6 +39,7 @@ static void load_segment(struct segment *s, uint16_t sel, uint64_t base, uint32_
 static void load_guest_state(struct cpu *cpu, const struct vmcs *v)
 {
     struct vmx_cpu *vx = cpu->vmx;
+    vmx_tlb_save_root(cpu); /* VMX-B */
     bool ia32e = vmx_ctl_ia32e_mode_guest(v);
 
     /* 26.3.2.1 control registers, debug registers, MSRs. */
@@ -106,9 +108,9 @@ static void load_guest_state(struct cpu *cpu, const struct vmcs *v)
     vx->pending_dbg_exceptions = v->guest_pending_dbg_exceptions;
 
     cpu_update_mode(cpu);
-    /* No VPID/EPTP tags in the TLB yet: every entry starts from an empty
-     * TLB (always correct, VMX-B tags entries). */
-    tlb_flush_all(&cpu->tlb);
+    /* The TLB holds the guest's saved context for this VPID/EPTP, or
+     * nothing (vmx_emul/vmx_tlb.c). */
+    vmx_tlb_guest_loaded(cpu); /* VMX-B */
 }
 
 /* SDM 26.5: deliver the event in the VM-entry interruption-information

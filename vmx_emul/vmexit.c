@@ -12,6 +12,7 @@
 #include "vmx_emul/vmx_controls.h"
 #include "vmx_emul/vmx_internal.h"
 #include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_tlb.h"
 
 static const char *const reason_names[EXIT_REASON_COUNT] = {
     [EXIT_REASON_EXCEPTION_NMI] = "EXCEPTION_NMI",
@@ -266,7 +267,7 @@ static bool load_host_state(struct cpu *cpu, struct vmcs *v)
 
     cpu->vmx_nonroot = false;
     cpu_update_mode(cpu);
-    tlb_flush_all(&cpu->tlb);
+    vmx_tlb_host_loaded(cpu); /* VMX-B */
     cpu->stop_block = true;
 
     /* 27.5.4 PDPTEs of a PAE host. */

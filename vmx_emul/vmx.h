@@ -147,6 +147,7 @@ struct vmcs_cache_entry {
     struct vmcs vmcs;
 };
 
+struct vmx_tlb_store;
 struct vmx_cpu {
     struct vmx_caps caps;
     bool vmxon;               /* in VMX operation */
@@ -183,6 +184,9 @@ struct vmx_cpu {
     bool trap_exit_pending;
     uint32_t trap_exit_reason;
     uint64_t trap_exit_qual;
+    /* Saved TLB contexts (vmx_emul/vmx_tlb.c): a cache, allocated on first
+     * VM entry, not part of a snapshot. */
+    struct vmx_tlb_store *tlbs;
 };
 
 #define VMCS_PTR_INVALID (~0ull)

@@ -265,8 +265,10 @@ bool vmx_apicv_tpr_written(struct cpu *cpu)
 void vmx_apicv_entered(struct cpu *cpu)
 {
     struct vmcs *v = vmx_current_vmcs(cpu);
-    if (v && vmx_ctl_virtual_intr_delivery(v))
-        ppr_virtualization(cpu, v);
+    /* SDM 26.7.7 / 29.1.2: with VID, PPR virtualization; without, a VTPR
+     * below the threshold exits right after the entry. */
+    if (v && vmx_ctl_tpr_shadow(v))
+        tpr_virtualization(cpu, v);
 }
 
 /* SDM 29.2.1: RVI[7:4] > VPPR[7:4]. */

@@ -34,8 +34,9 @@ bool vmx_apicv_msr_write(struct cpu *cpu, uint32_t msr, uint64_t value);
  * 29.1.2). Returns true when it made a (trap-like) VM exit. */
 bool vmx_apicv_tpr_written(struct cpu *cpu);
 
-/* VM entry with virtual-interrupt delivery: PPR virtualization and the
- * evaluation of pending virtual interrupts (SDM 26.3.2.5, 29.2.1). */
+/* VM entry with "use TPR shadow": with virtual-interrupt delivery, PPR
+ * virtualization (SDM 26.3.2.5, 29.2.1); without, the TPR-threshold test
+ * that may exit before the first guest instruction (SDM 26.7.7). */
 void vmx_apicv_entered(struct cpu *cpu);
 
 /* Between blocks, after the VM-exit checks: deliver a pending virtual

@@ -11,6 +11,7 @@
 #include "cpu/msr.h"
 #include "vmx_emul/vmx.h"
 #include "vmx_emul/vmx_controls.h"
+#include "vmx_emul/vmx_tlb.h"
 
 /* VMCS revision identifier (bits 30:0 of IA32_VMX_BASIC): any value;
  * "Turt" in ASCII. */
@@ -238,6 +239,7 @@ struct vmx_cpu *vmx_get(struct cpu *cpu)
 
 void vmx_cpu_free(struct cpu *cpu)
 {
+    vmx_tlb_free(cpu); /* VMX-B */
     free(cpu->vmx);
     cpu->vmx = NULL;
 }

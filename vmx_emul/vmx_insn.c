@@ -14,6 +14,7 @@
 #include "vmx_emul/vmx.h"
 #include "vmx_emul/vmx_controls.h"
 #include "vmx_emul/vmx_internal.h"
+#include "vmx_emul/vmx_tlb.h"
 
 /* SDM 30.2: VMsucceed clears CF, PF, AF, ZF, SF, OF; VMfailInvalid sets CF;
  * VMfailValid sets ZF and records the error in the current VMCS. */
@@ -487,6 +488,7 @@ void op_invept(struct cpu *cpu, const struct insn *in)
         return;
     }
     tlb_flush_all(&cpu->tlb);
+    vmx_tlb_drop_guests(cpu); /* VMX-B */
     vmx_succeed(cpu);
 }
 
@@ -521,5 +523,6 @@ void op_invvpid(struct cpu *cpu, const struct insn *in)
     }
     /* No VPID tags yet: invalidating everything is always allowed. */
     tlb_flush_all(&cpu->tlb);
+    vmx_tlb_drop_guests(cpu); /* VMX-B */
     vmx_succeed(cpu);
 }

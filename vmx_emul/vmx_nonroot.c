@@ -15,6 +15,7 @@
 #include "vmx_emul/vmx_apicv.h"
 #include "vmx_emul/vmx_controls.h"
 #include "vmx_emul/vmx_intercept.h"
+#include "vmx_emul/vmx_tlb.h"
 
 /* Exit qualification layouts (SDM 27.2.1). */
 #define CRQ_MOV_TO 0u      /* table 27-3, access type bits 5:4 */
@@ -142,7 +143,7 @@ bool vmx_nonroot_io(struct cpu *cpu, const struct insn *in, uint16_t port, unsig
     struct vmcs *v = cur(cpu);
     if (!v || !vmx_l1_wants_io(v, cpu->bus.mem, port, size))
         return false;
-    uint8_t op = in->opcode;
+    uint8_t op = in ? in->opcode : 0xec; /* no decoded insn: treat as IN from DX */
     bool string = op >= 0x6c && op <= 0x6f;
     bool is_in = string ? op <= 0x6d : !(op & 2);
     bool imm = op >= 0xe4 && op <= 0xe7;
@@ -500,7 +501,14 @@ bool vmx_nonroot_wakeable(struct cpu *cpu)
 
 bool vmx_nonroot_init_sipi(struct cpu *cpu)
 {
-    if (!cpu->vmx || !cur(cpu))
+    if (!cpu->vmx || !cpu->vmx->vmxon)
+        return false;
+    /* SDM 23.8 "Restrictions on VMX Operation": INIT is blocked in VMX
+     * root operation; it stays pending until VMXOFF or a VM entry (where
+     * it exits). */
+    if (!cpu->vmx_nonroot)
+        return cpu->init_pending;
+    if (!cur(cpu))
         return false;
     if (cpu->init_pending) {
         cpu->init_pending = false;
@@ -563,6 +571,7 @@ void vmx_nonroot_entered(struct cpu *cpu)
 
 void vmx_nonroot_leaving(struct cpu *cpu)
 {
+    vmx_tlb_save_guest(cpu);
     struct vmcs *v = cur(cpu);
     if (!v || !vmx_ctl_preemption_timer(v) || !vmx_ctl_save_preemption_timer(v))
         return;

@@ -76,7 +76,9 @@ bool vmx_nonroot_events(struct cpu *cpu);
  * into a VM exit (for the machine loop's wake-up test). */
 bool vmx_nonroot_wakeable(struct cpu *cpu);
 /* INIT (reason 3) and, in wait-for-SIPI, SIPI (reason 4) in non-root
- * operation: true when one exited (the signal is consumed). */
+ * operation: true when one exited (the signal is consumed). In VMX root
+ * operation INIT is blocked: true, and it stays pending. For any vCPU with
+ * VMX state (cpu->vmx). */
 bool vmx_nonroot_init_sipi(struct cpu *cpu);
 /* Task switches exit unconditionally (SDM 25.1.2, reason 9); ts_reason is
  * enum task_switch_reason. Does not return in non-root operation. */

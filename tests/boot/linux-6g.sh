@@ -5,7 +5,7 @@ set -u
 turtles=$1
 need_images
 log=$(mktemp /tmp/turtles-boot.XXXXXX)
-boot_guest "$turtles" 900 "$log" -m 6G -smp 1 -- turtles.test=boot turtles.cpus=1
+boot_guest "$turtles" 600 "$log" -m 6G -smp 1 -- turtles.test=boot turtles.cpus=1
 status=$?
 cat "$log"
 rc=0

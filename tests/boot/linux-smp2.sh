@@ -7,7 +7,7 @@ set -u
 turtles=$1
 need_images
 log=$(mktemp /tmp/turtles-boot.XXXXXX)
-boot_guest "$turtles" 900 "$log" -m 1G -smp 2 -- turtles.test=boot turtles.cpus=2
+boot_guest "$turtles" 600 "$log" -m 1G -smp 2 -- turtles.test=boot turtles.cpus=2
 status=$?
 cat "$log"
 rc=0

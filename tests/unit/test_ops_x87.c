@@ -155,6 +155,7 @@ START_TEST(test_unmasked_zero_divide_then_mf)
     ck_assert_uint_eq(H.cpu.rip, rip_fld);
     ck_assert_uint_eq(x87_top(&H.cpu), 6);
     ck_assert_int_eq(RUN(0x9b), EXC_MF);
+    ck_assert_int_eq(RUN(0x0f, 0x77), EXC_MF); /* EMMS waits too */
     /* Non-waiting forms go ahead. */
     ck_assert_int_eq(RUN(0xdf, 0xe0), -1);
     ck_assert_int_eq(RUN(0xdb, 0xe2), -1); /* fnclex */

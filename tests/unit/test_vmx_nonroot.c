@@ -349,6 +349,51 @@ START_TEST(pml_logs_dirty_pages_then_fills)
 }
 END_TEST
 
+/* With VPID on, the root context survives the entry/exit round trip and
+ * the guest's combined translations survive the exit until VMRESUME: L1
+ * changing L2's page table without any invalidation leaves L2 reading
+ * through its cached translation (SDM 28.3: VPID-tagged mappings are
+ * kept across VM transitions). Without VPID, both are gone. */
+static uint64_t tlb_round_trip(bool vpid)
+{
+    struct vmcs *v = guest_vmcs();
+    if (!vpid)
+        v->secondary_vm_exec_control &= ~CPU2_ENABLE_VPID;
+    v->cpu_based_vm_exec_control |= CPU_HLT_EXITING;
+    physmem_write(&h.mem, 0x500000, 0x11, 8);
+    physmem_write(&h.mem, 0x900000, 0x22, 8);
+    /* L1: mov rbx, [0x700000]; vmlaunch; hlt */
+    uint8_t launch[] = {0x48, 0x8b, 0x1c, 0x25, 0x00, 0x00, 0x70, 0x00, 0x0f, 0x01, 0xc2, 0xf4};
+    harness_load(&h, LAUNCH_ADDR, launch, sizeof(launch));
+    /* L2: mov rcx, [0x500000]; cpuid; mov rdx, [0x500000]; hlt */
+    ck_assert(RUN_L2(0x48, 0x8b, 0x0c, 0x25, 0x00, 0x00, 0x50, 0x00, 0x0f, 0xa2, 0x48, 0x8b,
+                     0x14, 0x25, 0x00, 0x00, 0x50, 0x00, 0xf4));
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_CPUID);
+    bool root_kept = h.cpu.tlb.e[0][tlb_index(0x700000)].tag_read == 0x700000;
+    ck_assert(root_kept == vpid);
+    /* L1 remaps L2's 2 MiB page at 0x400000 to 0x800000, no INVVPID. */
+    physmem_write(&h.mem, 0x3000 + 2 * 8, 0x800000 | 0x83, 8);
+    v->guest_rip += v->vm_exit_instruction_len;
+    uint8_t resume[] = {0x0f, 0x01, 0xc3, 0xf4};
+    harness_load(&h, LAUNCH_ADDR, resume, sizeof(resume));
+    ck_assert_int_eq(harness_run(&h, LAUNCH_ADDR, 1000), 0);
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_HLT);
+    physmem_write(&h.mem, 0x3000 + 2 * 8, 0x400000 | 0x83, 8);
+    return h.cpu.gpr[R_DX];
+}
+
+START_TEST(tlb_contexts_tagged_by_vpid)
+{
+    ck_assert_uint_eq(tlb_round_trip(true), 0x11);
+}
+END_TEST
+
+START_TEST(tlb_flushed_without_vpid)
+{
+    ck_assert_uint_eq(tlb_round_trip(false), 0x22);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("vmx_nonroot");
@@ -369,6 +414,8 @@ int main(void)
     tcase_add_test(tc, interrupt_window_and_preemption_timer);
     tcase_add_test(tc, unrestricted_real_mode_guest);
     tcase_add_test(tc, pml_logs_dirty_pages_then_fills);
+    tcase_add_test(tc, tlb_contexts_tagged_by_vpid);
+    tcase_add_test(tc, tlb_flushed_without_vpid);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -9,6 +9,7 @@
 #include "mmu/ept.h"
 #include "tests/unit/vmx_test_util.h"
 #include "vmx_emul/vmcs.h"
+#include "vmx_emul/vmx_tlb.h"
 
 static struct harness h;
 
@@ -62,6 +63,7 @@ static struct vmcs *guest_vmcs(void)
     vmx_load_fresh_vmcs(&h, VMCS_ADDR);
     struct vmcs *v = vmx_current_vmcs(c);
     build_ept();
+    vmx_tlb_drop_guests(c); /* what L1's INVEPT after editing EPT does */
     v->vmcs_link_pointer = ~0ull;
     v->pin_based_vm_exec_control = PIN_DEFAULT1;
     v->cpu_based_vm_exec_control = CPU_TRUE_DEFAULT1 | CPU_SECONDARY_CONTROLS;

@@ -1,0 +1,148 @@
+/* The command line (frontend/options.c) and the time policy built from it
+ * (frontend/machine_time.c). The frontend is not part of turtles_core, so
+ * its two sources are compiled into this test directly. */
+#include "frontend/options.c"
+#include "frontend/machine_time.c"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse(struct options *o, const char *line)
+{
+    char buf[512];
+    char *argv[32];
+    int argc = 0;
+    snprintf(buf, sizeof(buf), "turtles -bios x.rom %s", line);
+    for (char *save = NULL, *t = strtok_r(buf, " ", &save); t && argc < 31;
+         t = strtok_r(NULL, " ", &save))
+        argv[argc++] = t;
+    argv[argc] = NULL;
+    FILE *saved = stderr;
+    stderr = fopen("/dev/null", "w");
+    int r = options_parse(o, argc, argv);
+    fclose(stderr);
+    stderr = saved;
+    return r;
+}
+
+START_TEST(test_defaults_are_deterministic)
+{
+    struct options o;
+    ck_assert_int_eq(parse(&o, ""), 0);
+    ck_assert(!o.icount);
+    ck_assert(!o.rtc_clock_host);
+    ck_assert_uint_eq(o.rtc_start_epoch, 0);
+    struct machine_time t;
+    struct clock c;
+    machine_time_init(&t, &c, &o);
+    ck_assert(!t.sleep);
+    ck_assert(!c.realtime);
+    ck_assert_uint_eq(c.icount_shift, 0);
+}
+END_TEST
+
+START_TEST(test_icount)
+{
+    struct options o;
+    ck_assert_int_eq(parse(&o, "-icount shift=7"), 0);
+    ck_assert(o.icount && o.icount_sleep && !o.icount_auto);
+    ck_assert_uint_eq(o.icount_shift, 7);
+    ck_assert_int_eq(parse(&o, "-icount shift=3,sleep=off"), 0);
+    ck_assert(!o.icount_sleep);
+    ck_assert_int_eq(parse(&o, "-icount 4"), 0);
+    ck_assert_uint_eq(o.icount_shift, 4);
+    ck_assert_int_eq(parse(&o, "-icount shift=auto"), 0);
+    ck_assert(o.icount_auto);
+    struct machine_time t;
+    struct clock c;
+    machine_time_init(&t, &c, &o);
+    ck_assert_uint_eq(c.icount_shift, ICOUNT_AUTO_INITIAL_SHIFT);
+    ck_assert(t.sleep && t.autoshift);
+    ck_assert_int_eq(parse(&o, "-icount shift=11"), 2);
+    ck_assert_int_eq(parse(&o, "-icount shift=-1"), 2);
+    ck_assert_int_eq(parse(&o, "-icount sleep=yes"), 2);
+    ck_assert_int_eq(parse(&o, "-icount ,,"), 2);
+    ck_assert_int_eq(parse(&o, "-icount shift=2 -rtc clock=host"), 2);
+}
+END_TEST
+
+START_TEST(test_rtc_base)
+{
+    struct options o;
+    ck_assert_int_eq(parse(&o, "-rtc base=2010-05-06T07:08:09"), 0);
+    ck_assert_uint_eq(o.rtc_start_epoch, 1273129689ull);
+    ck_assert_int_eq(parse(&o, "-rtc base=2000-02-29"), 0);
+    ck_assert_uint_eq(o.rtc_start_epoch, 951782400ull);
+    ck_assert_int_eq(parse(&o, "-rtc base=utc,clock=host"), 0);
+    ck_assert(o.rtc_clock_host);
+    ck_assert_uint_ge(o.rtc_start_epoch, 1700000000ull);
+    ck_assert_int_eq(parse(&o, "-rtc base=localtime,clock=vm"), 0);
+    ck_assert(!o.rtc_clock_host);
+    ck_assert_int_eq(parse(&o, "-rtc base=2001-02-29"), 2); /* not a leap year */
+    ck_assert_int_eq(parse(&o, "-rtc base=2026-01-01T24:00:00"), 2);
+    ck_assert_int_eq(parse(&o, "-rtc base=2026-1-1x"), 2);
+    ck_assert_int_eq(parse(&o, "-rtc base=1969-12-31"), 2);
+    ck_assert_int_eq(parse(&o, "-rtc clock=sundial"), 2);
+}
+END_TEST
+
+START_TEST(test_bad_values_exit_2)
+{
+    struct options o;
+    static const char *const bad[] = {
+        "-m 0", "-m 1X", "-smp 9", "-smp 0", "-cpu nope", "-serial tcp:1",
+        "-device e1000", "-d nothing", "-turtles-max-insns -5", "-frobnicate", "-m",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(parse(&o, bad[i]) == 2, "'%s' was accepted", bad[i]);
+    ck_assert_int_eq(parse(&o, "-m 6G -smp 8 -d int,vmexit"), 0);
+    ck_assert_uint_eq(o.ram_size, 6ull << 30);
+    ck_assert_int_eq(o.smp, 8);
+    ck_assert_uint_ne(o.log_mask, 0);
+}
+END_TEST
+
+/* sleep=off (and the default) jump straight to the deadline; sleep=on gets
+ * there in slices of at most IDLE_SLEEP_MAX_NS of host time. */
+START_TEST(test_idle_policy)
+{
+    struct options o;
+    struct machine_time t;
+    struct clock c;
+    struct timer tm;
+    ck_assert_int_eq(parse(&o, ""), 0);
+    machine_time_init(&t, &c, &o);
+    timer_init(&tm, NULL, NULL, "test");
+    timer_arm(&c, &tm, 5000000000ull);
+    machine_time_idle(&t, &c);
+    ck_assert_uint_eq(c.now_ns, 5000000000ull);
+
+    ck_assert_int_eq(parse(&o, "-icount shift=0,sleep=on"), 0);
+    machine_time_init(&t, &c, &o);
+    timer_init(&tm, NULL, NULL, "test");
+    timer_arm(&c, &tm, 3 * IDLE_SLEEP_MAX_NS);
+    machine_time_idle(&t, &c);
+    ck_assert_uint_eq(c.now_ns, IDLE_SLEEP_MAX_NS);
+    while (tm.armed)
+        machine_time_idle(&t, &c);
+    ck_assert_uint_eq(c.now_ns, 3 * IDLE_SLEEP_MAX_NS);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("options");
+    TCase *tc = tcase_create("options");
+    tcase_add_test(tc, test_defaults_are_deterministic);
+    tcase_add_test(tc, test_icount);
+    tcase_add_test(tc, test_rtc_base);
+    tcase_add_test(tc, test_bad_values_exit_2);
+    tcase_add_test(tc, test_idle_policy);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
