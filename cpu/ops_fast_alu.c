@@ -1,7 +1,8 @@
 /* Specialized forms of the hottest integer instructions (cpu/specialize.h):
- * the ALU group, TEST, MOV, INC/DEC, LEA and Jcc, with the operation and
- * the operand size fixed at compile time so that the flag computation
- * folds to a few host instructions and the size switches disappear. Each
+ * the ALU group, TEST, MOV, MOVZX/MOVSX, INC/DEC, LEA and Jcc, with the
+ * operation and the operand size fixed at compile time so that the flag
+ * computation folds to a few host instructions and the size switches
+ * disappear. Each
  * handler computes what its generic counterpart in ops_arith.c / ops_mov.c /
  * ops_branch.c computes; the unit tests and host-CPU oracles decode through
  * insn_specialize() and so check these forms too. */
@@ -190,6 +191,42 @@ MOV_FORMS(2)
 MOV_FORMS(4)
 MOV_FORMS(8)
 
+/* ---- MOVZX/MOVSX: SS is the source size (0F B6/BE byte, B7/BF word) ---- */
+
+#define MOVX_FORMS(SS, SZ)                                                                 \
+    static void movzx_reg_##SS##_##SZ(struct cpu *cpu, const struct insn *in)              \
+    {                                                                                      \
+        reg_write(cpu, in->reg, SZ, in->rex, reg_read(cpu, in->rm, SS, in->rex));          \
+    }                                                                                      \
+    static void movzx_mem_##SS##_##SZ(struct cpu *cpu, const struct insn *in)              \
+    {                                                                                      \
+        reg_write(cpu, in->reg, SZ, in->rex, ea_read(cpu, in, SS));                        \
+    }                                                                                      \
+    static void movsx_reg_##SS##_##SZ(struct cpu *cpu, const struct insn *in)              \
+    {                                                                                      \
+        uint64_t v = (uint64_t)sign_extend(reg_read(cpu, in->rm, SS, in->rex), SS);        \
+        reg_write(cpu, in->reg, SZ, in->rex, v);                                           \
+    }                                                                                      \
+    static void movsx_mem_##SS##_##SZ(struct cpu *cpu, const struct insn *in)              \
+    {                                                                                      \
+        uint64_t v = (uint64_t)sign_extend(ea_read(cpu, in, SS), SS);                      \
+        reg_write(cpu, in->reg, SZ, in->rex, v);                                           \
+    }
+MOVX_FORMS(1, 2)
+MOVX_FORMS(1, 4)
+MOVX_FORMS(1, 8)
+MOVX_FORMS(2, 2)
+MOVX_FORMS(2, 4)
+MOVX_FORMS(2, 8)
+
+/* [zero/sign][source word][register form][size index: 2, 4, 8] */
+static const insn_handler movx_fast[2][2][2][3] = {
+    {{{movzx_mem_1_2, movzx_mem_1_4, movzx_mem_1_8}, {movzx_reg_1_2, movzx_reg_1_4, movzx_reg_1_8}},
+     {{movzx_mem_2_2, movzx_mem_2_4, movzx_mem_2_8}, {movzx_reg_2_2, movzx_reg_2_4, movzx_reg_2_8}}},
+    {{{movsx_mem_1_2, movsx_mem_1_4, movsx_mem_1_8}, {movsx_reg_1_2, movsx_reg_1_4, movsx_reg_1_8}},
+     {{movsx_mem_2_2, movsx_mem_2_4, movsx_mem_2_8}, {movsx_reg_2_2, movsx_reg_2_4, movsx_reg_2_8}}},
+};
+
 /* ---- INC/DEC: CF unchanged (SDM Vol.2 INC, DEC) ---- */
 
 FAST uint64_t inc_dec_fast(struct cpu *cpu, uint64_t a, bool dec, unsigned sz)
@@ -248,6 +285,8 @@ insn_handler alu_specialize(const struct insn *in)
     default: return NULL;
     }
     bool reg = in->mod == 3;
+    if ((fn == op_movzx || fn == op_movsx) && s > 0)
+        return movx_fast[fn == op_movsx][in->opcode & 1][reg][s - 1];
     if (fn == op_alu_rm_r)
         return alu_fast[(in->opcode >> 3) & 7][reg ? F_RMR_REG : F_RMR_MEM][s];
     if (fn == op_alu_r_rm)

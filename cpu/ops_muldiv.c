@@ -3,6 +3,7 @@
  * 128-bit integers (gcc and clang have them on x86-64 and aarch64). */
 #include "cpu/opcodes.h"
 #include "cpu/ops_int.h"
+#include "cpu/specialize.h"
 
 typedef unsigned __int128 u128;
 typedef __int128 s128;
@@ -10,7 +11,7 @@ typedef __int128 s128;
 /* SF, ZF, PF and AF are undefined after MUL/IMUL; Intel processors set SF
  * and PF from the low half of the product and clear ZF and AF, which is
  * what is done here (checked against the host by the oracle test). */
-static void mul_flags(struct cpu *cpu, uint64_t lo, bool overflow, unsigned sz)
+FAST_INLINE void mul_flags(struct cpu *cpu, uint64_t lo, bool overflow, unsigned sz)
 {
     uint32_t f = flags_szp(lo, sz) & ~(uint32_t)F_ZF;
     if (overflow)
@@ -49,7 +50,7 @@ void op_mul(struct cpu *cpu, const struct insn *in)
 
 /* Signed product of a and b (already sign-extended) at size sz: low half,
  * high half, and whether the result does not fit the low half. */
-static bool imul_compute(int64_t a, int64_t b, unsigned sz, uint64_t *lo, uint64_t *hi)
+FAST_INLINE bool imul_compute(int64_t a, int64_t b, unsigned sz, uint64_t *lo, uint64_t *hi)
 {
     if (sz == 8) {
         s128 p = (s128)a * b;
@@ -151,4 +152,41 @@ void op_idiv(struct cpu *cpu, const struct insn *in)
     }
     reg_write(cpu, R_AX, sz, 1, (uint64_t)q);
     reg_write(cpu, R_DX, sz, 1, (uint64_t)r);
+}
+
+/* Specialized two- and three-operand IMUL for 32- and 64-bit operands
+ * (cpu/specialize.h): with the size constant the product and the flags
+ * fold. The memory forms read through rm_read() with a constant size. */
+#define IMUL_FORMS(SZ)                                                                     \
+    static void imul_r_rm_##SZ(struct cpu *cpu, const struct insn *in)                     \
+    {                                                                                      \
+        int64_t b = sign_extend(rm_read(cpu, in, SZ), SZ);                                 \
+        int64_t a = sign_extend(reg_read(cpu, in->reg, SZ, 1), SZ);                        \
+        uint64_t lo, hi;                                                                   \
+        bool ovf = imul_compute(a, b, SZ, &lo, &hi);                                       \
+        reg_write(cpu, in->reg, SZ, 1, lo);                                                \
+        mul_flags(cpu, lo, ovf, SZ);                                                       \
+    }                                                                                      \
+    static void imul_r_rm_imm_##SZ(struct cpu *cpu, const struct insn *in)                 \
+    {                                                                                      \
+        int64_t a = sign_extend(rm_read(cpu, in, SZ), SZ);                                 \
+        int64_t b = sign_extend(in->imm, SZ);                                              \
+        uint64_t lo, hi;                                                                   \
+        bool ovf = imul_compute(a, b, SZ, &lo, &hi);                                       \
+        reg_write(cpu, in->reg, SZ, 1, lo);                                                \
+        mul_flags(cpu, lo, ovf, SZ);                                                       \
+    }
+IMUL_FORMS(4)
+IMUL_FORMS(8)
+
+insn_handler muldiv_specialize(const struct insn *in)
+{
+    bool q = in->opsize == 8;
+    if (in->opsize != 4 && in->opsize != 8)
+        return NULL;
+    if (in->fn == op_imul_r_rm)
+        return q ? imul_r_rm_8 : imul_r_rm_4;
+    if (in->fn == op_imul_r_rm_imm)
+        return q ? imul_r_rm_imm_8 : imul_r_rm_imm_4;
+    return NULL;
 }

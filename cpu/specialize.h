@@ -17,5 +17,7 @@ insn_handler insn_specialize(const struct insn *in);
 /* Per-family specializers (NULL: none for this instruction). */
 insn_handler alu_specialize(const struct insn *in);   /* cpu/ops_fast_alu.c */
 insn_handler shift_specialize(const struct insn *in); /* cpu/ops_shift.c */
+insn_handler stack_specialize(const struct insn *in); /* cpu/ops_fast_stack.c */
+insn_handler muldiv_specialize(const struct insn *in); /* cpu/ops_muldiv.c */
 
 #endif

@@ -43,11 +43,11 @@ void machine_time_idle(struct machine_time *t, struct clock *c)
         return;
     }
     /* icount with sleep=on: idle machine time passes at host speed. */
-    uint64_t wait = target - c->now_ns;
     if (target <= c->now_ns) {
         clock_advance_to(c, target);
         return;
     }
+    uint64_t wait = target - c->now_ns;
     if (wait > IDLE_SLEEP_MAX_NS)
         wait = IDLE_SLEEP_MAX_NS;
     sleep_ns(wait);

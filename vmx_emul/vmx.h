@@ -187,6 +187,12 @@ struct vmx_cpu {
     /* Saved TLB contexts (vmx_emul/vmx_tlb.c): a cache, allocated on first
      * VM entry, not part of a snapshot. */
     struct vmx_tlb_store *tlbs;
+    /* Monitor trap flag (SDM 25.5.2): icount at the first guest
+     * instruction boundary (~0: not reached yet), an event delivered since,
+     * and the vCPU's own single-step setting while MTF forces it. */
+    uint64_t mtf_icount;
+    bool mtf_event;
+    bool mtf_saved_single_step;
 };
 
 #define VMCS_PTR_INVALID (~0ull)

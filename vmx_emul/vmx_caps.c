@@ -65,14 +65,15 @@ static const struct vmx_model_caps skylake_caps = {
                       PIN_PREEMPTION_TIMER | PIN_POSTED_INTERRUPTS) /* VMX-B */
 /* VMX-B: vmx_intercept.c/vmx_nonroot.c. MWAIT/MONITOR exiting are exact
  * because those instructions are #UD (not decoded), which has priority
- * over their VM exits. Not yet: monitor trap flag. */
+ * over their VM exits. */
 #define CPU1_EMULATED (CPU_SECONDARY_CONTROLS | CPU_INTR_WINDOW_EXITING | \
                        CPU_USE_TSC_OFFSETTING | CPU_HLT_EXITING | CPU_INVLPG_EXITING | \
                        CPU_MWAIT_EXITING | CPU_RDPMC_EXITING | CPU_RDTSC_EXITING | \
                        CPU_CR3_LOAD_EXITING | CPU_CR3_STORE_EXITING | CPU_CR8_LOAD_EXITING | \
                        CPU_CR8_STORE_EXITING | CPU_TPR_SHADOW | CPU_NMI_WINDOW_EXITING | \
                        CPU_MOV_DR_EXITING | CPU_UNCOND_IO_EXITING | CPU_USE_IO_BITMAPS | \
-                       CPU_USE_MSR_BITMAPS | CPU_MONITOR_EXITING | CPU_PAUSE_EXITING)
+                       CPU_USE_MSR_BITMAPS | CPU_MONITOR_EXITING | CPU_PAUSE_EXITING | \
+                       CPU_MONITOR_TRAP_FLAG)
 /* VMX-B: EPT and PML (vmx_ept.c; the TLB is flushed on every VM entry and
  * exit, so VPID is exact), unrestricted guest (paging off walks through
  * EPT), APIC virtualization (vmx_apicv.c). */

@@ -389,6 +389,7 @@ bool vmx_nonroot_event(struct cpu *cpu, unsigned vector, enum event_type type, b
         nr_exit(cpu, EXIT_REASON_EXCEPTION_NMI, qual, &info, true);
         return true;
     }
+    vx->mtf_event = true;
     if (!injected) {
         vx->delivering_info = event_info(vector, type, has_error);
         vx->delivering_error = has_error ? error_code : 0;
@@ -441,6 +442,21 @@ bool vmx_nonroot_events(struct cpu *cpu)
         vx->trap_exit_pending = false;
         nr_exit(cpu, vx->trap_exit_reason, vx->trap_exit_qual, NULL, false);
         return true;
+    }
+    if (vmx_ctl_monitor_trap_flag(v)) {
+        /* SDM 25.5.2: after one instruction, or an event delivered. */
+        if (vx->mtf_icount == ~0ull) {
+            /* First boundary after the entry: one instruction per block
+             * from here, so that the exit comes after each. (Armed here,
+             * not at entry, so a failed entry leaves nothing behind.) */
+            vx->mtf_icount = cpu->icount;
+            vx->mtf_saved_single_step = cpu->single_step;
+            cpu->single_step = true;
+        }
+        if (vx->mtf_event || cpu->icount != vx->mtf_icount) {
+            nr_exit(cpu, EXIT_REASON_MONITOR_TRAP_FLAG, 0, NULL, false);
+            return true;
+        }
     }
     if (vmx_ctl_preemption_timer(v) && timer_elapsed(cpu) >= v->vmx_preemption_timer_value) {
         nr_exit(cpu, EXIT_REASON_PREEMPTION_TIMER, 0, NULL, false);
@@ -567,12 +583,21 @@ void vmx_nonroot_entered(struct cpu *cpu)
     vx->delivering_info = 0;
     vx->trap_exit_pending = false;
     vmx_apicv_entered(cpu);
+    vx->mtf_icount = ~0ull;
+    vx->mtf_event = false;
+    const struct vmcs *v = cur(cpu);
+    /* An injected "other event" (type 7) is a pending MTF VM exit. */
+    if (v && vmx_ctl_monitor_trap_flag(v) && (v->vm_entry_intr_info_field & INTR_INFO_VALID) &&
+        INTR_INFO_TYPE(v->vm_entry_intr_info_field) == INTR_TYPE_OTHER)
+        vx->mtf_event = true;
 }
 
 void vmx_nonroot_leaving(struct cpu *cpu)
 {
     vmx_tlb_save_guest(cpu);
     struct vmcs *v = cur(cpu);
+    if (v && vmx_ctl_monitor_trap_flag(v) && cpu->vmx->mtf_icount != ~0ull)
+        cpu->single_step = cpu->vmx->mtf_saved_single_step;
     if (!v || !vmx_ctl_preemption_timer(v) || !vmx_ctl_save_preemption_timer(v))
         return;
     /* SDM 27.3.4: the value the timer had counted down to. */

@@ -6,7 +6,7 @@
  *
  * Everything the guest touches physically stays below 1 MiB, so the A20
  * gate does not matter. */
-#include "guest.h"
+#include "guest_sys.h"
 
 #define VARS 0x7000
 #define PF_RESUME (VARS + 0x00) /* where the #PF handler returns to */
@@ -47,16 +47,6 @@
 #define SEL_DATA 0x10
 #define SEL_CODE64 0x18
 
-/* Fall through when the flags satisfy cond, else exit with failure n. */
-.macro CHECK cond, n
-    j\cond 9f
-    mov $\n, %al
-    out %al, $DEBUG_EXIT
-8:  hlt
-    jmp 8b
-9:
-.endm
-
 /* Check that a paging-structure entry's A and D flags are exactly `ad`. */
 .macro CHECK_AD addr, ad, n
     mov \addr, %eax
@@ -67,27 +57,16 @@
 
 /* Run one instruction that must page-fault; execution resumes after it. */
 .macro TRY_PF32 insn:vararg
-    movl $resume\@, PF_RESUME
-    movl $0, PF_COUNT
-    \insn
-resume\@:
+    TRY_FAULT l, PF_RESUME, PF_COUNT, \insn
 .endm
 
 .macro TRY_PF64 insn:vararg
-    movq $resume\@, PF_RESUME
-    movl $0, PF_COUNT
-    \insn
-resume\@:
+    TRY_FAULT q, PF_RESUME, PF_COUNT, \insn
 .endm
 
 /* After TRY_PF*: exactly one #PF with this error code and CR2 (low 32 bits). */
 .macro EXPECT_PF err, cr2, n
-    cmpl $1, PF_COUNT
-    CHECK e, \n
-    cmpl $\err, PF_ERR
-    CHECK e, (\n + 1)
-    cmpl $\cr2, PF_CR2
-    CHECK e, (\n + 2)
+    EXPECT_FAULT l, PF_COUNT, PF_ERR, \err, PF_CR2, \cr2, \n
 .endm
 
 /* Reserved-bit faults: real processors report P=1 with RSVD (SDM Vol.3A
@@ -107,51 +86,22 @@ resume\@:
     .text
     .globl _start
 _start:
-    cli
-    lgdtl %cs:(gdt_desc - 0xf0000)
-    mov %cr0, %eax
-    or $1, %eax
-    mov %eax, %cr0
-    ljmpl $SEL_CODE32, $pm32
+    ENTER_PROTECTED gdt_desc, SEL_CODE32, pm32
 
     .code32
 pm32:
-    mov $SEL_DATA, %ax
-    mov %ax, %ds
-    mov %ax, %es
-    mov %ax, %ss
-    mov %ax, %fs
-    mov %ax, %gs
+    LOAD_DATA_SEGS SEL_DATA
     mov $STACK_TOP, %esp
     cld
     /* Clear the variables, the structures and the data pages. */
-    xor %eax, %eax
-    mov $VARS, %edi
-    mov $(0x1000 / 4), %ecx
-    rep stosl
-    mov $IDT32, %edi
-    mov $(0x2000 / 4), %ecx
-    rep stosl
-    mov $PD32, %edi
-    mov $(0x10000 / 4), %ecx
-    rep stosl
-    mov $DATA_A, %edi
-    mov $(0x3000 / 4), %ecx
-    rep stosl
+    ZERO32 VARS, 0x1000
+    ZERO32 IDT32, 0x2000
+    ZERO32 PD32, 0x10000
+    ZERO32 DATA_A, 0x3000
 
     /* #PF gate in both IDTs. */
-    mov $pf32, %eax
-    mov %ax, IDT32 + 14 * 8
-    movw $SEL_CODE32, IDT32 + 14 * 8 + 2
-    movw $0x8e00, IDT32 + 14 * 8 + 4
-    shr $16, %eax
-    mov %ax, IDT32 + 14 * 8 + 6
-    mov $pf64, %eax
-    mov %ax, IDT64 + 14 * 16
-    movw $SEL_CODE64, IDT64 + 14 * 16 + 2
-    movw $0x8e00, IDT64 + 14 * 16 + 4
-    shr $16, %eax
-    mov %ax, IDT64 + 14 * 16 + 6
+    IDT_GATE32 IDT32, SEL_CODE32, 14, pf32, 0x8e
+    IDT_GATE64 IDT64, SEL_CODE64, 14, pf64, 0x8e, 0
     lidt idt32_desc
 
 /* ---------------- 32-bit paging ---------------- */
@@ -170,9 +120,7 @@ pm32:
     movl $(DATA_A | PTE_P), PT32_4M + 4
     mov $PD32, %eax
     mov %eax, %cr3
-    mov %cr0, %eax
-    or $0x80010000, %eax /* PG | WP */
-    mov %eax, %cr0
+    CR_OR cr0, 0x80010000 /* PG | WP */
 
     movl $0x12345678, 0x400010
     cmpl $0x12345678, DATA_A + 0x10
@@ -210,9 +158,7 @@ pm32:
     CHECK e, 20
 
     /* 4 MiB page (CR4.PSE): 0x800000-0xbfffff -> 0-4 MiB. */
-    mov %cr4, %eax
-    or $0x10, %eax
-    mov %eax, %cr4
+    CR_OR cr4, 0x10
     movl $(0 | PTE_PS | PTE_P | PTE_RW), PD32 + 2 * 4
     cmpl $0x12345678, 0x800000 + DATA_A + 0x10
     CHECK e, 21
@@ -228,9 +174,7 @@ pm32:
     EXPECT_PF 0x0, 0x800000+DATA_A+0x10, 25
 
 /* ---------------- PAE paging ---------------- */
-    mov %cr0, %eax
-    and $0x7fffffff, %eax
-    mov %eax, %cr0
+    CR_AND cr0, 0x7fffffff
     movl $(PD_PAE | PTE_P), PDPT_PAE
     movl $(0 | PTE_PS | PTE_P | PTE_RW), PD_PAE                 /* 0-2 MiB identity */
     movl $(PT_PAE | PTE_P | PTE_RW), PD_PAE + 1 * 8
@@ -244,24 +188,17 @@ pm32:
     orl $(PTE_PS | 0x2000), PD_PAE + 2 * 8
     mov $PDPT_PAE, %eax
     mov %eax, %cr3
-    mov %cr4, %eax
-    or $0x20, %eax
-    mov %eax, %cr4
+    CR_OR cr4, 0x20
     /* EFER.NXE when CPUID has execute-disable. */
     mov $0x80000001, %eax
     cpuid
     xor %ebx, %ebx
     bt $20, %edx
     jnc 1f
-    mov $0xc0000080, %ecx
-    rdmsr
-    or $0x800, %eax
-    wrmsr
+    EFER_OR 0x800
     mov $1, %ebx
 1:  mov %ebx, VARS + 0x20 /* NX available */
-    mov %cr0, %eax
-    or $0x80000000, %eax
-    mov %eax, %cr0
+    CR_OR cr0, 0x80000000
 
     cmpl $0x12345678, 0x200010
     CHECK e, 30
@@ -301,9 +238,7 @@ pm32:
 1:
 
 /* ---------------- 4-level paging ---------------- */
-    mov %cr0, %eax
-    and $0x7fffffff, %eax
-    mov %eax, %cr0
+    CR_AND cr0, 0x7fffffff
     movl $(PDPT_LOW | PTE_P | PTE_RW), PML4
     movl $(PDPT_HIGH | PTE_P | PTE_RW), PML4 + 511 * 8
     movl $(PD_LOW | PTE_P | PTE_RW), PDPT_LOW
@@ -317,13 +252,8 @@ pm32:
     movl $(0 | PTE_PS | PTE_P | PTE_RW), PD_HIGH                /* 0xffffffff80000000 -> 0 */
     mov $PML4, %eax
     mov %eax, %cr3
-    mov $0xc0000080, %ecx
-    rdmsr
-    or $0x100, %eax /* LME */
-    wrmsr
-    mov %cr0, %eax
-    or $0x80000000, %eax
-    mov %eax, %cr0
+    EFER_OR 0x100 /* LME */
+    CR_OR cr0, 0x80000000
     ljmpl $SEL_CODE64, $lm64
 
     .code64
@@ -376,10 +306,7 @@ lm64:
     TRY_PF64 movl (%rbx), %eax
     EXPECT_PF 0x0, 0xc0030040, 83
 1:
-    mov $0, %al
-    out %al, $DEBUG_EXIT
-2:  hlt
-    jmp 2b
+    EXIT 0
 
 /* ---------------- #PF handlers: record, skip to PF_RESUME ---------------- */
     .code32

@@ -4,7 +4,7 @@
  * ring 3, a hardware task switch (JMP to a TSS and back), and a #DF
  * handled by a task gate (as 32-bit kernels do). Progress goes to COM1;
  * failure N exits with value N on port 0xf4. */
-#include "guest.h"
+#include "guest_sys.h"
 
 #define VARS 0x4000
 #define EXC_VEC (VARS + 0x00)
@@ -43,56 +43,17 @@
 #define SEL_TSS3 0x40
 #define SEL_GATE 0x4b
 
-.macro CHECK cond, n
-    j\cond 9f
-    mov $\n, %al
-    out %al, $DEBUG_EXIT
-8:  hlt
-    jmp 8b
-9:
-.endm
-
-.macro SAY str
-    mov $COM1, %dx
-    .irpc ch, \str
-    .byte 0xb0
-    .ascii "\ch"
-    .byte 0xee
-    .endr
-    .byte 0xb0, 0x0a, 0xee
-.endm
-
 /* Run one faulting instruction; the handler resumes after it. */
 .macro TRY insn:vararg
-    movl $resume\@, RESUME
-    movl $0, EXC_COUNT
-    \insn
-resume\@:
+    TRY_FAULT l, RESUME, EXC_COUNT, \insn
 .endm
 
 .macro EXPECT vec, err, n
-    cmpl $1, EXC_COUNT
-    CHECK e, \n
-    cmpl $\vec, EXC_VEC
-    CHECK e, (\n + 1)
-    cmpl $\err, EXC_ERR
-    CHECK e, (\n + 2)
+    EXPECT_FAULT l, EXC_COUNT, EXC_VEC, \vec, EXC_ERR, \err, \n
 .endm
 
-/* Write an 8-byte IDT gate: vector, handler, type/attribute byte. */
 .macro GATE vec, handler, attr
-    mov $\handler, %eax
-    mov %ax, IDT + \vec * 8
-    movw $SEL_CODE0, IDT + \vec * 8 + 2
-    movw $(\attr << 8), IDT + \vec * 8 + 4
-    shr $16, %eax
-    mov %ax, IDT + \vec * 8 + 6
-.endm
-
-/* A TSS descriptor for a 0x68-byte TSS at base (< 16 MiB). */
-.macro TSSDESC sel, base
-    movl $(((\base & 0xffff) << 16) | 0x67), GDT + \sel
-    movl $(((\base >> 16) & 0xff) | 0x8900), GDT + \sel + 4
+    IDT_GATE32 IDT, SEL_CODE0, \vec, \handler, \attr
 .endm
 
 /* A ring-0 task starting at eip on its own stack. */
@@ -112,36 +73,20 @@ resume\@:
     .text
     .globl _start
 _start:
-    cli
-    lgdtl %cs:(rom_gdt_desc - 0xf0000)
-    mov %cr0, %eax
-    or $1, %eax
-    mov %eax, %cr0
-    ljmpl $SEL_CODE0, $pm32
+    ENTER_PROTECTED rom_gdt_desc, SEL_CODE0, pm32
 
     .code32
 pm32:
-    mov $SEL_DATA0, %ax
-    mov %ax, %ds
-    mov %ax, %es
-    mov %ax, %ss
-    mov %ax, %fs
-    mov %ax, %gs
+    LOAD_DATA_SEGS SEL_DATA0
     mov $STACK0, %esp
     cld
     /* Zero variables, GDT, IDT, TSSs. */
-    xor %eax, %eax
-    mov $VARS, %edi
-    mov $(0x4000 / 4), %ecx
-    rep stosl
+    ZERO32 VARS, 0x4000
     /* The GDT lives in RAM (busy and accessed bits are written). */
-    mov $rom_gdt, %esi
-    mov $GDT, %edi
-    mov $(rom_gdt_end - rom_gdt), %ecx
-    rep movsb
-    TSSDESC SEL_TSS1, TSS1
-    TSSDESC SEL_TSS2, TSS2
-    TSSDESC SEL_TSS3, TSS3
+    COPY32 rom_gdt, rom_gdt_end, GDT
+    TSSDESC32 GDT, SEL_TSS1, TSS1
+    TSSDESC32 GDT, SEL_TSS2, TSS2
+    TSSDESC32 GDT, SEL_TSS3, TSS3
     /* Call gate (DPL 3, no parameters) to callgate_target. */
     mov $callgate_target, %eax
     mov %ax, GDT + 0x48
@@ -210,19 +155,12 @@ pm32:
     SAY ts
 
     /* #PF: 4 MiB identity page, nothing mapped at 4-8 MiB. */
-    xor %eax, %eax
-    mov $PD32, %edi
-    mov $1024, %ecx
-    rep stosl
+    ZERO32 PD32, 0x1000
     movl $0x83, PD32
-    mov %cr4, %eax
-    or $0x10, %eax
-    mov %eax, %cr4
+    CR_OR cr4, 0x10
     mov $PD32, %eax
     mov %eax, %cr3
-    mov %cr0, %eax
-    or $0x80000000, %eax
-    mov %eax, %cr0
+    CR_OR cr0, 0x80000000
     TRY movl 0x400010, %eax
     EXPECT 14, 0, 28
     mov %cr2, %eax
@@ -233,9 +171,7 @@ pm32:
     mov %cr2, %eax
     cmp $0x500020, %eax
     CHECK e, 35
-    mov %cr0, %eax
-    and $0x7fffffff, %eax
-    mov %eax, %cr0
+    CR_AND cr0, 0x7fffffff
     SAY pf
 
     /* #DF: #GP whose gate is not present raises #NP while delivering. */
@@ -332,10 +268,7 @@ df_resume:
     CHECK e, 55
     SAY dftask
     SAY pass
-    mov $0, %al
-    out %al, $DEBUG_EXIT
-1:  hlt
-    jmp 1b
+    EXIT 0
 
 /* ---- handlers ---- */
 exc0:   pushl $0

@@ -4,7 +4,7 @@
  * ring-0 side), a 64-bit call gate with far RET back to ring 3, SYSCALL/
  * SYSRET with SWAPGS, and a return to ring 0. Failure N exits with value N
  * on port 0xf4. */
-#include "guest.h"
+#include "guest_sys.h"
 
 #define VARS 0x4000
 #define EXC_VEC (VARS + 0x00)
@@ -39,62 +39,24 @@
 #define SEL_TSS 0x28
 #define SEL_GATE 0x3b
 
-.macro CHECK cond, n
-    j\cond 9f
-    mov $\n, %al
-    out %al, $DEBUG_EXIT
-8:  hlt
-    jmp 8b
-9:
-.endm
-
-.macro SAY str
-    mov $COM1, %dx
-    .irpc ch, \str
-    .byte 0xb0
-    .ascii "\ch"
-    .byte 0xee
-    .endr
-    .byte 0xb0, 0x0a, 0xee
-.endm
-
 .macro TRY insn:vararg
-    movq $resume\@, RESUME
-    movq $0, EXC_COUNT
-    \insn
-resume\@:
+    TRY_FAULT q, RESUME, EXC_COUNT, \insn
 .endm
 
 .macro EXPECT vec, err, n
-    cmpq $1, EXC_COUNT
-    CHECK e, \n
-    cmpq $\vec, EXC_VEC
-    CHECK e, (\n + 1)
-    cmpq $\err, EXC_ERR
-    CHECK e, (\n + 2)
+    EXPECT_FAULT q, EXC_COUNT, EXC_VEC, \vec, EXC_ERR, \err, \n
 .endm
 
-/* A 16-byte IDT gate; attr is the type/attribute byte, ist 0-7. */
 .macro GATE64 vec, handler, attr, ist
-    mov $\handler, %eax
-    mov %ax, IDT + \vec * 16
-    movw $SEL_CODE0, IDT + \vec * 16 + 2
-    movw $((\attr << 8) | \ist), IDT + \vec * 16 + 4
-    shr $16, %eax
-    mov %ax, IDT + \vec * 16 + 6
-    movq $0, IDT + \vec * 16 + 8
+    IDT_GATE64 IDT, SEL_CODE0, \vec, \handler, \attr, \ist
 .endm
 
     .code16
     .text
     .globl _start
 _start:
-    cli
-    lgdtl %cs:(boot_gdt_desc - 0xf0000)
-    mov %cr0, %eax
-    or $1, %eax
-    mov %eax, %cr0
-    ljmpl $SEL_CODE32, $pm32 - 0   /* boot GDT: 0x08 is 32-bit code */
+    /* boot GDT: 0x08 is 32-bit code */
+    ENTER_PROTECTED boot_gdt_desc, SEL_CODE32, pm32
 
     .code32
 pm32:
@@ -104,13 +66,8 @@ pm32:
     mov %ax, %ss
     mov $STACK0, %esp
     cld
-    xor %eax, %eax
-    mov $VARS, %edi
-    mov $(0x4000 / 4), %ecx
-    rep stosl
-    mov $PML4, %edi
-    mov $(0x3000 / 4), %ecx
-    rep stosl
+    ZERO32 VARS, 0x4000
+    ZERO32 PML4, 0x3000
     /* Identity map the first GiB, user-accessible 2 MiB pages. */
     movl $(PDPT | 7), PML4
     movl $(PD | 7), PDPT
@@ -122,18 +79,11 @@ pm32:
     add $0x200000, %eax
     add $8, %edi
     loop 1b
-    mov %cr4, %eax
-    or $0x20, %eax
-    mov %eax, %cr4
+    CR_OR cr4, 0x20
     mov $PML4, %eax
     mov %eax, %cr3
-    mov $0xc0000080, %ecx
-    rdmsr
-    or $0x101, %eax          /* LME, SCE */
-    wrmsr
-    mov %cr0, %eax
-    or $0x80000000, %eax
-    mov %eax, %cr0
+    EFER_OR 0x101            /* LME, SCE */
+    CR_OR cr0, 0x80000000
     ljmp $0x18, $lm64        /* boot GDT: 0x18 is 64-bit code */
 
     .code64
@@ -277,10 +227,7 @@ ring0_again:
     CHECK e, 40
     SAY rings
     SAY pass
-    mov $0, %al
-    out %al, $DEBUG_EXIT
-1:  hlt
-    jmp 1b
+    EXIT 0
 
 /* ---- handlers ---- */
 exc8:   pushq $8

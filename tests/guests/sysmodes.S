@@ -3,7 +3,7 @@
  * page) -> PAE paging -> IA-32e 64-bit mode -> compatibility mode ->
  * IA-32e off (protected) -> 16-bit protected -> real mode again.
  * Failure N exits with value N on port 0xf4. */
-#include "guest.h"
+#include "guest_sys.h"
 
 #define STACK_TOP 0x8000
 #define PD32 0x10000
@@ -18,31 +18,6 @@
 #define SEL_DATA32 0x20
 #define SEL_CODE64 0x28
 
-.macro CHECK cond, n
-    j\cond 9f
-    mov $\n, %al
-    out %al, $DEBUG_EXIT
-8:  hlt
-    jmp 8b
-9:
-.endm
-
-/* Print a word on COM1 in any mode: B0 ib (mov $imm8, %al) and EE
- * (out %al, %dx) encode the same in 16-, 32- and 64-bit code. */
-.macro SAY str
-    mov $COM1, %dx
-    .irpc ch, \str
-    .byte 0xb0
-    .ascii "\ch"
-    .byte 0xee
-    .endr
-.endm
-
-.macro NL
-    mov $COM1, %dx
-    .byte 0xb0, 0x0a, 0xee
-.endm
-
     .code16
     .text
     .globl _start
@@ -53,7 +28,6 @@ _start:
     mov %ax, %ss
     mov $STACK_TOP, %sp
     SAY real
-    NL
     /* Real mode: CR0.PE clear, segment arithmetic. */
     mov %cr0, %eax
     test $1, %eax
@@ -79,7 +53,6 @@ pm16:
     mov %ax, %ss
     mov %ax, %es
     SAY prot16
-    NL
     str %ax
     smsw %ax
     test $1, %ax
@@ -88,15 +61,9 @@ pm16:
 
     .code32
 pm32:
-    mov $SEL_DATA32, %ax
-    mov %ax, %ds
-    mov %ax, %es
-    mov %ax, %ss
-    mov %ax, %fs
-    mov %ax, %gs
+    LOAD_DATA_SEGS SEL_DATA32
     mov $STACK_TOP, %esp
     SAY prot32
-    NL
     /* A 32-bit stack push/pop and a flat access above 1 MiB. */
     movl $0x11223344, 0x200000
     pushl 0x200000
@@ -106,54 +73,34 @@ pm32:
 
     /* ---- 32-bit paging: one 4 MiB identity page, one alias ---- */
     cld
-    xor %eax, %eax
-    mov $PD32, %edi
-    mov $(0x4000 / 4), %ecx
-    rep stosl
+    ZERO32 PD32, 0x4000
     movl $0x00000083, PD32               /* 0-4 MiB, PS */
     movl $0x00000083, PD32 + 4 * 2       /* 8-12 MiB -> 0-4 MiB */
-    mov %cr4, %eax
-    or $0x10, %eax                       /* PSE */
-    mov %eax, %cr4
+    CR_OR cr4, 0x10                      /* PSE */
     mov $PD32, %eax
     mov %eax, %cr3
-    mov %cr0, %eax
-    or $0x80000000, %eax
-    mov %eax, %cr0
+    CR_OR cr0, 0x80000000
     movl $0xcafe0001, SCRATCH
     cmpl $0xcafe0001, 0x800000 + SCRATCH
     CHECK e, 5
     SAY paging32
-    NL
-    mov %cr0, %eax
-    and $0x7fffffff, %eax
-    mov %eax, %cr0
+    CR_AND cr0, 0x7fffffff
 
     /* ---- PAE paging: 2 MiB pages, alias at 1 GiB ---- */
-    xor %eax, %eax
-    mov $PDPT, %edi
-    mov $(0x3000 / 4), %ecx
-    rep stosl
+    ZERO32 PDPT, 0x3000
     movl $(PD_PAE | 1), PDPT
     movl $(PD_PAE | 1), PDPT + 8         /* 1-2 GiB: same directory */
     movl $0x83, PD_PAE                   /* 0-2 MiB */
     movl $0x200083, PD_PAE + 8           /* 2-4 MiB */
-    mov %cr4, %eax
-    or $0x20, %eax                       /* PAE */
-    mov %eax, %cr4
+    CR_OR cr4, 0x20                      /* PAE */
     mov $PDPT, %eax
     mov %eax, %cr3
-    mov %cr0, %eax
-    or $0x80000000, %eax
-    mov %eax, %cr0
+    CR_OR cr0, 0x80000000
     movl $0xcafe0002, SCRATCH
     cmpl $0xcafe0002, 0x40000000 + SCRATCH
     CHECK e, 6
     SAY pae
-    NL
-    mov %cr0, %eax
-    and $0x7fffffff, %eax
-    mov %eax, %cr0
+    CR_AND cr0, 0x7fffffff
 
     /* ---- IA-32e mode ---- */
     movl $(PDPT | 3), PML4
@@ -162,13 +109,8 @@ pm32:
     movl $(PD_PAE | 3), PDPT + 8
     mov $PML4, %eax
     mov %eax, %cr3
-    mov $0xc0000080, %ecx
-    rdmsr
-    or $0x100, %eax                      /* LME */
-    wrmsr
-    mov %cr0, %eax
-    or $0x80000000, %eax
-    mov %eax, %cr0
+    EFER_OR 0x100                        /* LME */
+    CR_OR cr0, 0x80000000
     /* Paging on with LME: LMA is set, still in compatibility mode. */
     rdmsr
     test $0x400, %eax
@@ -178,7 +120,6 @@ pm32:
     .code64
 lm64:
     SAY long64
-    NL
     movabs $0x1122334455667788, %rax
     mov %rax, %rbx
     shr $32, %rbx
@@ -195,39 +136,26 @@ lm64:
     .code32
 compat:
     SAY compat
-    NL
     mov $0xc0000080, %ecx
     rdmsr
     test $0x400, %eax
     CHECK nz, 10
     /* Leave IA-32e mode: paging off clears LMA, then LME may be cleared. */
-    mov %cr0, %eax
-    and $0x7fffffff, %eax
-    mov %eax, %cr0
+    CR_AND cr0, 0x7fffffff
     rdmsr
     test $0x400, %eax
     CHECK z, 11
     and $~0x100, %eax
     wrmsr
-    mov %cr4, %eax
-    and $~0x30, %eax
-    mov %eax, %cr4
+    CR_AND cr4, ~0x30
     SAY prot32again
-    NL
     /* Back to 16-bit protected mode, then real mode. */
     ljmp $SEL_CODE16, $(back16 - 0xf0000)
 
     .code16
 back16:
-    mov $SEL_DATA16, %ax
-    mov %ax, %ds
-    mov %ax, %es
-    mov %ax, %ss
-    mov %ax, %fs
-    mov %ax, %gs
-    mov %cr0, %eax
-    and $~1, %eax
-    mov %eax, %cr0
+    LOAD_DATA_SEGS SEL_DATA16
+    CR_AND cr0, ~1
     ljmp $0xf000, $(real_again - 0xf0000)
 real_again:
     xor %ax, %ax
@@ -236,7 +164,6 @@ real_again:
     mov %ax, %es
     mov $STACK_TOP, %sp
     SAY realagain
-    NL
     /* Real-mode far call and interrupt through the IVT. */
     movw $(int_handler - 0xf0000), 0x80 * 4
     movw $0xf000, 0x80 * 4 + 2
@@ -245,8 +172,7 @@ real_again:
     cmp $0x4242, %bx
     CHECK e, 12
     SAY pass
-    NL
-    EXIT16 0
+    EXIT 0
 
 int_handler:
     mov $0x4242, %bx

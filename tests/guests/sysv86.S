@@ -3,7 +3,7 @@
  * interrupt gate with the V86 frame (ES, DS, FS, GS pushed, data segments
  * nulled), IRET back to V86, and #GP for an IOPL-sensitive instruction
  * once IOPL is lowered. Failure N exits with value N on port 0xf4. */
-#include "guest.h"
+#include "guest_sys.h"
 
 #define VARS 0x4000
 #define V86_MARK 0x5000     /* linear 0x5000 = 0x0500:0000 in V86 */
@@ -22,65 +22,24 @@
 #define SEL_DATA0 0x10
 #define SEL_TSS 0x18
 
-.macro CHECK cond, n
-    j\cond 9f
-    mov $\n, %al
-    out %al, $DEBUG_EXIT
-8:  hlt
-    jmp 8b
-9:
-.endm
-
-.macro SAY str
-    mov $COM1, %dx
-    .irpc ch, \str
-    .byte 0xb0
-    .ascii "\ch"
-    .byte 0xee
-    .endr
-    .byte 0xb0, 0x0a, 0xee
-.endm
-
 .macro GATE vec, handler, attr
-    mov $\handler, %eax
-    mov %ax, IDT + \vec * 8
-    movw $SEL_CODE0, IDT + \vec * 8 + 2
-    movw $(\attr << 8), IDT + \vec * 8 + 4
-    shr $16, %eax
-    mov %ax, IDT + \vec * 8 + 6
+    IDT_GATE32 IDT, SEL_CODE0, \vec, \handler, \attr
 .endm
 
     .code16
     .text
     .globl _start
 _start:
-    cli
-    lgdtl %cs:(rom_gdt_desc - 0xf0000)
-    mov %cr0, %eax
-    or $1, %eax
-    mov %eax, %cr0
-    ljmpl $SEL_CODE0, $pm32
+    ENTER_PROTECTED rom_gdt_desc, SEL_CODE0, pm32
 
     .code32
 pm32:
-    mov $SEL_DATA0, %ax
-    mov %ax, %ds
-    mov %ax, %es
-    mov %ax, %ss
-    mov %ax, %fs
-    mov %ax, %gs
+    LOAD_DATA_SEGS SEL_DATA0
     mov $STACK0, %esp
     cld
-    xor %eax, %eax
-    mov $VARS, %edi
-    mov $(0x4000 / 4), %ecx
-    rep stosl
-    mov $rom_gdt, %esi
-    mov $GDT, %edi
-    mov $(rom_gdt_end - rom_gdt), %ecx
-    rep movsb
-    movl $((TSS << 16) | 0x67), GDT + SEL_TSS
-    movl $0x8900, GDT + SEL_TSS + 4
+    ZERO32 VARS, 0x4000
+    COPY32 rom_gdt, rom_gdt_end, GDT
+    TSSDESC32 GDT, SEL_TSS, TSS
     lgdt gdt_desc
     movl $STACK_TSS0, TSS + 4
     movl $SEL_DATA0, TSS + 8
@@ -122,17 +81,11 @@ v86_code:
     jne v86_fail3
     int $0x83
 v86_fail:
-    mov $20, %al
-    out %al, $DEBUG_EXIT
-    hlt
+    EXIT 20
 v86_fail2:
-    mov $21, %al
-    out %al, $DEBUG_EXIT
-    hlt
+    EXIT 21
 v86_fail3:
-    mov $22, %al
-    out %al, $DEBUG_EXIT
-    hlt
+    EXIT 22
 
     .code32
 v86_int:
@@ -181,9 +134,7 @@ leave_v86:
     .code16
 v86_cli:
     cli
-    mov $23, %al
-    out %al, $DEBUG_EXIT
-    hlt
+    EXIT 23
 
     .code32
 gp_handler:
@@ -195,10 +146,7 @@ gp_handler:
     CHECK nz, 6
     SAY iopl
     SAY pass
-    mov $0, %al
-    out %al, $DEBUG_EXIT
-1:  hlt
-    jmp 1b
+    EXIT 0
 
     .balign 8
 rom_gdt:

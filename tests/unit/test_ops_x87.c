@@ -281,6 +281,55 @@ START_TEST(test_fnsave_real_mode)
     /* FNSAVE reinitialises. */
     ck_assert_uint_eq(H.cpu.fpu.ftw, 0xffff);
     ck_assert_uint_eq(H.cpu.fpu.fcw, 0x037f);
+    /* FRSTOR [bx+0x20] brings back the registers and the linear pointers. */
+    static const uint8_t code2[] = {0xdd, 0x67, 0x20};
+    physmem_write_buf(&H.mem, 0x10000, code2, sizeof(code2));
+    c->rip = 0;
+    struct insn in;
+    ck_assert_int_eq(decode_insn(&in, c->code_size, c->model->isa_mask, fetch_phys, NULL,
+                                 0x10000),
+                     DECODE_OK);
+    c->next_rip = in.len;
+    ck_assert_int_eq(setjmp(c->exc_jmp), 0);
+    in.fn(c, &in);
+    ck_assert_uint_eq(H.cpu.fpu.fip, 0x10000);
+    ck_assert_uint_eq(H.cpu.fpu.fdp, 0x20010);
+    ck_assert_uint_eq(H.cpu.fpu.fop, 0x107);
+    ck_assert_uint_eq(H.cpu.fpu.ftw, 0x3fff);
+    ck_assert_uint_eq(st(0).sign_exp, 0x3fff);
+}
+END_TEST
+
+/* 32-bit protected mode: FXSAVE keeps FCS/FDS next to 32-bit pointers and
+ * saves eight XMM registers only. */
+START_TEST(test_fxsave_32bit)
+{
+    H.cpu.gpr[R_DI] = DATA;
+    wr(DATA, 0x3f800000, 4);
+    wr(DATA + 160 + 8 * 16, 0x5555, 2);
+    /* fld dword [edi]; fxsave [edi+0x100] */
+    ck_assert_int_eq(RUN(0xd9, 0x07, 0x0f, 0xae, 0x87, 0x00, 0x01, 0x00, 0x00), -1);
+    uint64_t a = DATA + 0x100;
+    ck_assert_uint_eq(rd(a + 8, 4), CODE);
+    ck_assert_uint_eq(rd(a + 12, 2), 0x08);
+    ck_assert_uint_eq(rd(a + 16, 4), DATA);
+    ck_assert_uint_eq(rd(a + 20, 2), 0x10);
+    ck_assert_uint_eq(rd(a + 6, 2), 0x107);
+}
+END_TEST
+
+/* FST m32 with an unmasked overflow stores nothing and does not pop. */
+START_TEST(test_fstp_m32_unmasked_overflow)
+{
+    point_rdi();
+    wr(DATA, 0x1234, 4);
+    H.cpu.fpu.fcw = 0x0377; /* OE unmasked */
+    f80 big = {0x8000000000000000ull, 0x4400};
+    x87_push(&H.cpu, big);
+    ck_assert_int_eq(RUN(0xd9, 0x1f), -1);
+    ck_assert_uint_eq(rd(DATA, 4), 0x1234);
+    ck_assert_uint_eq(x87_top(&H.cpu), 7);
+    ck_assert_uint_eq(H.cpu.fpu.fsw & (F80_OE | FSW_ES), F80_OE | FSW_ES);
 }
 END_TEST
 
@@ -457,12 +506,16 @@ static Suite *x87_suite(void)
     tcase_add_test(tc, test_isa_gating);
     tcase_add_test(tc, test_known_answers);
     tcase_add_test(tc, test_mmx_basics);
+    tcase_add_test(tc, test_fstp_m32_unmasked_overflow);
     suite_add_tcase(s, tc);
+    TCase *t32 = tcase_create("x87_32");
+    tcase_add_checked_fixture(t32, setup32, teardown);
+    tcase_add_test(t32, test_fxsave_32bit);
+    suite_add_tcase(s, t32);
     TCase *tr = tcase_create("x87_real");
     tcase_add_checked_fixture(tr, setup16, teardown);
     tcase_add_test(tr, test_fnsave_real_mode);
     suite_add_tcase(s, tr);
-    (void)setup32;
     return s;
 }
 

@@ -194,7 +194,7 @@ struct entry_case {
 /* Controls: VMfailValid(7). */
 MUT(pin_default1_clear, v->pin_based_vm_exec_control &= ~2u)
 MUT(pin_not_offered, v->pin_based_vm_exec_control |= 1u << 8) /* VMX-B: a reserved bit */
-MUT(cpu1_not_offered, v->cpu_based_vm_exec_control |= CPU_MONITOR_TRAP_FLAG) /* VMX-B: still not offered */
+MUT(cpu1_not_offered, v->cpu_based_vm_exec_control |= CPU_TERTIARY_CONTROLS) /* VMX-B: still not offered */
 MUT(cpu2_not_offered, v->cpu_based_vm_exec_control |= CPU_SECONDARY_CONTROLS;
     v->secondary_vm_exec_control = CPU2_ENABLE_XSAVES) /* VMX-B: still not offered */
 MUT(cr3_targets, v->cr3_target_count = 5)
@@ -261,7 +261,8 @@ MUT(exit_load_area, v->vm_exit_msr_load_count = 2;
     v->vm_exit_msr_load_addr = (1ull << 39) - 16)
 MUT(entry_not_offered, v->vm_entry_controls |= ENTRY_TO_SMM)
 MUT(inject_type1, v->vm_entry_intr_info_field = INTR_INFO_VALID | (1u << 8) | 0x20)
-MUT(inject_other_without_mtf, v->vm_entry_intr_info_field = INTR_INFO_VALID | (7u << 8))
+MUT(inject_other_without_mtf, v->vm_entry_intr_info_field = INTR_INFO_VALID | (7u << 8);
+    c->procbased &= ~((uint64_t)CPU_MONITOR_TRAP_FLAG << 32)) /* VMX-B: MTF is offered now */
 MUT(inject_nmi_vector, v->vm_entry_intr_info_field = INTR_INFO_VALID | (2u << 8) | 3)
 MUT(inject_exc_vector, v->vm_entry_intr_info_field = INTR_INFO_VALID | (3u << 8) | 32)
 MUT(inject_code_for_ud, v->vm_entry_intr_info_field =

@@ -349,6 +349,24 @@ START_TEST(pml_logs_dirty_pages_then_fills)
 }
 END_TEST
 
+START_TEST(monitor_trap_flag)
+{
+    struct vmcs *v = guest_vmcs();
+    v->cpu_based_vm_exec_control |= CPU_MONITOR_TRAP_FLAG;
+    ck_assert(RUN_L2(0x90, 0x90, 0x90));
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_MONITOR_TRAP_FLAG);
+    ck_assert_uint_eq(v->guest_rip, GUEST_RIP + 1);
+    ck_assert(!h.cpu.single_step); /* L1 runs normally again */
+    /* A pending MTF VM exit injected as "other event": exits at once. */
+    v->vm_entry_intr_info_field = INTR_INFO_VALID | (INTR_TYPE_OTHER << 8);
+    uint8_t resume[] = {0x0f, 0x01, 0xc3, 0xf4};
+    harness_load(&h, LAUNCH_ADDR, resume, sizeof(resume));
+    ck_assert_int_eq(harness_run(&h, LAUNCH_ADDR, 100), 0);
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_MONITOR_TRAP_FLAG);
+    ck_assert_uint_eq(v->guest_rip, GUEST_RIP + 1);
+}
+END_TEST
+
 /* With VPID on, the root context survives the entry/exit round trip and
  * the guest's combined translations survive the exit until VMRESUME: L1
  * changing L2's page table without any invalidation leaves L2 reading
@@ -414,6 +432,7 @@ int main(void)
     tcase_add_test(tc, interrupt_window_and_preemption_timer);
     tcase_add_test(tc, unrestricted_real_mode_guest);
     tcase_add_test(tc, pml_logs_dirty_pages_then_fills);
+    tcase_add_test(tc, monitor_trap_flag);
     tcase_add_test(tc, tlb_contexts_tagged_by_vpid);
     tcase_add_test(tc, tlb_flushed_without_vpid);
     suite_add_tcase(s, tc);
