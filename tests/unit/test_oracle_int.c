@@ -33,6 +33,7 @@
 #include "cpu/decode.h"
 #include "cpu/opcodes.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/oracle_common.h"
 
 #if defined(__x86_64__)
 
@@ -64,10 +65,7 @@ static bool strict_flags; /* ORACLE_STRICT=1: compare undefined flags too */
 
 static uint64_t rnd(void)
 {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return oracle_rand(&rng_state);
 }
 
 static unsigned rn(unsigned n)
@@ -88,36 +86,6 @@ static uint64_t interesting(void)
     case 2: return (uint64_t)(int64_t)(int8_t)rnd();
     default: return rnd();
     }
-}
-
-/* ---- encoder ---- */
-
-struct enc {
-    uint8_t b[4096];
-    unsigned n;
-};
-
-static void e8(struct enc *e, uint8_t x)
-{
-    e->b[e->n++] = x;
-}
-
-static void e16(struct enc *e, uint16_t x)
-{
-    e8(e, x & 0xff);
-    e8(e, x >> 8);
-}
-
-static void e32(struct enc *e, uint32_t x)
-{
-    e16(e, x & 0xffff);
-    e16(e, x >> 16);
-}
-
-static void e64(struct enc *e, uint64_t x)
-{
-    e32(e, (uint32_t)x);
-    e32(e, (uint32_t)(x >> 32));
 }
 
 /* General registers the templates may use freely: not RSP (the stack) and
@@ -947,18 +915,6 @@ static uint32_t undef_at(const struct seq *s, uint64_t off)
 
 /* ---- native side ---- */
 
-static sigjmp_buf native_jmp;
-static volatile int native_signal;
-static ucontext_t native_uc;
-
-static void native_handler(int sig, siginfo_t *si, void *ctx)
-{
-    (void)si;
-    native_signal = sig;
-    memcpy(&native_uc, ctx, sizeof(native_uc));
-    siglongjmp(native_jmp, 1);
-}
-
 /* Prologue/epilogue around the sequence (host code). */
 static unsigned build_native(const struct seq *s)
 {
@@ -1024,18 +980,19 @@ static void run_native(const struct seq *s, const uint64_t in_gpr[16], uint64_t 
     build_native(s);
     memcpy(host_state->gpr, in_gpr, sizeof(host_state->gpr));
     host_state->rflags = in_flags;
-    native_signal = 0;
-    if (sigsetjmp(native_jmp, 1) == 0) {
+    oracle_fault.sig = 0;
+    if (sigsetjmp(oracle_fault.jmp, 1) == 0) {
         ((void (*)(void))(uintptr_t)CODE_ADDR)();
         memcpy(out->gpr, host_state->gpr, sizeof(out->gpr));
         out->rflags = host_state->rflags;
         out->fault = -1;
     } else {
+        const greg_t *g = oracle_fault.uc.uc_mcontext.gregs;
         for (int r = 0; r < 16; r++)
-            out->gpr[r] = (uint64_t)native_uc.uc_mcontext.gregs[greg_of[r]];
-        out->rflags = (uint64_t)native_uc.uc_mcontext.gregs[REG_EFL];
-        out->fault_rip = (uint64_t)native_uc.uc_mcontext.gregs[REG_RIP];
-        out->fault = native_signal == SIGFPE ? EXC_DE : native_signal == SIGILL ? EXC_UD : 255;
+            out->gpr[r] = (uint64_t)g[greg_of[r]];
+        out->rflags = (uint64_t)g[REG_EFL];
+        out->fault_rip = (uint64_t)g[REG_RIP];
+        out->fault = oracle_fault.sig == SIGFPE ? EXC_DE : oracle_fault.sig == SIGILL ? EXC_UD : 255;
     }
 }
 
@@ -1043,13 +1000,6 @@ static void run_native(const struct seq *s, const uint64_t in_gpr[16], uint64_t 
 
 static struct harness H;
 static struct cpu_model oracle_model;
-
-static bool fetch_phys(void *opaque, uint64_t off, uint8_t *b)
-{
-    (void)opaque;
-    *b = (uint8_t)physmem_read(&H.mem, off, 1);
-    return true;
-}
 
 static uint64_t turtles_insns;
 
@@ -1068,7 +1018,7 @@ static void run_turtles(const struct seq *s, const uint64_t in_gpr[16], uint64_t
     struct insn in;
     unsigned steps = 0;
     while (c->rip != end && steps++ < 100000) {
-        if (decode_insn(&in, 8, oracle_model.isa_mask, fetch_phys, NULL, c->rip) != DECODE_OK) {
+        if (decode_insn(&in, 8, oracle_model.isa_mask, oracle_fetch_phys, &H.mem, c->rip) != DECODE_OK) {
             out->fault = EXC_UD;
             out->fault_rip = c->rip;
             break;
@@ -1160,45 +1110,22 @@ static bool compare(const struct seq *s, const struct outcome *n, const struct o
 
 static void setup_host(void)
 {
-    void *p = mmap((void *)(uintptr_t)REGION_BASE, REGION_SIZE,
-                   PROT_READ | PROT_WRITE | PROT_EXEC,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    ck_assert_msg(p == (void *)(uintptr_t)REGION_BASE, "cannot map the oracle region");
-    host_code = p;
+    host_code = oracle_map_fixed(REGION_BASE, REGION_SIZE);
+    ck_assert_msg(host_code != NULL, "cannot map the oracle region");
     host_state = (struct state *)(uintptr_t)STATE_ADDR;
-    static uint8_t altstack[65536];
-    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
-    sigaltstack(&ss, NULL);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_sigaction = native_handler;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigaction(SIGFPE, &sa, NULL);
-    sigaction(SIGSEGV, &sa, NULL);
-    sigaction(SIGBUS, &sa, NULL);
-    sigaction(SIGILL, &sa, NULL);
-}
-
-static void setup_turtles(void)
-{
-    harness_init(&H, 64);
-    oracle_model = *cpu_models[0];
-    oracle_model.isa_mask = ~0ull;
-    H.cpu.model = &oracle_model;
+    oracle_catch_faults();
 }
 
 START_TEST(test_oracle_random)
 {
-    const char *env = getenv("ORACLE_SEED");
-    rng_state = env ? strtoull(env, NULL, 0) : 0x7475727431657321ull;
-    env = getenv("ORACLE_INSNS");
-    uint64_t target = env ? strtoull(env, NULL, 0) : 1000000;
+    rng_state = oracle_env_u64("ORACLE_SEED", 0x7475727431657321ull);
+    uint64_t target = oracle_env_u64("ORACLE_INSNS", 1000000);
     only_templ = getenv("ORACLE_ONLY");
     strict_flags = getenv("ORACLE_STRICT") != NULL;
     if (getenv("ORACLE_PRINT"))
         max_print = (unsigned)atoi(getenv("ORACLE_PRINT"));
     setup_host();
-    setup_turtles();
+    oracle_turtles_init(&H, &oracle_model, 64);
     struct seq s;
     uint64_t seqs = 0, faults = 0;
     clock_t t0 = clock();
@@ -1249,14 +1176,7 @@ static Suite *oracle_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(oracle_suite());
-    /* No fork: the native side's signal handling and fixed mapping live in
-     * this process. */
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return oracle_run_suite(oracle_suite());
 }
 
 #else /* not x86-64: no oracle to ask */

@@ -25,6 +25,7 @@
 #include "cpu/decode.h"
 #include "cpu/opcodes.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/oracle_common.h"
 
 #if defined(__x86_64__) && defined(__linux__)
 
@@ -46,8 +47,6 @@
 #define ST_RSP (STATE + 48)
 #define LOWSTACK (REGION + 0x38000)
 #define SCRATCH (REGION + 0x3c000)
-#define USER32_CS 0x23
-#define USER_DS 0x2b
 #define ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
 #define FAULT_SEGV 255 /* native SIGSEGV: turtles' #BR */
 
@@ -57,10 +56,7 @@ static bool strict;
 
 static uint64_t rnd(void)
 {
-    uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return oracle_rand(&rng);
 }
 
 static unsigned rn(unsigned n)
@@ -78,28 +74,6 @@ static uint32_t interesting(void)
     case 2: return (uint32_t)(int32_t)(int8_t)rnd();
     default: return (uint32_t)rnd();
     }
-}
-
-struct enc {
-    uint8_t b[4096];
-    unsigned n;
-};
-
-static void e8(struct enc *e, unsigned x)
-{
-    e->b[e->n++] = (uint8_t)x;
-}
-
-static void e16(struct enc *e, unsigned x)
-{
-    e8(e, x & 0xff);
-    e8(e, (x >> 8) & 0xff);
-}
-
-static void e32(struct enc *e, uint32_t x)
-{
-    e16(e, x & 0xffff);
-    e16(e, x >> 16);
 }
 
 /* Registers a template may change: not ESP (the stack), not EBP (the data
@@ -722,44 +696,9 @@ static uint32_t undef_at(const struct seq *s, uint64_t off)
 
 /* ---- native ---- */
 
-static sigjmp_buf jmp;
-static volatile int got_signal;
-static ucontext_t fault_uc;
-
-static void on_signal(int sig, siginfo_t *si, void *ctx)
-{
-    (void)si;
-    got_signal = sig;
-    memcpy(&fault_uc, ctx, sizeof(fault_uc));
-    siglongjmp(jmp, 1);
-}
-
 static void put(uint64_t addr, const void *p, size_t n)
 {
     memcpy(region + (addr - REGION), p, n);
-}
-
-static void build_code64(void)
-{
-    struct enc b = {.n = 0};
-    static const uint8_t save[] = {0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57};
-    for (unsigned i = 0; i < sizeof(save); i++)
-        e8(&b, save[i]);
-    e8(&b, 0x48); e8(&b, 0x89); e8(&b, 0x24); e8(&b, 0x25); e32(&b, (uint32_t)ST_RSP);
-    e8(&b, 0x48); e8(&b, 0xc7); e8(&b, 0xc4); e32(&b, (uint32_t)LOWSTACK);
-    e8(&b, 0xff); e8(&b, 0x1c); e8(&b, 0x25); e32(&b, (uint32_t)FARPTR); /* lcall */
-    e8(&b, 0x31); e8(&b, 0xc0);
-    e8(&b, 0x8e); e8(&b, 0xd8); e8(&b, 0x8e); e8(&b, 0xc0); /* ds = es = 0 */
-    e8(&b, 0xfc);
-    e8(&b, 0x48); e8(&b, 0x8b); e8(&b, 0x24); e8(&b, 0x25); e32(&b, (uint32_t)ST_RSP);
-    static const uint8_t restore[] = {0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3};
-    for (unsigned i = 0; i < sizeof(restore); i++)
-        e8(&b, restore[i]);
-    put(CODE64, b.b, b.n);
-    uint32_t off = (uint32_t)CODE32;
-    uint16_t sel = USER32_CS;
-    put(FARPTR, &off, 4);
-    put(FARPTR + 4, &sel, 2);
 }
 
 /* 32-bit side: DS/ES, save ESP, EFLAGS, the eight registers (ESP last),
@@ -767,7 +706,7 @@ static void build_code64(void)
 static void build_code32(const struct seq *s)
 {
     struct enc b = {.n = 0};
-    e8(&b, 0x66); e8(&b, 0xb8); e16(&b, USER_DS);
+    e8(&b, 0x66); e8(&b, 0xb8); e16(&b, ORACLE_USER_DS);
     e8(&b, 0x8e); e8(&b, 0xd8); e8(&b, 0x8e); e8(&b, 0xc0);
     e8(&b, 0x89); e8(&b, 0x25); e32(&b, (uint32_t)ST_ESP);
     e8(&b, 0xff); e8(&b, 0x35); e32(&b, (uint32_t)ST_EFLAGS);
@@ -813,19 +752,20 @@ static void run_native(const struct seq *s, const uint32_t in[8], uint32_t fl, s
     build_code32(s);
     put(STATE, in, 32);
     put(ST_EFLAGS, &fl, 4);
-    got_signal = 0;
-    if (sigsetjmp(jmp, 1) == 0) {
+    oracle_fault.sig = 0;
+    if (sigsetjmp(oracle_fault.jmp, 1) == 0) {
         ((void (*)(void))(uintptr_t)CODE64)();
         memcpy(o->gpr, region + (STATE - REGION), 32);
         memcpy(&o->eflags, region + (ST_EFLAGS - REGION), 4);
         o->fault = -1;
         return;
     }
+    const greg_t *g = oracle_fault.uc.uc_mcontext.gregs;
     for (int r = 0; r < 8; r++)
-        o->gpr[r] = (uint32_t)fault_uc.uc_mcontext.gregs[greg_of[r]];
-    o->eflags = (uint32_t)fault_uc.uc_mcontext.gregs[REG_EFL];
-    o->fault_eip = (uint32_t)fault_uc.uc_mcontext.gregs[REG_RIP];
-    o->fault = got_signal == SIGFPE ? EXC_DE : got_signal == SIGILL ? EXC_UD : FAULT_SEGV;
+        o->gpr[r] = (uint32_t)g[greg_of[r]];
+    o->eflags = (uint32_t)g[REG_EFL];
+    o->fault_eip = (uint32_t)g[REG_RIP];
+    o->fault = oracle_fault.sig == SIGFPE ? EXC_DE : oracle_fault.sig == SIGILL ? EXC_UD : FAULT_SEGV;
 }
 
 /* ---- turtles ---- */
@@ -833,13 +773,6 @@ static void run_native(const struct seq *s, const uint32_t in[8], uint32_t fl, s
 static struct harness H;
 static struct cpu_model model;
 static uint64_t executed;
-
-static bool fetch(void *opaque, uint64_t off, uint8_t *b)
-{
-    (void)opaque;
-    *b = (uint8_t)physmem_read(&H.mem, off, 1);
-    return true;
-}
 
 static void run_turtles(const struct seq *s, const uint32_t in[8], uint32_t fl, struct outcome *o)
 {
@@ -853,7 +786,7 @@ static void run_turtles(const struct seq *s, const uint32_t in[8], uint32_t fl, 
     o->fault = -1;
     struct insn insn;
     for (unsigned steps = 0; c->rip != end && steps < 100000; steps++) {
-        if (decode_insn(&insn, 4, model.isa_mask, fetch, NULL, c->rip) != DECODE_OK) {
+        if (decode_insn(&insn, 4, model.isa_mask, oracle_fetch_phys, &H.mem, c->rip) != DECODE_OK) {
             o->fault = EXC_UD;
             o->fault_eip = (uint32_t)c->rip;
             break;
@@ -892,29 +825,16 @@ static void report(const struct seq *s, const char *what, unsigned i, uint32_t a
 
 START_TEST(test_oracle_int32)
 {
-    const char *env = getenv("ORACLE_SEED");
-    rng = env ? strtoull(env, NULL, 0) : 0x3332626974733332ull;
-    env = getenv("ORACLE_INSNS");
-    uint64_t target = env ? strtoull(env, NULL, 0) : 300000;
+    rng = oracle_env_u64("ORACLE_SEED", 0x3332626974733332ull);
+    uint64_t target = oracle_env_u64("ORACLE_INSNS", 300000);
     strict = getenv("ORACLE_STRICT") != NULL;
     if (getenv("ORACLE_PRINT"))
         max_print = (unsigned)atoi(getenv("ORACLE_PRINT"));
 
-    region = mmap((void *)(uintptr_t)REGION, REGION_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
-                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    ck_assert_msg(region == (void *)(uintptr_t)REGION, "cannot map the oracle region");
-    static uint8_t altstack[65536];
-    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
-    sigaltstack(&ss, NULL);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_sigaction = on_signal;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigaction(SIGFPE, &sa, NULL);
-    sigaction(SIGSEGV, &sa, NULL);
-    sigaction(SIGILL, &sa, NULL);
-    sigaction(SIGBUS, &sa, NULL);
-    build_code64();
+    region = oracle_map_fixed(REGION, REGION_SIZE);
+    ck_assert_msg(region != NULL, "cannot map the oracle region");
+    oracle_catch_faults();
+    oracle_build_compat_call(CODE64, FARPTR, CODE32, ST_RSP, LOWSTACK);
 
     /* Can this kernel run 32-bit code at all? */
     struct seq probe = {.code = {.n = 1, .b = {0x90}}};
@@ -927,10 +847,7 @@ START_TEST(test_oracle_int32)
         return;
     }
 
-    harness_init(&H, 32);
-    model = *cpu_models[0];
-    model.isa_mask = ~0ull;
-    H.cpu.model = &model;
+    oracle_turtles_init(&H, &model, 32);
 
     static uint8_t data[DATA_SIZE], stack[STACK_SIZE];
     struct seq s;
@@ -1018,12 +935,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_oracle_int32);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return oracle_run_suite(s);
 }
 
 #else

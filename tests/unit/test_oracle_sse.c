@@ -33,6 +33,7 @@
 #include "cpu/fpu_sse_float.h"
 #include "cpu/opcodes.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/oracle_common.h"
 
 #if defined(__x86_64__)
 
@@ -71,10 +72,7 @@ static uint64_t rng;
 
 static uint64_t rnd(void)
 {
-    uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return oracle_rand(&rng);
 }
 
 static unsigned rn(unsigned n) { return (unsigned)(rnd() % n); }
@@ -273,19 +271,6 @@ static void parse_templates(void)
 }
 
 /* ---- sequence generation ---- */
-
-struct enc {
-    uint8_t b[4096];
-    unsigned n;
-};
-
-static void e8(struct enc *e, uint8_t x) { e->b[e->n++] = x; }
-
-static void e32(struct enc *e, uint32_t x)
-{
-    for (int i = 0; i < 4; i++)
-        e8(e, (uint8_t)(x >> (8 * i)));
-}
 
 /* GPRs an instruction may name: not RSP, RSI (data base), RDI (mask
  * store address), RBP, R12-R15. */
@@ -599,13 +584,6 @@ static struct harness H;
 static struct cpu_model oracle_model;
 static uint64_t executed;
 
-static bool fetch_phys(void *opaque, uint64_t off, uint8_t *b)
-{
-    (void)opaque;
-    *b = (uint8_t)physmem_read(&H.mem, off, 1);
-    return true;
-}
-
 /* Returns the exception vector raised, or -1. */
 static int run_turtles(const struct seq *s, const struct sse_state *in, const uint8_t *data,
                        struct sse_state *out, uint8_t *out_data, uint64_t *fault_off)
@@ -630,7 +608,7 @@ static int run_turtles(const struct seq *s, const struct sse_state *in, const ui
     } else {
         while (c->rip < end) {
             struct insn insn;
-            if (decode_insn(&insn, 8, oracle_model.isa_mask, fetch_phys, NULL, c->rip) !=
+            if (decode_insn(&insn, 8, oracle_model.isa_mask, oracle_fetch_phys, &H.mem, c->rip) !=
                 DECODE_OK) {
                 fault = EXC_UD;
                 break;
@@ -766,16 +744,13 @@ static void oracle_setup(void)
 {
     if (oracle_ready)
         return;
-    const char *env = getenv("SSE_ORACLE_SEED");
-    rng = env ? strtoull(env, NULL, 0) : 0x5353456f7261636cull;
+    rng = oracle_env_u64("SSE_ORACLE_SEED", 0x5353456f7261636cull);
     only = getenv("SSE_ORACLE_ONLY");
     if (getenv("SSE_ORACLE_SEQ"))
         max_seq = (unsigned)atoi(getenv("SSE_ORACLE_SEQ"));
     parse_templates();
-    oracle_region = mmap((void *)(uintptr_t)REGION_BASE, REGION_SIZE,
-                         PROT_READ | PROT_WRITE | PROT_EXEC,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    ck_assert_msg(oracle_region == (void *)(uintptr_t)REGION_BASE, "cannot map the oracle region");
+    oracle_region = oracle_map_fixed(REGION_BASE, REGION_SIZE);
+    ck_assert_msg(oracle_region != NULL, "cannot map the oracle region");
     host_state = (struct sse_state *)(uintptr_t)STATE_ADDR;
     host_data = (uint8_t *)(uintptr_t)DATA_ADDR;
     struct sigaction sa;
@@ -783,10 +758,7 @@ static void oracle_setup(void)
     sa.sa_sigaction = native_sigfpe;
     sa.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigaction(SIGFPE, &sa, NULL);
-    harness_init(&H, 64);
-    oracle_model = *cpu_models[0];
-    oracle_model.isa_mask = ~0ull;
-    H.cpu.model = &oracle_model;
+    oracle_turtles_init(&H, &oracle_model, 64);
     oracle_ready = true;
 }
 
@@ -840,12 +812,6 @@ static uint64_t oracle_run(uint64_t count, const char *label)
     return faults;
 }
 
-static uint64_t env_count(const char *name, uint64_t def)
-{
-    const char *env = getenv(name);
-    return env ? strtoull(env, NULL, 0) : def;
-}
-
 START_TEST(test_sse_oracle_masked)
 {
     if (!host_has_sse42()) {
@@ -854,7 +820,7 @@ START_TEST(test_sse_oracle_masked)
     }
     oracle_setup();
     unmask_some = false;
-    oracle_run(env_count("SSE_ORACLE_INSNS", 600000), "all exceptions masked");
+    oracle_run(oracle_env_u64("SSE_ORACLE_INSNS", 600000), "all exceptions masked");
     ck_assert_uint_eq(mismatches, 0);
 }
 END_TEST
@@ -867,7 +833,7 @@ START_TEST(test_sse_oracle_unmasked)
         return;
     oracle_setup();
     unmask_some = true;
-    uint64_t faults = oracle_run(env_count("SSE_ORACLE_XM_INSNS", 200000), "random masks");
+    uint64_t faults = oracle_run(oracle_env_u64("SSE_ORACLE_XM_INSNS", 200000), "random masks");
     if (!only)
         ck_assert_uint_gt(faults, 0);
     ck_assert_uint_eq(mismatches, 0);
@@ -887,13 +853,7 @@ static Suite *oracle_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(oracle_suite());
-    /* No fork: the fixed mapping lives in this process. */
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return oracle_run_suite(oracle_suite());
 }
 
 #else /* not x86-64: no oracle to ask */

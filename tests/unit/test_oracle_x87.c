@@ -5,7 +5,10 @@
  * denormal, zero, infinite, NaN and unsupported register values, random
  * tags and TOP, every rounding and precision mode, and sometimes unmasked
  * exceptions (then the sequence is one instruction long, since the next
- * waiting instruction would take #MF). Compared: the FXSAVE image except
+ * waiting instruction would take #MF). MMX instructions (moves, arithmetic,
+ * packs, unpacks, shifts, EMMS) mix in, on the same register file.
+ * Environment loads/stores and transcendentals run alone or last.
+ * Compared: the FXSAVE image except
  * the implementation-specific FOP/FIP/FDP/FCS/FDS (this host deprecates or
  * defers them), RAX, the arithmetic flags and a 128-byte memory operand
  * buffer. Transcendental results may differ by 2 ulp and C1 is not

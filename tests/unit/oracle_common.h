@@ -1,0 +1,106 @@
+/* Pieces shared by the host-CPU oracle tests (test_oracle_*.c): the
+ * hand assembler they build code with, the seeded random source, the
+ * turtles side (a harness whose model offers every decoded extension) and,
+ * on x86-64 Linux hosts, the native side (a fixed executable mapping, fault
+ * capture through signals, a far call into 32-bit compatibility mode). */
+#ifndef TURTLES_TESTS_ORACLE_COMMON_H
+#define TURTLES_TESTS_ORACLE_COMMON_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/cpuid.h"
+#include "tests/unit/harness.h"
+
+/* ---- hand assembler: little-endian bytes appended to a buffer ---- */
+
+struct enc {
+    uint8_t b[4096];
+    unsigned n;
+};
+
+static inline void e8(struct enc *e, unsigned x)
+{
+    e->b[e->n++] = (uint8_t)x;
+}
+
+static inline void e16(struct enc *e, unsigned x)
+{
+    e8(e, x & 0xff);
+    e8(e, (x >> 8) & 0xff);
+}
+
+static inline void e32(struct enc *e, uint32_t x)
+{
+    e16(e, x & 0xffff);
+    e16(e, x >> 16);
+}
+
+static inline void e64(struct enc *e, uint64_t x)
+{
+    e32(e, (uint32_t)x);
+    e32(e, (uint32_t)(x >> 32));
+}
+
+/* ---- random source ---- */
+
+/* splitmix64 over *state: a given seed gives the same sequences on every
+ * host, so a mismatch report can be replayed from its seed. */
+uint64_t oracle_rand(uint64_t *state);
+
+/* The environment variable name as a number (strtoull base 0), or def. */
+uint64_t oracle_env_u64(const char *name, uint64_t def);
+
+/* ---- turtles side ---- */
+
+/* harness_init(h, bits) with a copy of the first CPU model in *model whose
+ * ISA mask admits every extension the decoder knows: the oracle tests the
+ * handlers, not the model's CPUID. */
+void oracle_turtles_init(struct harness *h, struct cpu_model *model, unsigned bits);
+
+/* Instruction fetch for decode_insn() straight from guest-physical memory;
+ * opaque is the struct physmem (the oracles run with paging identity
+ * mapped or off). */
+bool oracle_fetch_phys(void *opaque, uint64_t addr, uint8_t *b);
+
+/* Run the suite in this process (no fork: the native side's fixed mapping
+ * and signal handlers live here); the exit status for main(). */
+int oracle_run_suite(Suite *s);
+
+#if defined(__x86_64__) && defined(__linux__)
+#include <setjmp.h>
+#include <signal.h>
+#include <ucontext.h>
+
+/* ---- native side ---- */
+
+/* Map size bytes read/write/execute at exactly base; NULL if that range is
+ * taken. */
+void *oracle_map_fixed(uint64_t base, uint64_t size);
+
+/* The last fault in native code: oracle_catch_faults() makes SIGFPE, SIGILL,
+ * SIGSEGV and SIGBUS record the signal and the interrupted context here and
+ * siglongjmp to jmp (which the caller armed with sigsetjmp(jmp, 1)). The
+ * handler runs on an alternate stack: the native code's RSP is arbitrary. */
+struct oracle_fault {
+    sigjmp_buf jmp;
+    volatile int sig;
+    ucontext_t uc;
+};
+extern struct oracle_fault oracle_fault;
+void oracle_catch_faults(void);
+
+/* Write at code64 a 64-bit routine, callable as void (*)(void), that saves
+ * the callee-saved registers and RSP (at the 8-byte slot saved_rsp), moves
+ * to low_stack (below 4 GiB), far-calls code32 through an m16:32 pointer it
+ * stores at farptr, with Linux's 32-bit user code selector 0x23, and on the
+ * far return clears DS, ES and DF and restores everything. Every address is
+ * below 4 GiB and inside a mapping made by oracle_map_fixed(). */
+void oracle_build_compat_call(uint64_t code64, uint64_t farptr, uint64_t code32,
+                              uint64_t saved_rsp, uint64_t low_stack);
+#define ORACLE_USER32_CS 0x23
+#define ORACLE_USER_DS 0x2b
+#endif
+
+#endif
