@@ -28,10 +28,11 @@ static const struct cpu_model model_skylake = {
     .isa_mask = SYSTEM_ISA | ISA(ISA_X87) | ISA(ISA_MMX) | ISA(ISA_SSE) | ISA(ISA_SSE2) |
                 ISA(ISA_SSE3) | ISA(ISA_SSSE3) | ISA(ISA_SSE41) | ISA(ISA_SSE42) |
                 ISA(ISA_PCLMUL) | ISA(ISA_AES) | ISA(ISA_POPCNT) | ISA(ISA_LZCNT) |
-                ISA(ISA_MOVBE) | ISA(ISA_RDRAND) | ISA(ISA_RDSEED) | ISA(ISA_CX16) | ISA(ISA_ADX) | ISA(ISA_XSAVE),
+                ISA(ISA_MOVBE) | ISA(ISA_RDRAND) | ISA(ISA_RDSEED) | ISA(ISA_CX16) | ISA(ISA_ADX) | ISA(ISA_XSAVE) |
+                ISA(ISA_VMX),
     .signature = 0x906ea,
     .tsc_hz = 3000000000ull,
-    .vmx = false,
+    .vmx = true,
     .brand = "Turtles Skylake-class virtual CPU @ 3.00GHz",
 };
 

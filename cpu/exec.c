@@ -299,11 +299,15 @@ uint64_t cpu_run(struct cpu *cpu)
         cpu->cur_block = b;
         const struct insn *in = b->insns, *end = in + b->ninsns;
         cpu->stop_block = false;
+        /* rip mirrors cpu->rip (every handler's effect on RIP goes through
+         * next_rip), which saves reloading it after each indirect call. */
+        uint64_t rip = cpu->rip;
         do {
             cpu->cur_insn = in;
-            cpu->next_rip = cpu->rip + in->len;
+            cpu->next_rip = rip + in->len;
             in->fn(cpu, in);
-            cpu->rip = cpu->next_rip;
+            rip = cpu->next_rip;
+            cpu->rip = rip;
             in++;
         } while (in < end && !cpu->stop_block);
         cpu->icount += (uint64_t)(in - b->insns);

@@ -78,6 +78,31 @@ f80 f80_quiet(f80 a)
     return a;
 }
 
+uint64_t f80_round_to_integer(const struct f80_unpacked *u, int32_t sh, unsigned rc,
+                              bool *inexact, bool *up)
+{
+    uint64_t ip, rem;
+    int vs_half; /* fraction compared with one half: -1, 0, +1 */
+    if (sh >= 65) {
+        ip = 0;
+        rem = 1;
+        vs_half = -1;
+    } else if (sh == 64) {
+        ip = 0;
+        rem = u->sig;
+        vs_half = u->sig == INT_BIT ? 0 : 1;
+    } else {
+        ip = u->sig >> sh;
+        rem = u->sig & ((1ULL << sh) - 1);
+        uint64_t half = 1ULL << (sh - 1);
+        vs_half = rem > half ? 1 : rem == half ? 0 : -1;
+    }
+    bool inc = f80_round_increments(rc, u->sign, vs_half, rem != 0, ip & 1);
+    *inexact = rem != 0;
+    *up = inc;
+    return ip + inc;
+}
+
 struct f80_unpacked f80_unpack(f80 a)
 {
     struct f80_unpacked u;
@@ -160,13 +185,8 @@ static u128 round_sig(u128 sig, int drop, bool sign, int rc, bool *inexact, bool
     u128 rem = sig & mask;
     u128 half = lsb >> 1;
     u128 kept = sig & ~mask;
-    bool up = false;
-    switch (rc & 3) {
-    case F80_RC_NEAREST: up = rem > half || (rem == half && (kept & lsb)); break;
-    case F80_RC_DOWN: up = sign && rem; break;
-    case F80_RC_UP: up = !sign && rem; break;
-    default: break;
-    }
+    int vs_half = rem > half ? 1 : rem == half ? 0 : -1;
+    bool up = f80_round_increments((unsigned)rc, sign, vs_half, rem != 0, (kept & lsb) != 0);
     *inexact = rem != 0;
     *inc = up;
     *carry = false;
@@ -443,33 +463,11 @@ f80 f80_round_to_int(f80 a, struct f80_env *e)
     int32_t sh = 63 - (u.exp - F80_EXP_BIAS); /* fraction bits */
     if (sh <= 0)
         return c == F80_CLASS_DENORMAL ? f80_make(u.sign, (uint16_t)u.exp, u.sig) : a;
-    uint64_t ip, rem;
-    int vs_half; /* fraction compared with one half: -1, 0, +1 */
-    if (sh >= 65) {
-        ip = 0;
-        rem = 1;
-        vs_half = -1;
-    } else if (sh == 64) {
-        ip = 0;
-        rem = u.sig;
-        vs_half = u.sig == INT_BIT ? 0 : 1;
-    } else {
-        ip = u.sig >> sh;
-        rem = u.sig & ((1ULL << sh) - 1);
-        uint64_t half = 1ULL << (sh - 1);
-        vs_half = rem > half ? 1 : rem == half ? 0 : -1;
-    }
-    bool up = false;
-    switch (e->rc & 3) {
-    case F80_RC_NEAREST: up = vs_half > 0 || (vs_half == 0 && (ip & 1)); break;
-    case F80_RC_DOWN: up = u.sign && rem; break;
-    case F80_RC_UP: up = !u.sign && rem; break;
-    default: break;
-    }
-    if (rem)
+    bool inexact, up;
+    uint64_t ip = f80_round_to_integer(&u, sh, e->rc, &inexact, &up);
+    if (inexact)
         e->flags |= F80_PE;
     e->c1 = up;
-    ip += up;
     if (ip == 0)
         return f80_zero(u.sign);
     int lz = f80_clz64(ip);

@@ -45,32 +45,7 @@ static bool round_to_magnitude(f80 a, int rc, uint64_t *mag, bool *inexact, bool
         *mag = u.sig;
         return true;
     }
-    uint64_t ip, rem;
-    int vs_half;
-    if (sh >= 65) {
-        ip = 0;
-        rem = 1;
-        vs_half = -1;
-    } else if (sh == 64) {
-        ip = 0;
-        rem = u.sig;
-        vs_half = u.sig == INT_BIT ? 0 : 1;
-    } else {
-        ip = u.sig >> sh;
-        rem = u.sig & ((1ULL << sh) - 1);
-        uint64_t half = 1ULL << (sh - 1);
-        vs_half = rem > half ? 1 : rem == half ? 0 : -1;
-    }
-    bool inc = false;
-    switch (rc & 3) {
-    case F80_RC_NEAREST: inc = vs_half > 0 || (vs_half == 0 && (ip & 1)); break;
-    case F80_RC_DOWN: inc = u.sign && rem; break;
-    case F80_RC_UP: inc = !u.sign && rem; break;
-    default: break;
-    }
-    *inexact = rem != 0;
-    *up = inc;
-    *mag = ip + inc;
+    *mag = f80_round_to_integer(&u, sh, (unsigned)rc, inexact, up);
     return true;
 }
 
@@ -151,13 +126,8 @@ static bool round_ieee_sig(u128 *sig, int drop, bool sign, int rc, bool *inexact
 {
     u128 lsb = (u128)1 << drop, mask = lsb - 1, half = lsb >> 1;
     u128 rem = *sig & mask, kept = *sig & ~mask;
-    bool up = false;
-    switch (rc & 3) {
-    case F80_RC_NEAREST: up = rem > half || (rem == half && (kept & lsb)); break;
-    case F80_RC_DOWN: up = sign && rem; break;
-    case F80_RC_UP: up = !sign && rem; break;
-    default: break;
-    }
+    int vs_half = rem > half ? 1 : rem == half ? 0 : -1;
+    bool up = f80_round_increments((unsigned)rc, sign, vs_half, rem != 0, (kept & lsb) != 0);
     *inexact = rem != 0;
     *sig = kept + (up ? lsb : 0);
     return up;

@@ -37,6 +37,30 @@ static inline u128 f80_shr_jam128(u128 v, int32_t n)
 struct f80_unpacked f80_unpack(f80 a);
 
 /*
+ * Whether rounding by rc (F80_RC_*) adds one unit in the last kept place
+ * (SDM Vol.1 4.8.4): vs_half compares the dropped part with half a unit
+ * (-1, 0, +1), inexact says it is nonzero, odd that the kept part is odd.
+ */
+static inline bool f80_round_increments(unsigned rc, bool sign, int vs_half, bool inexact,
+                                        bool odd)
+{
+    switch (rc & 3) {
+    case F80_RC_NEAREST: return vs_half > 0 || (vs_half == 0 && odd);
+    case F80_RC_DOWN: return sign && inexact;
+    case F80_RC_UP: return !sign && inexact;
+    default: return false;
+    }
+}
+
+/*
+ * The integer magnitude of u, whose significand holds sh > 0 fraction bits,
+ * rounded by rc (F80_RC_*, SDM Vol.1 4.8.4). *inexact: a nonzero fraction
+ * was dropped; *up: rounding added one to the truncated magnitude.
+ */
+uint64_t f80_round_to_integer(const struct f80_unpacked *u, int32_t sh, unsigned rc,
+                              bool *inexact, bool *up);
+
+/*
  * Round sig (value = sig * 2^(exp - 16383 - 127), any bit pattern, nonzero)
  * to `bits` significant bits (24, 53 or 64) with the extended exponent range,
  * applying overflow/underflow rules and setting flags and C1.

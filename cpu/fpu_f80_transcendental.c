@@ -164,12 +164,14 @@ static f80 xr_to_f80(struct xr x, int dir, struct f80_env *e)
 
 /* ---- kernels ------------------------------------------------------------ */
 
-/* sin(r), |r| <= pi/4. *dir: sign of the first omitted term vs the sum. */
-static struct xr xr_sin_kernel(struct xr r, int *dir)
+/* The Taylor series of sin(r) (odd: r - r^3/3! + ...) or cos(r) (1 - r^2/2!
+ * + ...), |r| <= pi/4. *dir: sign of the first omitted term vs the sum. */
+static struct xr xr_sin_cos_series(struct xr r, bool odd, int *dir)
 {
-    struct xr r2 = xr_mul(r, r), term = r, sum = r;
+    struct xr r2 = xr_mul(r, r), term = odd ? r : XR_ONE, sum = term;
     for (uint32_t k = 1;; k++) {
-        term = xr_div_small(xr_mul(term, r2), (2 * k) * (2 * k + 1));
+        uint32_t n = odd ? 2 * k + 1 : 2 * k; /* this term is r^n / n! */
+        term = xr_div_small(xr_mul(term, r2), (n - 1) * n);
         term.sign = !term.sign;
         if (xr_negligible(term, sum)) {
             *dir = term.sign == sum.sign ? 1 : -1;
@@ -179,18 +181,14 @@ static struct xr xr_sin_kernel(struct xr r, int *dir)
     }
 }
 
+static struct xr xr_sin_kernel(struct xr r, int *dir)
+{
+    return xr_sin_cos_series(r, true, dir);
+}
+
 static struct xr xr_cos_kernel(struct xr r, int *dir)
 {
-    struct xr r2 = xr_mul(r, r), term = XR_ONE, sum = XR_ONE;
-    for (uint32_t k = 1;; k++) {
-        term = xr_div_small(xr_mul(term, r2), (2 * k - 1) * (2 * k));
-        term.sign = !term.sign;
-        if (xr_negligible(term, sum)) {
-            *dir = term.sign == sum.sign ? 1 : -1;
-            return sum;
-        }
-        sum = xr_add(sum, term);
-    }
+    return xr_sin_cos_series(r, false, dir);
 }
 
 /* atan(w), |w| <= 1/2. */
@@ -235,12 +233,9 @@ static struct xr xr_expm1_kernel(struct xr t, int *dir)
     }
 }
 
-/* ln(m) for m in [sqrt(1/2), sqrt(2)]: 2 atanh((m - 1) / (m + 1)). */
-static struct xr xr_ln_kernel(struct xr m)
+/* 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), for small |s| (nonzero). */
+static struct xr xr_two_atanh(struct xr s)
 {
-    struct xr s = xr_div(xr_sub(m, XR_ONE), xr_add(m, XR_ONE));
-    if (s.sig == 0)
-        return s;
     struct xr s2 = xr_mul(s, s), p = s, sum = s;
     for (uint32_t k = 1;; k++) {
         p = xr_mul(p, s2);
@@ -251,6 +246,15 @@ static struct xr xr_ln_kernel(struct xr m)
     }
     sum.exp += 1;
     return sum;
+}
+
+/* ln(m) for m in [sqrt(1/2), sqrt(2)]: 2 atanh((m - 1) / (m + 1)). */
+static struct xr xr_ln_kernel(struct xr m)
+{
+    struct xr s = xr_div(xr_sub(m, XR_ONE), xr_add(m, XR_ONE));
+    if (s.sig == 0)
+        return s;
+    return xr_two_atanh(s);
 }
 
 /* log2(x) for x > 0. */
@@ -602,16 +606,7 @@ f80 f80_yl2xp1(f80 y, f80 x, struct f80_env *e)
         /* ln(1 + x) = 2 atanh(x / (2 + x)), no cancellation for small x. */
         struct xr two = { false, 1, (u128)1 << 127 };
         struct xr s = xr_div(ax, xr_add(two, ax));
-        struct xr s2 = xr_mul(s, s), p = s, sum = s;
-        for (uint32_t k = 1;; k++) {
-            p = xr_mul(p, s2);
-            struct xr term = xr_div_small(p, 2 * k + 1);
-            if (xr_negligible(term, sum))
-                break;
-            sum = xr_add(sum, term);
-        }
-        sum.exp += 1;
-        l = xr_mul(sum, XR_LOG2E);
+        l = xr_mul(xr_two_atanh(s), XR_LOG2E);
     } else {
         l = xr_log2(xr_add(XR_ONE, ax));
     }

@@ -22,16 +22,29 @@ static bool raise_denormal(const struct fp_value *va, const struct fp_value *vb,
     return false;
 }
 
+/* Unpack both sources (flushing denormals under MXCSR.DAZ); when either is
+ * a NaN, store the propagated result (SDM Vol.1 4.8.3.5) in *nan and
+ * return true. */
+static bool unpack2_or_nan(const struct fp_format *f, uint64_t a, uint64_t b,
+                           struct sse_env *e, struct fp_value *va, struct fp_value *vb,
+                           uint64_t *nan)
+{
+    bool daz = fp_env_daz(e);
+    ssefp_unpack(f, a, daz, va);
+    ssefp_unpack(f, b, daz, vb);
+    if (!fp_is_nan_class(va->cls) && !fp_is_nan_class(vb->cls))
+        return false;
+    *nan = ssefp_propagate_nan2(f, a, va, b, vb, e);
+    return true;
+}
+
 static uint64_t fp_addsub(const struct fp_format *f, uint64_t a, uint64_t b,
                           unsigned negate_b, struct sse_env *e)
 {
     struct fp_value va, vb;
-    bool daz = fp_env_daz(e);
-    ssefp_unpack(f, a, daz, &va);
-    ssefp_unpack(f, b, daz, &vb);
-
-    if (fp_is_nan_class(va.cls) || fp_is_nan_class(vb.cls))
-        return ssefp_propagate_nan2(f, a, &va, b, &vb, e);
+    uint64_t nan;
+    if (unpack2_or_nan(f, a, b, e, &va, &vb, &nan))
+        return nan;
 
     unsigned sign_b = vb.sign ^ negate_b;
     if (va.cls == FP_INF || vb.cls == FP_INF) {
@@ -92,12 +105,9 @@ static uint64_t fp_mul(const struct fp_format *f, uint64_t a, uint64_t b,
                        struct sse_env *e)
 {
     struct fp_value va, vb;
-    bool daz = fp_env_daz(e);
-    ssefp_unpack(f, a, daz, &va);
-    ssefp_unpack(f, b, daz, &vb);
-
-    if (fp_is_nan_class(va.cls) || fp_is_nan_class(vb.cls))
-        return ssefp_propagate_nan2(f, a, &va, b, &vb, e);
+    uint64_t nan;
+    if (unpack2_or_nan(f, a, b, e, &va, &vb, &nan))
+        return nan;
 
     unsigned sign = va.sign ^ vb.sign;
     if (va.cls == FP_INF || vb.cls == FP_INF) {
@@ -171,12 +181,9 @@ static uint64_t fp_div(const struct fp_format *f, uint64_t a, uint64_t b,
                        struct sse_env *e)
 {
     struct fp_value va, vb;
-    bool daz = fp_env_daz(e);
-    ssefp_unpack(f, a, daz, &va);
-    ssefp_unpack(f, b, daz, &vb);
-
-    if (fp_is_nan_class(va.cls) || fp_is_nan_class(vb.cls))
-        return ssefp_propagate_nan2(f, a, &va, b, &vb, e);
+    uint64_t nan;
+    if (unpack2_or_nan(f, a, b, e, &va, &vb, &nan))
+        return nan;
 
     unsigned sign = va.sign ^ vb.sign;
     if ((va.cls == FP_INF && vb.cls == FP_INF) ||

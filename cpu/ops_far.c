@@ -102,6 +102,29 @@ static void read_gate(struct cpu *cpu, uint16_t sel, struct descriptor *d)
         raise_gp(cpu, sel_error(sel));
 }
 
+/* The descriptor a far JMP or CALL names: a null selector is #GP(0), one
+ * outside the GDT/LDT #GP(selector) (SDM Vol.2 JMP, CALL). */
+static void read_far_descriptor(struct cpu *cpu, uint16_t sel, struct descriptor *d)
+{
+    if (sel_is_null(sel))
+        raise_gp(cpu, 0);
+    if (!desc_read(cpu, sel, d))
+        raise_gp(cpu, sel_error(sel));
+}
+
+/* A call gate reached by a far JMP or CALL (its 16-byte form in IA-32e
+ * mode): its DPL must be at least CPL and RPL, and it must be present
+ * (SDM Vol.3A 5.8.4). */
+static void check_call_gate(struct cpu *cpu, uint16_t sel, struct descriptor *d, bool lma)
+{
+    if (lma)
+        read_gate(cpu, sel, d);
+    if (desc_dpl(d) < cpu->cpl || desc_dpl(d) < (sel & 3u))
+        raise_gp(cpu, sel_error(sel));
+    if (!desc_present(d))
+        raise_np(cpu, sel_error(sel));
+}
+
 static void jmp_far(struct cpu *cpu, uint16_t sel, uint64_t off)
 {
     if (real_or_v86(cpu)) {
@@ -109,10 +132,7 @@ static void jmp_far(struct cpu *cpu, uint16_t sel, uint64_t off)
         return;
     }
     struct descriptor d;
-    if (sel_is_null(sel))
-        raise_gp(cpu, 0);
-    if (!desc_read(cpu, sel, &d))
-        raise_gp(cpu, sel_error(sel));
+    read_far_descriptor(cpu, sel, &d);
     if (desc_is_code(&d)) {
         check_direct_code(cpu, sel, &d);
         check_target(cpu, &d, off);
@@ -122,12 +142,7 @@ static void jmp_far(struct cpu *cpu, uint16_t sel, uint64_t off)
     unsigned type = (d.hi >> 8) & 0x1f;
     bool lma = (cpu->efer & EFER_LMA) != 0;
     if (type == SYS_CALL || (!lma && type == SYS_CALL16)) {
-        if (lma)
-            read_gate(cpu, sel, &d);
-        if (desc_dpl(&d) < cpu->cpl || desc_dpl(&d) < (sel & 3u))
-            raise_gp(cpu, sel_error(sel));
-        if (!desc_present(&d))
-            raise_np(cpu, sel_error(sel));
+        check_call_gate(cpu, sel, &d, lma);
         struct descriptor cd;
         uint16_t csel = gate_selector(&d);
         gate_target(cpu, csel, false, &cd);
@@ -159,10 +174,7 @@ static void call_far(struct cpu *cpu, uint16_t sel, uint64_t off, unsigned osz)
         return;
     }
     struct descriptor d;
-    if (sel_is_null(sel))
-        raise_gp(cpu, 0);
-    if (!desc_read(cpu, sel, &d))
-        raise_gp(cpu, sel_error(sel));
+    read_far_descriptor(cpu, sel, &d);
     if (desc_is_code(&d)) {
         check_direct_code(cpu, sel, &d);
         check_target(cpu, &d, off);
@@ -183,12 +195,7 @@ static void call_far(struct cpu *cpu, uint16_t sel, uint64_t off, unsigned osz)
     }
     if (type != SYS_CALL && (lma || type != SYS_CALL16))
         raise_gp(cpu, sel_error(sel));
-    if (lma)
-        read_gate(cpu, sel, &d);
-    if (desc_dpl(&d) < cpu->cpl || desc_dpl(&d) < (sel & 3u))
-        raise_gp(cpu, sel_error(sel));
-    if (!desc_present(&d))
-        raise_np(cpu, sel_error(sel));
+    check_call_gate(cpu, sel, &d, lma);
     struct descriptor cd;
     uint16_t csel = gate_selector(&d);
     gate_target(cpu, csel, true, &cd);

@@ -220,7 +220,9 @@ static bool system_type_ok(const struct cpu *cpu, unsigned type, bool lar)
     }
 }
 
-void op_lar(struct cpu *cpu, const struct insn *in)
+/* LAR (lar=true: the access-rights bytes) or LSL (the expanded limit);
+ * ZF tells whether the descriptor was visible and of an accepted type. */
+static void load_descriptor_field(struct cpu *cpu, const struct insn *in, bool lar)
 {
     if (!protected_mode(cpu))
         raise_ud(cpu);
@@ -228,24 +230,20 @@ void op_lar(struct cpu *cpu, const struct insn *in)
     struct descriptor d;
     bool ok = visible_descriptor(cpu, sel, &d);
     if (ok && !(d.hi & (1u << 12)))
-        ok = system_type_ok(cpu, (d.hi >> 8) & 0xf, true);
+        ok = system_type_ok(cpu, (d.hi >> 8) & 0xf, lar);
     if (ok)
-        greg_write(cpu, in, in->opsize, d.hi & 0x00f0ff00u);
+        greg_write(cpu, in, in->opsize, lar ? d.hi & 0x00f0ff00u : desc_limit(&d));
     set_zf(cpu, ok);
+}
+
+void op_lar(struct cpu *cpu, const struct insn *in)
+{
+    load_descriptor_field(cpu, in, true);
 }
 
 void op_lsl(struct cpu *cpu, const struct insn *in)
 {
-    if (!protected_mode(cpu))
-        raise_ud(cpu);
-    uint16_t sel = (uint16_t)rm_read(cpu, in, 2);
-    struct descriptor d;
-    bool ok = visible_descriptor(cpu, sel, &d);
-    if (ok && !(d.hi & (1u << 12)))
-        ok = system_type_ok(cpu, (d.hi >> 8) & 0xf, false);
-    if (ok)
-        greg_write(cpu, in, in->opsize, desc_limit(&d));
-    set_zf(cpu, ok);
+    load_descriptor_field(cpu, in, false);
 }
 
 static void verify(struct cpu *cpu, const struct insn *in, bool write)

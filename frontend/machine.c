@@ -317,10 +317,6 @@ static void handle_init_sipi(struct cpu *c)
     }
 }
 
-/* The round-robin quantum: each vCPU runs this many instructions per turn
- * unless it halts, pauses or shuts down first (README: determinism). */
-#define QUANTUM 20000
-
 int machine_run(struct machine *m)
 {
     unsigned poll = 0;
@@ -346,11 +342,11 @@ int machine_run(struct machine *m)
                             ((c->rflags & F_IF) && c->intr_pending && c->intr_pending(c));
             if (c->halted && !wakeable)
                 continue;
-            c->quantum_end = c->icount + QUANTUM;
+            c->quantum_end = c->icount + m->time.quantum;
             uint64_t n = cpu_run(c);
             if (n)
                 all_idle = false;
-            clock_advance_insns(&m->clock, n);
+            machine_time_ran(&m->time, &m->clock, n);
             if (m->opt.max_insns && c->icount >= m->opt.max_insns) {
                 machine_request_stop(m, STOP_INSN_LIMIT, EXIT_INSN_LIMIT);
                 m->stop_message = "instruction limit reached";

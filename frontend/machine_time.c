@@ -26,6 +26,26 @@ void machine_time_init(struct machine_time *t, struct clock *c, const struct opt
     clock_init(c, shift, o->rtc_clock_host);
     t->host_start_ns = host_ns();
     t->next_adjust_ns = t->host_start_ns + ICOUNT_AUTO_PERIOD_NS;
+    t->quantum = o->rtc_clock_host ? REALTIME_QUANTUM_INSNS : QUANTUM_INSNS;
+}
+
+/* Realtime: machine time is host time since start, taken from our own base
+ * (struct clock rebases its own on every clock_advance_to), capped per
+ * running turn, caught up fully whenever the machine idles. */
+static uint64_t host_since_start(const struct machine_time *t)
+{
+    return host_ns() - t->host_start_ns;
+}
+
+void machine_time_ran(struct machine_time *t, struct clock *c, uint64_t insns)
+{
+    if (!c->realtime) {
+        clock_advance_insns(c, insns);
+        return;
+    }
+    uint64_t host = host_since_start(t);
+    uint64_t limit = c->now_ns + REALTIME_MAX_STEP_NS;
+    clock_advance_to(c, host < limit ? host : limit);
 }
 
 void machine_time_idle(struct machine_time *t, struct clock *c)
@@ -36,10 +56,12 @@ void machine_time_idle(struct machine_time *t, struct clock *c)
         return;
     }
     if (c->realtime) {
-        uint64_t host = host_ns() - c->host_start_ns;
-        if (target > host)
+        uint64_t host = host_since_start(t);
+        if (target > host) {
             sleep_ns(target - host < IDLE_SLEEP_MAX_NS ? target - host : IDLE_SLEEP_MAX_NS);
-        clock_advance_insns(c, 0); /* re-reads host time, runs what expired */
+            host = host_since_start(t);
+        }
+        clock_advance_to(c, host); /* runs what expired */
         return;
     }
     /* icount with sleep=on: idle machine time passes at host speed. */

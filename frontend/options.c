@@ -313,25 +313,35 @@ int options_parse(struct options *o, int argc, char **argv)
                     printf("%-16s %s\n", cpu_models[k]->name, cpu_models[k]->description);
                 return 1;
             }
-            char *copy = strdup(val);
-            char *comma = strchr(copy, ',');
-            if (comma) {
-                *comma = 0;
-                for (char *tok = strtok(comma + 1, ","); tok; tok = strtok(NULL, ",")) {
-                    if (!strcmp(tok, "vmx=off") || !strcmp(tok, "-vmx"))
-                        o->vmx_off = true;
-                    else if (!strcmp(tok, "vmx=on") || !strcmp(tok, "+vmx"))
-                        o->vmx_off = false;
-                    else
-                        return bad("unsupported -cpu property", tok);
-                }
+            /* NAME[,vmx=on|off]: the name is looked up in place, so nothing
+             * is allocated and the model keeps its own static name. */
+            size_t name_len = strcspn(val, ",");
+            char name[64];
+            if (name_len == 0 || name_len >= sizeof(name))
+                return bad("unknown CPU model (see -cpu help)", val);
+            memcpy(name, val, name_len);
+            name[name_len] = 0;
+            for (const char *p = val + name_len; *p == ',';) {
+                p++;
+                size_t len = strcspn(p, ",");
+                if (len == 7 && !strncmp(p, "vmx=off", 7))
+                    o->vmx_off = true;
+                else if (len == 4 && !strncmp(p, "-vmx", 4))
+                    o->vmx_off = true;
+                else if (len == 6 && !strncmp(p, "vmx=on", 6))
+                    o->vmx_off = false;
+                else if (len == 4 && !strncmp(p, "+vmx", 4))
+                    o->vmx_off = false;
+                else
+                    return bad("unsupported -cpu property", p);
+                p += len;
             }
-            if (!strcmp(copy, "host") || !strcmp(copy, "max"))
-                o->cpu_model = cpu_models[0]->name;
-            else if (!cpu_model_find(copy))
-                return bad("unknown CPU model (see -cpu help)", copy);
-            else
-                o->cpu_model = copy;
+            const struct cpu_model *model = NULL;
+            if (!strcmp(name, "host") || !strcmp(name, "max"))
+                model = cpu_models[0];
+            else if (!(model = cpu_model_find(name)))
+                return bad("unknown CPU model (see -cpu help)", name);
+            o->cpu_model = model->name;
         } else if (!strcmp(a, "-bios")) {
             NEED_VALUE();
             o->bios = val;

@@ -25,7 +25,7 @@ try() {
 
 bad_options=(
     "-m" "-m 0" "-m 12Q" "-m 8M" "-m 100T" "-m size=" "-smp 0" "-smp 9" "-smp x" "-smp"
-    "-cpu nosuch" "-cpu max,foo=1" "-serial bogus" "-serial" "-display sdl"
+    "-cpu nosuch" "-cpu max,foo=1" "-cpu ,vmx=on" "-cpu max,vmx=onx" "-serial bogus" "-serial" "-display sdl"
     "-device e1000" "-device isa-debug-exit,iobase=0x10000" "-device isa-debug-exit,iosize=9"
     "-device isa-debug-exit,bogus"
     "-icount" "-icount shift=11" "-icount shift=x" "-icount sleep=maybe" "-icount ,"
@@ -82,7 +82,10 @@ timeout --signal=KILL 30 "$turtles" -bios "$rom" -m 8G -nographic "${DEBUG_EXIT[
 status=$?
 rss=$(sed -n 's/.*peak_rss_kib=\([0-9]*\).*/\1/p' "$err")
 [ $status -eq 1 ] || fail "-m 8G: status $status"
-[ -n "$rss" ] && [ "$rss" -lt 262144 ] || fail "-m 8G: peak RSS ${rss:-?} KiB (RAM touched at start?)"
+# (AddressSanitizer writes the shadow of a large calloc: no RSS check there.)
+if ! ldd "$turtles" 2>/dev/null | grep -q libasan; then
+    [ -n "$rss" ] && [ "$rss" -lt 262144 ] || fail "-m 8G: peak RSS ${rss:-?} KiB (RAM touched at start?)"
+fi
 echo "-m 8G run: peak RSS ${rss:-?} KiB"
 
 rm -rf "$dir"

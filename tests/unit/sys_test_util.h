@@ -58,6 +58,38 @@ static inline uint64_t get64(struct harness *h, uint64_t addr)
     return physmem_read(&h->mem, addr, 8);
 }
 
+/* The GDT entries the protected-mode tests share: null, flat ring-0 code
+ * (0x08) and data (0x10), flat ring-3 code (0x18) and data (0x20). Code
+ * descriptors get code_flags: 0xc (32-bit) or 0xa (64-bit). */
+static inline void sys_gdt_flat(struct harness *h, unsigned code_flags)
+{
+    put64(h, GDT_BASE + 0x00, 0);
+    put64(h, GDT_BASE + 0x08, make_seg_desc(0, 0xfffff, 0xb, 0, true, code_flags));
+    put64(h, GDT_BASE + 0x10, make_seg_desc(0, 0xfffff, 0x3, 0, true, 0xc));
+    put64(h, GDT_BASE + 0x18, make_seg_desc(0, 0xfffff, 0xb, 3, true, code_flags));
+    put64(h, GDT_BASE + 0x20, make_seg_desc(0, 0xfffff, 0x3, 3, true, 0xc));
+}
+
+/* Selector code in CS and data in the five others; the harness already
+ * cached flat descriptors for them. */
+static inline void sys_set_selectors(struct cpu *c, uint16_t code, uint16_t data)
+{
+    c->seg[S_CS].sel = code;
+    for (int i = 0; i < 6; i++)
+        if (i != S_CS)
+            c->seg[i].sel = data;
+}
+
+/* Drop the flat state to CPL 3 without a far transfer: ring-3 selectors
+ * and DPL 3 in every cached descriptor. */
+static inline void sys_to_ring3(struct cpu *c, uint16_t code3, uint16_t data3)
+{
+    sys_set_selectors(c, code3, data3);
+    for (int i = 0; i < 6; i++)
+        c->seg[i].attr |= 3u << 5;
+    cpu_update_mode(c);
+}
+
 /* Run `call` (which may raise through cpu_raise) and store the raised
  * vector, or -1, in vec. */
 #define TRY_RAISE(cpu, vec, call)               \

@@ -48,11 +48,20 @@ START_TEST(default_model_identity)
 }
 END_TEST
 
+START_TEST(vmx_off_hides_vmx)
+{
+    h.cpu.vmx_off = true; /* -cpu NAME,vmx=off */
+    q(1, 0);
+    ck_assert(!(r[2] & (1u << 5)));
+    h.cpu.vmx_off = false;
+}
+END_TEST
+
 START_TEST(leaf1_features)
 {
     q(1, 0);
     ck_assert(!(r[2] & (1u << 31))); /* no hypervisor bit: turtles is the hardware */
-    ck_assert(!(r[2] & (1u << 5)));  /* VMX off in this model */
+    ck_assert(r[2] & (1u << 5));     /* VMX offered by the default model */
     ck_assert(!(r[2] & (1u << 3)));  /* MONITOR not emulated */
     ck_assert(r[3] & (1u << 5));     /* MSR */
     ck_assert(r[3] & (1u << 11));    /* SEP */
@@ -157,6 +166,7 @@ static Suite *cpuid_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, default_model_identity);
     tcase_add_test(tc, leaf1_features);
+    tcase_add_test(tc, vmx_off_hides_vmx);
     tcase_add_test(tc, extended_leaves);
     tcase_add_test(tc, tsc_frequency_leaves_agree_with_model);
     tcase_add_test(tc, topology_and_caches);

@@ -8,6 +8,7 @@
 
 #include "bios/direct_boot.h"
 #include "bios/loader_file.h"
+#include "tests/unit/boot_test_util.h"
 
 #define MiB (1024ull * 1024)
 
@@ -17,27 +18,19 @@ static char tmpdir[256];
 static void setup(void)
 {
     ck_assert_int_eq(physmem_init(&pm, 64 * MiB, 0xC0000000ull), 0);
-    const char *t = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/test_direct_boot.XXXXXX", t ? t : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    scratch_dir_create(tmpdir, sizeof tmpdir, "test_direct_boot");
 }
 
 static void teardown(void)
 {
     physmem_destroy(&pm);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    scratch_dir_remove(tmpdir);
 }
 
 static void write_file(const char *name, const void *data, size_t len, char *path)
 {
-    snprintf(path, 300, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    if (len)
-        ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    fclose(f);
+    snprintf(path, SCRATCH_PATH_MAX, "%s/%s", tmpdir, name);
+    scratch_write(path, data, len);
 }
 
 static void write_bzimage(char *path)

@@ -590,12 +590,14 @@ static bool host_has_avx(void) { return __builtin_cpu_supports("avx"); }
 #define ASM_PRE  "ldmxcsr %[csr]\n\t"
 #define ASM_POST "stmxcsr %[csr]\n\tldmxcsr %[dflt]\n\t"
 
-#define HOST_BIN32(name, insn)                                                \
-    static uint32_t name(uint32_t a, uint32_t b, uint32_t *csr)               \
+/* A two-operand scalar instruction on type (uint32_t moved with movd,
+ * uint64_t with movq): xmm0 = a, xmm1 = b, insn xmm1, xmm0. */
+#define HOST_BIN(name, insn, type, mov)                                       \
+    static type name(type a, type b, uint32_t *csr)                           \
     {                                                                         \
-        uint32_t r;                                                           \
-        __asm__ volatile(ASM_PRE "movd %[a], %%xmm0\n\tmovd %[b], %%xmm1\n\t" \
-                         insn " %%xmm1, %%xmm0\n\tmovd %%xmm0, %[r]\n\t"      \
+        type r;                                                               \
+        __asm__ volatile(ASM_PRE mov " %[a], %%xmm0\n\t" mov " %[b], %%xmm1\n\t" \
+                         insn " %%xmm1, %%xmm0\n\t" mov " %%xmm0, %[r]\n\t"  \
                          ASM_POST                                             \
                          : [r] "=r"(r), [csr] "+m"(*csr)                      \
                          : [a] "r"(a), [b] "r"(b),                            \
@@ -603,19 +605,8 @@ static bool host_has_avx(void) { return __builtin_cpu_supports("avx"); }
                          : "xmm0", "xmm1");                                   \
         return r;                                                             \
     }
-#define HOST_BIN64(name, insn)                                                \
-    static uint64_t name(uint64_t a, uint64_t b, uint32_t *csr)               \
-    {                                                                         \
-        uint64_t r;                                                           \
-        __asm__ volatile(ASM_PRE "movq %[a], %%xmm0\n\tmovq %[b], %%xmm1\n\t" \
-                         insn " %%xmm1, %%xmm0\n\tmovq %%xmm0, %[r]\n\t"      \
-                         ASM_POST                                             \
-                         : [r] "=r"(r), [csr] "+m"(*csr)                      \
-                         : [a] "r"(a), [b] "r"(b),                            \
-                           [dflt] "m"(host_default_mxcsr)                     \
-                         : "xmm0", "xmm1");                                   \
-        return r;                                                             \
-    }
+#define HOST_BIN32(name, insn) HOST_BIN(name, insn, uint32_t, "movd")
+#define HOST_BIN64(name, insn) HOST_BIN(name, insn, uint64_t, "movq")
 
 HOST_BIN32(host_addss, "addss")
 HOST_BIN32(host_subss, "subss")
@@ -674,46 +665,22 @@ HOST_CVT_FROM_INT(host_cvtsi2sd32, "cvtsi2sdl", uint32_t, uint64_t, "movq")
 HOST_CVT_FROM_INT(host_cvtsi2sd64, "cvtsi2sdq", uint64_t, uint64_t, "movq")
 
 /* Instructions with an immediate need one instance per immediate. */
-#define IMM_CASE32(insn, n)                                                   \
+/* One switch case per immediate n: xmm0 = a, xmm1 = b, then insn $n with
+ * the operands (xmm1, xmm0, and for VEX forms xmm0 again as destination). */
+#define IMM_CASE(mov, dst, insn, n)                                           \
     case n:                                                                   \
-        __asm__ volatile(ASM_PRE "movd %[a], %%xmm0\n\tmovd %[b], %%xmm1\n\t" \
-                         insn " %[imm], %%xmm1, %%xmm0\n\t"                   \
-                         "movd %%xmm0, %[r]\n\t" ASM_POST                     \
+        __asm__ volatile(ASM_PRE mov " %[a], %%xmm0\n\t" mov " %[b], %%xmm1\n\t" \
+                         insn " %[imm], %%xmm1, %%xmm0" dst "\n\t"            \
+                         mov " %%xmm0, %[r]\n\t" ASM_POST                     \
                          : [r] "=r"(r), [csr] "+m"(*csr)                      \
                          : [a] "r"(a), [b] "r"(b), [imm] "i"(n),              \
                            [dflt] "m"(host_default_mxcsr)                     \
                          : "xmm0", "xmm1");                                   \
         break;
-#define IMM_CASE64(insn, n)                                                   \
-    case n:                                                                   \
-        __asm__ volatile(ASM_PRE "movq %[a], %%xmm0\n\tmovq %[b], %%xmm1\n\t" \
-                         insn " %[imm], %%xmm1, %%xmm0\n\t"                   \
-                         "movq %%xmm0, %[r]\n\t" ASM_POST                     \
-                         : [r] "=r"(r), [csr] "+m"(*csr)                      \
-                         : [a] "r"(a), [b] "r"(b), [imm] "i"(n),              \
-                           [dflt] "m"(host_default_mxcsr)                     \
-                         : "xmm0", "xmm1");                                   \
-        break;
-#define VIMM_CASE32(insn, n)                                                  \
-    case n:                                                                   \
-        __asm__ volatile(ASM_PRE "movd %[a], %%xmm0\n\tmovd %[b], %%xmm1\n\t" \
-                         insn " %[imm], %%xmm1, %%xmm0, %%xmm0\n\t"           \
-                         "movd %%xmm0, %[r]\n\t" ASM_POST                     \
-                         : [r] "=r"(r), [csr] "+m"(*csr)                      \
-                         : [a] "r"(a), [b] "r"(b), [imm] "i"(n),              \
-                           [dflt] "m"(host_default_mxcsr)                     \
-                         : "xmm0", "xmm1");                                   \
-        break;
-#define VIMM_CASE64(insn, n)                                                  \
-    case n:                                                                   \
-        __asm__ volatile(ASM_PRE "movq %[a], %%xmm0\n\tmovq %[b], %%xmm1\n\t" \
-                         insn " %[imm], %%xmm1, %%xmm0, %%xmm0\n\t"           \
-                         "movq %%xmm0, %[r]\n\t" ASM_POST                     \
-                         : [r] "=r"(r), [csr] "+m"(*csr)                      \
-                         : [a] "r"(a), [b] "r"(b), [imm] "i"(n),              \
-                           [dflt] "m"(host_default_mxcsr)                     \
-                         : "xmm0", "xmm1");                                   \
-        break;
+#define IMM_CASE32(insn, n) IMM_CASE("movd", "", insn, n)
+#define IMM_CASE64(insn, n) IMM_CASE("movq", "", insn, n)
+#define VIMM_CASE32(insn, n) IMM_CASE("movd", ", %%xmm0", insn, n)
+#define VIMM_CASE64(insn, n) IMM_CASE("movq", ", %%xmm0", insn, n)
 #define CASES4(M, insn, n) M(insn, n) M(insn, n + 1) M(insn, n + 2) M(insn, n + 3)
 #define CASES16(M, insn, n) CASES4(M, insn, n) CASES4(M, insn, n + 4) \
                             CASES4(M, insn, n + 8) CASES4(M, insn, n + 12)

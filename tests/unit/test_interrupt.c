@@ -31,11 +31,7 @@ static void load_code(uint64_t addr, const uint8_t *code, size_t n)
 static void setup32(void)
 {
     harness_init(&h, 32);
-    put64(&h, GDT_BASE + 0x00, 0);
-    put64(&h, GDT_BASE + CODE0, make_seg_desc(0, 0xfffff, 0xb, 0, true, 0xc));
-    put64(&h, GDT_BASE + DATA0, make_seg_desc(0, 0xfffff, 0x3, 0, true, 0xc));
-    put64(&h, GDT_BASE + 0x18, make_seg_desc(0, 0xfffff, 0xb, 3, true, 0xc));
-    put64(&h, GDT_BASE + 0x20, make_seg_desc(0, 0xfffff, 0x3, 3, true, 0xc));
+    sys_gdt_flat(&h, 0xc);
     put64(&h, GDT_BASE + TSS_SEL, make_sys_desc(TSS_BASE, 0x67, 0xb, 0)); /* busy: current */
     put64(&h, GDT_BASE + TSS2_SEL, make_sys_desc(TSS2_BASE, 0x67, 0x9, 0));
     h.cpu.gdtr = (struct dtable){GDT_BASE, 0x37};
@@ -44,24 +40,12 @@ static void setup32(void)
                                 .attr = SEG_P | 0xb};
     physmem_write(&h.mem, TSS_BASE + 4, 0x90000, 4); /* ESP0 */
     physmem_write(&h.mem, TSS_BASE + 8, DATA0, 2);   /* SS0 */
-    h.cpu.seg[S_CS].sel = CODE0;
-    for (int i = 0; i < 6; i++)
-        if (i != S_CS)
-            h.cpu.seg[i].sel = DATA0;
+    sys_set_selectors(&h.cpu, CODE0, DATA0);
 }
 
 static void to_ring3(void)
 {
-    struct cpu *c = &h.cpu;
-    c->seg[S_CS].sel = CODE3;
-    c->seg[S_CS].attr |= 3u << 5;
-    for (int i = 0; i < 6; i++) {
-        if (i == S_CS)
-            continue;
-        c->seg[i].sel = DATA3;
-        c->seg[i].attr |= 3u << 5;
-    }
-    cpu_update_mode(c);
+    sys_to_ring3(&h.cpu, CODE3, DATA3);
 }
 
 static void teardown(void)
@@ -398,11 +382,7 @@ enum { L_CODE0 = 0x08, L_DATA0 = 0x10, L_CODE3 = 0x1b, L_DATA3 = 0x23, L_TSS = 0
 static void setup64(void)
 {
     harness_init(&h, 64);
-    put64(&h, GDT_BASE + 0x00, 0);
-    put64(&h, GDT_BASE + L_CODE0, make_seg_desc(0, 0xfffff, 0xb, 0, true, 0xa));
-    put64(&h, GDT_BASE + L_DATA0, make_seg_desc(0, 0xfffff, 0x3, 0, true, 0xc));
-    put64(&h, GDT_BASE + 0x18, make_seg_desc(0, 0xfffff, 0xb, 3, true, 0xa));
-    put64(&h, GDT_BASE + 0x20, make_seg_desc(0, 0xfffff, 0x3, 3, true, 0xc));
+    sys_gdt_flat(&h, 0xa);
     put64(&h, GDT_BASE + L_TSS, make_sys_desc(TSS_BASE, 0x67, 0xb, 0));
     put64(&h, GDT_BASE + L_TSS + 8, 0);
     h.cpu.gdtr = (struct dtable){GDT_BASE, 0x37};

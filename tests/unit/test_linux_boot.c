@@ -14,6 +14,7 @@
 #include "bios/linux_boot.h"
 #include "bios/loader_file.h"
 #include "mmu/physmem.h"
+#include "tests/unit/boot_test_util.h"
 
 #define MiB (1024ull * 1024)
 #define RAM_SIZE (128 * MiB)
@@ -23,7 +24,6 @@ static struct physmem pm;
 static struct e820_entry map[32];
 static int nmap;
 static char tmpdir[256];
-static int file_seq;
 
 static void setup(void)
 {
@@ -31,32 +31,18 @@ static void setup(void)
     struct e820_options o = {.acpi_base = ACPI_BASE, .acpi_size = 0x10000};
     nmap = e820_build(map, 32, RAM_SIZE, RAM_SIZE, &o);
     ck_assert_int_gt(nmap, 0);
-    const char *t = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/test_linux_boot.XXXXXX", t ? t : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    scratch_dir_create(tmpdir, sizeof tmpdir, "test_linux_boot");
 }
 
 static void teardown(void)
 {
     physmem_destroy(&pm);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    scratch_dir_remove(tmpdir);
 }
 
 static const char *write_file(const void *data, size_t len)
 {
-    /* A pool, so that several returned paths stay valid at once. */
-    static char paths[64][300];
-    char *path = paths[file_seq % 64];
-    snprintf(path, sizeof paths[0], "%s/f%d", tmpdir, file_seq);
-    file_seq++;
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    if (len)
-        ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    fclose(f);
-    return path;
+    return scratch_file(tmpdir, data, len);
 }
 
 /* Fields of the synthetic kernel. */

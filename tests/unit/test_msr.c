@@ -38,7 +38,10 @@ START_TEST(unknown_and_absent_msrs_fault)
 {
     uint64_t v;
     ck_assert(!msr_read(&h.cpu, 0x12345, &v));
-    ck_assert(!msr_read(&h.cpu, MSR_VMX_BASIC, &v)); /* model has no VMX */
+    h.cpu.vmx_off = true; /* -cpu NAME,vmx=off hides the VMX capability MSRs */
+    ck_assert(!msr_read(&h.cpu, MSR_VMX_BASIC, &v));
+    h.cpu.vmx_off = false;
+    ck_assert(msr_read(&h.cpu, MSR_VMX_BASIC, &v));
     ck_assert(!msr_read(&h.cpu, 0xe1, &v));          /* UMWAIT_CONTROL */
     ck_assert(!msr_read(&h.cpu, 0x802, &v));         /* x2APIC without a local APIC */
     ck_assert(!msr_read(&h.cpu, MSR_TSC_DEADLINE, &v));
@@ -90,7 +93,9 @@ END_TEST
 START_TEST(feature_control_lock)
 {
     ck_assert_uint_eq(rd(MSR_FEATURE_CONTROL), 0);
-    ck_assert(!wr(MSR_FEATURE_CONTROL, FEATURE_CONTROL_VMX)); /* no VMX in this model */
+    h.cpu.vmx_off = true;
+    ck_assert(!wr(MSR_FEATURE_CONTROL, FEATURE_CONTROL_VMX)); /* VMX hidden: #GP */
+    h.cpu.vmx_off = false;
     ck_assert(wr(MSR_FEATURE_CONTROL, FEATURE_CONTROL_LOCKED));
     ck_assert(!wr(MSR_FEATURE_CONTROL, 0));
     ck_assert_uint_eq(rd(MSR_FEATURE_CONTROL), FEATURE_CONTROL_LOCKED);

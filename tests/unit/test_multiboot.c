@@ -11,6 +11,7 @@
 #include "bios/loader_file.h"
 #include "bios/multiboot.h"
 #include "mmu/physmem.h"
+#include "tests/unit/boot_test_util.h"
 
 #define MiB (1024ull * 1024)
 #define RAM_SIZE (64 * MiB)
@@ -19,7 +20,6 @@ static struct physmem pm;
 static struct e820_entry map[32];
 static int nmap;
 static char tmpdir[256];
-static int file_seq;
 
 static void setup(void)
 {
@@ -28,31 +28,18 @@ static void setup(void)
     ck_assert_int_gt(nmap, 0);
     /* Poison RAM so BSS zeroing is visible. */
     memset(pm.ram, 0xAA, RAM_SIZE);
-    const char *t = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/test_multiboot.XXXXXX", t ? t : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    scratch_dir_create(tmpdir, sizeof tmpdir, "test_multiboot");
 }
 
 static void teardown(void)
 {
     physmem_destroy(&pm);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    scratch_dir_remove(tmpdir);
 }
 
 static const char *write_file(const void *data, size_t len)
 {
-    static char paths[64][300];
-    char *path = paths[file_seq % 64];
-    snprintf(path, sizeof paths[0], "%s/f%d", tmpdir, file_seq);
-    file_seq++;
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    if (len)
-        ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    fclose(f);
-    return path;
+    return scratch_file(tmpdir, data, len);
 }
 
 static void put_mb_header(uint8_t *p, uint32_t flags)

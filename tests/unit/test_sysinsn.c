@@ -24,11 +24,7 @@ static struct harness h;
 static void setup32(void)
 {
     harness_init(&h, 32);
-    put64(&h, GDT_BASE + 0x00, 0);
-    put64(&h, GDT_BASE + CODE0, make_seg_desc(0, 0xfffff, 0xb, 0, true, 0xc));
-    put64(&h, GDT_BASE + DATA0, make_seg_desc(0, 0xfffff, 0x3, 0, true, 0xc));
-    put64(&h, GDT_BASE + 0x18, make_seg_desc(0, 0xfffff, 0xb, 3, true, 0xc));
-    put64(&h, GDT_BASE + 0x20, make_seg_desc(0, 0xfffff, 0x3, 3, true, 0xc));
+    sys_gdt_flat(&h, 0xc);
     put64(&h, GDT_BASE + TSS_SEL, make_sys_desc(TSS_BASE, 0x68 + 0x2000 / 8, 0xb, 0));
     put64(&h, GDT_BASE + GATE_SEL, make_gate(CODE0, HANDLERS, 0xc, 3, true, 1));
     put64(&h, GDT_BASE + CODE64, make_seg_desc(0, 0xfffff, 0xb, 0, true, 0xa));
@@ -38,10 +34,7 @@ static void setup32(void)
                                 .attr = SEG_P | 0xb};
     physmem_write(&h.mem, TSS_BASE + 4, 0x90000, 4);
     physmem_write(&h.mem, TSS_BASE + 8, DATA0, 2);
-    h.cpu.seg[S_CS].sel = CODE0;
-    for (int i = 0; i < 6; i++)
-        if (i != S_CS)
-            h.cpu.seg[i].sel = DATA0;
+    sys_set_selectors(&h.cpu, CODE0, DATA0);
 }
 
 static void teardown(void)
@@ -51,16 +44,7 @@ static void teardown(void)
 
 static void to_ring3(void)
 {
-    struct cpu *c = &h.cpu;
-    c->seg[S_CS].sel = CODE3;
-    c->seg[S_CS].attr |= 3u << 5;
-    for (int i = 0; i < 6; i++) {
-        if (i == S_CS)
-            continue;
-        c->seg[i].sel = DATA3;
-        c->seg[i].attr |= 3u << 5;
-    }
-    cpu_update_mode(c);
+    sys_to_ring3(&h.cpu, CODE3, DATA3);
 }
 
 static void gp_handler_hlt(void)
@@ -84,7 +68,9 @@ START_TEST(control_register_checks)
     ck_assert(!cpu_set_cr0(c, CR0_PE | (1ull << 32)));
     ck_assert(!cpu_set_cr4(c, CR4_VME));                    /* VME not emulated */
     ck_assert(!cpu_set_cr4(c, CR4_PCIDE));                  /* needs IA-32e mode */
-    ck_assert(!cpu_set_cr4(c, CR4_VMXE));                   /* model without VMX */
+    c->vmx_off = true;
+    ck_assert(!cpu_set_cr4(c, CR4_VMXE));                   /* VMX hidden (vmx=off) */
+    c->vmx_off = false;
     ck_assert(cpu_set_cr4(c, CR4_PAE | CR4_PGE | CR4_OSFXSR));
     c->efer |= EFER_LME;
     c->cr4 = 0;
