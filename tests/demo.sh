@@ -12,7 +12,8 @@ for f in vmlinuz initramfs.cpio.gz; do
     [ -f "$cache/$f" ] || { echo "demo: $cache/$f missing: run tests/images/build-images.sh"; exit 1; }
 done
 echo "L0: turtles $("$turtles" -version | cut -d' ' -f2) on $(uname -m): a software x86-64 PC with VMX"
-echo "L0: booting $(cut -d' ' -f1 "$cache/kernel.version" 2>/dev/null || echo "Debian's kernel") as L1 (-m 1G -smp 2, headless)"
+kernel=$(sed -n 's/^package=//p' "$cache/kernel.version" 2>/dev/null)
+echo "L0: booting Debian's ${kernel:-kernel} as L1 (-m 1G -smp 2, headless)"
 start=$(date +%s)
 timeout --signal=TERM --kill-after=15 1200 "$turtles" -m 1G -smp 2 -nographic -no-reboot \
     -kernel "$cache/vmlinuz" -initrd "$cache/initramfs.cpio.gz" \
