@@ -167,8 +167,16 @@ void seg_invalidate_for_cpl(struct cpu *cpu, unsigned cpl)
         if (s->attr & SEG_UNUSABLE)
             continue;
         bool conforming_code = (s->attr & 8) && (s->attr & 4);
-        if (!conforming_code && SEG_DPL(s->attr) < cpl)
-            seg_set_null(s, 0);
+        if (conforming_code || SEG_DPL(s->attr) >= cpl)
+            continue;
+        /* SDM Vol.2 IRET/RET: only the selector becomes null; the hidden
+         * base is not a MOV-null load and stays, which 64-bit code relies
+         * on for FS/GS (e.g. a nested hypervisor's emulated VM exit leaves
+         * a usable DPL-0 FS with selector 0 and the user's FS base, and
+         * the kernel returns to CPL 3 by IRET). Any use in a non-64-bit
+         * mode faults on the unusable register anyway. */
+        s->sel = 0;
+        s->attr |= SEG_UNUSABLE;
     }
 }
 
