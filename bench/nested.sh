@@ -11,7 +11,9 @@
 #     per host second that follow from it
 #   - kvm-exits' 64 MiB L2 memory loop: fill (first touch: EPT/NPT faults) and checksum phases
 # between the "kvm-exits: mark ..." lines that tests/guests/kvm-exits.c prints at the phase
-# boundaries. The rates the guest prints itself are in each emulator's virtual time (Bochs runs
+# boundaries. Next to each wall-clock figure: the emulator process' CPU time (user + system, all
+# threads) over the same interval, read from /proc when the line arrived; on a shared, loaded
+# machine it is the steadier figure. The rates the guest prints itself are in each emulator's virtual time (Bochs runs
 # with clock: sync=none, turtles' clock counts instructions by default) and are shown only as a
 # secondary column.
 #
@@ -19,8 +21,9 @@
 #
 # Environment: TURTLES (default build/turtles), QEMU (default qemu-system-x86_64),
 # TURTLES_CACHE, LOG_DIR (serial logs, default $TURTLES_CACHE/logs), NESTED_SKIP_BOCHS=1,
-# NESTED_SKIP_QEMU=1, NESTED_SKIP_TURTLES=1, NESTED_TIMEOUT (seconds per run, default 1800;
-# Bochs gets twice that), BOCHS_CPUS (default 1, as tests/images/run-bochs-reference.sh).
+# NESTED_SKIP_QEMU=1, NESTED_SKIP_TURTLES=1, NESTED_FULL_JOB=1 (run on through kvm-ipi),
+# NESTED_TIMEOUT (seconds per run, default 1800; Bochs gets twice that), BOCHS_CPUS (default 1,
+# as tests/images/run-bochs-reference.sh).
 # Exits non-zero only if an emulator that was run failed the job.
 set -u
 
@@ -41,26 +44,56 @@ grep -q 'mark cpuid-begin' "$repo/tests/guests/kvm-exits.c" ||
 
 append="console=ttyS0 panic=-1 turtles.test=kvm"
 
-# stamp_lines START_US LOG: copies stdin to LOG (carriage returns removed) and writes
-# "SECONDS LINE" for every line to LOG.times, SECONDS counted from START_US.
+clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# cpu_seconds PID -> user + system CPU seconds of process PID (all its threads), "" if gone
+cpu_seconds() {
+    local st
+    read -r -a st < "/proc/$1/stat" 2>/dev/null || return
+    # fields 14 and 15 (utime, stime); the command name (field 2) has no blanks here
+    awk -v u="${st[13]}" -v s="${st[14]}" -v hz="$clk_tck" 'BEGIN { printf "%.2f", (u + s) / hz }'
+}
+
+# The run ends once kvm-exits is done: the rest of the job (kvm-ipi) measures nothing reported
+# here, and under QEMU TCG it sometimes does not finish. NESTED_FULL_JOB=1 runs the whole job.
+if [ "${NESTED_FULL_JOB:-0}" = 1 ]; then
+    stop_marker="TURTLES: kvm ok"
+else
+    stop_marker="TURTLES: end kvm-exits"
+fi
+
+# stamp_lines START_US LOG TIMEOUT_PID: copies stdin to LOG (carriage returns removed) and
+# writes "SECONDS CPU LINE" for every line to LOG.times: SECONDS counted from START_US, CPU the
+# CPU seconds of the emulator (the child of `timeout` TIMEOUT_PID) so far, "-" if unknown.
 stamp_lines() {
-    local start=$1 log=$2 line
+    local start=$1 log=$2 tpid=$3 line epid="" cpu
     : > "$log"
     : > "$log.times"
     while IFS= read -r line; do
         line=${line//$'\r'/}
-        printf '%s %s\n' "$(seconds_between "$start" "$(now_us)")" "$line" >> "$log.times"
+        [ -n "$epid" ] || epid=$(pgrep -P "$tpid" | head -n 1)
+        cpu=""
+        [ -n "$epid" ] && cpu=$(cpu_seconds "$epid")
+        printf '%s %s %s\n' "$(seconds_between "$start" "$(now_us)")" "${cpu:--}" "$line" >> "$log.times"
         printf '%s\n' "$line" >> "$log"
+        # This script started the emulator (the only child of its `timeout`): end it.
+        [[ "$line" == *"$stop_marker"* ]] && [ -n "$epid" ] && kill "$epid" 2>/dev/null
     done
 }
 
 # run_console LOG LIMIT COMMAND...: an emulator with its serial port on stdout.
 run_console() {
-    local log=$1 lim=$2 start
+    local log=$1 lim=$2 start pid fifo
     shift 2
+    fifo=$(mktemp -u /tmp/turtles-nested-fifo.XXXXXX)
+    mkfifo "$fifo"
     start=$(now_us)
-    timeout -k 5 "$lim" "$@" < /dev/null 2>&1 | stamp_lines "$start" "$log"
-    RUN_STATUS=${PIPESTATUS[0]}
+    timeout -k 5 "$lim" "$@" < /dev/null > "$fifo" 2>&1 &
+    pid=$!
+    stamp_lines "$start" "$log" "$pid" < "$fifo"
+    wait "$pid"
+    RUN_STATUS=$?
+    rm -f "$fifo"
 }
 
 # run_bochs LOG LIMIT: Bochs writes its serial port to a file (flushed per character), which is
@@ -107,7 +140,7 @@ EOF
     start=$(now_us)
     timeout -k 5 "$lim" bochs -q -f "$dir/bochsrc" -rc "$dir/debugger.rc" < /dev/null > "$dir/stdout.log" 2>&1 &
     pid=$!
-    tail -n +1 -F --pid="$pid" "$dir/serial.txt" 2>/dev/null | stamp_lines "$start" "$log"
+    tail -n +1 -F --pid="$pid" "$dir/serial.txt" 2>/dev/null | stamp_lines "$start" "$log" "$pid"
     wait "$pid"
     RUN_STATUS=$?
     # A guest poweroff ends Bochs with "ACPI control: soft power off" and status 1.
@@ -115,22 +148,23 @@ EOF
     rm -rf "$dir"
 }
 
-# at LOG PATTERN -> host seconds of the first line matching the extended regexp PATTERN
+# at LOG PATTERN [FIELD] -> host seconds (FIELD 1, the default) or emulator CPU seconds
+# (FIELD 2) at the first line matching the extended regexp PATTERN
 at() {
-    awk -v p="$2" '{ t = $1; sub(/^[^ ]* /, "") } $0 ~ p { print t; exit }' "$1.times"
+    awk -v p="$2" -v f="${3:-1}" '{ t = $f; sub(/^[^ ]* [^ ]* /, "") } $0 ~ p && t != "-" { print t; exit }' "$1.times"
 }
 diff_s() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 declare -A res    # res[EMU,METRIC,RUN]
-metrics=(hello cpuid exits_per_s fill sum mem job g_rate g_fill g_sum)
+metrics=(hello cpuid exits_per_s fill sum mem job g_rate g_fill g_sum c_hello c_cpuid c_exits_per_s c_mem c_job)
 emus=()
 failed=0
 
 # measure_run EMU RUN LOG: fills res[] from one run's serial log.
 measure_run() {
     local emu=$1 i=$2 log=$3 b e f s ok n
-    if grep -q '^TURTLES: FAIL' "$log" || ! grep -q '^TURTLES: kvm ok' "$log"; then
-        echo "nested: $emu run $i: the kvm job failed (status $RUN_STATUS): $(grep -m1 '^TURTLES: FAIL' "$log" || echo 'no "TURTLES: kvm ok"'), see $log" >&2
+    if grep -q '^TURTLES: FAIL' "$log" || ! grep -q "^$stop_marker" "$log" || ! grep -q '^kvm-exits: ok' "$log"; then
+        echo "nested: $emu run $i: the kvm job failed (status $RUN_STATUS): $(grep -m1 '^TURTLES: FAIL' "$log" || echo "no \"$stop_marker\" or \"kvm-exits: ok\""), see $log" >&2
         failed=1
     fi
     res[$emu,hello,$i]=$(at "$log" 'L2: Hello from L2')
@@ -142,17 +176,25 @@ measure_run() {
     res[$emu,fill,$i]=$(diff_s "$e" "$f")
     res[$emu,sum,$i]=$(diff_s "$f" "$s")
     res[$emu,mem,$i]=$(diff_s "$e" "$s")
-    res[$emu,job,$i]=$(at "$log" '^TURTLES: kvm ok')
+    res[$emu,job,$i]=$(at "$log" "^$stop_marker")
     ok=$(grep -m1 '^kvm-exits: ok ' "$log")
     n=$(sed -n 's/.* cpuid=\([0-9]*\) .*/\1/p' <<< "$ok")
     res[$emu,exits_per_s,$i]=""
     if [ -n "$n" ] && [ -n "${res[$emu,cpuid,$i]}" ]; then
         res[$emu,exits_per_s,$i]=$(awk -v n="$n" -v s="${res[$emu,cpuid,$i]}" 'BEGIN { if (s > 0) printf "%.0f", n / s }')
     fi
+    res[$emu,c_hello,$i]=$(at "$log" 'L2: Hello from L2' 2)
+    res[$emu,c_cpuid,$i]=$(diff_s "$(at "$log" '^kvm-exits: mark cpuid-begin' 2)" "$(at "$log" '^kvm-exits: mark cpuid-end' 2)")
+    res[$emu,c_mem,$i]=$(diff_s "$(at "$log" '^kvm-exits: mark cpuid-end' 2)" "$(at "$log" '^kvm-exits: mark sum-end' 2)")
+    res[$emu,c_job,$i]=$(at "$log" "^$stop_marker" 2)
+    res[$emu,c_exits_per_s,$i]=""
+    if [ -n "$n" ] && [ -n "${res[$emu,c_cpuid,$i]}" ]; then
+        res[$emu,c_exits_per_s,$i]=$(awk -v n="$n" -v s="${res[$emu,c_cpuid,$i]}" 'BEGIN { if (s > 0) printf "%.0f", n / s }')
+    fi
     res[$emu,g_rate,$i]=$(sed -n 's/.* cpuid_rate=\([0-9]*\)\/s.*/\1/p' <<< "$ok")
     res[$emu,g_fill,$i]=$(sed -n 's/.* fill_s=\([0-9.]*\) .*/\1/p' <<< "$ok")
     res[$emu,g_sum,$i]=$(sed -n 's/.* sum_s=\([0-9.]*\) .*/\1/p' <<< "$ok")
-    echo "nested: $emu run $i: L2 hello ${res[$emu,hello,$i]:-?}s, cpuid phase ${res[$emu,cpuid,$i]:-?}s, fill ${res[$emu,fill,$i]:-?}s, checksum ${res[$emu,sum,$i]:-?}s, kvm ok at ${res[$emu,job,$i]:-?}s (log $log)" >&2
+    echo "nested: $emu run $i: L2 hello ${res[$emu,hello,$i]:-?}s, cpuid phase ${res[$emu,cpuid,$i]:-?}s, fill ${res[$emu,fill,$i]:-?}s, checksum ${res[$emu,sum,$i]:-?}s, end at ${res[$emu,job,$i]:-?}s (log $log)" >&2
 }
 
 median() {
@@ -242,8 +284,16 @@ row "L2 CPUID exits per host second *" exits_per_s
 row "64 MiB fill" fill
 row "64 MiB checksum" sum
 row "64 MiB fill + checksum" mem
-row "start -> TURTLES: kvm ok" job
+row "start -> $stop_marker" job
 echo "  * a ratio below 1 there means turtles is slower"
+echo
+echo "HOST CPU seconds of the emulator process (all threads; 10 ms resolution):"
+printf '  %-34s %12s %12s %12s %10s %10s\n' "" turtles qemu-tcg bochs "t/qemu" "t/bochs"
+row "start -> L2: Hello from L2" c_hello
+row "CPUID phase (100,000 L2 exits)" c_cpuid
+row "L2 CPUID exits per CPU second *" c_exits_per_s
+row "64 MiB fill + checksum" c_mem
+row "start -> $stop_marker" c_job
 echo
 echo "guest-reported, each emulator's VIRTUAL time (not comparable across emulators):"
 printf '  %-34s %12s %12s %12s\n' "" turtles qemu-tcg bochs

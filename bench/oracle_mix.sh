@@ -3,7 +3,8 @@
 # SSE/SSE2 instructions like the host-oracle tests' templates, ~146 M guest instructions),
 # turtles and QEMU TCG side by side. Reports turtles' instruction count, MIPS per wall-clock
 # and per CPU second, peak RSS, QEMU's times on the same guest (whose instruction count is the
-# same: the program is deterministic) and the ratio.
+# same: the program is deterministic) and the ratio. The guest prints a digest of its final
+# state on COM1; turtles' must equal QEMU's, or the run counts as failed.
 #   bench/oracle_mix.sh [TURTLES] [RUNS]      (default build/turtles, 3 runs, best reported)
 # Environment: QEMU (default qemu-system-x86_64), ORACLE_MIX_TIMEOUT (seconds per run, 300).
 set -u
@@ -19,12 +20,13 @@ limit=${ORACLE_MIX_TIMEOUT:-300}
 tmp=$(mktemp -d /tmp/oracle_mix.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-# timed OUT COMMAND...: runs COMMAND with a time limit, its stderr in OUT.err; sets WALL and
+# timed OUT COMMAND...: runs COMMAND with a time limit, its stdout in OUT.out and stderr in
+# OUT.err; sets WALL and
 # CPU (user + system seconds of COMMAND) and STATUS.
 timed() {
     local out=$1 t
     shift
-    t=$( { TIMEFORMAT='%R %U %S'; time timeout -k 5 "$limit" "$@" < /dev/null > /dev/null 2> "$out.err"; echo "status $?" > "$out.status"; } 2>&1 )
+    t=$( { TIMEFORMAT='%R %U %S'; time timeout -k 5 "$limit" "$@" < /dev/null > "$out.out" 2> "$out.err"; echo "status $?" > "$out.status"; } 2>&1 )
     WALL=$(awk '{ print $1 }' <<< "$t")
     CPU=$(awk '{ printf "%.3f", $2 + $3 }' <<< "$t")
     STATUS=$(awk '{ print $2 }' "$out.status")
@@ -43,15 +45,20 @@ for i in $(seq 1 "$runs"); do
         failed=1
         continue
     fi
+    t_digest=$(sed -n 's/^oracle_mix: digest \([0-9a-f]*\).*/\1/p' "$tmp/t$i.out" | tr -d '\r' | head -1)
     insns=$(sed -n 's/^turtles-stats: instructions=\([0-9]*\) .*/\1/p' "$tmp/t$i.err" | head -1)
     rss=$(sed -n 's/.*peak_rss_kib=\([0-9]*\).*/\1/p' "$tmp/t$i.err" | head -1)
     t_res="$t_res$WALL $CPU"$'\n'
     echo "oracle_mix: turtles run $i: ${WALL}s wall, ${CPU}s CPU, $insns instructions (load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
     if command -v "$qemu" >/dev/null; then
-        timed "$tmp/q$i" "$qemu" -accel tcg -bios "$rom" -display none -serial null \
+        timed "$tmp/q$i" "$qemu" -accel tcg -bios "$rom" -display none -serial stdio \
             -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot
+        q_digest=$(sed -n 's/^oracle_mix: digest \([0-9a-f]*\).*/\1/p' "$tmp/q$i.out" | tr -d '\r' | head -1)
         if [ "$STATUS" != 1 ]; then
             echo "oracle_mix: qemu run $i ended with status $STATUS (expected 1)" >&2
+        elif [ -z "$t_digest" ] || [ "$t_digest" != "$q_digest" ]; then
+            echo "oracle_mix: run $i: turtles' final-state digest '$t_digest' differs from QEMU's '$q_digest': turtles computed something else" >&2
+            failed=1
         else
             q_res="$q_res$WALL $CPU"$'\n'
             echo "oracle_mix: qemu-tcg run $i: ${WALL}s wall, ${CPU}s CPU" >&2

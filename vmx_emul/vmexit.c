@@ -339,7 +339,7 @@ void vmx_vmexit(struct cpu *cpu, uint32_t reason, uint64_t qualification,
     /* 27.3 saving guest state, 27.4 the MSR-store area. */
     vmx_nonroot_leaving(cpu); /* VMX-B */
     save_guest_state(cpu, v);
-    vmx_trace(cpu, "VM exit ->", reason, qualification);
+    vmx_trace(cpu, "VM exit from", reason, qualification);
     if (!store_guest_msrs(cpu, v)) {
         vmx_abort(cpu, ABORT_SAVE_GUEST_MSR);
         return;

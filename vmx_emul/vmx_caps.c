@@ -74,8 +74,8 @@ static const struct vmx_model_caps skylake_caps = {
                        CPU_MOV_DR_EXITING | CPU_UNCOND_IO_EXITING | CPU_USE_IO_BITMAPS | \
                        CPU_USE_MSR_BITMAPS | CPU_MONITOR_EXITING | CPU_PAUSE_EXITING | \
                        CPU_MONITOR_TRAP_FLAG)
-/* VMX-B: EPT and PML (vmx_ept.c; the TLB is flushed on every VM entry and
- * exit, so VPID is exact), unrestricted guest (paging off walks through
+/* VMX-B: EPT and PML (vmx_ept.c; TLB contexts keyed by VPID and EPTP are
+ * saved and restored at VM entry and exit, vmx_tlb.c, so VPID is exact), unrestricted guest (paging off walks through
  * EPT), APIC virtualization (vmx_apicv.c). */
 #define CPU2_EMULATED (CPU2_VMCS_SHADOWING | CPU2_ENABLE_EPT | CPU2_DESC_TABLE_EXITING | \
                        CPU2_ENABLE_RDTSCP | CPU2_ENABLE_VPID | CPU2_WBINVD_EXITING | \

@@ -165,6 +165,39 @@ loop:
 2:  dec %ecx
     jnz loop
 
+    /* A digest of the final state, printed on COM1 so that bench/oracle_mix.sh can check that
+     * turtles computed what QEMU computed (the figures count only if the work was right). */
+    movdqa %xmm0, 1152(%rsi)
+    movdqa %xmm5, 1168(%rsi)
+    movdqa %xmm7, 1184(%rsi)
+    mov %rax, 1200(%rsi)
+    mov %r9, 1208(%rsi)
+    mov %r13, 1216(%rsi)
+    mov %r12, 1224(%rsi)
+    mov %rdx, 1232(%rsi)
+    xor %r8d, %r8d
+    mov $(1240 / 8), %ecx
+4:  rol $7, %r8
+    xor (%rsi), %r8
+    add $8, %rsi
+    loop 4b
+    mov $COM1, %dx
+    mov $digest_label, %rsi
+5:  lodsb
+    test %al, %al
+    jz 6f
+    out %al, (%dx)
+    jmp 5b
+6:  mov $16, %ecx
+7:  rol $4, %r8
+    mov %r8d, %eax
+    and $0xf, %eax
+    mov hex_digits(%rax), %al
+    out %al, (%dx)
+    loop 7b
+    mov $'\n', %al
+    out %al, (%dx)
+
     mov $0, %al
     out %al, $DEBUG_EXIT
 3:  hlt
@@ -175,6 +208,11 @@ leaf:
     lea 1(%rbx), %rbx
     pop %rbx
     ret
+
+digest_label:
+    .asciz "oracle_mix: digest "
+hex_digits:
+    .ascii "0123456789abcdef"
 
     .p2align 3
 gdt:
