@@ -360,7 +360,13 @@ int options_parse(struct options *o, int argc, char **argv)
             if (strcmp(val, "stdio") && strcmp(val, "null") && strcmp(val, "pty") &&
                 strcmp(val, "none") && strncmp(val, "file:", 5) && strcmp(val, "mon:stdio"))
                 return bad("unsupported -serial backend", val);
-            o->serial = val;
+            if (o->nserial >= 4)
+                return bad("at most 4 -serial options (COM1-COM4)", val);
+            if (o->nserial == 0)
+                o->serial = val;
+            else
+                o->serial_more[o->nserial - 1] = val;
+            o->nserial++;
         } else if (!strcmp(a, "-display")) {
             NEED_VALUE();
             if (strcmp(val, "none"))

@@ -15,7 +15,9 @@ struct options {
     bool vmx_off;
     const char *bios;        /* -bios FILE: flat ROM image ending at 4 GiB */
     const char *kernel, *initrd, *append;
-    const char *serial;      /* stdio | file:PATH | null | pty | none */
+    const char *serial;      /* COM1: stdio | file:PATH | null | pty | none */
+    const char *serial_more[3]; /* COM2-COM4 from further -serial options (NULL: null) */
+    int nserial;             /* how many -serial options were given */
     const char *display;     /* none */
     bool nographic;
     bool no_reboot;

@@ -39,6 +39,21 @@ static void set_irq_rtc(void *opaque, unsigned line, bool level)
         set_irq(m, line, level);
 }
 
+static void set_irq_com(void *opaque, unsigned line, bool level)
+{
+    struct com_source *src = opaque;
+    struct platform *p = plat(src->m);
+    if (line >= 16)
+        return;
+    uint8_t before = p->com_levels[line];
+    if (level)
+        p->com_levels[line] |= (uint8_t)(1u << src->bit);
+    else
+        p->com_levels[line] &= (uint8_t)~(1u << src->bit);
+    if ((before != 0) != (p->com_levels[line] != 0))
+        set_irq(src->m, line, p->com_levels[line] != 0);
+}
+
 static void send_msg(void *opaque, const struct apic_msg *msg)
 {
     struct machine *m = opaque;
@@ -156,7 +171,26 @@ int platform_init(struct machine *m)
     rtc_init(&p->rtc, &p->env_rtc,
              m->opt.rtc_start_epoch ? m->opt.rtc_start_epoch : RTC_DEFAULT_START_EPOCH);
     rtc_set_memory_size(&p->rtc, m->mem.low_ram_size, m->mem.ram_size - m->mem.low_ram_size);
-    uart_init(&p->com1, &p->env, UART_COM1_PORT, UART_COM1_IRQ, &p->com1_out);
+    for (unsigned i = 0; i < 4; i++) {
+        p->com_src[i] = (struct com_source){.m = m, .bit = i};
+        p->env_com[i] = env;
+        p->env_com[i].set_irq = set_irq_com;
+        p->env_com[i].irq_opaque = &p->com_src[i];
+    }
+    uart_init(&p->com1, &p->env_com[0], UART_COM1_PORT, UART_COM1_IRQ, &p->com1_out);
+    /* COM2-COM4 exist on every PC; further -serial options give them a
+     * backend, as in QEMU, otherwise their output is discarded. */
+    static const uint16_t more_ports[3] = {UART_COM2_PORT, UART_COM3_PORT, UART_COM4_PORT};
+    static const unsigned more_irqs[3] = {UART_COM2_IRQ, UART_COM3_IRQ, UART_COM4_IRQ};
+    for (int i = 0; i < 3; i++) {
+        const char *spec = m->opt.serial_more[i] ? m->opt.serial_more[i] : "null";
+        if (serial_backend_open(&p->serial_more[i], spec) < 0)
+            return -1;
+        p->com_more_out[i] = (struct chardev){.opaque = &p->serial_more[i],
+                                              .write = serial_backend_write};
+        uart_init(&p->com_more[i], &p->env_com[i + 1], more_ports[i], more_irqs[i],
+                  &p->com_more_out[i]);
+    }
     struct i8042_callbacks kcb = {.set_a20 = a20_changed, .reset = reset_request, .opaque = m};
     i8042_init(&p->kbd, &p->env, &kcb);
     ioapic_init(&p->ioapic, &p->env, IOAPIC_BASE);
@@ -187,7 +221,10 @@ void platform_reset(struct machine *m)
     pic_reset(&p->pic);
     pit_reset(&p->pit);
     rtc_reset(&p->rtc);
+    memset(p->com_levels, 0, sizeof(p->com_levels));
     uart_reset(&p->com1);
+    for (int i = 0; i < 3; i++)
+        uart_reset(&p->com_more[i]);
     i8042_reset(&p->kbd);
     ioapic_reset(&p->ioapic);
     hpet_reset(&p->hpet);
@@ -203,6 +240,8 @@ void platform_destroy(struct machine *m)
     struct platform *p = plat(m);
     fw_cfg_destroy(&p->fw_cfg);
     serial_backend_close(&p->serial);
+    for (int i = 0; i < 3; i++)
+        serial_backend_close(&p->serial_more[i]);
 }
 
 bool platform_poll_input(struct machine *m)

@@ -28,7 +28,14 @@ struct platform {
     struct pic pic;
     struct pit pit;
     struct rtc rtc;
+    /* COM1/COM3 share IRQ 4 and COM2/COM4 IRQ 3: each UART drives its own
+     * input of a wired-OR (lines_or), so one port cannot drop another's
+     * request. */
+    struct com_source { struct machine *m; unsigned bit; } com_src[4];
+    struct device_env env_com[4];
+    uint8_t com_levels[16];     /* per ISA line: bit i set while COM(i+1) asserts it */
     struct uart com1;
+    struct uart com_more[3];    /* COM2-COM4 */
     struct i8042 kbd;
     struct ioapic ioapic;
     struct hpet hpet;
@@ -43,6 +50,8 @@ struct platform {
     struct lapic *lapic_ptrs[8];
     struct serial_backend serial;
     struct chardev com1_out;
+    struct serial_backend serial_more[3];
+    struct chardev com_more_out[3];
 };
 
 int platform_init(struct machine *m);

@@ -10,6 +10,8 @@
  * Prints "kvm-exits: ok cpuid=N ..." when the guest's counts and checksum match. */
 #include "kvmtest.h"
 
+#include <termios.h>
+
 #define GDT_GPA 0x0800
 #define PARAMS_GPA 0x0f00 /* u32 cpuid_count, u32 dword_count: read by the guest */
 #define CODE_GPA 0x1000
@@ -82,6 +84,16 @@ static uint32_t run_to_port(struct kvmtest_vcpu *vcpu, uint16_t port, const char
     return kvmtest_io_value(run);
 }
 
+/* Prints a phase mark and waits until the serial port has sent it: otherwise, with one vCPU,
+ * the line can sit in the tty buffer while L2 runs and reach the harness phases late. Not
+ * checked: stdout need not be a terminal. */
+static void mark(const char *what)
+{
+    printf("kvm-exits: mark %s\n", what);
+    fflush(stdout);
+    tcdrain(STDOUT_FILENO);
+}
+
 static uint32_t parse_count(const char *s, const char *what, unsigned long max)
 {
     char *end;
@@ -120,19 +132,19 @@ int main(int argc, char **argv)
      * log (bench/nested.sh): the guest's clock runs at each emulator's own pace. The guest's
      * timestamps are taken around the runs only, so that the printing does not count in them. */
     run_to_port(&vcpu, PORT_START, "entering L2");
-    printf("kvm-exits: mark cpuid-begin\n");
+    mark("cpuid-begin");
     double t0 = kvmtest_now();
     uint32_t cpuids = run_to_port(&vcpu, PORT_CPUID_DONE, "CPUID loop");
     double t1 = kvmtest_now();
-    printf("kvm-exits: mark cpuid-end\n");
+    mark("cpuid-end");
     double t1b = kvmtest_now();
     uint32_t filled = run_to_port(&vcpu, PORT_FILL_DONE, "memory fill");
     double t2 = kvmtest_now();
-    printf("kvm-exits: mark fill-end\n");
+    mark("fill-end");
     double t2b = kvmtest_now();
     uint32_t sum = run_to_port(&vcpu, PORT_SUM_DONE, "memory checksum");
     double t3 = kvmtest_now();
-    printf("kvm-exits: mark sum-end\n");
+    mark("sum-end");
     KVM_IOCTL(vcpu.fd, KVM_RUN, 0);
     if (vcpu.run->exit_reason != KVM_EXIT_HLT)
         kvmtest_unexpected_exit(&vcpu, "final HLT");
