@@ -50,6 +50,22 @@ else
     echo "script(1) missing: Ctrl-A x not checked"
 fi
 
+# COM1-COM4: every port exists; the n-th -serial option is COM n, the ports
+# without one discard their output; a fifth -serial is an error.
+comports=$PLATFORM_ROMS/comports.rom
+run_turtles 30 "$dir/log" -bios "$comports" -m 64M -display none -serial "file:$dir/c1" \
+    -serial "file:$dir/c2" -serial null -serial "file:$dir/c4" "${DEBUG_EXIT[@]}"
+expect_status 1 "four -serial options"
+[ "$(cat "$dir/c1" 2>/dev/null)" = "com1" ] || fail "COM1 got '$(cat "$dir/c1" 2>/dev/null)'"
+[ "$(cat "$dir/c2" 2>/dev/null)" = "com2" ] || fail "COM2 got '$(cat "$dir/c2" 2>/dev/null)'"
+[ "$(cat "$dir/c4" 2>/dev/null)" = "com4" ] || fail "COM4 got '$(cat "$dir/c4" 2>/dev/null)'"
+run_turtles 30 "$dir/log" -bios "$comports" -m 64M -nographic "${DEBUG_EXIT[@]}"
+expect_status 1 "COM2-COM4 without backends"
+grep -q "com2" "$dir/log" && fail "COM2 output reached stdout without a -serial for it"
+run_turtles 30 "$dir/log" -bios "$comports" -serial null -serial null -serial null \
+    -serial null -serial null
+expect_status 2 "a fifth -serial"
+
 rm -rf "$dir"
 [ $rc -eq 0 ] && echo "PASS"
 exit $rc

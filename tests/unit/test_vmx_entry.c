@@ -596,6 +596,9 @@ START_TEST(entry_check)
         ck_assert_uint_eq(vx->cache[vx->current_slot].launch_state, VMCS_CLEAR);
         break;
     }
+    /* tests/unit coverage listing: which check each case made fire */
+    if (getenv("VMX_ENTRY_LIST_CHECKS"))
+        fprintf(stderr, "case %s fired: %s\n", t->name, why);
     if (t->text)
         ck_assert_msg(vx->last_check_failed && strstr(vx->last_check_failed, t->text),
                       "%s: failed check was \"%s\", expected \"%s\"", t->name, why, t->text);
