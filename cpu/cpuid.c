@@ -186,6 +186,13 @@ static void leaf_xsave(const struct cpu *cpu, uint32_t sub, uint32_t r[4])
         r[0] = 3;   /* XCR0 may hold x87 and SSE state */
         r[1] = 576; /* legacy area 512 + header 64 for the enabled features */
         r[2] = 576;
+    } else if (sub == 1) {
+        /* XSAVEOPT and XSAVEC run only where the model offers them (the
+         * decoder gates their rows on the same bits). */
+        if (has(cpu, ISA_XSAVEOPT))
+            r[0] |= 1u << 0;
+        if (has(cpu, ISA_XSAVEC))
+            r[0] |= 1u << 1;
     }
 }
 

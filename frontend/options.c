@@ -26,6 +26,9 @@ void options_usage(FILE *out)
           "  -device isa-debug-exit[,iobase=PORT,iosize=N]\n"
           "                       guest writes V to PORT -> exit status (V << 1) | 1\n"
           "  -no-reboot           exit (status 0) when the guest reboots\n"
+          "  -debugcon stdio|file:PATH|null  Bochs/QEMU debug console (port 0xe9)\n"
+          "  -device isa-debugcon,iobase=PORT  move the debug console to PORT (SeaBIOS:\n"
+          "                       0x402); its output goes where -debugcon says (default stdio)\n"
           "Display and serial:\n"
           "  -nographic           no display; serial on stdio (Ctrl-A x quits)\n"
           "  -display none        no display\n"
@@ -93,8 +96,34 @@ static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
     return true;
 }
 
+/* QEMU's isa-debugcon: only iobase is taken; the chardev property is
+ * accepted and ignored, -debugcon names the host side. */
+static int parse_debugcon_device(struct options *o, const char *spec)
+{
+    if (!o->debugcon)
+        o->debugcon = "stdio";
+    for (const char *p = strchr(spec, ','); p && *p == ',';) {
+        p++;
+        size_t len = strcspn(p, ",");
+        char item[64];
+        if (len >= sizeof(item))
+            return bad("bad -device isa-debugcon property", p);
+        memcpy(item, p, len);
+        item[len] = 0;
+        uint64_t v;
+        if (!strncmp(item, "iobase=", 7) && parse_uint(item + 7, 0xffff, &v))
+            o->debugcon_base = (uint16_t)v;
+        else if (strncmp(item, "chardev=", 8))
+            return bad("bad -device isa-debugcon property", item);
+        p += len;
+    }
+    return 0;
+}
+
 static int parse_device(struct options *o, const char *spec)
 {
+    if (!strncmp(spec, "isa-debugcon", 12) && (!spec[12] || spec[12] == ','))
+        return parse_debugcon_device(o, spec);
     if (strncmp(spec, "isa-debug-exit", 14) || (spec[14] && spec[14] != ','))
         return bad("unsupported -device", spec);
     o->debug_exit = true;
@@ -381,6 +410,9 @@ int options_parse(struct options *o, int argc, char **argv)
             int r = parse_device(o, val);
             if (r)
                 return r;
+        } else if (!strcmp(a, "-debugcon")) {
+            NEED_VALUE();
+            o->debugcon = val;
         } else if (!strcmp(a, "-icount")) {
             NEED_VALUE();
             int r = parse_icount(o, val);
@@ -420,6 +452,8 @@ int options_parse(struct options *o, int argc, char **argv)
         }
 #undef NEED_VALUE
     }
+    if (o->debugcon && !o->debugcon_base)
+        o->debugcon_base = 0xe9;
     if (!o->serial)
         o->serial = (o->nographic || o->display) ? "stdio" : "stdio";
     if (o->initrd && !o->kernel)

@@ -23,6 +23,8 @@ struct options {
     bool no_reboot;
     bool debug_exit;         /* -device isa-debug-exit */
     uint16_t debug_exit_base, debug_exit_size;
+    const char *debugcon;    /* -debugcon stdio|file:PATH|null (NULL: none) */
+    uint16_t debugcon_base;  /* 0xe9, or -device isa-debugcon,iobase=N */
     bool icount;             /* -icount given: QEMU's defaults (sleep=on) apply */
     unsigned icount_shift;   /* -icount shift=N: 2^N ns per instruction */
     bool icount_auto, icount_sleep;
