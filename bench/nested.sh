@@ -1,6 +1,7 @@
 #!/bin/bash
 # Nested virtualization, side by side: the same Debian L1 kernel and initramfs run the `kvm` job
-# (tests/images/init.sh: L1's KVM runs the L2 programs kvm-hello, kvm-exits and kvm-ipi) under
+# (tests/images/init.sh: L1's KVM runs the L2 programs kvm-hello and kvm-exits; the run ends
+# there, before kvm-ipi) under
 #   turtles   (kvm_intel on turtles' software VMX)
 #   QEMU TCG  (-cpu max: kvm_amd nested=1 on QEMU's SVM model; QEMU TCG has no VMX)
 #   Bochs 2.7 (kvm_intel on Bochs' VMX model; slow, skip it with NESTED_SKIP_BOCHS=1)
@@ -11,11 +12,11 @@
 #     per host second that follow from it
 #   - kvm-exits' 64 MiB L2 memory loop: fill (first touch: EPT/NPT faults) and checksum phases
 # between the "kvm-exits: mark ..." lines that tests/guests/kvm-exits.c prints at the phase
-# boundaries. Next to each wall-clock figure: the emulator process' CPU time (user + system, all
-# threads) over the same interval, read from /proc when the line arrived; on a shared, loaded
-# machine it is the steadier figure. The rates the guest prints itself are in each emulator's virtual time (Bochs runs
-# with clock: sync=none, turtles' clock counts instructions by default) and are shown only as a
-# secondary column.
+# boundaries. Next to the wall-clock figures: the emulator process' CPU time (user + system,
+# all threads) over the same intervals, read from /proc when the line arrived; on a shared,
+# loaded machine it is the steadier figure. The rates the guest prints itself are in each
+# emulator's virtual time (Bochs runs with clock: sync=none, turtles' clock counts instructions
+# by default) and are shown only as a secondary table.
 #
 #   bench/nested.sh [RUNS]       (default 1 run per emulator; with more, the median is reported)
 #
@@ -39,7 +40,7 @@ bochs_cpus=${BOCHS_CPUS:-1}
 
 "$repo/tests/images/build-images.sh" >/dev/null || { echo "nested: building the guest images failed" >&2; exit 1; }
 mkdir -p "$log_dir"
-grep -q 'mark cpuid-begin' "$repo/tests/guests/kvm-exits.c" ||
+grep -q 'cpuid-begin' "$repo/tests/guests/kvm-exits.c" ||
     { echo "nested: tests/guests/kvm-exits.c prints no phase marks" >&2; exit 1; }
 
 append="console=ttyS0 panic=-1 turtles.test=kvm"

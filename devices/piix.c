@@ -92,6 +92,10 @@ void piix4_pm_reset(struct piix4_pm *p)
     memset(&d->config[0x40], 0, PCI_CONFIG_SPACE_SIZE - 0x40);
     d->config[PIIX4_PMBA] = 0x01;   /* I/O space indicator, read-only */
     d->config[0x90] = 0x01;         /* SMBBA likewise */
+    /* DEVACTB (0x58) bit 25 APMC_EN preset: there is no SMM, and firmware
+     * (SeaBIOS) reads this bit as "SMM already set up" and skips the SMI
+     * it would otherwise wait for; QEMU does the same with smm=off. */
+    d->config[0x5B] = 0x02;
 }
 
 int piix4_pm_init(struct piix4_pm *p, struct pci_bus *bus)

@@ -10,6 +10,7 @@
 #include "bios/acpi_tables.h"
 #include "cpu/cpuid.h"
 #include "vmx_emul/vmx.h"
+#include "frontend/gdbstub.h"
 #include "frontend/platform.h"
 #include "vmx_emul/vmx_nonroot.h"
 
@@ -106,6 +107,23 @@ static int load_file(const char *path, uint8_t **data, size_t *size)
     return 0;
 }
 
+/* The BIOS area's PAM segments (i440FX datasheet 3.2.18): PAM0 bits 5:4
+ * hold 0xF0000-0xFFFFF, PAM5/PAM6 the 16 KiB quarters of 0xE0000-0xEFFFF
+ * (bits 1:0 the lower, 5:4 the upper half). */
+struct pam_segment {
+    uint32_t base, size;
+    unsigned reg, shift;
+    const char *name;
+};
+#define PAM_BIOS_SEGMENTS 5
+static const struct pam_segment pam_segments[PAM_BIOS_SEGMENTS] = {
+    {0xE0000, 0x4000, 5, 0, "bios-low-e0000"},
+    {0xE4000, 0x4000, 5, 4, "bios-low-e4000"},
+    {0xE8000, 0x4000, 6, 0, "bios-low-e8000"},
+    {0xEC000, 0x4000, 6, 4, "bios-low-ec000"},
+    {0xF0000, 0x10000, 0, 4, "bios-low-f0000"},
+};
+
 static int setup_bios(struct machine *m, const char *path)
 {
     if (load_file(path, &m->bios_image, &m->bios_size) < 0) {
@@ -120,10 +138,36 @@ static int setup_bios(struct machine *m, const char *path)
     /* The whole image ends at 4 GiB; its last 128 KiB (or all of a smaller
      * image) also appear below 1 MiB, as on a PC. */
     physmem_add_rom(&m->mem, PHYS_4G - m->bios_size, m->bios_size, m->bios_image, "bios");
+    /* The low copy is one ROM region per PAM segment, so the i440FX can
+     * shadow each one separately (machine_pam_changed). */
     size_t low = m->bios_size < 0x20000 ? m->bios_size : 0x20000;
-    physmem_add_rom(&m->mem, 0x100000 - low, low, m->bios_image + m->bios_size - low,
-                    "bios-low");
+    for (int i = 0; i < PAM_BIOS_SEGMENTS; i++) {
+        const struct pam_segment *g = &pam_segments[i];
+        if (g->base < 0x100000 - low)
+            continue;
+        physmem_add_rom(&m->mem, g->base, g->size,
+                        m->bios_image + m->bios_size - (0x100000 - g->base), g->name);
+    }
     return 0;
+}
+
+void machine_pam_changed(void *opaque, const uint8_t pam[I440FX_NUM_PAM])
+{
+    struct machine *m = opaque;
+    for (int i = 0; i < PAM_BIOS_SEGMENTS; i++) {
+        const struct pam_segment *g = &pam_segments[i];
+        unsigned mode = (pam[g->reg] >> g->shift) & 3;
+        /* Reads from RAM (modes 1 and 3) uncover the RAM under the ROM.
+         * Not modelled: mode 1 should drop writes and mode 2 (reads ROM,
+         * writes RAM) should store them; firmware uses 0 and 3 to shadow. */
+        physmem_remap(&m->mem, NULL, g->name, g->base, (mode & 1) ? 0 : g->size);
+    }
+    /* Code decoded from the ROM may now be RAM with other contents. */
+    block_flush_all(m->blocks);
+    for (int i = 0; i < m->ncpus; i++) {
+        tlb_flush_all(&m->cpus[i].tlb);
+        m->cpus[i].stop_block = true;
+    }
 }
 
 static void load_boot_segment(struct segment *s, const struct boot_segment *b)
@@ -271,11 +315,20 @@ int machine_init(struct machine *m, const struct options *opt)
         return -1;
     if (opt->bios && setup_bios(m, opt->bios) < 0)
         return -1;
-    return boot_setup(m);
+    if (boot_setup(m) < 0)
+        return -1;
+    if (opt->gdb_port) {
+        m->gdb = gdbstub_new(m, opt->gdb_port, opt->gdb_wait);
+        if (!m->gdb)
+            return -1;
+    }
+    return 0;
 }
 
 void machine_destroy(struct machine *m)
 {
+    gdbstub_free(m->gdb);
+    m->gdb = NULL;
     if (m->platform)
         platform_destroy(m);
     free(m->platform);
@@ -321,10 +374,19 @@ int machine_run(struct machine *m)
 {
     unsigned poll = 0;
     while (m->stop == STOP_NONE) {
+        /* The gdb stub: a cheap look at the socket now and then while the
+         * guest runs; blocks serving gdb while the guest is stopped. */
+        if (m->gdb && gdbstub_poll(m->gdb)) {
+            machine_request_stop(m, STOP_USER_QUIT, 0);
+            m->stop_message = "killed by gdb";
+            break;
+        }
         if (m->reset_requested)
             machine_reset(m);
         bool all_idle = true;
-        for (int i = 0; i < m->ncpus && m->stop == STOP_NONE && !m->reset_requested; i++) {
+        for (int i = 0; i < m->ncpus && m->stop == STOP_NONE && !m->reset_requested &&
+                        !gdbstub_stop_pending(m->gdb);
+             i++) {
             struct cpu *c = &m->cpus[i];
             handle_init_sipi(c);
             if (c->shutdown) {
@@ -344,6 +406,7 @@ int machine_run(struct machine *m)
                 continue;
             c->quantum_end = c->icount + m->time.quantum;
             uint64_t n = cpu_run(c);
+            gdbstub_after_run(m->gdb, i);
             if (n)
                 all_idle = false;
             machine_time_ran(&m->time, &m->clock, n);
@@ -354,6 +417,8 @@ int machine_run(struct machine *m)
         }
         if (m->stop != STOP_NONE)
             break;
+        if (gdbstub_stop_pending(m->gdb))
+            continue; /* a breakpoint or a step: gdb takes over at the top */
         if (all_idle && !m->reset_requested) {
             if (m->clock.next_deadline == UINT64_MAX) {
                 machine_request_stop(m, STOP_ERROR, EXIT_DEADLOCK);

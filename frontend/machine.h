@@ -31,6 +31,7 @@ enum machine_stop {
 #define EXIT_DEADLOCK 6
 
 struct platform;
+struct gdbstub;
 
 struct machine {
     struct options opt;
@@ -56,6 +57,7 @@ struct machine {
     const char *stop_message;
 
     FILE *log;
+    struct gdbstub *gdb; /* -gdb / -s: NULL when there is no gdb stub */
 };
 
 /* Build the machine from options; on failure print a message and return -1. */
@@ -67,6 +69,8 @@ void machine_request_stop(struct machine *m, enum machine_stop why, int status);
 /* Guest-requested reset (keyboard controller, 0xCF9, triple fault): resets
  * the machine, or stops with status 0 under -no-reboot. */
 void machine_request_reset(struct machine *m);
+/* i440FX PAM registers changed: shadow RAM or ROM in the BIOS area. */
+void machine_pam_changed(void *opaque, const uint8_t pam[7]);
 /* Asynchronous stop from a signal handler. */
 void machine_signal_stop(struct machine *m, int signo);
 

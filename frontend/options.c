@@ -45,6 +45,9 @@ void options_usage(FILE *out)
           "  -d ITEMS             log items (comma list): int, cpu_reset, vmexit, guest_errors,\n"
           "                       exec, unimp\n"
           "  -D FILE              write the log to FILE instead of stderr\n"
+          "  -gdb tcp::PORT       gdb stub on 127.0.0.1:PORT (also tcp:127.0.0.1:PORT)\n"
+          "  -s                   same as -gdb tcp::1234\n"
+          "  -S                   do not start the CPU until gdb says continue\n"
           "  -turtles-stats       print instructions executed, MIPS and peak RSS at exit\n"
           "  -turtles-max-insns N stop (status 5) after N instructions on any vCPU\n"
           "  -turtles-trace-from N  with -d exec: log blocks from instruction N on\n"
@@ -291,6 +294,30 @@ static int parse_log_items(const char *spec, uint32_t *mask)
     return 0;
 }
 
+/* -gdb DEVICE: "tcp::PORT", "tcp:127.0.0.1:PORT", "tcp:localhost:PORT" or a
+ * bare PORT. Only localhost: the stub gives full control of the guest.
+ * Returns the port, or -1. */
+static int parse_gdb_spec(const char *spec)
+{
+    const char *p = spec;
+    if (!strncmp(p, "tcp:", 4)) {
+        p += 4;
+        const char *colon = strchr(p, ':');
+        if (!colon)
+            return -1;
+        size_t hlen = (size_t)(colon - p);
+        if (hlen && !((hlen == 9 && !strncmp(p, "127.0.0.1", 9)) ||
+                      (hlen == 9 && !strncmp(p, "localhost", 9))))
+            return -1;
+        p = colon + 1;
+    }
+    char *end;
+    long port = strtol(p, &end, 10);
+    if (end == p || *end || port < 1 || port > 65535)
+        return -1;
+    return (int)port;
+}
+
 int options_parse(struct options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof(*o));
@@ -431,6 +458,15 @@ int options_parse(struct options *o, int argc, char **argv)
         } else if (!strcmp(a, "-D")) {
             NEED_VALUE();
             o->debug_log = val;
+        } else if (!strcmp(a, "-gdb")) { /* gdb stub (frontend/gdbstub.c) */
+            NEED_VALUE();
+            o->gdb_port = parse_gdb_spec(val);
+            if (o->gdb_port < 0)
+                return bad("-gdb: expected tcp::PORT or tcp:127.0.0.1:PORT", val);
+        } else if (!strcmp(a, "-s")) {
+            o->gdb_port = 1234;
+        } else if (!strcmp(a, "-S")) {
+            o->gdb_wait = true;
         } else if (!strcmp(a, "-accel") || !strcmp(a, "-machine") || !strcmp(a, "-M")) {
             NEED_VALUE(); /* one machine, one accelerator: accepted for QEMU compatibility */
         } else if (!strcmp(a, "-nodefaults") || !strcmp(a, "-enable-kvm") ||
@@ -460,6 +496,9 @@ int options_parse(struct options *o, int argc, char **argv)
         return bad("-initrd needs -kernel", o->initrd);
     if (o->append && !o->kernel)
         return bad("-append needs -kernel", o->append);
+    /* Without a gdb stub nothing could ever start a -S machine. */
+    if (o->gdb_wait && !o->gdb_port)
+        return bad("-S needs -gdb tcp::PORT or -s", "-S");
     if (!o->bios && !o->kernel)
         return bad("nothing to boot: give -kernel or -bios", NULL);
     if (o->icount && o->rtc_clock_host)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "frontend/fw_cfg_setup.h"
 #include "frontend/machine.h"
 
 static struct platform *plat(struct machine *m) { return m->platform; }
@@ -138,6 +139,42 @@ static void debug_exit(void *opaque, int status)
     machine_request_stop(m, STOP_DEBUG_EXIT, status);
 }
 
+/* QEMU's isa-debugcon: reads return 0xe9 so firmware (SeaBIOS) can tell
+ * the console is there before it writes its log to it. */
+#define DEBUGCON_READBACK 0xe9
+
+static uint32_t debugcon_read(void *opaque, uint16_t port, unsigned size)
+{
+    (void)opaque;
+    (void)port;
+    (void)size;
+    return DEBUGCON_READBACK;
+}
+
+static void debugcon_write(void *opaque, uint16_t port, uint32_t value, unsigned size)
+{
+    (void)port;
+    (void)size;
+    uint8_t c = (uint8_t)value;
+    serial_backend_write(opaque, &c, 1);
+}
+
+static int fill_fw_cfg(struct machine *m)
+{
+    struct fw_cfg_pc_config cfg = {
+        .ram_size = m->mem.ram_size,
+        .low_ram_size = m->mem.low_ram_size,
+        .ncpus = m->ncpus,
+        .nographic = true,
+    };
+    char err[256] = "";
+    if (fw_cfg_setup_pc(&m->platform->fw_cfg, &cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "turtles: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 int platform_init(struct machine *m)
 {
     struct platform *p = plat(m);
@@ -198,7 +235,7 @@ int platform_init(struct machine *m)
     struct acpi_pm_callbacks acb = {.poweroff = poweroff, .opaque = m};
     acpi_pm_init(&p->acpi, &p->env, &acb);
     pci_bus_init(&p->pci, &p->env, reset_request, m);
-    if (i440fx_init(&p->host_bridge, &p->pci, NULL, m) < 0 ||
+    if (i440fx_init(&p->host_bridge, &p->pci, machine_pam_changed, m) < 0 ||
         piix3_init(&p->isa_bridge, &p->pci) < 0 || piix4_pm_init(&p->pm_func, &p->pci) < 0) {
         fprintf(stderr, "turtles: PCI bus setup failed\n");
         return -1;
@@ -206,11 +243,15 @@ int platform_init(struct machine *m)
     if (m->opt.debug_exit)
         debug_exit_init(&p->debug_exit, &p->env, m->opt.debug_exit_base,
                         m->opt.debug_exit_size, debug_exit, m);
+    if (m->opt.debugcon) {
+        if (serial_backend_open(&p->debugcon, m->opt.debugcon) < 0)
+            return -1;
+        iobus_register(&m->io, m->opt.debugcon_base, 1, &p->debugcon, debugcon_read,
+                       debugcon_write, "debugcon");
+    }
     fw_cfg_init(&p->fw_cfg, &p->env);
-    fw_cfg_add_i64(&p->fw_cfg, FW_CFG_RAM_SIZE, m->mem.ram_size);
-    fw_cfg_add_i16(&p->fw_cfg, FW_CFG_NB_CPUS, (uint16_t)m->ncpus);
-    fw_cfg_add_i16(&p->fw_cfg, FW_CFG_MAX_CPUS, (uint16_t)m->ncpus);
-    fw_cfg_add_i16(&p->fw_cfg, FW_CFG_NOGRAPHIC, 1);
+    if (fill_fw_cfg(m) < 0)
+        return -1;
 
     return 0;
 }
@@ -242,6 +283,8 @@ void platform_destroy(struct machine *m)
     serial_backend_close(&p->serial);
     for (int i = 0; i < 3; i++)
         serial_backend_close(&p->serial_more[i]);
+    if (m->opt.debugcon)
+        serial_backend_close(&p->debugcon);
 }
 
 bool platform_poll_input(struct machine *m)

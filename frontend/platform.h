@@ -52,6 +52,7 @@ struct platform {
     struct chardev com1_out;
     struct serial_backend serial_more[3];
     struct chardev com_more_out[3];
+    struct serial_backend debugcon;  /* -debugcon: Bochs/QEMU port 0xe9 console */
 };
 
 int platform_init(struct machine *m);

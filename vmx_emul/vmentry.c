@@ -11,6 +11,7 @@
 #include "vmx_emul/vmcs_cache.h"
 #include "vmx_emul/vmx.h"
 #include "vmx_emul/vmx_controls.h"
+#include "vmx_emul/vmx_intercept.h"
 #include "vmx_emul/vmx_internal.h"
 #include "vmx_emul/vmx_nonroot.h"
 #include "vmx_emul/vmx_tlb.h"
@@ -138,6 +139,48 @@ static void inject_event(struct cpu *cpu, struct vmcs *v)
     vx->injecting = false;
 }
 
+/* Pending-debug-exceptions bits (SDM Vol.3C 24.4.2, table 24-4). */
+#define PENDING_DBG_B3_0 0xfull
+#define PENDING_DBG_ENABLED_BP (1ull << 12)
+#define PENDING_DBG_BS (1ull << 14)
+
+/* SDM 26.6.3 "Delivery of Pending Debug Exceptions after VM Entry". Only
+ * BS or enabled-breakpoint make the field a valid pending #DB; B3-B0 alone
+ * are just the record of matched conditions. A vectoring entry (event
+ * injection, or a pending MTF exit) does not deliver them here: the
+ * value stays as loaded and is saved by the next exit (27.3.4). */
+static void deliver_pending_debug_exceptions(struct cpu *cpu, struct vmcs *v)
+{
+    struct vmx_cpu *vx = cpu->vmx;
+    uint64_t pde = vx->pending_dbg_exceptions;
+    uint32_t act = v->guest_activity_state;
+    if (!(pde & (PENDING_DBG_BS | PENDING_DBG_ENABLED_BP)))
+        return;
+    if (v->vm_entry_intr_info_field & INTR_INFO_VALID)
+        return;
+    if (act == ACTIVITY_SHUTDOWN || act == ACTIVITY_WAIT_SIPI)
+        return;
+    /* Blocking by MOV SS holds the trap pending past the next instruction;
+     * it stays in the field (not delivered later yet: see the report). */
+    if (v->guest_interruptibility_info & INTERRUPTIBILITY_MOV_SS)
+        return;
+    vx->pending_dbg_exceptions = 0;
+    uint64_t dr6_bits = pde & (PENDING_DBG_B3_0 | PENDING_DBG_BS);
+    if (vmx_l1_wants_exception(v, EXC_DB, 0)) {
+        /* The #DB exits before it touches DR6; the qualification carries
+         * what DR6 would have received (SDM 27.2.1, table 27-1). */
+        struct vmx_exit_info info = {
+            .valid = EXITINFO_INTR,
+            .intr_info = INTR_INFO_VALID | (uint32_t)EV_HWEXC << 8 | EXC_DB,
+        };
+        vmx_vmexit(cpu, EXIT_REASON_EXCEPTION_NMI, dr6_bits, &info);
+        return;
+    }
+    cpu->dr[6] |= dr6_bits;
+    cpu->halted = false; /* a trap delivered in HLT state wakes the guest */
+    cpu_deliver_event(cpu, EXC_DB, EV_HWEXC, false, 0, cpu->rip);
+}
+
 void vmx_trace(struct cpu *cpu, const char *what, uint32_t reason, uint64_t qualification)
 {
     if (!(cpu->log_mask & LOG_VMEXIT))
@@ -145,8 +188,13 @@ void vmx_trace(struct cpu *cpu, const char *what, uint32_t reason, uint64_t qual
     FILE *f = cpu->log_file ? (FILE *)cpu->log_file : stderr;
     const struct vmcs *v = vmx_current_vmcs(cpu);
     uint64_t eptp = v && vmx_ctl_ept(v) ? v->ept_pointer : 0;
+    /* The level named after "what": the one entered (entry), the one left
+     * (exit, which always returns to root), or root for an entry failure,
+     * even one found after the guest state was loaded (MSR loading). */
+    bool entry_failure = reason != ~0u && (reason & EXIT_REASON_ENTRY_FAILURE);
+    bool vm_exit = reason != ~0u && !entry_failure;
     fprintf(f, "vmx: cpu%d %s %s vmcs=%#llx eptp=%#llx", cpu->index, what,
-            cpu->vmx_nonroot ? "non-root" : "root",
+            cpu->vmx_nonroot && !entry_failure ? "non-root" : "root",
             (unsigned long long)(cpu->vmx ? cpu->vmx->current_vmcs_ptr : 0),
             (unsigned long long)eptp);
     if (reason != ~0u)
@@ -155,7 +203,7 @@ void vmx_trace(struct cpu *cpu, const char *what, uint32_t reason, uint64_t qual
                 (unsigned long long)qualification);
     if (v)
         fprintf(f, " guest-rip=%#llx", (unsigned long long)v->guest_rip);
-    fprintf(f, "\n");
+    fprintf(f, vm_exit ? " then root\n" : "\n");
 }
 
 void vmx_vmentry(struct cpu *cpu, bool launch)
@@ -203,6 +251,8 @@ void vmx_vmentry(struct cpu *cpu, bool launch)
 
     if (v->vm_entry_intr_info_field & INTR_INFO_VALID)
         inject_event(cpu, v);
+    else
+        deliver_pending_debug_exceptions(cpu, v);
     cpu->next_rip = cpu->rip;
     cpu->stop_block = true;
 }

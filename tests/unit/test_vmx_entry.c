@@ -177,6 +177,51 @@ static struct vmcs *pae_vmcs(void)
     return v;
 }
 
+/* A 32-bit protected-mode guest in virtual-8086 mode (SDM 26.3.1.2: every
+ * segment base = selector << 4, limit 0xFFFF, access rights 0xF3). */
+static struct vmcs *v86_vmcs(void)
+{
+    struct vmcs *v = pae_vmcs();
+    v->guest_rflags = 2 | F_VM;
+    v->guest_rip = 0x100;
+    v->guest_cs_selector = 0x3000;
+    uint16_t *sels[] = {&v->guest_cs_selector, &v->guest_ss_selector, &v->guest_ds_selector,
+                        &v->guest_es_selector, &v->guest_fs_selector, &v->guest_gs_selector};
+    uint64_t *bases[] = {&v->guest_cs_base, &v->guest_ss_base, &v->guest_ds_base,
+                         &v->guest_es_base, &v->guest_fs_base, &v->guest_gs_base};
+    uint32_t *limits[] = {&v->guest_cs_limit, &v->guest_ss_limit, &v->guest_ds_limit,
+                          &v->guest_es_limit, &v->guest_fs_limit, &v->guest_gs_limit};
+    uint32_t *ars[] = {&v->guest_cs_ar_bytes, &v->guest_ss_ar_bytes, &v->guest_ds_ar_bytes,
+                       &v->guest_es_ar_bytes, &v->guest_fs_ar_bytes, &v->guest_gs_ar_bytes};
+    for (int i = 0; i < 6; i++) {
+        if (i > 0)
+            *sels[i] = (uint16_t)(0x100 * i);
+        *bases[i] = (uint64_t)*sels[i] << 4;
+        *limits[i] = 0xffff;
+        *ars[i] = 0xf3;
+    }
+    return v;
+}
+
+/* Turn the processor (already in VMX root) into a 32-bit protected-mode,
+ * PAE-paging one, and the VMCS into a 32-bit host with a 32-bit guest:
+ * the base for the SDM 26.2.4 address-space-size checks, which depend on
+ * whether the processor is in IA-32e mode when VMLAUNCH executes. */
+static void processor_outside_ia32e(struct vmcs *v)
+{
+    h.cpu.efer &= ~(EFER_LMA | EFER_LME);
+    h.cpu.seg[S_CS].attr = (h.cpu.seg[S_CS].attr & ~SEG_L) | SEG_DB;
+    cpu_update_mode(&h.cpu);
+    v->vm_exit_controls &= ~EXIT_HOST_ADDR_SPACE_SIZE;
+    v->vm_entry_controls &= ~ENTRY_IA32E_MODE_GUEST;
+    v->host_cr4 &= ~CR4_PCIDE;
+    v->guest_cr4 &= ~CR4_PCIDE;
+    v->guest_cs_ar_bytes = 0xb | SEG_S | SEG_P | SEG_DB | SEG_G;
+    v->guest_cr3 = 0x7800;
+    for (int i = 0; i < 4; i++)
+        put64(&h, 0x7800 + 8 * i, (0x40000ull + 0x1000 * i) | 1);
+}
+
 enum expect_kind { E_OK, E_VMFAIL, E_EXIT };
 struct entry_case {
     const char *name;
@@ -391,6 +436,91 @@ MUT(link_shadow_indicator, v->vmcs_link_pointer = 0x40000;
 MUT(pae_pdpte_reserved, put64(&h, 0x7808, 0x41000 | 1 | (1u << 5)))
 MUT(pae_pdpte_not_present_ignored, put64(&h, 0x7808, 0xfff0))
 
+/* Checks that no case reached before (found by listing the text each case
+ * makes fire: VMX_ENTRY_LIST_CHECKS=1 build/tests/test_vmx_entry). */
+MUT(pml_addr, widen_caps(c); v->cpu_based_vm_exec_control |= CPU_SECONDARY_CONTROLS;
+    v->secondary_vm_exec_control = CPU2_ENABLE_EPT | CPU2_ENABLE_PML;
+    v->ept_pointer = EPTP_GOOD; v->pml_address = 0x40800)
+MUT(eptp_list_addr, widen_caps(c); v->cpu_based_vm_exec_control |= CPU_SECONDARY_CONTROLS;
+    v->secondary_vm_exec_control = CPU2_ENABLE_EPT | CPU2_ENABLE_VMFUNC;
+    v->ept_pointer = EPTP_GOOD; v->vm_function_control = VMFUNC_EPTP_SWITCHING;
+    v->eptp_list_address = 0x45010)
+MUT(inject_other_vector, v->vm_entry_intr_info_field = INTR_INFO_VALID | (7u << 8) | 5)
+MUT(host32_ss_null, processor_outside_ia32e(v); v->host_ss_selector = 0)
+MUT(host32_ia32e_guest, processor_outside_ia32e(v);
+    v->vm_entry_controls |= ENTRY_IA32E_MODE_GUEST)
+MUT(host32_size_1, processor_outside_ia32e(v); v->vm_exit_controls |= EXIT_HOST_ADDR_SPACE_SIZE)
+MUT(host32_pcide, processor_outside_ia32e(v); c->cr4_fixed1 |= CR4_PCIDE;
+    v->host_cr4 |= CR4_PCIDE)
+MUT(host32_rip_high, processor_outside_ia32e(v); v->host_rip = 1ull << 32)
+/* "IA-32e mode guest with host address-space size 0" cannot fail alone:
+ * outside IA-32e mode "IA-32e mode guest while the processor is outside
+ * IA-32e mode" fails first, and inside it host address-space size 0 fails
+ * "host address-space size 0 while the processor is in IA-32e mode". The
+ * SDM (26.2.4) lists it anyway; it stays as a guard. */
+MUT(host32_ok, processor_outside_ia32e(v))
+MUT(guest_ia32e_pg_clear, v->vm_entry_controls |= ENTRY_IA32E_MODE_GUEST)
+MUT(guest_sysenter_esp, v->guest_sysenter_esp = 0xffff700000000000ull)
+MUT(guest_efer_reserved, v->vm_entry_controls |= ENTRY_LOAD_EFER; v->guest_ia32_efer |= 1ull << 3)
+MUT(v86_base, v->guest_ds_base = 0x10)
+MUT(v86_limit, v->guest_fs_limit = 0xfffff)
+MUT(v86_ar, v->guest_gs_ar_bytes = 0x93)
+MUT(v86_ia32e, v->vm_entry_controls |= ENTRY_IA32E_MODE_GUEST)
+/* An unrestricted real-mode guest whose segments already follow the
+ * virtual-8086 rules (selectors 0, base 0, limit 0xFFFF), with AR 0xF3. */
+MUT(v86_real_mode, v->guest_rflags |= F_VM;
+    v->guest_cs_selector = 0x3000;
+    v->guest_cs_ar_bytes = v->guest_ss_ar_bytes = v->guest_ds_ar_bytes = 0xf3;
+    v->guest_es_ar_bytes = v->guest_fs_ar_bytes = v->guest_gs_ar_bytes = 0xf3)
+MUT(guest_gs_base, v->guest_gs_base = 0x0000800000000000ull)
+MUT(guest_ldtr_base, v->guest_ldtr_ar_bytes = 2 | SEG_P; v->guest_ldtr_limit = 0xff;
+    v->guest_ldtr_selector = 0x20; v->guest_ldtr_base = 0x0000800000000000ull)
+MUT(guest_ss_base_high, v->guest_ss_base = 1ull << 32)
+MUT(guest_es_base_high, v->guest_es_base = 1ull << 33)
+MUT(guest_ss_s_clear, v->guest_ss_ar_bytes &= ~SEG_S)
+MUT(guest_cs_data_dpl, v->guest_cs_ar_bytes = 0xf3)
+MUT(guest_conforming_cs_dpl, v->guest_cs_ar_bytes = 0xf | SEG_S | SEG_P | SEG_L | SEG_G | (3u << 5))
+MUT(guest_real_ss_dpl, v->guest_cs_ar_bytes = 0x93; v->guest_ss_ar_bytes = 0xf3)
+MUT(guest_ss_not_present, v->guest_ss_ar_bytes &= ~SEG_P)
+MUT(guest_ss_reserved, v->guest_ss_ar_bytes |= 1u << 9)
+MUT(guest_ss_g, v->guest_ss_limit = 0xfffff000u)
+MUT(guest_cs_unusable, v->guest_cs_ar_bytes |= SEG_UNUSABLE)
+MUT(guest_tr_available_32, v->guest_tr_ar_bytes = 9 | SEG_P)
+MUT(guest_tr_not_present, v->guest_tr_ar_bytes &= ~SEG_P)
+MUT(guest_tr_reserved, v->guest_tr_ar_bytes |= 1u << 20)
+MUT(guest_tr_g, v->guest_tr_ar_bytes |= SEG_G)
+#define USABLE_LDTR(v) ((v)->guest_ldtr_ar_bytes = 2 | SEG_P, (v)->guest_ldtr_limit = 0xff, \
+                        (v)->guest_ldtr_selector = 0x20)
+MUT(guest_ldtr_s, USABLE_LDTR(v); v->guest_ldtr_ar_bytes |= SEG_S)
+MUT(guest_ldtr_not_present, USABLE_LDTR(v); v->guest_ldtr_ar_bytes &= ~SEG_P)
+MUT(guest_ldtr_reserved, USABLE_LDTR(v); v->guest_ldtr_ar_bytes |= 1u << 10)
+MUT(guest_ldtr_g, USABLE_LDTR(v); v->guest_ldtr_ar_bytes |= SEG_G)
+MUT(guest_idtr_base, v->guest_idtr_base = 0xfff0000000000000ull)
+MUT(guest_gdtr_limit, v->guest_gdtr_limit = 0x10000)
+/* HLT with SS.DPL 3 needs CS and SS at ring 3 so that only this check fails. */
+MUT(guest_hlt_ring3, v->guest_activity_state = ACTIVITY_HLT;
+    v->guest_cs_selector = 0x0b; v->guest_cs_ar_bytes |= 3u << 5;
+    v->guest_ss_selector = 0x13; v->guest_ss_ar_bytes |= 3u << 5)
+MUT(guest_ring3_ok, v->guest_cs_selector = 0x0b; v->guest_cs_ar_bytes |= 3u << 5;
+    v->guest_ss_selector = 0x13; v->guest_ss_ar_bytes |= 3u << 5)
+MUT(guest_shutdown_inject_gp, c->misc |= 1ull << 7; v->guest_activity_state = ACTIVITY_SHUTDOWN;
+    v->vm_entry_intr_info_field = INTR_INFO_VALID | INTR_INFO_DELIVER_CODE | (3u << 8) | EXC_GP)
+MUT(link_is_current, v->vmcs_link_pointer = VMCS_ADDR)
+
+/* The seven checks of each of DS, ES, FS, GS (SDM 26.3.1.2). */
+#define DATA_SEG_MUTS(s) \
+    MUT(s##_not_accessed, v->guest_##s##_ar_bytes &= ~1u) \
+    MUT(s##_exec_only, v->guest_##s##_ar_bytes = (v->guest_##s##_ar_bytes & ~0xfu) | 9) \
+    MUT(s##_s_clear, v->guest_##s##_ar_bytes &= ~SEG_S) \
+    MUT(s##_dpl_below_rpl, v->guest_##s##_selector = 0x13) \
+    MUT(s##_not_present, v->guest_##s##_ar_bytes &= ~SEG_P) \
+    MUT(s##_reserved, v->guest_##s##_ar_bytes |= 1u << 11) \
+    MUT(s##_g, v->guest_##s##_limit = 0xfffff000u)
+DATA_SEG_MUTS(ds)
+DATA_SEG_MUTS(es)
+DATA_SEG_MUTS(fs)
+DATA_SEG_MUTS(gs)
+
 /* MSR loading: exit reason 34 with the 1-based entry index. */
 static void msr_area(uint64_t index2)
 {
@@ -531,7 +661,7 @@ static const struct entry_case cases[] = {
     GUEST(guest_rip_high_compat, "guest RIP bits 63:32"),
     GUEST(guest_rflags_reserved, "RFLAGS sets reserved"),
     GUEST(guest_rflags_bit1, "RFLAGS bit 1"),
-    GUEST(guest_rflags_vm, NULL),
+    GUEST(guest_rflags_vm, "virtual-8086 guest segment base"), /* checked before RFLAGS.VM */
     GUEST(guest_extint_if_clear, "RFLAGS.IF clear"),
     GUEST(guest_activity_4, "above 3"),
     GUEST(guest_activity_shutdown, "not supported"),
@@ -559,6 +689,69 @@ static const struct entry_case cases[] = {
     {"msr_load_fs_base", good_vmcs, mut_msr_load_fs_base, E_EXIT, 34, 2, "MSR-load"},
     {"msr_load_reserved", good_vmcs, mut_msr_load_reserved, E_EXIT, 34, 2, "MSR-load"},
     {"msr_load_ok", good_vmcs, mut_msr_load_ok, E_OK, 0, 0, NULL},
+    CTL(pml_addr, "PML address not 4-KByte aligned"),
+    CTL(eptp_list_addr, "EPTP-list address not 4-KByte aligned"),
+    CTL(inject_other_vector, "injected other event with a vector other than 0"),
+    HOST(host32_ss_null, "host SS selector 0 with host address-space size 0"),
+    HOST(host32_ia32e_guest, "IA-32e mode guest while the processor is outside IA-32e mode"),
+    HOST(host32_size_1, "host address-space size 1 while the processor is outside"),
+    HOST(host32_pcide, "host CR4.PCIDE set with host address-space size 0"),
+    HOST(host32_rip_high, "host RIP bits 63:32 set with host address-space size 0"),
+    {"host32_ok", good_vmcs, mut_host32_ok, E_OK, 0, 0, NULL},
+    {"guest_ia32e_pg_clear", real_mode_vmcs, mut_guest_ia32e_pg_clear, E_EXIT, 33, 0,
+     "IA-32e mode guest with CR0.PG clear"},
+    GUEST(guest_sysenter_esp, "guest IA32_SYSENTER_ESP not canonical"),
+    GUEST(guest_efer_reserved, "guest IA32_EFER sets reserved bits"),
+    {"good_v86", v86_vmcs, mut_nothing, E_OK, 0, 0, NULL},
+    {"v86_base", v86_vmcs, mut_v86_base, E_EXIT, 33, 0, "segment base is not selector times 16"},
+    {"v86_limit", v86_vmcs, mut_v86_limit, E_EXIT, 33, 0, "segment limit is not 0xFFFF"},
+    {"v86_ar", v86_vmcs, mut_v86_ar, E_EXIT, 33, 0, "segment access rights are not 0xF3"},
+    {"v86_ia32e", v86_vmcs, mut_v86_ia32e, E_EXIT, 33, 0,
+     "guest RFLAGS.VM set in IA-32e mode or real mode"},
+    {"v86_real_mode", real_mode_vmcs, mut_v86_real_mode, E_EXIT, 33, 0,
+     "guest RFLAGS.VM set in IA-32e mode or real mode"},
+    GUEST(guest_gs_base, "guest GS base not canonical"),
+    GUEST(guest_ldtr_base, "guest LDTR base not canonical"),
+    GUEST(guest_ss_base_high, "guest SS base bits 63:32 set"),
+    GUEST(guest_es_base_high, "guest ES base bits 63:32 set"),
+    GUEST(guest_ss_s_clear, "guest SS usable with S clear"),
+    {"guest_cs_data_dpl", real_mode_vmcs, mut_guest_cs_data_dpl, E_EXIT, 33, 0,
+     "guest CS is a data segment with DPL not 0"},
+    GUEST(guest_conforming_cs_dpl, "guest conforming CS DPL greater than SS DPL"),
+    {"guest_real_ss_dpl", real_mode_vmcs, mut_guest_real_ss_dpl, E_EXIT, 33, 0,
+     "guest SS DPL not 0 in real mode or with a data-segment CS"},
+    GUEST(guest_ss_not_present, "guest SS usable but not present"),
+    GUEST(guest_ss_reserved, "guest SS access rights set reserved bits"),
+    GUEST(guest_ss_g, "guest SS limit and G bit disagree"),
+    GUEST(guest_cs_unusable, "guest CS unusable"),
+    {"guest_tr_available_32", pae_vmcs, mut_guest_tr_available_32, E_EXIT, 33, 0,
+     "guest TR type is not a busy 16-bit or 32-bit TSS"},
+    GUEST(guest_tr_not_present, "guest TR not present"),
+    GUEST(guest_tr_reserved, "guest TR access rights set reserved bits"),
+    GUEST(guest_tr_g, "guest TR limit and G bit disagree"),
+    GUEST(guest_ldtr_s, "guest LDTR has S set"),
+    GUEST(guest_ldtr_not_present, "guest LDTR not present"),
+    GUEST(guest_ldtr_reserved, "guest LDTR access rights set reserved bits"),
+    GUEST(guest_ldtr_g, "guest LDTR limit and G bit disagree"),
+    GUEST(guest_idtr_base, "guest IDTR base not canonical"),
+    GUEST(guest_gdtr_limit, "guest GDTR limit bits 31:16 set"),
+    GUEST(guest_hlt_ring3, "guest in HLT state with SS.DPL not 0"),
+    {"guest_ring3_ok", good_vmcs, mut_guest_ring3_ok, E_OK, 0, 0, NULL},
+    GUEST(guest_shutdown_inject_gp, "event injected into a shut-down guest"),
+    {"link_is_current", good_vmcs, mut_link_is_current, E_EXIT, 33, 4,
+     "VMCS link pointer is the current VMCS"},
+#define DATA_SEG_CASES(s, S) \
+    GUEST(s##_not_accessed, "guest " S " usable but not accessed"), \
+    GUEST(s##_exec_only, "guest " S " is an execute-only code segment"), \
+    GUEST(s##_s_clear, "guest " S " usable with S clear"), \
+    GUEST(s##_dpl_below_rpl, "guest " S " DPL below its RPL"), \
+    GUEST(s##_not_present, "guest " S " usable but not present"), \
+    GUEST(s##_reserved, "guest " S " access rights set reserved bits"), \
+    GUEST(s##_g, "guest " S " limit and G bit disagree")
+    DATA_SEG_CASES(ds, "DS"),
+    DATA_SEG_CASES(es, "ES"),
+    DATA_SEG_CASES(fs, "FS"),
+    DATA_SEG_CASES(gs, "GS"),
     {"good_64bit", good_vmcs, mut_nothing, E_OK, 0, 0, NULL},
     {"good_real_mode", real_mode_vmcs, mut_nothing, E_OK, 0, 0, NULL},
     {"good_pae", pae_vmcs, mut_nothing, E_OK, 0, 0, NULL},
@@ -937,6 +1130,147 @@ START_TEST(trace_lines)
 }
 END_TEST
 
+/* ---- pending debug exceptions after VM entry (SDM 26.6.3) ---- */
+
+#define DB_HANDLER 0x31000u
+
+/* A 64-bit interrupt gate for #DB in the guest IDT (shared with the host). */
+static void db_gate(void)
+{
+    sys_gdt_flat(&h, 0xa);
+    put64(&h, IDT_BASE + 16 * EXC_DB, make_gate(0x08, DB_HANDLER, 0xe, 0, true, 0));
+    put64(&h, IDT_BASE + 16 * EXC_DB + 8, 0);
+}
+
+START_TEST(pending_bs_delivers_db_after_entry)
+{
+    struct vmcs *v = good_vmcs();
+    db_gate();
+    v->guest_pending_dbg_exceptions = (1u << 14) | (1u << 1); /* BS, B1 */
+    h.cpu.dr[6] = 0xffff0ff0;
+    ck_assert_int_eq(do_vmlaunch(&h), -1);
+    ck_assert_msg(h.cpu.vmx_nonroot, "%s", h.cpu.vmx->last_check_failed);
+    ck_assert_uint_eq(h.cpu.rip, DB_HANDLER);
+    ck_assert_uint_eq(h.cpu.dr[6], 0xffff0ff0 | (1u << 14) | (1u << 1));
+    /* a trap: the frame returns to the guest RIP of the VMCS */
+    ck_assert_uint_eq(h.cpu.gpr[R_SP], GUEST_RSP - 40);
+    ck_assert_uint_eq(get64(&h, GUEST_RSP - 40), GUEST_RIP);
+    ck_assert_uint_eq(h.cpu.vmx->pending_dbg_exceptions, 0);
+    vmx_vmexit(&h.cpu, EXIT_REASON_CPUID, 0, NULL);
+    ck_assert_uint_eq(v->guest_pending_dbg_exceptions, 0);
+}
+END_TEST
+
+START_TEST(pending_db_wakes_hlt_guest)
+{
+    struct vmcs *v = good_vmcs();
+    db_gate();
+    v->guest_activity_state = ACTIVITY_HLT;
+    v->guest_rflags = 2 | F_TF; /* HLT with TF: BS must be set (26.3.1.5) */
+    v->guest_pending_dbg_exceptions = 1u << 14;
+    ck_assert_int_eq(do_vmlaunch(&h), -1);
+    ck_assert_msg(h.cpu.vmx_nonroot, "%s", h.cpu.vmx->last_check_failed);
+    ck_assert(!h.cpu.halted);
+    ck_assert_uint_eq(h.cpu.rip, DB_HANDLER);
+    ck_assert_uint_eq(h.cpu.rflags & F_TF, 0);
+}
+END_TEST
+
+START_TEST(pending_db_exits_when_exception_bitmap_wants_it)
+{
+    struct vmcs *v = good_vmcs();
+    v->exception_bitmap = 1u << EXC_DB;
+    v->guest_pending_dbg_exceptions = (1u << 12) | 1u; /* enabled breakpoint, B0 */
+    h.cpu.dr[6] = 0xffff0ff0;
+    ck_assert_int_eq(do_vmlaunch(&h), -1);
+    ck_assert(!h.cpu.vmx_nonroot);
+    ck_assert_uint_eq(h.cpu.rip, HOST_RIP);
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_EXCEPTION_NMI);
+    ck_assert_uint_eq(v->vm_exit_intr_info, INTR_INFO_VALID | (3u << 8) | EXC_DB);
+    ck_assert_uint_eq(v->exit_qualification, 1);
+    ck_assert_uint_eq(v->guest_rip, GUEST_RIP);
+    ck_assert_uint_eq(v->guest_pending_dbg_exceptions, 0);
+    ck_assert_uint_eq(h.cpu.dr[6], 0xffff0ff0); /* the exit comes before DR6 changes */
+    /* the entry itself succeeded: VMRESUME is the way back in */
+    ck_assert_uint_eq(h.cpu.vmx->cache[h.cpu.vmx->current_slot].launch_state, VMCS_LAUNCHED);
+}
+END_TEST
+
+START_TEST(pending_db_not_delivered)
+{
+    /* Held by MOV-SS blocking: stays pending and is saved by the next exit. */
+    struct vmcs *v = good_vmcs();
+    db_gate();
+    v->guest_rflags = 2 | F_TF;
+    v->guest_interruptibility_info = INTERRUPTIBILITY_MOV_SS;
+    v->guest_pending_dbg_exceptions = 1u << 14;
+    ck_assert_int_eq(do_vmlaunch(&h), -1);
+    ck_assert_msg(h.cpu.vmx_nonroot, "%s", h.cpu.vmx->last_check_failed);
+    ck_assert_uint_eq(h.cpu.rip, GUEST_RIP);
+    vmx_vmexit(&h.cpu, EXIT_REASON_CPUID, 0, NULL);
+    ck_assert_uint_eq(v->guest_pending_dbg_exceptions, 1u << 14);
+    /* B3-B0 without BS or enabled breakpoint: not a valid pending #DB. */
+    v->guest_rflags = 2;
+    v->guest_interruptibility_info = 0;
+    v->guest_pending_dbg_exceptions = 0x5;
+    ck_assert_int_eq(do_vmresume(&h), -1);
+    ck_assert(h.cpu.vmx_nonroot);
+    ck_assert_uint_eq(h.cpu.rip, GUEST_RIP);
+    /* A vectoring entry delivers the injected event, not the pending #DB. */
+    vmx_vmexit(&h.cpu, EXIT_REASON_CPUID, 0, NULL);
+    sys_gdt_flat(&h, 0xa);
+    put64(&h, IDT_BASE + 16 * 0x40, make_gate(0x08, 0x32000, 0xe, 0, true, 0));
+    put64(&h, IDT_BASE + 16 * 0x40 + 8, 0);
+    v->guest_rflags = 2 | F_IF;
+    v->guest_pending_dbg_exceptions = 1u << 12;
+    v->vm_entry_intr_info_field = INTR_INFO_VALID | 0x40;
+    ck_assert_int_eq(do_vmresume(&h), -1);
+    ck_assert_msg(h.cpu.vmx_nonroot, "%s", h.cpu.vmx->last_check_failed);
+    ck_assert_uint_eq(h.cpu.rip, 0x32000);
+}
+END_TEST
+
+/* -d vmexit: one entry/exit pair names the levels, the VMCS, the EPTP,
+ * the exit reason, the qualification and the guest RIP; an entry failure
+ * found after the guest state was loaded still returns to root. */
+START_TEST(trace_names_levels_vmcs_eptp)
+{
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    h.cpu.log_mask = LOG_VMEXIT;
+    h.cpu.log_file = f;
+    struct vmcs *v = good_vmcs();
+    identity_ept();
+    widen_caps(&h.cpu.vmx->caps);
+    v->cpu_based_vm_exec_control |= CPU_SECONDARY_CONTROLS;
+    v->secondary_vm_exec_control = CPU2_ENABLE_EPT;
+    v->ept_pointer = EPTP_GOOD;
+    ck_assert_int_eq(do_vmlaunch(&h), -1);
+    ck_assert_msg(h.cpu.vmx_nonroot, "%s", h.cpu.vmx->last_check_failed);
+    h.cpu.rip = GUEST_RIP + 7;
+    vmx_vmexit(&h.cpu, EXIT_REASON_CR_ACCESS, 0x34, NULL);
+    msr_area(0x480);
+    v->vm_entry_msr_load_count = 2;
+    v->vm_entry_msr_load_addr = MSR_AREA;
+    h.cpu.rip = CODE_ADDR;
+    ck_assert_int_eq(do_vmresume(&h), -1);
+    char buf[4096] = {0};
+    rewind(f);
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    h.cpu.log_file = NULL;
+    ck_assert_msg(strstr(buf, "vmx: cpu0 VM entry (VMLAUNCH) -> non-root vmcs=0x101000 "
+                              "eptp=0x30001e guest-rip=0x30000\n") != NULL, "%s", buf);
+    ck_assert_msg(strstr(buf, "vmx: cpu0 VM exit from non-root vmcs=0x101000 eptp=0x30001e "
+                              "reason=CR_ACCESS(28) qual=0x34 guest-rip=0x30007 then root\n") != NULL,
+                  "%s", buf);
+    ck_assert_msg(strstr(buf, "vmx: cpu0 VM-entry failure -> root vmcs=0x101000 eptp=0x30001e "
+                              "reason=MSR_LOAD_FAIL(34) entry-failure qual=0x2") != NULL,
+                  "%s", buf);
+}
+END_TEST
+
 static Suite *vmx_entry_suite(void)
 {
     Suite *s = suite_create("vmx_entry");
@@ -956,6 +1290,11 @@ static Suite *vmx_entry_suite(void)
     tcase_add_test(tr, exit_msr_store_and_host_msr_load);
     tcase_add_test(tr, exit_during_injection_records_idt_vectoring);
     tcase_add_test(tr, trace_lines);
+    tcase_add_test(tr, pending_bs_delivers_db_after_entry);
+    tcase_add_test(tr, pending_db_wakes_hlt_guest);
+    tcase_add_test(tr, pending_db_exits_when_exception_bitmap_wants_it);
+    tcase_add_test(tr, pending_db_not_delivered);
+    tcase_add_test(tr, trace_names_levels_vmcs_eptp);
     suite_add_tcase(s, tr);
     return s;
 }

@@ -1,0 +1,46 @@
+/* fw_cfg contents as QEMU's pc machine provides them, so firmware written
+ * for QEMU (SeaBIOS, its linuxboot_dma option ROM) runs unchanged: the
+ * legacy keys, "etc/e820", "bootorder", "etc/boot-fail-wait", the ACPI
+ * tables of bios/acpi_tables.c handed over through QEMU's linker/loader
+ * ("etc/table-loader", "etc/acpi/tables", "etc/acpi/rsdp"), and for
+ * -kernel with firmware the kernel/setup/initrd/cmdline keys plus
+ * "genroms/linuxboot_dma.bin". */
+#ifndef TURTLES_FRONTEND_FW_CFG_SETUP_H
+#define TURTLES_FRONTEND_FW_CFG_SETUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/fw_cfg.h"
+
+/* QEMU's linker/loader (hw/acpi/bios-linker-loader.c): 128-byte commands. */
+#define FW_CFG_LOADER_ENTRY_SIZE 128
+#define FW_CFG_LOADER_ALLOCATE 1
+#define FW_CFG_LOADER_ADD_POINTER 2
+#define FW_CFG_LOADER_ADD_CHECKSUM 3
+#define FW_CFG_LOADER_ZONE_HIGH 1
+#define FW_CFG_LOADER_ZONE_FSEG 2
+
+/* Where QEMU's x86 loader puts a kernel for linuxboot_dma.bin. */
+#define FW_CFG_LINUX_SETUP_ADDR 0x10000u
+#define FW_CFG_LINUX_CMDLINE_ADDR 0x20000u
+#define FW_CFG_LINUX_KERNEL_ADDR 0x100000u
+
+#define FW_CFG_LINUXBOOT_ROM_PATH "/usr/share/qemu/linuxboot_dma.bin"
+
+struct fw_cfg_pc_config {
+    uint64_t ram_size, low_ram_size;
+    int ncpus;
+    bool nographic;
+    bool no_hpet;
+    /* -kernel through firmware (all NULL: none). */
+    const char *kernel, *initrd, *append;
+    const char *linuxboot_rom;   /* NULL: FW_CFG_LINUXBOOT_ROM_PATH */
+};
+
+/* Fills an initialized fw_cfg. Returns 0, or -1 with a message in err. */
+int fw_cfg_setup_pc(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char *err,
+                    size_t errlen);
+
+#endif

@@ -1,0 +1,1088 @@
+#define _POSIX_C_SOURCE 200809L
+/* GDB remote serial protocol server (see gdbstub.h). The protocol is the
+ * one documented in the GDB manual, appendix "Remote Serial Protocol";
+ * the register layout is gdb's amd64 one, told to gdb by a target
+ * description so that it is the same in every CPU mode (QEMU does the
+ * same: real-mode guests are shown with 64-bit registers). */
+#include "frontend/gdbstub.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cpu/cpu.h"
+#include "cpu/mem.h"
+#include "frontend/machine.h"
+
+#define GDB_MAX_BP 64
+#define GDB_PACKET_MAX 16384 /* advertised as PacketSize (hex 4000) */
+/* While the guest runs, the socket is looked at once every this many
+ * rounds of quanta: Ctrl-C latency stays far below a human's notice and
+ * the syscall cost stays off the guest's path. */
+#define GDB_POLL_EVERY 16
+
+#define GDB_SIGINT 2
+#define GDB_SIGTRAP 5
+
+struct gdbstub {
+    struct machine *m;
+    int listen_fd, fd;
+    bool stopped;      /* the guest waits for gdb; gdbstub_poll() serves it */
+    bool stop_pending; /* a vCPU hit a breakpoint or ended a step */
+    int stop_cpu, stop_signal;
+    int g_cpu, c_cpu;  /* vCPUs selected by Hg (registers, memory) and Hc */
+    bool stepping;
+    int step_cpu;
+    uint64_t step_icount, step_rip;
+    uint16_t step_cs;
+    /* Where each vCPU was when gdb resumed it: a breakpoint at that very
+     * place must not fire again before the instruction runs. */
+    uint64_t resume_icount[MACHINE_MAX_CPUS], resume_pc[MACHINE_MAX_CPUS];
+    uint64_t bp[GDB_MAX_BP];
+    int nbp;
+    unsigned poll_count;
+    char in[GDB_PACKET_MAX + 8];
+    size_t inlen;
+    char pkt[GDB_PACKET_MAX + 1]; /* the packet being served */
+};
+
+/* ---- socket and packets ---- */
+
+static void close_client(struct gdbstub *g)
+{
+    if (g->fd >= 0)
+        close(g->fd);
+    g->fd = -1;
+    g->inlen = 0;
+}
+
+static void send_raw(struct gdbstub *g, const char *data, size_t len)
+{
+    while (len && g->fd >= 0) {
+        ssize_t n = send(g->fd, data, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            close_client(g);
+            return;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+static void send_packet(struct gdbstub *g, const char *payload)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t len = strlen(payload);
+    char *buf = malloc(len + 5);
+    if (!buf)
+        return;
+    unsigned sum = 0;
+    buf[0] = '$';
+    for (size_t i = 0; i < len; i++) {
+        sum += (unsigned char)payload[i];
+        buf[1 + i] = payload[i];
+    }
+    buf[len + 1] = '#';
+    buf[len + 2] = hex[(sum >> 4) & 15];
+    buf[len + 3] = hex[sum & 15];
+    send_raw(g, buf, len + 4);
+    free(buf);
+}
+
+/* Read what the socket has; when wait is set, block (in slices, so that a
+ * signal that stops the machine is noticed). Returns false when the
+ * client went away or the machine is stopping. */
+static bool fill(struct gdbstub *g, bool wait)
+{
+    if (g->fd < 0)
+        return false;
+    for (;;) {
+        if (g->m->stop != STOP_NONE)
+            return false;
+        struct pollfd pfd = {.fd = g->fd, .events = POLLIN};
+        int r = poll(&pfd, 1, wait ? 200 : 0);
+        if (r < 0 && errno != EINTR)
+            return false;
+        if (r <= 0) {
+            if (!wait)
+                return true;
+            continue;
+        }
+        if (g->inlen >= sizeof(g->in)) /* garbage without a packet end: drop it */
+            g->inlen = 0;
+        ssize_t n = recv(g->fd, g->in + g->inlen, sizeof(g->in) - g->inlen, 0);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0) {
+            close_client(g);
+            return false;
+        }
+        g->inlen += (size_t)n;
+        return true;
+    }
+}
+
+static void consume(struct gdbstub *g, size_t n)
+{
+    memmove(g->in, g->in + n, g->inlen - n);
+    g->inlen -= n;
+}
+
+enum { PKT_NONE, PKT_DATA, PKT_INTERRUPT };
+
+/* Take the next packet or Ctrl-C out of the input. Acknowledgements and
+ * stray bytes are skipped; a packet is acknowledged before it is served. */
+static int next_packet(struct gdbstub *g, char *out)
+{
+    while (g->inlen) {
+        char c = g->in[0];
+        if (c == 0x03) {
+            consume(g, 1);
+            return PKT_INTERRUPT;
+        }
+        if (c != '$') {
+            consume(g, 1);
+            continue;
+        }
+        char *hash = memchr(g->in, '#', g->inlen);
+        if (!hash || (size_t)(hash - g->in) + 3 > g->inlen)
+            return PKT_NONE;
+        size_t len = (size_t)(hash - g->in) - 1;
+        if (len > GDB_PACKET_MAX)
+            len = GDB_PACKET_MAX;
+        memcpy(out, g->in + 1, len);
+        out[len] = '\0';
+        consume(g, (size_t)(hash - g->in) + 3);
+        send_raw(g, "+", 1);
+        return PKT_DATA;
+    }
+    return PKT_NONE;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static void to_hex(char *out, const uint8_t *b, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static bool from_hex(const char *s, uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
+        if (lo < 0)
+            return false;
+        b[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
+static uint64_t parse_hex(const char **p)
+{
+    uint64_t v = 0;
+    int d;
+    while ((d = hexval(**p)) >= 0) {
+        v = v << 4 | (uint64_t)d;
+        (*p)++;
+    }
+    return v;
+}
+
+/* ---- registers: gdb's amd64 numbering ---- */
+
+enum {
+    REG_RIP = 16, REG_EFLAGS, REG_CS, REG_ST0 = 24, REG_FCTRL = 32, REG_XMM0 = 40,
+    REG_MXCSR = 56, REG_FS_BASE, REG_GS_BASE, REG_K_GS_BASE, REG_CR0, REG_CR2, REG_CR3,
+    REG_CR4, REG_CR8, REG_EFER, NREGS
+};
+
+static const uint8_t gpr_of_reg[16] = {R_AX, R_BX, R_CX, R_DX, R_SI, R_DI, R_BP, R_SP,
+                                       R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15};
+static const uint8_t seg_of_reg[6] = {S_CS, S_SS, S_DS, S_ES, S_FS, S_GS};
+
+static unsigned reg_size(int r)
+{
+    if (r < REG_EFLAGS || (r >= REG_FS_BASE && r < NREGS))
+        return 8;
+    if (r >= REG_ST0 && r < REG_FCTRL)
+        return 10;
+    if (r >= REG_XMM0 && r < REG_MXCSR)
+        return 16;
+    return 4;
+}
+
+static void put_le(uint8_t *b, uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *b, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+/* gdb's st0..st7 are the stack registers ST(i), i.e. physical register
+ * (TOP + i) mod 8 (SDM Vol.1 8.1.2). */
+static struct x87_reg *st_reg(struct cpu *c, int i)
+{
+    unsigned top = (c->fpu.fsw >> 11) & 7;
+    return &c->fpu.st[(top + (unsigned)i) & 7];
+}
+
+static uint64_t *sys_reg(struct cpu *c, int r)
+{
+    switch (r) {
+    case REG_FS_BASE: return &c->seg[S_FS].base;
+    case REG_GS_BASE: return &c->seg[S_GS].base;
+    case REG_K_GS_BASE: return &c->kernel_gs_base;
+    case REG_CR0: return &c->cr0;
+    case REG_CR2: return &c->cr2;
+    case REG_CR3: return &c->cr3;
+    case REG_CR4: return &c->cr4;
+    case REG_CR8: return &c->cr8;
+    default: return &c->efer;
+    }
+}
+
+static void reg_get(struct cpu *c, int r, uint8_t *b)
+{
+    if (r < 16) {
+        put_le(b, c->gpr[gpr_of_reg[r]], 8);
+    } else if (r == REG_RIP) {
+        put_le(b, c->rip, 8);
+    } else if (r == REG_EFLAGS) {
+        put_le(b, c->rflags, 4);
+    } else if (r < REG_ST0) {
+        put_le(b, c->seg[seg_of_reg[r - REG_CS]].sel, 4);
+    } else if (r < REG_FCTRL) {
+        const struct x87_reg *x = st_reg(c, r - REG_ST0);
+        put_le(b, x->mant, 8);
+        put_le(b + 8, x->sign_exp, 2);
+    } else if (r < REG_XMM0) {
+        const struct fpu_state *f = &c->fpu;
+        uint64_t v[8] = {f->fcw, f->fsw, f->ftw, f->fcs, f->fip, f->fds, f->fdp, f->fop};
+        put_le(b, v[r - REG_FCTRL], 4);
+    } else if (r < REG_MXCSR) {
+        memcpy(b, c->xmm[r - REG_XMM0].b, 16);
+    } else if (r == REG_MXCSR) {
+        put_le(b, c->mxcsr, 4);
+    } else {
+        put_le(b, *sys_reg(c, r), 8);
+    }
+}
+
+/* Registers gdb may change. Control registers and EFER are shown but not
+ * written: changing them behind the CPU's back would leave its derived
+ * state (mode, TLB) stale; a write to them is accepted and ignored. */
+static void reg_set(struct cpu *c, int r, const uint8_t *b)
+{
+    if (r < 16) {
+        c->gpr[gpr_of_reg[r]] = get_le(b, 8);
+    } else if (r == REG_RIP) {
+        c->rip = get_le(b, 8);
+    } else if (r == REG_EFLAGS) {
+        /* Bit 1 is always set (SDM Vol.1 3.4.3); VM changes the mode. */
+        c->rflags = (get_le(b, 4) & 0x3f7fd5) | 2;
+        cpu_update_mode(c);
+    } else if (r < REG_ST0) {
+        struct segment *s = &c->seg[seg_of_reg[r - REG_CS]];
+        uint16_t sel = (uint16_t)get_le(b, 4);
+        if (s->sel == sel)
+            return;
+        s->sel = sel;
+        /* Only real and virtual-8086 mode derive the base from the
+         * selector; elsewhere it would take a descriptor load. */
+        if (c->mode == MODE_REAL || c->mode == MODE_V86)
+            s->base = (uint64_t)sel << 4;
+    } else if (r < REG_FCTRL) {
+        struct x87_reg *x = st_reg(c, r - REG_ST0);
+        x->mant = get_le(b, 8);
+        x->sign_exp = (uint16_t)get_le(b + 8, 2);
+    } else if (r < REG_XMM0) {
+        struct fpu_state *f = &c->fpu;
+        uint32_t v = (uint32_t)get_le(b, 4);
+        switch (r - REG_FCTRL) {
+        case 0: f->fcw = (uint16_t)v; break;
+        case 1: f->fsw = (uint16_t)v; break;
+        case 2: f->ftw = (uint16_t)v; break;
+        case 3: f->fcs = (uint16_t)v; break;
+        case 4: f->fip = v; break;
+        case 5: f->fds = (uint16_t)v; break;
+        case 6: f->fdp = v; break;
+        default: f->fop = (uint16_t)(v & 0x7ff); break;
+        }
+    } else if (r < REG_MXCSR) {
+        memcpy(c->xmm[r - REG_XMM0].b, b, 16);
+    } else if (r == REG_MXCSR) {
+        c->mxcsr = (uint32_t)get_le(b, 4);
+    } else if (r == REG_FS_BASE || r == REG_GS_BASE || r == REG_K_GS_BASE) {
+        *sys_reg(c, r) = get_le(b, 8);
+    }
+}
+
+/* The target description: gdb's core/sse/segments features (their names
+ * and register names are what gdb's amd64 support looks for) and the
+ * system registers in a feature of our own. */
+static const char target_xml[] =
+    "<?xml version=\"1.0\"?>"
+    "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
+    "<target version=\"1.0\">"
+    "<architecture>i386:x86-64</architecture>"
+    "<feature name=\"org.gnu.gdb.i386.core\">"
+    "<flags id=\"i386_eflags\" size=\"4\">"
+    "<field name=\"CF\" start=\"0\" end=\"0\"/><field name=\"\" start=\"1\" end=\"1\"/>"
+    "<field name=\"PF\" start=\"2\" end=\"2\"/><field name=\"AF\" start=\"4\" end=\"4\"/>"
+    "<field name=\"ZF\" start=\"6\" end=\"6\"/><field name=\"SF\" start=\"7\" end=\"7\"/>"
+    "<field name=\"TF\" start=\"8\" end=\"8\"/><field name=\"IF\" start=\"9\" end=\"9\"/>"
+    "<field name=\"DF\" start=\"10\" end=\"10\"/><field name=\"OF\" start=\"11\" end=\"11\"/>"
+    "<field name=\"NT\" start=\"14\" end=\"14\"/><field name=\"RF\" start=\"16\" end=\"16\"/>"
+    "<field name=\"VM\" start=\"17\" end=\"17\"/><field name=\"AC\" start=\"18\" end=\"18\"/>"
+    "<field name=\"VIF\" start=\"19\" end=\"19\"/><field name=\"VIP\" start=\"20\" end=\"20\"/>"
+    "<field name=\"ID\" start=\"21\" end=\"21\"/>"
+    "</flags>"
+    "<reg name=\"rax\" bitsize=\"64\" type=\"int64\" regnum=\"0\"/>"
+    "<reg name=\"rbx\" bitsize=\"64\" type=\"int64\"/>"
+    "<reg name=\"rcx\" bitsize=\"64\" type=\"int64\"/>"
+    "<reg name=\"rdx\" bitsize=\"64\" type=\"int64\"/>"
+    "<reg name=\"rsi\" bitsize=\"64\" type=\"int64\"/>"
+    "<reg name=\"rdi\" bitsize=\"64\" type=\"int64\"/>"
+    "<reg name=\"rbp\" bitsize=\"64\" type=\"data_ptr\"/>"
+    "<reg name=\"rsp\" bitsize=\"64\" type=\"data_ptr\"/>"
+    "<reg name=\"r8\" bitsize=\"64\" type=\"int64\"/>"
+    "<reg name=\"r9\" bitsize=\"64\" type=\"int64\"/>"
+    "<reg name=\"r10\" bitsize=\"64\" type=\"int64\"/>"
+    "<reg name=\"r11\" bitsize=\"64\" type=\"int64\"/>"
+    "<reg name=\"r12\" bitsize=\"64\" type=\"int64\"/>"
+    "<reg name=\"r13\" bitsize=\"64\" type=\"int64\"/>"
+    "<reg name=\"r14\" bitsize=\"64\" type=\"int64\"/>"
+    "<reg name=\"r15\" bitsize=\"64\" type=\"int64\"/>"
+    "<reg name=\"rip\" bitsize=\"64\" type=\"code_ptr\"/>"
+    "<reg name=\"eflags\" bitsize=\"32\" type=\"i386_eflags\"/>"
+    "<reg name=\"cs\" bitsize=\"32\" type=\"int32\"/>"
+    "<reg name=\"ss\" bitsize=\"32\" type=\"int32\"/>"
+    "<reg name=\"ds\" bitsize=\"32\" type=\"int32\"/>"
+    "<reg name=\"es\" bitsize=\"32\" type=\"int32\"/>"
+    "<reg name=\"fs\" bitsize=\"32\" type=\"int32\"/>"
+    "<reg name=\"gs\" bitsize=\"32\" type=\"int32\"/>"
+    "<reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\"/>"
+    "<reg name=\"st1\" bitsize=\"80\" type=\"i387_ext\"/>"
+    "<reg name=\"st2\" bitsize=\"80\" type=\"i387_ext\"/>"
+    "<reg name=\"st3\" bitsize=\"80\" type=\"i387_ext\"/>"
+    "<reg name=\"st4\" bitsize=\"80\" type=\"i387_ext\"/>"
+    "<reg name=\"st5\" bitsize=\"80\" type=\"i387_ext\"/>"
+    "<reg name=\"st6\" bitsize=\"80\" type=\"i387_ext\"/>"
+    "<reg name=\"st7\" bitsize=\"80\" type=\"i387_ext\"/>"
+    "<reg name=\"fctrl\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+    "<reg name=\"fstat\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+    "<reg name=\"ftag\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+    "<reg name=\"fiseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+    "<reg name=\"fioff\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+    "<reg name=\"foseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+    "<reg name=\"fooff\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+    "<reg name=\"fop\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+    "</feature>"
+    "<feature name=\"org.gnu.gdb.i386.sse\">"
+    "<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>"
+    "<vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>"
+    "<vector id=\"v16i8\" type=\"int8\" count=\"16\"/>"
+    "<vector id=\"v8i16\" type=\"int16\" count=\"8\"/>"
+    "<vector id=\"v4i32\" type=\"int32\" count=\"4\"/>"
+    "<vector id=\"v2i64\" type=\"int64\" count=\"2\"/>"
+    "<union id=\"vec128\">"
+    "<field name=\"v4_float\" type=\"v4f\"/><field name=\"v2_double\" type=\"v2d\"/>"
+    "<field name=\"v16_int8\" type=\"v16i8\"/><field name=\"v8_int16\" type=\"v8i16\"/>"
+    "<field name=\"v4_int32\" type=\"v4i32\"/><field name=\"v2_int64\" type=\"v2i64\"/>"
+    "<field name=\"uint128\" type=\"uint128\"/>"
+    "</union>"
+    "<flags id=\"i386_mxcsr\" size=\"4\">"
+    "<field name=\"IE\" start=\"0\" end=\"0\"/><field name=\"DE\" start=\"1\" end=\"1\"/>"
+    "<field name=\"ZE\" start=\"2\" end=\"2\"/><field name=\"OE\" start=\"3\" end=\"3\"/>"
+    "<field name=\"UE\" start=\"4\" end=\"4\"/><field name=\"PE\" start=\"5\" end=\"5\"/>"
+    "<field name=\"DAZ\" start=\"6\" end=\"6\"/><field name=\"IM\" start=\"7\" end=\"7\"/>"
+    "<field name=\"DM\" start=\"8\" end=\"8\"/><field name=\"ZM\" start=\"9\" end=\"9\"/>"
+    "<field name=\"OM\" start=\"10\" end=\"10\"/><field name=\"UM\" start=\"11\" end=\"11\"/>"
+    "<field name=\"PM\" start=\"12\" end=\"12\"/><field name=\"FZ\" start=\"15\" end=\"15\"/>"
+    "</flags>"
+    "<reg name=\"xmm0\" bitsize=\"128\" type=\"vec128\" regnum=\"40\"/>"
+    "<reg name=\"xmm1\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm2\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm3\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm4\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm5\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm6\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm7\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm8\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm9\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm10\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm11\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm12\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm13\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm14\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"xmm15\" bitsize=\"128\" type=\"vec128\"/>"
+    "<reg name=\"mxcsr\" bitsize=\"32\" type=\"i386_mxcsr\" group=\"vector\"/>"
+    "</feature>"
+    "<feature name=\"org.gnu.gdb.i386.segments\">"
+    "<reg name=\"fs_base\" bitsize=\"64\" type=\"int\" regnum=\"57\"/>"
+    "<reg name=\"gs_base\" bitsize=\"64\" type=\"int\"/>"
+    "</feature>"
+    "<feature name=\"org.turtles.x86.system\">"
+    "<reg name=\"k_gs_base\" bitsize=\"64\" type=\"int\" regnum=\"59\" group=\"system\"/>"
+    "<reg name=\"cr0\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
+    "<reg name=\"cr2\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
+    "<reg name=\"cr3\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
+    "<reg name=\"cr4\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
+    "<reg name=\"cr8\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
+    "<reg name=\"efer\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
+    "</feature>"
+    "</target>";
+
+/* ---- guest memory by linear address ---- */
+
+static uint64_t linear_pc(const struct cpu *c)
+{
+    if (c->mode == MODE_LONG)
+        return c->rip;
+    return (c->seg[S_CS].base + c->rip) & 0xffffffffull;
+}
+
+/* The debugger reads and writes like the kernel would, whatever the CPL,
+ * and may write to read-only pages (as a debugger writes code). */
+static bool mem_xfer(struct cpu *c, uint64_t addr, uint8_t *buf, size_t len, bool write)
+{
+    for (size_t i = 0; i < len; i++) {
+        uint64_t lin = addr + i, pa;
+        if (c->mode != MODE_LONG)
+            lin &= 0xffffffffull;
+        if (write) {
+            if (!cpu_translate_noexc(c, lin, ACC_WRITE | ACC_SUPER, &pa) &&
+                !cpu_translate_noexc(c, lin, ACC_READ | ACC_SUPER, &pa))
+                return false;
+            physmem_write(c->bus.mem, pa, buf[i], 1);
+        } else {
+            if (!cpu_translate_noexc(c, lin, ACC_READ | ACC_SUPER, &pa))
+                return false;
+            buf[i] = (uint8_t)physmem_read(c->bus.mem, pa, 1);
+        }
+    }
+    return true;
+}
+
+/* ---- running and stopping ---- */
+
+static bool gdb_debug_hook(struct cpu *c);
+
+static bool is_breakpoint(const struct gdbstub *g, uint64_t pc)
+{
+    for (int i = 0; i < g->nbp; i++)
+        if (g->bp[i] == pc)
+            return true;
+    return false;
+}
+
+static void request_stop(struct gdbstub *g, int cpu, int sig)
+{
+    if (g->stop_pending)
+        return;
+    g->stop_pending = true;
+    g->stop_cpu = cpu;
+    g->stop_signal = sig;
+}
+
+static bool step_done(const struct gdbstub *g, const struct cpu *c)
+{
+    /* An instruction retired, or an exception moved RIP without one. */
+    return c->icount != g->step_icount || c->rip != g->step_rip ||
+           c->seg[S_CS].sel != g->step_cs;
+}
+
+static bool breakpoint_on_page(const struct gdbstub *g, uint64_t page)
+{
+    for (int i = 0; i < g->nbp; i++)
+        if ((g->bp[i] & ~0xfffull) == page)
+            return true;
+    return false;
+}
+
+/* Called before every block of a vCPU while gdb has breakpoints or steps.
+ * A block never runs past the end of the linear page it starts on (an
+ * instruction that straddles two pages is a block of its own), so only a
+ * block starting on a page that holds a breakpoint needs to be one
+ * instruction long (cpu->single_step) for each of its instruction
+ * addresses to pass here; elsewhere cached blocks run at full speed. */
+static bool gdb_debug_hook(struct cpu *c)
+{
+    struct machine *m = c->bus.opaque;
+    struct gdbstub *g = m->gdb;
+    if (g->stop_pending)
+        return true;
+    bool stepping = g->stepping && c->index == g->step_cpu;
+    if (stepping && step_done(g, c)) {
+        request_stop(g, c->index, GDB_SIGTRAP);
+        return true;
+    }
+    if (g->nbp) {
+        uint64_t pc = linear_pc(c);
+        if (is_breakpoint(g, pc) &&
+            !(c->icount == g->resume_icount[c->index] && pc == g->resume_pc[c->index])) {
+            request_stop(g, c->index, GDB_SIGTRAP);
+            return true;
+        }
+        c->single_step = stepping || breakpoint_on_page(g, pc & ~0xfffull);
+    }
+    return false;
+}
+
+void gdbstub_after_run(struct gdbstub *g, int cpu_index)
+{
+    if (!g || !g->stepping || cpu_index != g->step_cpu || g->stop_pending)
+        return;
+    struct cpu *c = &g->m->cpus[cpu_index];
+    if ((c->halted || c->shutdown) && step_done(g, c))
+        request_stop(g, cpu_index, GDB_SIGTRAP);
+}
+
+bool gdbstub_stop_pending(const struct gdbstub *g)
+{
+    return g && g->stop_pending;
+}
+
+/* Install or remove the per-block hook: with no breakpoint and no step
+ * the dispatch loop runs at full speed. */
+static void set_exec_mode(struct gdbstub *g)
+{
+    for (int i = 0; i < g->m->ncpus; i++) {
+        struct cpu *c = &g->m->cpus[i];
+        bool watch = g->nbp > 0 || (g->stepping && g->step_cpu == i);
+        c->single_step = watch;
+        c->debug_hook = watch || g->stepping ? gdb_debug_hook : NULL;
+    }
+}
+
+static void resume(struct gdbstub *g, bool step, int step_cpu)
+{
+    for (int i = 0; i < g->m->ncpus; i++) {
+        g->resume_icount[i] = g->m->cpus[i].icount;
+        g->resume_pc[i] = linear_pc(&g->m->cpus[i]);
+    }
+    g->stepping = step;
+    if (step) {
+        struct cpu *c = &g->m->cpus[step_cpu];
+        g->step_cpu = step_cpu;
+        g->step_icount = c->icount;
+        g->step_rip = c->rip;
+        g->step_cs = c->seg[S_CS].sel;
+        /* A halted vCPU that is stepped runs on (QEMU does the same). */
+        c->halted = false;
+    }
+    g->stopped = false;
+    set_exec_mode(g);
+}
+
+static void detach(struct gdbstub *g)
+{
+    g->nbp = 0;
+    close_client(g);
+    resume(g, false, 0);
+}
+
+static void send_stop_reply(struct gdbstub *g)
+{
+    char buf[48];
+    snprintf(buf, sizeof(buf), "T%02xthread:%x;", g->stop_signal, g->stop_cpu + 1);
+    send_packet(g, buf);
+}
+
+/* ---- commands ---- */
+
+enum { CMD_STAY, CMD_RESUME, CMD_KILL };
+
+/* A thread id of an H/T/vCont packet: 1-based vCPU numbers; 0 (any) and
+ * -1 (all) select the current one. Returns the index, or -1 if invalid. */
+static int thread_index(struct gdbstub *g, const char *p, int current)
+{
+    if (p[0] == '-' || (p[0] == '0' && (p[1] == '\0' || p[1] == ';')) || p[0] == '\0')
+        return current;
+    uint64_t id = parse_hex(&p);
+    if (id < 1 || id > (uint64_t)g->m->ncpus)
+        return -1;
+    return (int)id - 1;
+}
+
+static void cmd_read_regs(struct gdbstub *g, struct cpu *c)
+{
+    uint8_t b[16];
+    char *out = malloc(2 * 16 * NREGS + 1), *p = out;
+    if (!out)
+        return;
+    for (int r = 0; r < NREGS; r++) {
+        unsigned n = reg_size(r);
+        reg_get(c, r, b);
+        to_hex(p, b, n);
+        p += 2 * n;
+    }
+    send_packet(g, out);
+    free(out);
+}
+
+static void cmd_write_regs(struct gdbstub *g, struct cpu *c, const char *hex)
+{
+    uint8_t b[16];
+    for (int r = 0; r < NREGS && *hex; r++) {
+        unsigned n = reg_size(r);
+        if (strlen(hex) < 2 * n || !from_hex(hex, b, n)) {
+            send_packet(g, "E22");
+            return;
+        }
+        reg_set(c, r, b);
+        hex += 2 * n;
+    }
+    send_packet(g, "OK");
+}
+
+static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, char kind)
+{
+    const char *p = args;
+    uint64_t addr = parse_hex(&p);
+    if (*p++ != ',') {
+        send_packet(g, "E22");
+        return;
+    }
+    uint64_t len = parse_hex(&p);
+    if (len > GDB_PACKET_MAX / 2) {
+        send_packet(g, "E22");
+        return;
+    }
+    uint8_t *buf = malloc(len ? len : 1);
+    char *out = malloc(2 * len + 1);
+    if (!buf || !out) {
+        free(buf);
+        free(out);
+        send_packet(g, "E12");
+        return;
+    }
+    if (kind == 'm') {
+        if (mem_xfer(c, addr, buf, len, false)) {
+            to_hex(out, buf, len);
+            send_packet(g, out);
+        } else {
+            send_packet(g, "E14");
+        }
+    } else {
+        bool ok = *p++ == ':';
+        if (ok && kind == 'M') {
+            ok = strlen(p) >= 2 * len && from_hex(p, buf, len);
+        } else if (ok) { /* X: binary, '}' escapes the next byte XOR 0x20 */
+            for (uint64_t i = 0; i < len && ok; i++) {
+                if (*p == '}' && p[1]) {
+                    buf[i] = (uint8_t)(p[1] ^ 0x20);
+                    p += 2;
+                } else if (*p) {
+                    buf[i] = (uint8_t)*p++;
+                } else {
+                    ok = false;
+                }
+            }
+        }
+        if (!ok)
+            send_packet(g, "E22");
+        else
+            send_packet(g, mem_xfer(c, addr, buf, len, true) ? "OK" : "E14");
+    }
+    free(buf);
+    free(out);
+}
+
+/* Z0 (software) and Z1 (hardware) breakpoints are the same thing here:
+ * an address in the stub's set, checked before each instruction. */
+static void cmd_breakpoint(struct gdbstub *g, const char *pkt)
+{
+    bool insert = pkt[0] == 'Z';
+    if (pkt[1] != '0' && pkt[1] != '1') {
+        send_packet(g, ""); /* watchpoints: not supported */
+        return;
+    }
+    const char *p = pkt + 2;
+    if (*p++ != ',') {
+        send_packet(g, "E22");
+        return;
+    }
+    uint64_t addr = parse_hex(&p);
+    int found = -1;
+    for (int i = 0; i < g->nbp; i++)
+        if (g->bp[i] == addr)
+            found = i;
+    if (insert && found < 0) {
+        if (g->nbp == GDB_MAX_BP) {
+            send_packet(g, "E28");
+            return;
+        }
+        g->bp[g->nbp++] = addr;
+    } else if (!insert && found >= 0) {
+        g->bp[found] = g->bp[--g->nbp];
+    }
+    send_packet(g, "OK");
+}
+
+static void cmd_xfer_features(struct gdbstub *g, const char *args)
+{
+    /* args: "target.xml:OFFSET,LENGTH" */
+    if (strncmp(args, "target.xml:", 11)) {
+        send_packet(g, "E00");
+        return;
+    }
+    const char *p = args + 11;
+    uint64_t off = parse_hex(&p);
+    if (*p++ != ',') {
+        send_packet(g, "E22");
+        return;
+    }
+    uint64_t len = parse_hex(&p);
+    size_t total = sizeof(target_xml) - 1;
+    if (off > total)
+        off = total;
+    if (len > GDB_PACKET_MAX - 2)
+        len = GDB_PACKET_MAX - 2;
+    size_t n = total - off < len ? total - off : len;
+    char *out = malloc(n + 2);
+    if (!out)
+        return;
+    out[0] = off + n < total ? 'm' : 'l';
+    memcpy(out + 1, target_xml + off, n);
+    out[n + 1] = '\0';
+    send_packet(g, out);
+    free(out);
+}
+
+static void cmd_query(struct gdbstub *g, const char *pkt)
+{
+    char buf[64];
+    if (!strncmp(pkt, "qSupported", 10)) {
+        snprintf(buf, sizeof(buf), "PacketSize=%x;qXfer:features:read+;vContSupported+",
+                 GDB_PACKET_MAX);
+        send_packet(g, buf);
+    } else if (!strncmp(pkt, "qXfer:features:read:", 20)) {
+        cmd_xfer_features(g, pkt + 20);
+    } else if (!strcmp(pkt, "qAttached")) {
+        send_packet(g, "1");
+    } else if (!strcmp(pkt, "qC")) {
+        snprintf(buf, sizeof(buf), "QC%x", g->g_cpu + 1);
+        send_packet(g, buf);
+    } else if (!strcmp(pkt, "qfThreadInfo")) {
+        char list[8 * MACHINE_MAX_CPUS + 2] = "m";
+        for (int i = 0; i < g->m->ncpus; i++) {
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof(list) - l, "%s%x", i ? "," : "", i + 1);
+        }
+        send_packet(g, list);
+    } else if (!strcmp(pkt, "qsThreadInfo")) {
+        send_packet(g, "l");
+    } else if (!strncmp(pkt, "qThreadExtraInfo,", 17)) {
+        int i = thread_index(g, pkt + 17, g->g_cpu);
+        char text[32], hex[65];
+        snprintf(text, sizeof(text), "vCPU %d%s", i < 0 ? 0 : i,
+                 i >= 0 && g->m->cpus[i].halted ? " (halted)" : "");
+        to_hex(hex, (const uint8_t *)text, strlen(text));
+        send_packet(g, hex);
+    } else if (!strncmp(pkt, "qSymbol", 7)) {
+        send_packet(g, "OK");
+    } else {
+        send_packet(g, "");
+    }
+}
+
+/* vCont;ACTION[:TID];...: 's' for a thread steps it; the rest continue. */
+static int cmd_vcont(struct gdbstub *g, const char *pkt)
+{
+    if (!strcmp(pkt, "vCont?")) {
+        send_packet(g, "vCont;c;C;s;S");
+        return CMD_STAY;
+    }
+    const char *p = pkt + 5;
+    int step_cpu = -1;
+    while (*p == ';') {
+        p++;
+        char action = *p;
+        while (*p && *p != ':' && *p != ';')
+            p++;
+        int cpu = g->c_cpu;
+        if (*p == ':') {
+            cpu = thread_index(g, p + 1, g->c_cpu);
+            while (*p && *p != ';')
+                p++;
+        }
+        if ((action == 's' || action == 'S') && step_cpu < 0 && cpu >= 0)
+            step_cpu = cpu;
+    }
+    resume(g, step_cpu >= 0, step_cpu < 0 ? 0 : step_cpu);
+    return CMD_RESUME;
+}
+
+static int handle_packet(struct gdbstub *g, const char *pkt)
+{
+    struct cpu *c = &g->m->cpus[g->g_cpu];
+    switch (pkt[0]) {
+    case '?':
+        send_stop_reply(g);
+        return CMD_STAY;
+    case 'g':
+        cmd_read_regs(g, c);
+        return CMD_STAY;
+    case 'G':
+        cmd_write_regs(g, c, pkt + 1);
+        return CMD_STAY;
+    case 'p': {
+        const char *p = pkt + 1;
+        uint64_t r = parse_hex(&p);
+        if (r >= NREGS) {
+            send_packet(g, "E45");
+            return CMD_STAY;
+        }
+        uint8_t b[16];
+        char hex[33];
+        reg_get(c, (int)r, b);
+        to_hex(hex, b, reg_size((int)r));
+        send_packet(g, hex);
+        return CMD_STAY;
+    }
+    case 'P': {
+        const char *p = pkt + 1;
+        uint64_t r = parse_hex(&p);
+        uint8_t b[16];
+        if (r >= NREGS || *p++ != '=' || strlen(p) < 2 * reg_size((int)r) ||
+            !from_hex(p, b, reg_size((int)r))) {
+            send_packet(g, "E22");
+            return CMD_STAY;
+        }
+        reg_set(c, (int)r, b);
+        send_packet(g, "OK");
+        return CMD_STAY;
+    }
+    case 'm':
+    case 'M':
+    case 'X':
+        cmd_memory(g, c, pkt + 1, pkt[0]);
+        return CMD_STAY;
+    case 'c':
+    case 's':
+    case 'C':
+    case 'S': {
+        /* c[ADDR] / s[ADDR]; C/S carry a signal first, which is dropped. */
+        struct cpu *rc = &g->m->cpus[g->c_cpu];
+        const char *p = pkt + 1;
+        if (pkt[0] == 'C' || pkt[0] == 'S') {
+            parse_hex(&p);
+            p = *p == ';' ? p + 1 : p;
+        }
+        if (*p)
+            rc->rip = parse_hex(&p);
+        bool step = pkt[0] == 's' || pkt[0] == 'S';
+        resume(g, step, g->c_cpu);
+        return CMD_RESUME;
+    }
+    case 'H': {
+        int i = thread_index(g, pkt + 2, pkt[1] == 'g' ? g->g_cpu : g->c_cpu);
+        if (i < 0) {
+            send_packet(g, "E22");
+        } else {
+            if (pkt[1] == 'g')
+                g->g_cpu = i;
+            else
+                g->c_cpu = i;
+            send_packet(g, "OK");
+        }
+        return CMD_STAY;
+    }
+    case 'T':
+        send_packet(g, thread_index(g, pkt + 1, -1) >= 0 ? "OK" : "E22");
+        return CMD_STAY;
+    case 'Z':
+    case 'z':
+        cmd_breakpoint(g, pkt);
+        return CMD_STAY;
+    case 'k':
+        return CMD_KILL;
+    case 'D':
+        send_packet(g, "OK");
+        detach(g);
+        return CMD_RESUME;
+    case 'q':
+        cmd_query(g, pkt);
+        return CMD_STAY;
+    case 'v':
+        if (!strncmp(pkt, "vCont", 5))
+            return cmd_vcont(g, pkt);
+        if (!strncmp(pkt, "vKill", 5)) {
+            send_packet(g, "OK");
+            return CMD_KILL;
+        }
+        send_packet(g, "");
+        return CMD_STAY;
+    default:
+        send_packet(g, "");
+        return CMD_STAY;
+    }
+}
+
+/* ---- the machine loop's side ---- */
+
+static bool accept_client(struct gdbstub *g, bool wait)
+{
+    for (;;) {
+        if (g->m->stop != STOP_NONE)
+            return false;
+        struct pollfd pfd = {.fd = g->listen_fd, .events = POLLIN};
+        int r = poll(&pfd, 1, wait ? 200 : 0);
+        if (r > 0) {
+            int fd = accept(g->listen_fd, NULL, NULL);
+            if (fd >= 0) {
+                int one = 1;
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+                g->fd = fd;
+                g->inlen = 0;
+                return true;
+            }
+        }
+        if (!wait)
+            return false;
+    }
+}
+
+bool gdbstub_poll(struct gdbstub *g)
+{
+    if (g->stop_pending) {
+        g->stop_pending = false;
+        g->stopped = true;
+        g->stepping = false;
+        g->g_cpu = g->c_cpu = g->stop_cpu;
+        send_stop_reply(g);
+    } else if (!g->stopped) {
+        if (++g->poll_count % GDB_POLL_EVERY)
+            return false;
+        if (g->fd < 0) {
+            /* gdb attaching stops the guest, as with QEMU. */
+            if (accept_client(g, false))
+                g->stopped = true;
+        } else {
+            bool alive = fill(g, false);
+            char pkt[8];
+            /* Only Ctrl-C is expected while running; a packet waits. */
+            if (g->inlen && g->in[0] == 0x03) {
+                next_packet(g, pkt);
+                g->stopped = true;
+                g->stop_cpu = g->c_cpu;
+                g->stop_signal = GDB_SIGINT;
+                send_stop_reply(g);
+            } else if (!alive) {
+                detach(g);
+            }
+        }
+        if (!g->stopped)
+            return false;
+    }
+    set_exec_mode(g);
+    char *pkt = g->pkt;
+    while (g->stopped) {
+        if (g->fd < 0 && !accept_client(g, true))
+            return g->m->stop != STOP_NONE;
+        int kind = next_packet(g, pkt);
+        if (kind == PKT_NONE) {
+            if (!fill(g, true)) {
+                if (g->m->stop != STOP_NONE)
+                    return true;
+                detach(g); /* gdb went away: the guest runs on */
+            }
+            continue;
+        }
+        if (kind == PKT_INTERRUPT)
+            continue; /* already stopped */
+        int r = handle_packet(g, pkt);
+        if (r == CMD_KILL) {
+            close_client(g);
+            return true;
+        }
+    }
+    return false;
+}
+
+struct gdbstub *gdbstub_new(struct machine *m, int port, bool start_stopped)
+{
+    struct gdbstub *g = calloc(1, sizeof(*g));
+    if (!g) {
+        fprintf(stderr, "turtles: out of memory\n");
+        return NULL;
+    }
+    g->m = m;
+    g->fd = -1;
+    g->stopped = start_stopped;
+    g->stop_signal = GDB_SIGTRAP;
+    g->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (g->listen_fd < 0) {
+        fprintf(stderr, "turtles: gdb stub: socket: %s\n", strerror(errno));
+        free(g);
+        return NULL;
+    }
+    int one = 1;
+    setsockopt(g->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(g->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        listen(g->listen_fd, 1) < 0) {
+        fprintf(stderr, "turtles: gdb stub: cannot listen on 127.0.0.1:%d: %s\n", port,
+                strerror(errno));
+        close(g->listen_fd);
+        free(g);
+        return NULL;
+    }
+    return g;
+}
+
+void gdbstub_free(struct gdbstub *g)
+{
+    if (!g)
+        return;
+    if (g->fd >= 0) {
+        /* The machine is going away with gdb attached: tell gdb the exit
+         * status instead of just dropping the connection. */
+        char buf[8];
+        snprintf(buf, sizeof(buf), "W%02x", g->m->exit_status & 0xff);
+        send_packet(g, buf);
+    }
+    close_client(g);
+    if (g->listen_fd >= 0)
+        close(g->listen_fd);
+    for (int i = 0; i < g->m->ncpus; i++) {
+        g->m->cpus[i].debug_hook = NULL;
+        g->m->cpus[i].single_step = false;
+    }
+    free(g);
+}

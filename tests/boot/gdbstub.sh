@@ -1,0 +1,150 @@
+#!/bin/bash
+# The gdb stub (-gdb tcp::PORT, -S, frontend/gdbstub.c): real gdb steps and
+# breaks in tests/guests/platform/gdbtarget.S from the reset vector on, and
+# follows a guest into long mode (tests/guests/syslong.S); a raw protocol
+# client checks attach to a running guest, Ctrl-C and detach on
+# tests/guests/platform/spin.S. Every step has a host-time limit.
+set -u
+. "$(dirname "$0")/lib/guest-common.sh"
+command -v gdb >/dev/null || { echo "SKIP: gdb not installed"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
+GUESTS=$BUILD_DIR/guests
+tmp=$(mktemp -d /tmp/turtles-gdbstub.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+# A port is taken when some socket listens on it (/proc/net/tcp, state 0A).
+# Not probed by connecting: turtles would take the probe for gdb.
+port_free() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    ! grep -q "^ *[0-9]*: [0-9A-F]*:$hex [0-9A-F]*:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# start_turtles LOG args...: starts turtles in the background on a free
+# random port; sets $tpid and $port. Retries when the port was taken.
+start_turtles() {
+    local log=$1
+    shift
+    for _ in 1 2 3 4 5 6 7 8; do
+        port=$((20000 + RANDOM % 40000))
+        port_free "$port" || continue
+        timeout --signal=KILL 60 "$turtles" "$@" -gdb "tcp::$port" </dev/null >"$log" 2>&1 &
+        tpid=$!
+        for _ in $(seq 50); do
+            port_free "$port" || return 0
+            kill -0 "$tpid" 2>/dev/null || break
+            sleep 0.1
+        done
+        wait "$tpid" 2>/dev/null
+        grep -q "cannot listen" "$log" || break
+    done
+    fail "turtles did not start listening for gdb"
+    sed 's/^/    | /' "$log" | head -20
+    return 1
+}
+
+# finish_turtles: waits (bounded) for turtles; sets $status.
+finish_turtles() {
+    wait "$tpid"
+    status=$?
+}
+
+run_gdb() {
+    timeout --signal=KILL 30 gdb -batch -nx -ex "set confirm off" \
+        -ex "target remote 127.0.0.1:$port" "$@" </dev/null >"$tmp/gdb.out" 2>&1
+}
+
+# --- 1. -S: from the reset vector, stepi, memory, breakpoint, registers, kill.
+if start_turtles "$tmp/t1.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -m 16M -nographic \
+        "${DEBUG_EXIT[@]}" -S; then
+    run_gdb -ex 'info registers rip' -ex 'stepi' -ex 'info registers rip cs' \
+        -ex 'x/4xb 0xf0000' -ex 'break *0xf0010' -ex 'continue' -ex 'info registers' \
+        -ex 'set $rbx = 0x100' -ex 'stepi' -ex 'stepi' -ex 'info registers rip rdi rbx' \
+        -ex 'set {char}0x1000 = 0x5a' -ex 'x/1xb 0x1000' -ex 'kill'
+    finish_turtles
+    o=$tmp/gdb.out
+    expect_output "$o" "^rip +0xfff0 " "reset RIP F000:FFF0"
+    expect_output "$o" "^rip +0x0 " "stepi ran the far jump at the reset vector"
+    expect_output "$o" "^cs +0xf000 " "CS after the far jump"
+    expect_output "$o" "^0xf0000:.*0xb8.*0x34.*0x12.*0xbb" "x/4xb reads the ROM by linear address"
+    expect_output "$o" "^0x0*10 in " "the breakpoint at 0xf0010 stopped at IP 0x10"
+    expect_output "$o" "^rax +0x1235 " "rax at the breakpoint"
+    expect_output "$o" "^rbx +0x5678 " "rbx at the breakpoint"
+    expect_output "$o" "^rcx +0x9abc " "rcx at the breakpoint"
+    expect_output "$o" "^rsi +0x2000 " "rsi at the breakpoint"
+    expect_output "$o" "^rdi +0x0 " "rdi not yet loaded at the breakpoint"
+    expect_output "$o" "^eflags +0x6 " "eflags after inc"
+    expect_output "$o" "^cr0 +0x60000010 " "CR0 at reset"
+    expect_output "$o" "^fs_base +0x0 " "fs_base is reported"
+    expect_output "$o" "^rip +0x16 " "two stepi from the breakpoint"
+    expect_output "$o" "^rdi +0x4242 " "the instruction at the breakpoint ran once"
+    expect_output "$o" "^rbx +0x101 " "a register written by gdb (P) reached the guest"
+    expect_output "$o" "^0x1000:.*0x5a" "memory written by gdb (M)"
+    expect_output "$tmp/t1.log" "killed by gdb" "turtles reports the kill"
+    expect_status 0 "turtles after gdb's kill"
+    grep -q "gdbtarget: done" "$tmp/t1.log" && fail "the guest ran on after kill"
+fi
+
+# --- 2. long mode: breakpoints on 64-bit code, paging, guest exit reported.
+if start_turtles "$tmp/t2.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
+        "${DEBUG_EXIT[@]}" -S; then
+    lm64=$(nm "$GUESTS/syslong.elf" | awk '$3 == "lm64" { print $1 }')
+    run_gdb -ex "break *0x$lm64" -ex 'continue' -ex 'info registers rip cs cr0 efer' \
+        -ex 'x/1xb $pc' -ex 'x/1xb 0x7fff00000000' -ex 'delete' -ex 'continue'
+    finish_turtles
+    o=$tmp/gdb.out
+    expect_output "$o" "^Breakpoint 1, 0x0*${lm64#00000000000} in" "breakpoint in 64-bit code"
+    expect_output "$o" "^efer +0x5.1 " "EFER.LMA/LME at the 64-bit breakpoint"
+    expect_output "$o" "^cr0 +0x[89a-f]....... " "CR0.PG at the 64-bit breakpoint"
+    expect_output "$o" "Cannot access memory at address 0x7fff00000000" "unmapped linear address"
+    expect_output "$o" "exited normally|exited with code" "gdb told of the guest's exit"
+    expect_status 1 "syslong under gdb (isa-debug-exit pass)"
+fi
+
+# --- 3. attach to a running guest, Ctrl-C, detach: the raw protocol.
+if start_turtles "$tmp/t3.log" -bios "$PLATFORM_ROMS/spin.rom" -m 16M -nographic; then
+    timeout --signal=KILL 30 python3 - "$port" >"$tmp/rsp.out" 2>&1 <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+buf = b""
+def packet():
+    global buf
+    while True:
+        i = buf.find(b"$")
+        j = buf.find(b"#", i)
+        if i >= 0 and j >= 0 and len(buf) >= j + 3:
+            p = buf[i + 1:j]
+            buf = buf[j + 3:]
+            return p.decode()
+        buf += s.recv(4096)
+def cmd(p):
+    s.sendall(b"$%s#%02x" % (p.encode(), sum(p.encode()) & 0xff))
+    return packet()
+print("attach", cmd("?"))
+print("threads", cmd("qfThreadInfo"))
+print("vcont", cmd("vCont?"))
+s.sendall(b"$c#63")
+time.sleep(0.5)
+s.sendall(b"\x03")
+print("interrupt", packet())
+print("rip", cmd("p10"))
+print("detach", cmd("D"))
+s.close()
+PY
+    sleep 0.5
+    kill -0 "$tpid" 2>/dev/null && echo "still running after detach" >>"$tmp/rsp.out"
+    kill -TERM "$tpid" 2>/dev/null
+    finish_turtles
+    o=$tmp/rsp.out
+    expect_output "$o" "^attach T05thread:1;" "attaching stops the guest"
+    expect_output "$o" "^threads m1$" "one thread per vCPU"
+    expect_output "$o" "^vcont vCont;c;C;s;S" "vCont actions"
+    expect_output "$o" "^interrupt T02thread:1;" "Ctrl-C stops a running guest"
+    expect_output "$o" "^rip [0-9a-f]{16}$" "a register read after Ctrl-C"
+    expect_output "$o" "^detach OK" "detach"
+    expect_output "$o" "^still running after detach" "the guest runs on after detach"
+    expect_status 4 "SIGTERM after detach"
+fi
+
+[ $rc -eq 0 ] && echo "PASS"
+exit $rc
