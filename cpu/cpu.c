@@ -5,6 +5,7 @@
 
 #include "cpu/block_cache.h"
 #include "cpu/cpuid.h"
+#include "vmx_emul/vmx.h"
 
 void cpu_update_mode(struct cpu *cpu)
 {
@@ -45,6 +46,10 @@ static void load_real_segment(struct segment *s, uint16_t sel, uint32_t attr)
 /* SDM Vol.3A 9.1.1, table 9-1: processor state after RESET or INIT. */
 void cpu_reset(struct cpu *cpu, bool init_only)
 {
+    /* RESET leaves VMX operation (SDM Vol.3C 24.7 / 23.7 "Leaving VMX
+     * Operation"); INIT is blocked in VMX root and handled by the caller. */
+    if (!init_only && cpu->vmx)
+        vmx_cpu_free(cpu);
     memset(cpu->gpr, 0, sizeof(cpu->gpr));
     cpu->gpr[R_DX] = cpu->model ? cpu->model->signature : 0x600;
     cpu->rip = 0xfff0;

@@ -217,10 +217,13 @@ void lapic_accept(struct lapic *a, uint8_t vector, unsigned mode, bool level_tri
         break;
     case 5: /* INIT */
         cpu->init_pending = true;
+        cpu->sipi_pending = false; /* a SIPI before the INIT is superseded */
         kick(a);
         break;
-    case 6: /* SIPI: only honoured while waiting for one */
-        if (cpu->wait_for_sipi) {
+    case 6: /* SIPI: only honoured while waiting for one; a pending INIT
+             * puts the CPU there before the SIPI is looked at (INIT and
+             * SIPI may arrive within one quantum of the sender). */
+        if (cpu->wait_for_sipi || cpu->init_pending) {
             cpu->sipi_vector = vector;
             cpu->sipi_pending = true;
         }

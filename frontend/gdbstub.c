@@ -992,7 +992,10 @@ bool gdbstub_poll(struct gdbstub *g)
         } else {
             bool alive = fill(g, false);
             char pkt[8];
-            /* Only Ctrl-C is expected while running; a packet waits. */
+            /* Only Ctrl-C is expected while running (after late acks);
+             * a packet waits for the next stop. */
+            while (g->inlen && (g->in[0] == '+' || g->in[0] == '-'))
+                consume(g, 1);
             if (g->inlen && g->in[0] == 0x03) {
                 next_packet(g, pkt);
                 g->stopped = true;

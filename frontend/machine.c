@@ -357,7 +357,6 @@ static void handle_init_sipi(struct cpu *c)
         c->init_pending = false;
         cpu_reset(c, true);
         c->wait_for_sipi = true;
-        c->sipi_pending = false;
     }
     if (c->sipi_pending && c->wait_for_sipi) {
         c->sipi_pending = false;

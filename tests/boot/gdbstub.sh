@@ -146,5 +146,13 @@ PY
     expect_status 4 "SIGTERM after detach"
 fi
 
+# --- 4. the options: localhost only; -S needs a stub.
+run_turtles 10 "$tmp/t4.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -gdb tcp:10.0.0.1:1234
+expect_status 2 "-gdb on a non-local address"
+run_turtles 10 "$tmp/t4.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -gdb tcp::99999
+expect_status 2 "-gdb with a bad port"
+run_turtles 10 "$tmp/t4.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -S
+expect_status 2 "-S without a gdb stub"
+
 [ $rc -eq 0 ] && echo "PASS"
 exit $rc

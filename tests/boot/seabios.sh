@@ -34,6 +34,7 @@ expect_output "$log" "qemu/e820: addr 0x0000000000100000 len 0x000000000ff00000 
 expect_output "$log" "^Found [0-9]+ PCI devices" "PCI enumeration"
 expect_output "$log" "^Found 2 cpu\(s\)" "both vCPUs found"
 expect_output "$log" "ACPI: parse DSDT" "ACPI tables installed from etc/table-loader"
+expect_output "$log" "^table\(50434146\)=0x[0-9a-f]+ \(via xsdt\)" "FADT found through the RSDP and XSDT"
 expect_output "$log" "No bootable device" "end of POST"
 [ $rc -ne 0 ] && { echo "--- turtles output"; cat "$dir/out"; }
 rm -rf "$dir"
