@@ -13,7 +13,7 @@ DEPS = cmake gcc make pkg-config binutils libsdl2-dev libslirp-dev zlib1g-dev \
        busybox-static acpica-tools bc python3 libc6-dev linux-libc-dev seabios gdb \
        $(if $(filter x86_64,$(shell uname -m)),,gcc-x86-64-linux-gnu)
 
-.PHONY: all deps build build-asan test test-unit test-long demo images bench clean
+.PHONY: all deps build build-asan test test-unit test-long demo images bench bench-deps clean
 
 all: build
 
@@ -52,7 +52,14 @@ test-long: build images
 demo: build images
 	tests/demo.sh $(BUILD)/turtles
 
-bench: build images
+# The reference emulators and what their runs need (only `make bench` uses them).
+BENCH_DEPS = qemu-system-x86 bochs bochsbios vgabios grub-pc-bin grub-common xorriso mtools procps
+
+bench-deps:
+	@$(MAKE) --no-print-directory deps DEPS="$(BENCH_DEPS)"
+
+bench: build images bench-deps
+	tests/images/build-images.sh --with-qemu
 	bench/run-all.sh $(BUILD)/turtles
 
 clean:

@@ -239,7 +239,7 @@ static int boot_setup(struct machine *m)
         cpu_reset(&m->cpus[i], false);
         m->cpus[i].wait_for_sipi = i > 0;
     }
-    if (m->opt.kernel) {
+    if (m->opt.kernel && !m->kernel_via_firmware) {
         /* A reset reloads the kernel into cleared RAM. */
         if (m->booted_once && physmem_clear_ram(&m->mem) < 0)
             return -1;

@@ -49,6 +49,7 @@ struct machine {
     size_t bios_size;
     bool have_boot_state;
     bool booted_once;
+    bool kernel_via_firmware; /* -bios with -kernel: the firmware loads it (fw_cfg) */
     struct direct_boot_result boot;
 
     bool reset_requested;

@@ -168,6 +168,20 @@ static int fill_fw_cfg(struct machine *m)
         .nographic = true,
     };
     char err[256] = "";
+    /* With -bios, -kernel goes through the firmware as in QEMU (its
+     * linuxboot_dma.bin option ROM); a kernel it cannot take that way is
+     * loaded directly, with the firmware mapped but not run. */
+    if (m->opt.bios && m->opt.kernel) {
+        cfg.kernel = m->opt.kernel;
+        cfg.initrd = m->opt.initrd;
+        cfg.append = m->opt.append;
+        if (fw_cfg_setup_pc(&m->platform->fw_cfg, &cfg, err, sizeof(err)) == 0) {
+            m->kernel_via_firmware = true;
+            return 0;
+        }
+        fprintf(stderr, "turtles: %s; loading the kernel directly instead\n", err);
+        cfg.kernel = cfg.initrd = cfg.append = NULL;
+    }
     if (fw_cfg_setup_pc(&m->platform->fw_cfg, &cfg, err, sizeof(err)) < 0) {
         fprintf(stderr, "turtles: %s\n", err);
         return -1;
