@@ -59,7 +59,6 @@ bench-deps:
 	@$(MAKE) --no-print-directory deps DEPS="$(BENCH_DEPS)"
 
 bench: build images bench-deps
-	tests/images/build-images.sh --with-qemu
 	bench/run-all.sh $(BUILD)/turtles
 
 clean:
