@@ -1,5 +1,6 @@
 /* Control-register and EFER writes (SDM Vol.3A 2.5, 2.2.1; Vol.2 MOV CR). */
 #include "cpu/ctrlreg.h"
+#include "vmx_emul/vmx.h"
 
 #include "cpu/cpu.h"
 #include "cpu/cpuid.h"
@@ -70,6 +71,11 @@ bool cpu_set_cr0(struct cpu *cpu, uint64_t v)
         return false;
     if ((v & CR0_NW) && !(v & CR0_CD))
         return false;
+    /* SDM Vol.3C 23.8 (24.8 in newer editions): in VMX root operation, CR0
+     * bits fixed by IA32_VMX_CR0_FIXED0/1 cannot change (#GP). Non-root
+     * writes go through the guest/host mask first (vmx_emul/vmx_nonroot.c). */
+    if (!cpu->vmx_nonroot && !vmx_cr0_value_ok(cpu, v))
+        return false;
     uint64_t old = cpu->cr0;
     uint64_t efer = cpu->efer;
     if ((v & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
@@ -125,6 +131,9 @@ bool cpu_set_cr3(struct cpu *cpu, uint64_t v)
 bool cpu_set_cr4(struct cpu *cpu, uint64_t v)
 {
     if (v & ~cr4_valid_mask(cpu))
+        return false;
+    /* As for CR0: CR4.VMXE and the other IA32_VMX_CR4_FIXED bits in VMX root. */
+    if (!cpu->vmx_nonroot && !vmx_cr4_value_ok(cpu, v))
         return false;
     uint64_t old = cpu->cr4;
     if ((cpu->efer & EFER_LMA) && !(v & CR4_PAE))

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "cpu/ctrlreg.h"
 #include "tests/unit/vmx_test_util.h"
 #include "vmx_emul/vmcs.h"
 #include "vmx_emul/vmcs_cache.h"
@@ -499,6 +500,10 @@ START_TEST(fixed_cr_bits_and_init_blocking_in_vmx_operation)
     ck_assert(!vmx_cr0_value_ok(&h.cpu, h.cpu.cr0 | (1ull << 32)));
     ck_assert(vmx_cr4_value_ok(&h.cpu, h.cpu.cr4));
     ck_assert(!vmx_cr4_value_ok(&h.cpu, h.cpu.cr4 & ~CR4_VMXE));
+    /* MOV to CR0/CR4 in VMX root enforces them (#GP): clearing NE or VMXE. */
+    ck_assert(!cpu_set_cr0(&h.cpu, h.cpu.cr0 & ~CR0_NE));
+    ck_assert(!cpu_set_cr4(&h.cpu, h.cpu.cr4 & ~CR4_VMXE));
+    ck_assert(cpu_set_cr4(&h.cpu, h.cpu.cr4));
 }
 END_TEST
 
