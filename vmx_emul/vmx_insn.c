@@ -157,6 +157,9 @@ void op_vmxoff(struct cpu *cpu, const struct insn *in)
     /* Software should VMCLEAR first; turtles keeps the data anyway, in the
      * regions, with launched VMCSs marked for error 6. */
     vmcs_cache_flush_all(cpu);
+    /* Leaving VMX operation: no guest translation may survive into a later
+     * VMXON with a reused VPID/EPTP (SDM Vol.3C 28.3.3.1 / 29.4.3.1). */
+    vmx_tlb_drop_guests(cpu);
     v->vmxon = false;
     v->vmxon_ptr = VMCS_PTR_INVALID;
     v->current_vmcs_ptr = VMCS_PTR_INVALID;
