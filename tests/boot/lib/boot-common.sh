@@ -68,3 +68,23 @@ expect_line() {
         return 1
     fi
 }
+
+# run_l1host TURTLES TIMEOUT LOGFILE L2JOB: L1 boots the QEMU image
+# (build-images.sh --with-qemu) and its /init starts Debian's QEMU with KVM,
+# which boots the same kernel as L2 with turtles.test=L2JOB. Skips (77) when
+# the image is missing. Sets `status` to turtles' exit status.
+run_l1host() {
+    local turtles=$1 limit=$2 log=$3 job=$4 start
+    if [ ! -f "$CACHE/initramfs-l1host.cpio.gz" ]; then
+        echo "SKIP: $CACHE/initramfs-l1host.cpio.gz missing (build-images.sh --with-qemu)"
+        exit 77
+    fi
+    start=$(date +%s)
+    timeout --signal=TERM --kill-after=15 "$limit" "$turtles" -m 2G -smp 2 -nographic -no-reboot \
+        -kernel "$CACHE/vmlinuz" -initrd "$CACHE/initramfs-l1host.cpio.gz" \
+        -append "console=ttyS0 panic=-1 turtles.test=l2host turtles.l2test=$job" \
+        </dev/null >"$log" 2>&1
+    status=$?
+    echo "turtles exited with status $status after $(( $(date +%s) - start )) s"
+    cat "$log"
+}
