@@ -14,7 +14,7 @@ DEPS = cmake gcc make pkg-config binutils libsdl2-dev libslirp-dev zlib1g-dev \
        qemu-system-data \
        $(if $(filter x86_64,$(shell uname -m)),,gcc-x86-64-linux-gnu)
 
-.PHONY: all deps build build-asan test test-unit test-long demo images bench bench-deps clean
+.PHONY: all deps build build-asan test test-unit test-long demo images images-l1host bench bench-deps clean
 
 all: build
 
@@ -40,14 +40,17 @@ build-asan: deps
 images: deps
 	tests/images/build-images.sh
 
+# The L1 image that carries Debian's QEMU (for the L2 Linux and L3 tests).
+images-l1host: deps
+	tests/images/build-images.sh --with-qemu
+
 # Unit tests under ASan+UBSan first, then the whole suite (unit, guest and
 # boot tests) on the optimized build; ctest's summary line ends the output.
-test: build build-asan images
+test: build build-asan images images-l1host
 	cd $(ASAN_BUILD) && ctest --output-on-failure -R '^unit/' -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long
 
-test-long: build images
-	tests/images/build-images.sh --with-qemu
+test-long: build images images-l1host
 	cd $(BUILD) && ctest --output-on-failure -j 1 -L long
 
 demo: build images
