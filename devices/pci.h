@@ -40,7 +40,7 @@
 enum pci_bar_type { PCI_BAR_NONE = 0, PCI_BAR_IO, PCI_BAR_MEM32, PCI_BAR_MEM64 };
 
 struct pci_bar {
-    uint64_t size;        /* power of two, 0 = not implemented */
+    uint64_t size;        /* power of two; 0: no BAR in this slot (reads as 0, PCI 3.0 6.2.5.1) */
     uint8_t type;         /* enum pci_bar_type */
     bool prefetchable;
     uint64_t mapped;      /* address currently decoded, or PCI_BAR_UNMAPPED */

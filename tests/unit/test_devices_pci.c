@@ -151,7 +151,7 @@ START_TEST(test_bar_sizing_and_remap)
     ck_assert_uint_eq(remap_addr[PCI_ROM_SLOT], 0xfeb00000);
     cfgl_w(3, 0, 0x30, 0xfeb00000);
     ck_assert_uint_eq(remap_addr[PCI_ROM_SLOT], PCI_BAR_UNMAPPED);
-    /* unimplemented BARs read 0 */
+    /* BAR slots the device does not have read 0 (PCI 3.0 6.2.5.1) */
     ck_assert_uint_eq(cfgl(3, 0, 0x20), 0);
     cfgl_w(3, 0, 0x24, 0xffffffff);
     ck_assert_uint_eq(cfgl(3, 0, 0x24), 0);
