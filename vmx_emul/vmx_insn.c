@@ -144,16 +144,30 @@ void op_vmxon(struct cpu *cpu, const struct insn *in)
     cpu->stop_block = true;
 }
 
-/* SDM 30.3 VMXOFF. */
-void op_vmxoff(struct cpu *cpu, const struct insn *in)
+/* The common start of the VMX instructions other than VMXON (SDM Vol.3C
+ * chapter 30, each instruction's "Operation"): #UD outside VMX operation,
+ * then a VM exit in non-root (NULL is returned: the caller stops), then
+ * #GP(0) above CPL 0. `reg` is the register operand for the instruction-
+ * information field, or -1. */
+static struct vmx_cpu *vmx_root_insn_checks(struct cpu *cpu, const struct insn *in,
+                                            uint32_t reason, int reg)
 {
     struct vmx_cpu *v = vmx_insn_ud_checks(cpu);
     if (cpu->vmx_nonroot) {
-        exit_vmx_insn(cpu, in, EXIT_REASON_VMXOFF, -1);
-        return;
+        exit_vmx_insn(cpu, in, reason, reg);
+        return NULL;
     }
     if (cpu->cpl > 0)
         raise_gp(cpu, 0);
+    return v;
+}
+
+/* SDM 30.3 VMXOFF. */
+void op_vmxoff(struct cpu *cpu, const struct insn *in)
+{
+    struct vmx_cpu *v = vmx_root_insn_checks(cpu, in, EXIT_REASON_VMXOFF, -1);
+    if (!v)
+        return;
     /* Software should VMCLEAR first; turtles keeps the data anyway, in the
      * regions, with launched VMCSs marked for error 6. */
     vmcs_cache_flush_all(cpu);
@@ -170,13 +184,9 @@ void op_vmxoff(struct cpu *cpu, const struct insn *in)
 /* SDM 30.3 VMCLEAR. */
 void op_vmclear(struct cpu *cpu, const struct insn *in)
 {
-    struct vmx_cpu *v = vmx_insn_ud_checks(cpu);
-    if (cpu->vmx_nonroot) {
-        exit_vmx_insn(cpu, in, EXIT_REASON_VMCLEAR, -1);
+    struct vmx_cpu *v = vmx_root_insn_checks(cpu, in, EXIT_REASON_VMCLEAR, -1);
+    if (!v)
         return;
-    }
-    if (cpu->cpl > 0)
-        raise_gp(cpu, 0);
     uint64_t addr = read_m64(cpu, in);
     if (!vmx_page_addr_ok(addr)) {
         vmx_fail(cpu, VMXERR_VMCLEAR_INVALID_ADDRESS);
@@ -197,13 +207,9 @@ void op_vmclear(struct cpu *cpu, const struct insn *in)
 /* SDM 30.3 VMPTRLD. */
 void op_vmptrld(struct cpu *cpu, const struct insn *in)
 {
-    struct vmx_cpu *v = vmx_insn_ud_checks(cpu);
-    if (cpu->vmx_nonroot) {
-        exit_vmx_insn(cpu, in, EXIT_REASON_VMPTRLD, -1);
+    struct vmx_cpu *v = vmx_root_insn_checks(cpu, in, EXIT_REASON_VMPTRLD, -1);
+    if (!v)
         return;
-    }
-    if (cpu->cpl > 0)
-        raise_gp(cpu, 0);
     uint64_t addr = read_m64(cpu, in);
     if (!vmx_page_addr_ok(addr)) {
         vmx_fail(cpu, VMXERR_VMPTRLD_INVALID_ADDRESS);
@@ -230,13 +236,9 @@ void op_vmptrld(struct cpu *cpu, const struct insn *in)
 /* SDM 30.3 VMPTRST. */
 void op_vmptrst(struct cpu *cpu, const struct insn *in)
 {
-    struct vmx_cpu *v = vmx_insn_ud_checks(cpu);
-    if (cpu->vmx_nonroot) {
-        exit_vmx_insn(cpu, in, EXIT_REASON_VMPTRST, -1);
+    struct vmx_cpu *v = vmx_root_insn_checks(cpu, in, EXIT_REASON_VMPTRST, -1);
+    if (!v)
         return;
-    }
-    if (cpu->cpl > 0)
-        raise_gp(cpu, 0);
     mem_write(cpu, in->seg, insn_ea(cpu, in), v->current_vmcs_ptr, 8);
     vmx_succeed(cpu);
 }
@@ -468,13 +470,9 @@ void op_invept(struct cpu *cpu, const struct insn *in)
     if (vmx_available(cpu) && cpu->vmx &&
         !((cpu->vmx->caps.procbased2 >> 32) & CPU2_ENABLE_EPT))
         raise_ud(cpu); /* INVEPT not supported */
-    struct vmx_cpu *v = vmx_insn_ud_checks(cpu);
-    if (cpu->vmx_nonroot) {
-        exit_vmx_insn(cpu, in, EXIT_REASON_INVEPT, in->reg);
+    struct vmx_cpu *v = vmx_root_insn_checks(cpu, in, EXIT_REASON_INVEPT, in->reg);
+    if (!v)
         return;
-    }
-    if (cpu->cpl > 0)
-        raise_gp(cpu, 0);
     uint64_t type = reg_read(cpu, in->reg, cpu->mode == MODE_LONG ? 8 : 4, in->rex);
     /* IA32_VMX_EPT_VPID_CAP bit 25: single-context, 26: all-context. */
     bool supported = (type == 1 && ((v->caps.ept_vpid_cap >> 25) & 1)) ||
@@ -501,13 +499,9 @@ void op_invvpid(struct cpu *cpu, const struct insn *in)
     if (vmx_available(cpu) && cpu->vmx &&
         !((cpu->vmx->caps.procbased2 >> 32) & CPU2_ENABLE_VPID))
         raise_ud(cpu); /* INVVPID not supported */
-    struct vmx_cpu *v = vmx_insn_ud_checks(cpu);
-    if (cpu->vmx_nonroot) {
-        exit_vmx_insn(cpu, in, EXIT_REASON_INVVPID, in->reg);
+    struct vmx_cpu *v = vmx_root_insn_checks(cpu, in, EXIT_REASON_INVVPID, in->reg);
+    if (!v)
         return;
-    }
-    if (cpu->cpl > 0)
-        raise_gp(cpu, 0);
     uint64_t type = reg_read(cpu, in->reg, cpu->mode == MODE_LONG ? 8 : 4, in->rex);
     /* IA32_VMX_EPT_VPID_CAP bits 40-43: types 0-3. */
     if (type > 3 || !((v->caps.ept_vpid_cap >> (40 + type)) & 1)) {
