@@ -64,57 +64,11 @@ static struct vmcs *guest_vmcs(void)
     struct vmcs *v = vmx_current_vmcs(c);
     build_ept();
     vmx_tlb_drop_guests(c); /* what L1's INVEPT after editing EPT does */
-    v->vmcs_link_pointer = ~0ull;
-    v->pin_based_vm_exec_control = PIN_DEFAULT1;
-    v->cpu_based_vm_exec_control = CPU_TRUE_DEFAULT1 | CPU_SECONDARY_CONTROLS;
+    vmx_fill_flat64_vmcs(v, c, HOST_RIP, HOST_RSP, GUEST_RIP, GUEST_RSP);
+    v->cpu_based_vm_exec_control |= CPU_SECONDARY_CONTROLS;
     v->secondary_vm_exec_control = CPU2_ENABLE_EPT | CPU2_ENABLE_VPID;
     v->ept_pointer = EPT_PML4 | (3u << 3) | 6u;
     v->vpid = 1;
-    v->vm_exit_controls = EXIT_TRUE_DEFAULT1 | EXIT_SAVE_DEBUG_CONTROLS |
-                          EXIT_HOST_ADDR_SPACE_SIZE;
-    v->vm_entry_controls = ENTRY_TRUE_DEFAULT1 | ENTRY_LOAD_DEBUG_CONTROLS |
-                           ENTRY_IA32E_MODE_GUEST;
-    v->host_cr0 = c->cr0;
-    v->host_cr3 = c->cr3;
-    v->host_cr4 = c->cr4;
-    v->host_cs_selector = 0x08;
-    v->host_ss_selector = v->host_ds_selector = v->host_es_selector = 0x10;
-    v->host_fs_selector = v->host_gs_selector = 0x10;
-    v->host_tr_selector = 0x18;
-    v->host_tr_base = 0x7000;
-    v->host_gdtr_base = 0x5000;
-    v->host_idtr_base = 0x6000;
-    v->host_rip = HOST_RIP;
-    v->host_rsp = HOST_RSP;
-    v->host_ia32_efer = c->efer;
-
-    v->guest_cr0 = c->cr0;
-    v->guest_cr3 = c->cr3;
-    v->guest_cr4 = c->cr4;
-    v->guest_dr7 = 0x400;
-    v->guest_rflags = 2;
-    v->guest_rip = GUEST_RIP;
-    v->guest_rsp = GUEST_RSP;
-    v->guest_cs_selector = 0x08;
-    v->guest_cs_limit = 0xffffffff;
-    v->guest_cs_ar_bytes = 0xb | SEG_S | SEG_P | SEG_L | SEG_G;
-    uint32_t data_ar = 3 | SEG_S | SEG_P | SEG_DB | SEG_G;
-    v->guest_ss_selector = v->guest_ds_selector = v->guest_es_selector = 0x10;
-    v->guest_fs_selector = v->guest_gs_selector = 0x10;
-    v->guest_ss_limit = v->guest_ds_limit = v->guest_es_limit = 0xffffffff;
-    v->guest_fs_limit = v->guest_gs_limit = 0xffffffff;
-    v->guest_ss_ar_bytes = v->guest_ds_ar_bytes = v->guest_es_ar_bytes = data_ar;
-    v->guest_fs_ar_bytes = v->guest_gs_ar_bytes = data_ar;
-    v->guest_ldtr_ar_bytes = SEG_UNUSABLE;
-    v->guest_tr_selector = 0x18;
-    v->guest_tr_base = 0x7000;
-    v->guest_tr_limit = 0x67;
-    v->guest_tr_ar_bytes = 0xb | SEG_P;
-    v->guest_gdtr_base = 0x5000;
-    v->guest_gdtr_limit = 0x1f;
-    v->guest_idtr_base = 0x6000;
-    v->guest_idtr_limit = 0xfff;
-    v->guest_ia32_efer = c->efer;
     uint8_t launch[] = {0x0f, 0x01, 0xc2, 0xf4}; /* vmlaunch; hlt */
     uint8_t host[] = {0xf4};
     harness_load(&h, LAUNCH_ADDR, launch, sizeof(launch));

@@ -147,4 +147,60 @@ static inline void vmx_load_fresh_vmcs(struct harness *h, uint64_t addr)
     do_vmptrld(h, addr);
 }
 
+/* A VMCS that enters: 64-bit host and guest sharing the harness' page
+ * tables, GDT (0x5000), IDT (0x6000), TSS (0x7000) and flat segments. */
+static inline void vmx_fill_flat64_vmcs(struct vmcs *v, const struct cpu *c, uint64_t host_rip,
+                                        uint64_t host_rsp, uint64_t guest_rip,
+                                        uint64_t guest_rsp)
+{
+    v->vmcs_link_pointer = ~0ull;
+    v->pin_based_vm_exec_control = PIN_DEFAULT1;
+    v->cpu_based_vm_exec_control = CPU_TRUE_DEFAULT1;
+    v->vm_exit_controls = EXIT_TRUE_DEFAULT1 | EXIT_SAVE_DEBUG_CONTROLS |
+                          EXIT_HOST_ADDR_SPACE_SIZE;
+    v->vm_entry_controls = ENTRY_TRUE_DEFAULT1 | ENTRY_LOAD_DEBUG_CONTROLS |
+                           ENTRY_IA32E_MODE_GUEST;
+    v->host_cr0 = c->cr0;
+    v->host_cr3 = c->cr3;
+    v->host_cr4 = c->cr4;
+    v->host_cs_selector = 0x08;
+    v->host_ss_selector = v->host_ds_selector = v->host_es_selector = 0x10;
+    v->host_fs_selector = v->host_gs_selector = 0x10;
+    v->host_tr_selector = 0x18;
+    v->host_tr_base = 0x7000;
+    v->host_gdtr_base = 0x5000;
+    v->host_idtr_base = 0x6000;
+    v->host_rip = host_rip;
+    v->host_rsp = host_rsp;
+    v->host_ia32_efer = c->efer;
+
+    v->guest_cr0 = c->cr0;
+    v->guest_cr3 = c->cr3;
+    v->guest_cr4 = c->cr4;
+    v->guest_dr7 = 0x400;
+    v->guest_rflags = 2;
+    v->guest_rip = guest_rip;
+    v->guest_rsp = guest_rsp;
+    v->guest_cs_selector = 0x08;
+    v->guest_cs_limit = 0xffffffff;
+    v->guest_cs_ar_bytes = 0xb | SEG_S | SEG_P | SEG_L | SEG_G;
+    uint32_t data_ar = 3 | SEG_S | SEG_P | SEG_DB | SEG_G;
+    v->guest_ss_selector = v->guest_ds_selector = v->guest_es_selector = 0x10;
+    v->guest_fs_selector = v->guest_gs_selector = 0x10;
+    v->guest_ss_limit = v->guest_ds_limit = v->guest_es_limit = 0xffffffff;
+    v->guest_fs_limit = v->guest_gs_limit = 0xffffffff;
+    v->guest_ss_ar_bytes = v->guest_ds_ar_bytes = v->guest_es_ar_bytes = data_ar;
+    v->guest_fs_ar_bytes = v->guest_gs_ar_bytes = data_ar;
+    v->guest_ldtr_ar_bytes = SEG_UNUSABLE;
+    v->guest_tr_selector = 0x18;
+    v->guest_tr_base = 0x7000;
+    v->guest_tr_limit = 0x67;
+    v->guest_tr_ar_bytes = 0xb | SEG_P;
+    v->guest_gdtr_base = 0x5000;
+    v->guest_gdtr_limit = 0x1f;
+    v->guest_idtr_base = 0x6000;
+    v->guest_idtr_limit = 0xfff;
+    v->guest_ia32_efer = c->efer;
+}
+
 #endif
