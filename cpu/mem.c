@@ -115,8 +115,8 @@ static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *
     if (access & ACC_SUPER)
         return; /* implicit supervisor accesses are rare: never cached */
     uint64_t ppage = r->paddr & ~0xfffull;
-    bool special = apic_page(cpu, ppage) ||
-                   (cpu->vmx_nonroot && vmx_apicv_access_page(cpu, ppage));
+    bool apicv_page = cpu->vmx_nonroot && vmx_apicv_access_page(cpu, ppage);
+    bool special = apic_page(cpu, ppage) || apicv_page;
     uint8_t *host = special ? NULL : physmem_ram_page(pm, ppage);
     bool paging = (cpu->cr0 & CR0_PG) != 0;
     struct tlb_entry *e = &cpu->tlb.e[user][tlb_index(lin)];
@@ -150,7 +150,9 @@ static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *
         if (may_write && off != UINT64_MAX && !physmem_page_has_code(pm, off))
             e->tag_write = page;
     }
-    if (may_exec)
+    /* Fetches from the APIC-access page exit (translate() above); keep
+     * them off the fast path too. */
+    if (may_exec && !apicv_page)
         e->tag_exec = page;
 }
 
@@ -171,6 +173,12 @@ static bool translate(struct cpu *cpu, uint64_t lin, unsigned access, uint64_t *
         if (st == PAGING_NESTED_FAULT && ept && may_exit)
             vmx_ept_fault_exit(cpu, &ew);
         *pfec = r.pf_error;
+        return false;
+    }
+    if ((access & ACC_EXEC) && cpu->vmx_nonroot && vmx_apicv_access_page(cpu, r.paddr)) {
+        if (may_exit)
+            vmx_apicv_fetch_exit(cpu, r.paddr);
+        *pfec = 0; /* build_block re-fetches with may_exit to make the exit */
         return false;
     }
     *paddr = r.paddr;

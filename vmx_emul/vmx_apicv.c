@@ -142,11 +142,19 @@ static bool write_trapped_reg(uint32_t reg)
 }
 
 /* SDM 27.2.1 table 27-6: offset 11:0, access type 15:12 (0 linear read,
- * 1 linear write). Fault-like. */
-static _Noreturn void access_exit(struct cpu *cpu, uint32_t offset, bool write)
+ * 1 linear write, 2 linear instruction fetch). Fault-like. */
+enum { APIC_ACCESS_READ = 0, APIC_ACCESS_WRITE = 1, APIC_ACCESS_FETCH = 2 };
+
+static _Noreturn void access_exit(struct cpu *cpu, uint32_t offset, unsigned type)
 {
-    vmx_nonroot_exit_unwind(cpu, EXIT_REASON_APIC_ACCESS,
-                            (offset & 0xfff) | (write ? 1u << 12 : 0), NULL);
+    vmx_nonroot_exit_unwind(cpu, EXIT_REASON_APIC_ACCESS, (offset & 0xfff) | type << 12, NULL);
+}
+
+/* SDM 29.4.1: an instruction fetch from the APIC-access page always
+ * causes an APIC-access VM exit; nothing is virtualized for fetches. */
+_Noreturn void vmx_apicv_fetch_exit(struct cpu *cpu, uint64_t paddr)
+{
+    access_exit(cpu, (uint32_t)(paddr & 0xfff), APIC_ACCESS_FETCH);
 }
 
 uint64_t vmx_apicv_mmio_read(struct cpu *cpu, uint32_t offset, unsigned size)
@@ -155,10 +163,10 @@ uint64_t vmx_apicv_mmio_read(struct cpu *cpu, uint32_t offset, unsigned size)
     uint32_t reg = offset & 0xff0;
     bool inside = (offset & 0xf) + size <= 4;
     if (!vmx_ctl_tpr_shadow(v) || !inside)
-        access_exit(cpu, offset, false);
+        access_exit(cpu, offset, APIC_ACCESS_READ);
     bool ok = vmx_ctl_apic_register_virt(v) ? readable_reg(reg) : reg == VAPIC_TPR;
     if (!ok)
-        access_exit(cpu, offset, false);
+        access_exit(cpu, offset, APIC_ACCESS_READ);
     uint64_t w = vread(cpu, v, reg) >> ((offset & 3) * 8);
     return size >= 4 ? (uint32_t)w : w & ((1ull << (8 * size)) - 1);
 }
@@ -179,7 +187,7 @@ void vmx_apicv_mmio_write(struct cpu *cpu, uint32_t offset, uint64_t value, unsi
     bool whole = (offset & 0xf) == 0 && size == 4;
     bool vid = vmx_ctl_virtual_intr_delivery(v), regvirt = vmx_ctl_apic_register_virt(v);
     if (!vmx_ctl_tpr_shadow(v) || !whole)
-        access_exit(cpu, offset, true);
+        access_exit(cpu, offset, APIC_ACCESS_WRITE);
     uint32_t val = (uint32_t)value;
     if (reg == VAPIC_TPR) {
         vwrite(cpu, v, reg, val);
@@ -197,7 +205,7 @@ void vmx_apicv_mmio_write(struct cpu *cpu, uint32_t offset, uint64_t value, unsi
         vwrite(cpu, v, reg, val);
         trap_exit(cpu, EXIT_REASON_APIC_WRITE, reg);
     } else {
-        access_exit(cpu, offset, true);
+        access_exit(cpu, offset, APIC_ACCESS_WRITE);
     }
 }
 

@@ -22,6 +22,9 @@ bool vmx_apicv_access_page(const struct cpu *cpu, uint64_t paddr);
  * exit after the instruction (reason 56, trap-like). */
 uint64_t vmx_apicv_mmio_read(struct cpu *cpu, uint32_t offset, unsigned size);
 void vmx_apicv_mmio_write(struct cpu *cpu, uint32_t offset, uint64_t value, unsigned size);
+/* An instruction fetch from the APIC-access page at paddr: the
+ * APIC-access VM exit (SDM 29.4.1; does not return). */
+_Noreturn void vmx_apicv_fetch_exit(struct cpu *cpu, uint64_t paddr);
 
 /* RDMSR/WRMSR of 0x800-0x8ff with "virtualize x2APIC mode" (SDM 29.5),
  * after the MSR bitmap let it through: true when virtualized (*value set

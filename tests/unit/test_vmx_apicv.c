@@ -111,6 +111,21 @@ START_TEST(eoi_exit_bitmap_and_self_ipi)
 }
 END_TEST
 
+/* SDM 29.4.1: fetching an instruction from the APIC-access page is an
+ * APIC-access exit of access type 2, before the instruction runs. */
+START_TEST(apic_access_page_fetch)
+{
+    struct vmcs *v = apicv_vmcs(0x41);
+    v->secondary_vm_exec_control |= CPU2_VIRT_APIC_ACCESSES | CPU2_APIC_REGISTER_VIRT;
+    v->apic_access_addr = APIC_ACCESS;
+    h.cpu.gpr[R_AX] = APIC_ACCESS + 0x10;
+    ck_assert(RUN_L2(0xff, 0xe0)); /* jmp rax */
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_APIC_ACCESS);
+    ck_assert_uint_eq(v->exit_qualification, 0x2010);
+    ck_assert_uint_eq(v->guest_rip, APIC_ACCESS + 0x10);
+}
+END_TEST
+
 START_TEST(apic_access_page)
 {
     struct vmcs *v = apicv_vmcs(0x41);
@@ -199,6 +214,7 @@ int main(void)
     tcase_add_test(tc, vtpr_masks_virtual_interrupt);
     tcase_add_test(tc, eoi_exit_bitmap_and_self_ipi);
     tcase_add_test(tc, apic_access_page);
+    tcase_add_test(tc, apic_access_page_fetch);
     tcase_add_test(tc, posted_interrupt_processing);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
