@@ -127,6 +127,8 @@ enum ept_status ept_walk(struct physmem *pm, const struct ept_ctx *ctx, uint64_t
             return EPT_VIOLATION;
         }
         if (ad) {
+            if (write && !(e & EPTE_D) && ctx->before_dirty)
+                ctx->before_dirty(ctx->before_dirty_opaque, gpa);
             for (unsigned i = 0; i < nused; i++) {
                 uint64_t set = EPTE_A | ((i == nused - 1 && write) ? EPTE_D : 0);
                 if ((used[i].value & set) != set)

@@ -49,6 +49,12 @@ struct ept_ctx {
     uint64_t eptp;
     bool exec_only;  /* IA32_VMX_EPT_VPID_CAP bit 0: execute-only entries allowed */
     bool pages_1g;   /* IA32_VMX_EPT_VPID_CAP bit 17: 1-GiB pages */
+    /* Called once the access is known to be allowed and right before the
+     * walk sets the dirty flag of a leaf entry whose flag is clear (page-
+     * modification logging); NULL for none. It may unwind (a "PML full"
+     * VM exit): no flag has been written yet at that point. */
+    void (*before_dirty)(void *opaque, uint64_t gpa);
+    void *before_dirty_opaque;
 };
 
 enum ept_status { EPT_OK = 0, EPT_VIOLATION = 1, EPT_MISCONFIG = 2 };

@@ -5,32 +5,15 @@
 #include "vmx_emul/vmx_controls.h"
 #include "vmx_emul/vmx_nonroot.h"
 
-/* The leaf EPT entry that maps gpa (read only, no flags set), or 0 when
- * the walk would stop early (the EPT walk proper reports why). */
-static uint64_t ept_leaf(struct physmem *pm, uint64_t eptp, uint64_t gpa)
-{
-    uint64_t table = eptp & 0x000ffffffffff000ull;
-    for (int level = 4; level >= 1; level--) {
-        unsigned shift = 12 + 9 * (unsigned)(level - 1);
-        uint64_t e = physmem_read(pm, table + (((gpa >> shift) & 0x1ff) << 3), 8);
-        if (!(e & (EPTE_R | EPTE_W | EPTE_X)))
-            return 0;
-        if (level == 1 || (level <= 3 && (e & EPTE_LARGE)))
-            return e;
-        table = e & 0x000ffffffffff000ull;
-    }
-    return 0;
-}
-
-/* SDM 29.3.6 (Page-Modification Logging): a write that will set an EPT
- * dirty flag first logs the 4-KiB-aligned guest-physical address at the PML
+/* SDM 29.3.6 (Page-Modification Logging): a write that sets an EPT dirty
+ * flag first logs its 4-KiB-aligned guest-physical address at the PML
  * index, which then decrements; an index outside 0-511 is a "PML full" VM
- * exit instead of the access. */
-static void pml_log(struct vmx_ept_walk *w, uint64_t gpa)
+ * exit instead of the access. With EPT A/D on, guest paging-structure
+ * accesses are writes (29.3.5), so their dirty flags are logged too. The
+ * EPT walk calls this only for an allowed access that sets a clear flag. */
+static void pml_log(void *opaque, uint64_t gpa)
 {
-    uint64_t leaf = ept_leaf(w->hook.pm, w->hook.ctx.eptp, gpa);
-    if (!(leaf & EPTE_W) || (leaf & EPTE_D))
-        return;
+    struct vmx_ept_walk *w = opaque;
     struct vmcs *v = vmx_current_vmcs(w->cpu);
     if (v->guest_pml_index >= 512)
         vmx_nonroot_exit_unwind(w->cpu, EXIT_REASON_PML_FULL, 0, NULL);
@@ -50,8 +33,6 @@ static int ept_translate_hook(void *opaque, uint64_t gpa, unsigned access, bool 
         .lin_valid = !(access & PG_NOT_LINEAR),
     };
     struct ept_result r;
-    if (w->pml && acc.kind == PG_WRITE)
-        pml_log(w, gpa);
     enum ept_status st = ept_walk(w->hook.pm, &w->hook.ctx, gpa, &acc, &r);
     if (st == EPT_OK) {
         *hpa = r.hpa;
@@ -82,6 +63,10 @@ bool vmx_ept_attach(struct cpu *cpu, struct paging_ctx *ctx, struct vmx_ept_walk
         .pml = (v->ept_pointer & EPTP_AD) && vmx_ctl_pml(v),
         .final_perms = EPTE_R | EPTE_W | EPTE_X,
     };
+    if (w->pml) {
+        w->hook.ctx.before_dirty = pml_log;
+        w->hook.ctx.before_dirty_opaque = w;
+    }
     ctx->gpa_translate = ept_translate_hook;
     ctx->gpa_opaque = w;
     return true;

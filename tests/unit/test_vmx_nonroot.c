@@ -349,6 +349,28 @@ START_TEST(pml_logs_dirty_pages_then_fills)
 }
 END_TEST
 
+/* SDM 29.3.6: only writes that set a dirty flag are logged. A write that
+ * a non-leaf EPT entry forbids is an EPT violation and logs nothing, even
+ * though the leaf itself allows writes. */
+START_TEST(pml_skips_write_refused_above_leaf)
+{
+    struct vmcs *v = guest_vmcs();
+    v->ept_pointer |= EPTP_AD;
+    v->secondary_vm_exec_control |= CPU2_ENABLE_PML;
+    v->pml_address = 0x214000;
+    v->guest_pml_index = 511;
+    physmem_write(&h.mem, EPT_PDPT, EPT_PD | 5, 8); /* R+X, no W, above every leaf */
+    h.cpu.gpr[R_AX] = 0x500000;
+    ck_assert(RUN_L2(0xc6, 0x00, 0x01));
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_EPT_VIOLATION);
+    /* The first refused write is L2's own page-table A/D update, a write
+     * under EPT A/D (29.3.5). */
+    ck_assert(v->exit_qualification & 2);
+    ck_assert_uint_eq(v->guest_pml_index, 511);
+    ck_assert(!(physmem_read(&h.mem, EPT_PD + (0x500000 >> 21) * 8, 8) & EPTE_D));
+}
+END_TEST
+
 START_TEST(monitor_trap_flag)
 {
     struct vmcs *v = guest_vmcs();
@@ -432,6 +454,7 @@ int main(void)
     tcase_add_test(tc, interrupt_window_and_preemption_timer);
     tcase_add_test(tc, unrestricted_real_mode_guest);
     tcase_add_test(tc, pml_logs_dirty_pages_then_fills);
+    tcase_add_test(tc, pml_skips_write_refused_above_leaf);
     tcase_add_test(tc, monitor_trap_flag);
     tcase_add_test(tc, tlb_contexts_tagged_by_vpid);
     tcase_add_test(tc, tlb_flushed_without_vpid);
