@@ -196,7 +196,11 @@ struct cpu {
      * RIP at which the shadow ends. */
     bool irq_shadow;
     uint64_t irq_shadow_rip;
-    bool ext_irq_line;   /* INTR from the local APIC/PIC path is asserted */
+    /* Set by cpu/lapic.c while its IRR is empty and no ExtINT is asserted:
+     * no maskable interrupt can be pending, so the dispatch loop skips the
+     * interrupt check. False (always check) without a local APIC. Derived
+     * state: a restored machine recomputes it from the local APIC. */
+    bool intr_idle;
     /* Source of maskable external interrupts when there is no local APIC
      * (unit tests, a PIC-only machine): intr_pending says whether INTR is
      * asserted; intr_ack is the INTA cycle and returns the vector (or -1

@@ -281,7 +281,8 @@ uint64_t cpu_run(struct cpu *cpu)
         block_reap(cpu->blocks);
         /* cpu_check_interrupts() has nothing to do unless one of these
          * holds; skipping the call keeps the common case cheap. */
-        if (cpu->vmx_nonroot || cpu->irq_shadow || cpu->nmi_pending || (cpu->rflags & F_IF))
+        if (cpu->vmx_nonroot || cpu->irq_shadow || cpu->nmi_pending ||
+            ((cpu->rflags & F_IF) && !cpu->intr_idle))
             cpu_check_interrupts(cpu);
         if (cpu->halted || cpu->shutdown || cpu->wait_for_sipi)
             break;

@@ -20,6 +20,16 @@ static void set_bit(uint32_t v[8], unsigned n) { v[n >> 5] |= 1u << (n & 31); }
 static void clear_bit(uint32_t v[8], unsigned n) { v[n >> 5] &= ~(1u << (n & 31)); }
 static bool test_bit(const uint32_t v[8], unsigned n) { return (v[n >> 5] >> (n & 31)) & 1; }
 
+/* Keep cpu->intr_idle in step with IRR and ExtINT (see cpu/cpu.h); called
+ * after every change of either. */
+static void update_idle(struct lapic *a)
+{
+    uint32_t any = 0;
+    for (int i = 0; i < 8; i++)
+        any |= a->irr[i];
+    a->cpu->intr_idle = !any && !a->extint_pending;
+}
+
 bool lapic_x2apic(const struct lapic *a)
 {
     return (a->cpu->apic_base & (APIC_BASE_EN | APIC_BASE_EXTD)) ==
@@ -154,6 +164,7 @@ void lapic_reset(struct lapic *a, bool bsp)
     a->icr_hi = 0;
     a->tsc_deadline = 0;
     a->extint_pending = false;
+    update_idle(a);
     REG(a, LAPIC_ID) = a->id << 24;
     REG(a, LAPIC_VER) = 0x00050014; /* version 0x14, 6 LVT entries */
     REG(a, LAPIC_DFR) = 0xffffffff;
@@ -201,6 +212,7 @@ void lapic_accept(struct lapic *a, uint8_t vector, unsigned mode, bool level_tri
             return;
         }
         set_bit(a->irr, vector);
+        update_idle(a);
         if (level_trig)
             set_bit(a->tmr, vector);
         else
@@ -230,6 +242,7 @@ void lapic_accept(struct lapic *a, uint8_t vector, unsigned mode, bool level_tri
         break;
     case 7: /* ExtINT */
         a->extint_pending = true;
+        update_idle(a);
         cpu->halted = false;
         kick(a);
         break;
@@ -243,6 +256,7 @@ void lapic_set_lint0(struct lapic *a, bool level)
     /* A disabled APIC passes INTR straight to the core (virtual wire). */
     if (!lapic_enabled(a)) {
         a->extint_pending = level;
+        update_idle(a);
         if (level) {
             a->cpu->halted = false;
             kick(a);
@@ -251,11 +265,13 @@ void lapic_set_lint0(struct lapic *a, bool level)
     }
     if (lvt & LAPIC_LVT_MASKED) {
         a->extint_pending = false;
+        update_idle(a);
         return;
     }
     unsigned mode = (lvt >> 8) & 7;
     if (mode == 7) {
         a->extint_pending = level;
+        update_idle(a);
         if (level) {
             a->cpu->halted = false;
             kick(a);
@@ -281,12 +297,14 @@ int lapic_ack(struct lapic *a)
         int v = a->extint_ack(a->opaque);
         /* A level-triggered INTR stays asserted until the PIC drops it. */
         a->extint_pending = false;
+        update_idle(a);
         return v;
     }
     int v = highest_bit(a->irr);
     if (v < 0 || ((uint32_t)v & 0xf0) <= (ppr(a) & 0xf0))
         return REG(a, LAPIC_SVR) & 0xff; /* spurious (SDM 11.9) */
     clear_bit(a->irr, (unsigned)v);
+    update_idle(a);
     set_bit(a->isr, (unsigned)v);
     return v;
 }
