@@ -299,6 +299,11 @@ uint64_t cpu_run(struct cpu *cpu)
                     (unsigned long long)cpu->rip, b->ninsns ? insn_name(&b->insns[0]) : "");
         cpu->cur_block = b;
         const struct insn *in = b->insns, *end = in + b->ninsns;
+        /* The instruction in an STI / MOV SS shadow runs alone: events held
+         * by the shadow are recognized right after it (SDM Vol.3A 6.8.3),
+         * not at the end of the block (which may clear IF again). */
+        if (cpu->irq_shadow && cpu->rip == cpu->irq_shadow_rip)
+            end = in + 1;
         cpu->stop_block = false;
         /* rip mirrors cpu->rip (every handler's effect on RIP goes through
          * next_rip), which saves reloading it after each indirect call. */
