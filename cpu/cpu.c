@@ -111,6 +111,9 @@ void cpu_reset(struct cpu *cpu, bool init_only)
     cpu->wait_for_sipi = false;
     cpu->nmi_pending = cpu->nmi_blocked = false;
     cpu->irq_shadow = false;
+    cpu->irq_shadow_movss = false;
+    cpu->dbg_flags = 0; /* DR7 = 400H arms nothing */
+    cpu->dbg_trap = cpu->dbg_held = cpu->dbg_event = 0; /* and dbg_flags above */
     cpu->delivering_vector = -1;
     cpu->exc_vector = -1;
     cpu->stop_block = true;

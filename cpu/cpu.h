@@ -196,6 +196,9 @@ struct cpu {
      * RIP at which the shadow ends. */
     bool irq_shadow;
     uint64_t irq_shadow_rip;
+    /* The shadow above came from MOV SS/POP SS ("blocking by MOV SS", which
+     * also holds debug traps) rather than from STI (SDM Vol.3C 24.4.2). */
+    bool irq_shadow_movss;
     /* Set by cpu/lapic.c while its IRR is empty and no ExtINT is asserted:
      * no maskable interrupt can be pending, so the dispatch loop skips the
      * interrupt check. False (always check) without a local APIC. Derived
@@ -217,6 +220,7 @@ struct cpu {
     bool stop_block;     /* leave the current block after this instruction */
     uint64_t icount;     /* retired instructions */
     uint64_t quantum_end;/* icount at which this vCPU's turn ends */
+    uint64_t turn_start_icount; /* icount when cpu_run() began (cpu/tsc.c) */
     jmp_buf exc_jmp;     /* exceptions unwind to the dispatch loop */
     const struct block *cur_block;
     bool single_step;    /* monitor single-step: one instruction per block */
@@ -245,6 +249,19 @@ struct cpu {
      * loop calls it before running a block when non-NULL. Returning true
      * stops the run. */
     bool (*debug_hook)(struct cpu *cpu);
+
+    /* Debug architecture (cpu/debug.h, SDM Vol.3B 18.2-18.3). dbg_flags:
+     * DBG_ARM_* kinds of breakpoint that DR7 enables, and DBG_F_* (dbg_trap
+     * or dbg_held non-zero), one byte that the dispatch loop and the TLB
+     * test so that they pay nothing while it is 0. dbg_trap: #DB
+     * trap conditions met by the current instruction; dbg_held: those held
+     * by MOV SS/POP SS blocking until after the next instruction; both in
+     * the VMX pending-debug-exceptions layout (B3-B0, bit 12 enabled
+     * breakpoint, bit 14 BS). dbg_event: DR6 bits of the #DB being
+     * delivered (DBG_EVENT_VALID set), for DR6 or the VM-exit
+     * qualification. */
+    uint8_t dbg_flags;
+    uint32_t dbg_trap, dbg_held, dbg_event;
 
     /* CPUID model (cpu/cpuid.h). */
     const struct cpu_model *model;

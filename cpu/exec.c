@@ -7,6 +7,7 @@
 #include "cpu/block_cache.h"
 #include "cpu/cpu.h"
 #include "cpu/cpuid.h"
+#include "cpu/debug.h"
 #include "cpu/decode.h"
 #include "cpu/opcodes.h"
 #include "cpu/exception.h"
@@ -87,7 +88,7 @@ static struct block *scratch_block(struct cpu *cpu)
 /* Decode a block at RIP. Stops at a block-ending instruction, a page end, an
  * undecodable instruction (which stays in the block and raises #UD when
  * reached), or a fetch fault after the first instruction. */
-static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr)
+static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, bool step)
 {
     struct fetch_ctx fc = {
         .cpu = cpu,
@@ -97,7 +98,7 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr)
         .host_page = physmem_ram_page(cpu->bus.mem, paddr),
     };
     struct insn tmp[BLOCK_MAX_INSNS];
-    unsigned n = 0, max = (cpu->single_step || (cpu->rflags & F_TF)) ? 1 : BLOCK_MAX_INSNS;
+    unsigned n = 0, max = step ? 1 : BLOCK_MAX_INSNS;
     uint64_t rip = cpu->rip;
     bool straddle = false;
     while (n < max) {
@@ -135,7 +136,7 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr)
         if ((next_lin & ~0xfffull) != fc.first_page_lin)
             break;
     }
-    bool cacheable = !straddle && !cpu->single_step && !(cpu->rflags & F_TF) &&
+    bool cacheable = !straddle && !step &&
                      (fc.host_page || physmem_ram_offset(cpu->bus.mem, paddr) == UINT64_MAX);
     /* MMIO-backed code is not cacheable either: only RAM and ROM are stable. */
     if (!fc.host_page) {
@@ -143,7 +144,7 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr)
         cacheable = false;
         for (int i = 0; i < pm->nregions; i++)
             if (pm->regions[i].rom_data && paddr - pm->regions[i].base < pm->regions[i].size)
-                cacheable = !straddle && !cpu->single_step && !(cpu->rflags & F_TF);
+                cacheable = !straddle && !step;
     }
     struct block *b;
     if (cacheable) {
@@ -203,7 +204,8 @@ static struct block *lookup_chained(struct cpu *cpu, struct block *prev, uint64_
     return b;
 }
 
-static struct block *find_block(struct cpu *cpu, struct block *prev)
+/* step: one instruction, not cached (debug_step_mode()). */
+static struct block *find_block(struct cpu *cpu, struct block *prev, bool step)
 {
     uint64_t lin;
     if (cpu->mode == MODE_LONG) {
@@ -219,19 +221,12 @@ static struct block *find_block(struct cpu *cpu, struct block *prev)
         paddr = e->paddr_page | (lin & 0xfff);
     else
         paddr = cpu_translate(cpu, lin, ACC_EXEC);
-    if (!cpu->single_step && !(cpu->rflags & F_TF)) {
+    if (!step) {
         struct block *b = lookup_chained(cpu, prev, paddr);
         if (b)
             return b;
     }
-    return build_block(cpu, lin, paddr);
-}
-
-/* After an instruction that ran with TF set: single-step trap (SDM Vol.3A 17.3.1.4). */
-static void single_step_trap(struct cpu *cpu)
-{
-    cpu->dr[6] |= 1ull << 14; /* DR6.BS */
-    cpu_deliver_event(cpu, EXC_DB, EV_HWEXC, false, 0, cpu->rip);
+    return build_block(cpu, lin, paddr, step);
 }
 
 /* The bytes at RIP, for -d int/unimp when an instruction raises #UD. */
@@ -251,6 +246,7 @@ static void log_insn_bytes(struct cpu *cpu)
 uint64_t cpu_run(struct cpu *cpu)
 {
     uint64_t start = cpu->icount;
+    cpu->turn_start_icount = start;
     if (setjmp(cpu->exc_jmp)) {
         /* An exception unwound a handler: RIP is the faulting instruction. */
         if (cpu->cur_block && cpu->cur_insn) {
@@ -269,9 +265,18 @@ uint64_t cpu_run(struct cpu *cpu)
             log_insn_bytes(cpu);
         cpu->cur_block = NULL;
         cpu->cur_insn = NULL;
-        if (v >= 0)
+        debug_insn_unwound(cpu);
+        if (v >= 0) {
+            /* SDM Vol.3B 18.3.1.1: the RFLAGS image of a fault has RF set, so
+             * that the instruction restarts without its breakpoint (the
+             * instruction-breakpoint #DB is not raised this way). */
+            cpu->rflags |= F_RF;
             cpu_deliver_event(cpu, (unsigned)v, EV_HWEXC, cpu->exc_has_error, cpu->exc_error,
                               cpu->rip);
+        }
+        cpu->dbg_event = 0;
+        if (cpu->dbg_flags & DBG_F_HELD)
+            debug_deliver_held(cpu);
     }
     /* The block that ran last, for chaining, and the cache generation it
      * ran under. Declared after setjmp: an exception starts over with none. */
@@ -289,9 +294,12 @@ uint64_t cpu_run(struct cpu *cpu)
         if (cpu->debug_hook && cpu->debug_hook(cpu))
             break;
         bool tf = (cpu->rflags & F_TF) != 0;
+        bool step = debug_step_mode(cpu);
+        if (step && debug_before_insn(cpu))
+            continue; /* an instruction breakpoint's #DB was delivered */
         if (prev_gen != cpu->blocks->generation)
             prev = NULL;
-        struct block *b = find_block(cpu, prev);
+        struct block *b = find_block(cpu, prev, step);
         prev = b->cached ? b : NULL;
         prev_gen = cpu->blocks->generation;
         if ((cpu->log_mask & LOG_EXEC) && cpu->icount >= cpu->log_exec_from)
@@ -319,8 +327,11 @@ uint64_t cpu_run(struct cpu *cpu)
         cpu->icount += (uint64_t)(in - b->insns);
         cpu->cur_block = NULL;
         cpu->cur_insn = NULL;
-        if (tf && !cpu->halted)
-            single_step_trap(cpu);
+        if (__builtin_expect(debug_after_block(cpu, tf), 0))
+            debug_after_insn(cpu, tf && !cpu->halted);
     }
+    /* The caller now advances the clock by the instructions run: from here
+     * the TSC is the clock's alone again (cpu/tsc.c). */
+    cpu->turn_start_icount = cpu->icount;
     return cpu->icount - start;
 }

@@ -2,6 +2,7 @@
  * gates (interrupt, trap, task; V86 frames; stack switch through the TSS),
  * IA-32e 16-byte gates (IST), the double-fault rules and the choice of the
  * next pending interrupt between blocks (SDM Vol.3A chapter 6, 20.3). */
+#include "cpu/debug.h"
 #include "cpu/exception.h"
 #include "cpu/lapic.h"
 #include "cpu/mem.h"
@@ -272,6 +273,8 @@ void cpu_deliver_event(struct cpu *cpu, unsigned vector, enum event_type type, b
 {
     int prev = cpu->delivering_vector;
     if (cpu->vmx_nonroot && vmx_nonroot_event(cpu, vector, type, has_error, error_code, return_rip)) return; /* VMX-B */
+    if (vector == EXC_DB && (cpu->dbg_event & DBG_EVENT_VALID))
+        debug_event_commit(cpu); /* not for a #DB that became a VM exit (SDM Vol.3C 27.1) */
     if (prev >= 0 && type == EV_HWEXC) {
         /* A fault while delivering an earlier event (SDM Vol.3A 6.15,
          * table 6-5). */
@@ -302,6 +305,7 @@ void cpu_deliver_event(struct cpu *cpu, unsigned vector, enum event_type type, b
         cpu->nmi_blocked = true; /* until the next IRET (SDM Vol.3A 6.7.1) */
     cpu->delivering_vector = -1;
     cpu->irq_shadow = false;
+    cpu->irq_shadow_movss = false;
     cpu->halted = false;
     cpu->stop_block = true;
 }
@@ -332,7 +336,7 @@ void cpu_check_interrupts(struct cpu *cpu)
         if (cpu->rip == cpu->irq_shadow_rip)
             shadow = true;
         else
-            cpu->irq_shadow = false;
+            cpu->irq_shadow = cpu->irq_shadow_movss = false;
     }
     if (shadow || cpu->shutdown || cpu->wait_for_sipi)
         return;

@@ -78,16 +78,19 @@ static uint64_t timer_period_ns(const struct lapic *a)
     return (uint64_t)REG(a, LAPIC_TIMER_INIT) * timer_divisor(a);
 }
 
+static void timer_fire(void *opaque, uint64_t now);
+
 static void timer_rearm(struct lapic *a)
 {
     timer_disarm(a->clock, &a->timer);
     if (timer_mode(a) == 2) {
-        if (a->tsc_deadline) {
-            uint64_t tsc_now = lapic_tsc(a);
-            uint64_t delta = a->tsc_deadline > tsc_now ? a->tsc_deadline - tsc_now : 0;
-            uint64_t hz = a->cpu->model ? a->cpu->model->tsc_hz : 1000000000ull;
-            timer_arm(a->clock, &a->timer, a->clock->now_ns + tsc_to_ns(delta, hz));
-        }
+        if (!a->tsc_deadline)
+            return;
+        /* SDM 11.5.4.1: a deadline already passed fires at once. */
+        if (a->tsc_deadline <= lapic_tsc(a))
+            timer_fire(a, a->clock->now_ns);
+        else
+            timer_arm(a->clock, &a->timer, cpu_tsc_deadline_ns(a->cpu, a->tsc_deadline));
         return;
     }
     uint64_t period = timer_period_ns(a);
@@ -217,14 +220,12 @@ void lapic_accept(struct lapic *a, uint8_t vector, unsigned mode, bool level_tri
             set_bit(a->tmr, vector);
         else
             clear_bit(a->tmr, vector);
-        cpu->halted = false;
         kick(a);
         break;
     case 2: /* SMI: not supported, dropped */
         break;
     case 4: /* NMI */
         cpu->nmi_pending = true;
-        cpu->halted = false;
         kick(a);
         break;
     case 5: /* INIT */
@@ -243,7 +244,6 @@ void lapic_accept(struct lapic *a, uint8_t vector, unsigned mode, bool level_tri
     case 7: /* ExtINT */
         a->extint_pending = true;
         update_idle(a);
-        cpu->halted = false;
         kick(a);
         break;
     }
@@ -257,10 +257,8 @@ void lapic_set_lint0(struct lapic *a, bool level)
     if (!lapic_enabled(a)) {
         a->extint_pending = level;
         update_idle(a);
-        if (level) {
-            a->cpu->halted = false;
+        if (level)
             kick(a);
-        }
         return;
     }
     if (lvt & LAPIC_LVT_MASKED) {
@@ -272,10 +270,8 @@ void lapic_set_lint0(struct lapic *a, bool level)
     if (mode == 7) {
         a->extint_pending = level;
         update_idle(a);
-        if (level) {
-            a->cpu->halted = false;
+        if (level)
             kick(a);
-        }
     } else if (level) {
         lapic_accept(a, lvt & 0xff, mode, (lvt >> 15) & 1);
     }
@@ -381,6 +377,23 @@ static void send_icr(struct lapic *a, uint32_t lo, uint32_t dest)
 
 /* --- register access --- */
 
+uint8_t lapic_tpr(const struct lapic *a)
+{
+    return (uint8_t)REG(a, LAPIC_TPR);
+}
+
+static void reg_write(struct lapic *a, uint32_t off, uint32_t v);
+
+void lapic_set_tpr(struct lapic *a, uint8_t tpr)
+{
+    reg_write(a, LAPIC_TPR, tpr);
+}
+
+void lapic_eoi(struct lapic *a)
+{
+    reg_write(a, LAPIC_EOI, 0);
+}
+
 static uint32_t reg_read(struct lapic *a, uint32_t off)
 {
     switch (off) {
@@ -412,10 +425,18 @@ static void lvt_write(struct lapic *a, uint32_t off, uint32_t v)
     uint32_t old_mode = timer_mode(a);
     REG(a, off) = v & m;
     if (off == LAPIC_LVT_TIMER && timer_mode(a) != old_mode) {
-        /* Switching modes stops the timer (SDM 11.5.4.1). */
-        REG(a, LAPIC_TIMER_INIT) = 0;
-        a->tsc_deadline = 0;
-        timer_disarm(a->clock, &a->timer);
+        if (timer_mode(a) == 2 || old_mode == 2) {
+            /* Into or out of TSC-deadline mode disarms the timer (SDM
+             * 11.5.4.1). */
+            REG(a, LAPIC_TIMER_INIT) = 0;
+            a->tsc_deadline = 0;
+            timer_disarm(a->clock, &a->timer);
+        } else {
+            /* One-shot <-> periodic: a running count goes on in the new
+             * mode; an expired one-shot count stays at 0. */
+            if (a->timer.armed)
+                timer_rearm(a);
+        }
     }
     if (off == LAPIC_LVT_LINT0)
         lapic_set_lint0(a, a->lint0_level);

@@ -63,6 +63,12 @@ bool lapic_enabled(const struct lapic *a);     /* globally and software enabled 
 bool lapic_x2apic(const struct lapic *a);
 
 uint32_t lapic_mmio_read(struct lapic *a, uint32_t offset);
+/* The TPR and an EOI in any APIC mode (xAPIC or x2APIC): for CR8 (SDM
+ * Vol.3A 11.8.6) and posted-interrupt processing (Vol.3C 29.6), which
+ * reach the registers without the MMIO page or the MSRs. */
+uint8_t lapic_tpr(const struct lapic *a);
+void lapic_set_tpr(struct lapic *a, uint8_t tpr);
+void lapic_eoi(struct lapic *a);
 void lapic_mmio_write(struct lapic *a, uint32_t offset, uint32_t value);
 /* x2APIC MSR access; false means #GP. */
 bool lapic_msr_read(struct lapic *a, uint32_t msr, uint64_t *value);

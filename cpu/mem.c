@@ -1,6 +1,7 @@
 /* Segmentation checks, TLB fills and slow-path memory accesses. */
 #include "cpu/mem.h"
 
+#include "cpu/debug.h"
 #include "cpu/exception.h"
 #include "cpu/lapic.h"
 #include "cpu/operands.h"
@@ -143,6 +144,8 @@ static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *
     may_read = may_read && (ept_rights & EPTE_R);
     may_write = may_write && (ept_rights & EPTE_W);
     may_exec = may_exec && (ept_rights & EPTE_X);
+    if (host && (cpu->dbg_flags & DBG_ARM_DATA) && debug_page_watched(cpu, page))
+        host = NULL; /* a data breakpoint watches it: every access takes the slow path */
     if (host) {
         uint64_t off = physmem_ram_offset(pm, ppage);
         if (may_read)
@@ -210,6 +213,8 @@ uint64_t lin_read_slow(struct cpu *cpu, uint64_t lin, unsigned size, unsigned ac
 {
     if (cpu->mode != MODE_LONG)
         lin &= 0xffffffffull;
+    if (cpu->dbg_flags & DBG_ARM_DATA)
+        debug_data_access(cpu, lin, size, false);
     if (((lin & 0xfff) + size) > 0x1000) {
         /* Crosses a page: translate both pages before reading. */
         unsigned first = 0x1000 - (unsigned)(lin & 0xfff);
@@ -236,6 +241,8 @@ void lin_write_slow(struct cpu *cpu, uint64_t lin, uint64_t value, unsigned size
     if (cpu->mode != MODE_LONG)
         lin &= 0xffffffffull;
     access |= ACC_WRITE;
+    if (cpu->dbg_flags & DBG_ARM_DATA)
+        debug_data_access(cpu, lin, size, true);
     if (((lin & 0xfff) + size) > 0x1000) {
         unsigned first = 0x1000 - (unsigned)(lin & 0xfff);
         uint64_t next = lin + first;

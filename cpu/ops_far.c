@@ -499,6 +499,9 @@ static void iret_protected(struct cpu *cpu, unsigned w)
     check_return_cs(cpu, sel, &d);
     bool to64 = lma && (d.hi & (1u << 21));
     check_target(cpu, &d, rip);
+    /* Setting CS's accessed bit can fault (or exit: EPT, PML full) like
+     * the reads above, so before anything below commits. */
+    desc_set_accessed(cpu, sel, &d);
     unsigned rpl = sel & 3u;
     uint64_t new_fl = iret_flags(cpu, cpu->rflags, fl, w) & ~(uint64_t)F_VM;
     /* 64-bit mode always pops SS:RSP (SDM Vol.3A 6.14.3). */
@@ -524,13 +527,18 @@ static void iret_protected(struct cpu *cpu, unsigned w)
 void op_iret(struct cpu *cpu, const struct insn *in)
 {
     unsigned w = in->opsize;
+    /* SDM Vol.3A 6.7.1: IRET ends NMI blocking even when it faults, so
+     * before anything below can fault. */
+    if (cpu->vmx_nonroot)
+        vmx_nonroot_iret_begin(cpu); /* VMX-B */
+    else
+        cpu->nmi_blocked = false;
     if (real_or_v86(cpu))
         iret_real(cpu, w);
     else
         iret_protected(cpu, w);
-    if (cpu->vmx_nonroot && vmx_nonroot_iret(cpu)) return; /* VMX-B */
-    /* SDM Vol.3A 6.7.1: IRET ends NMI blocking. */
-    cpu->nmi_blocked = false;
+    if (cpu->vmx_nonroot)
+        vmx_nonroot_iret_end(cpu); /* VMX-B */
 }
 
 /* --- Software interrupts --- */

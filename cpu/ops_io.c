@@ -1,6 +1,7 @@
 /* Port I/O and the interrupt flag (SDM Vol.1 18: I/O permission by IOPL and
  * the TSS I/O bitmap). */
 #include "cpu/cpu.h"
+#include "cpu/debug.h"
 #include "cpu/exception.h"
 #include "cpu/opcodes.h"
 #include "cpu/operands.h"
@@ -35,6 +36,8 @@ static uint32_t port_in(struct cpu *cpu, uint16_t port, unsigned size)
 {
     io_check(cpu, port, size);
     if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, cpu->cur_insn, port, size)) vmx_nonroot_unwind(cpu); /* VMX-B */
+    if (cpu->dbg_flags & DBG_ARM_IO)
+        debug_io_access(cpu, port, size);
     return cpu->bus.io_in(cpu->bus.opaque, port, size);
 }
 
@@ -42,6 +45,8 @@ static void port_out(struct cpu *cpu, uint16_t port, uint32_t v, unsigned size)
 {
     io_check(cpu, port, size);
     if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, cpu->cur_insn, port, size)) return; /* VMX-B */
+    if (cpu->dbg_flags & DBG_ARM_IO)
+        debug_io_access(cpu, port, size);
     cpu->bus.io_out(cpu->bus.opaque, port, v, size);
 }
 
@@ -99,6 +104,7 @@ void op_sti(struct cpu *cpu, const struct insn *in)
     if (!(cpu->rflags & F_IF)) {
         /* SDM Vol.2 STI: interrupts are recognized after the next instruction. */
         cpu->irq_shadow = true;
+        cpu->irq_shadow_movss = false; /* blocking by STI holds no #DB */
         cpu->irq_shadow_rip = cpu->next_rip;
     }
     cpu->rflags |= F_IF;
@@ -140,6 +146,8 @@ void op_ins(struct cpu *cpu, const struct insn *in)
         return;
     io_check(cpu, port, sz);
     if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, in, port, sz)) return; /* VMX-B */
+    if (cpu->dbg_flags & DBG_ARM_IO)
+        debug_io_access(cpu, port, sz);
     do {
         uint64_t di = cpu->gpr[R_DI] & size_mask(in->addrsize);
         /* The destination is checked before the port is read, so a fault
@@ -160,6 +168,8 @@ void op_outs(struct cpu *cpu, const struct insn *in)
         return;
     io_check(cpu, port, sz);
     if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, in, port, sz)) return; /* VMX-B */
+    if (cpu->dbg_flags & DBG_ARM_IO)
+        debug_io_access(cpu, port, sz);
     do {
         uint64_t si = cpu->gpr[R_SI] & size_mask(in->addrsize);
         uint32_t v = (uint32_t)mem_read(cpu, in->seg, si, sz);

@@ -2,6 +2,7 @@
  * LDS/LES/LFS/LGS/LSS, LLDT/SLDT/LTR/STR, LAR/LSL/VERR/VERW, ARPL
  * (SDM Vol.2; Vol.3A 5.10 pointer validation). */
 #include "cpu/cpu.h"
+#include "cpu/debug.h"
 #include "cpu/exception.h"
 #include "cpu/flags.h"
 #include "cpu/opcodes.h"
@@ -22,8 +23,10 @@ static unsigned sreg_of_opcode(const struct insn *in)
 static void ss_shadow(struct cpu *cpu)
 {
     cpu->irq_shadow = true;
+    cpu->irq_shadow_movss = true;
     cpu->irq_shadow_rip = cpu->next_rip;
     cpu->stop_block = true;
+    debug_mov_ss(cpu);
 }
 
 void op_push_sreg(struct cpu *cpu, const struct insn *in)

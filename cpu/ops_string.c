@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "cpu/debug.h"
 #include "cpu/opcodes.h"
 #include "cpu/ops_int.h"
 
@@ -59,14 +60,20 @@ static void commit_cnt(struct cpu *cpu, struct str_state *s)
 /* Iterations allowed in this invocation of the slow path. */
 static unsigned slow_chunk(const struct cpu *cpu)
 {
-    return (cpu->rflags & F_TF) ? 1 : STR_SLOW_CHUNK;
+    /* With a data breakpoint armed, one iteration at a time, so that its
+     * trap comes after the iteration that hit (SDM Vol.3B 18.3.1.2). */
+    return ((cpu->rflags & F_TF) || (cpu->dbg_flags & DBG_ARM_DATA)) ? 1 : STR_SLOW_CHUNK;
 }
 
-/* Come back to this instruction later: the repeat is not finished. */
+/* Come back to this instruction later: the repeat is not finished. RF is
+ * set, as between iterations on hardware, so that an event taken now
+ * pushes RF = 1 and the resumed instruction does not fault again on its
+ * instruction breakpoint (SDM Vol.3B 18.3.1.1). */
 static void str_yield(struct cpu *cpu)
 {
     cpu->next_rip = cpu->rip;
     cpu->stop_block = true;
+    cpu->rflags |= F_RF;
 }
 
 /* Linear address of [off, off+len) in seg when the whole range passes the

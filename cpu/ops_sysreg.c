@@ -5,6 +5,7 @@
 #include "cpu/cpu.h"
 #include "cpu/cpuid.h"
 #include "cpu/ctrlreg.h"
+#include "cpu/debug.h"
 #include "cpu/exception.h"
 #include "cpu/lapic.h"
 #include "cpu/msr.h"
@@ -41,7 +42,7 @@ static unsigned cr_operand_size(const struct cpu *cpu)
 static uint64_t read_cr8(struct cpu *cpu)
 {
     if (cpu->lapic)
-        return (lapic_mmio_read(cpu->lapic, LAPIC_TPR) >> 4) & 0xf;
+        return (lapic_tpr(cpu->lapic) >> 4) & 0xf;
     return cpu->cr8;
 }
 
@@ -79,7 +80,10 @@ void op_mov_cr_r(struct cpu *cpu, const struct insn *in)
     case 0: ok = cpu_set_cr0(cpu, v); break;
     case 2: cpu->cr2 = v; break;
     case 3: ok = cpu_set_cr3(cpu, v); break;
-    case 4: ok = cpu_set_cr4(cpu, v); break;
+    case 4:
+        ok = cpu_set_cr4(cpu, v);
+        debug_update(cpu); /* CR4.DE arms or disarms I/O breakpoints */
+        break;
     case 8:
         if (cpu->mode != MODE_LONG)
             raise_ud(cpu);
@@ -87,7 +91,7 @@ void op_mov_cr_r(struct cpu *cpu, const struct insn *in)
             raise_gp(cpu, 0);
         cpu->cr8 = v;
         if (cpu->lapic)
-            lapic_mmio_write(cpu->lapic, LAPIC_TPR, (uint32_t)(v << 4));
+            lapic_set_tpr(cpu->lapic, (uint8_t)(v << 4));
         cpu->stop_block = true; /* a lower TPR may unmask an interrupt */
         break;
     default: raise_ud(cpu);
@@ -97,8 +101,8 @@ void op_mov_cr_r(struct cpu *cpu, const struct insn *in)
     cpu->stop_block = true;
 }
 
-/* --- debug registers (SDM Vol.3B 18.2; hardware breakpoints are stored
- * but not armed) --- */
+/* --- debug registers (SDM Vol.3B 18.2; the breakpoints they arm are
+ * cpu/debug.c's) --- */
 
 static unsigned dr_index(struct cpu *cpu, unsigned reg)
 {
@@ -113,20 +117,27 @@ static unsigned dr_index(struct cpu *cpu, unsigned reg)
     return reg;
 }
 
+/* Order of the checks: a MOV-DR VM exit comes before the privilege #GP and
+ * the DR4/DR5 #UD (SDM Vol.3C 25.1.3) and before the general-detect #DB
+ * (the exit is taken on the instruction, which has not run); #GP(CPL) and
+ * #UD come before general detect, which precedes the value checks of a
+ * DR6/DR7 write. */
 void op_mov_r_dr(struct cpu *cpu, const struct insn *in)
 {
+    if (cpu->vmx_nonroot && vmx_nonroot_mov_dr(cpu, in, true)) return; /* VMX-B */
     require_cpl0(cpu);
     unsigned n = dr_index(cpu, in->reg);
-    if (cpu->vmx_nonroot && vmx_nonroot_mov_dr(cpu, in, true)) return; /* VMX-B */
+    debug_general_detect(cpu);
     unsigned sz = cr_operand_size(cpu);
     reg_write(cpu, in->rm, sz, 1, cpu->dr[n] & size_mask(sz));
 }
 
 void op_mov_dr_r(struct cpu *cpu, const struct insn *in)
 {
+    if (cpu->vmx_nonroot && vmx_nonroot_mov_dr(cpu, in, false)) return; /* VMX-B */
     require_cpl0(cpu);
     unsigned n = dr_index(cpu, in->reg);
-    if (cpu->vmx_nonroot && vmx_nonroot_mov_dr(cpu, in, false)) return; /* VMX-B */
+    debug_general_detect(cpu);
     unsigned sz = cr_operand_size(cpu);
     uint64_t v = reg_read(cpu, in->rm, sz, 1);
     if (n == 6 || n == 7) {
@@ -134,9 +145,13 @@ void op_mov_dr_r(struct cpu *cpu, const struct insn *in)
             raise_gp(cpu, 0);
         v = n == 6 ? (v | 0xffff0ff0ull) & 0xffffefffull : (v | 0x400) & ~0xd800ull;
     } else if (cpu->mode == MODE_LONG && !is_canonical(v)) {
-        v &= 0xffffffffffffull; /* breakpoint addresses: stored, not armed */
+        v &= 0xffffffffffffull; /* stored truncated: a linear address has 48 bits */
     }
     cpu->dr[n] = v;
+    if (n != 6) {
+        debug_update(cpu);
+        cpu->stop_block = true; /* newly armed breakpoints apply from the next instruction */
+    }
 }
 
 /* --- descriptor-table registers --- */

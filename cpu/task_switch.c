@@ -5,6 +5,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/ctrlreg.h"
+#include "cpu/debug.h"
 #include "cpu/exception.h"
 #include "cpu/mem.h"
 #include "cpu/operands.h"
@@ -147,6 +148,7 @@ void task_switch(struct cpu *cpu, uint16_t sel, enum task_switch_reason reason,
     seg_from_desc(&cpu->tr, sel, &nd);
     cpu->tr.attr |= 2; /* busy */
     cpu->cr0 |= CR0_TS;
+    debug_task_switch(cpu); /* local breakpoints belong to the old task (SDM Vol.3B 18.2.4) */
     if (w == 4 && (cpu->cr0 & CR0_PG) && n_cr3 != cpu->cr3 && !cpu_set_cr3(cpu, n_cr3))
         raise_gp(cpu, 0);
     cpu->rflags = (w == 4 ? n_fl : (cpu->rflags & ~0xffffull) | (n_fl & 0xffff)) | 2;

@@ -14,6 +14,9 @@ uint64_t tsc_at(uint64_t now_ns, uint64_t tsc_hz);
 uint64_t tsc_to_ns(uint64_t tsc, uint64_t tsc_hz);
 /* The vCPU's TSC as RDTSC in VMX root would read it. */
 uint64_t cpu_tsc(const struct cpu *cpu);
+/* The machine time (clock ns) at which cpu_tsc() reaches `tsc` while the
+ * vCPU does not run; the clock's present time if it already has. */
+uint64_t cpu_tsc_deadline_ns(const struct cpu *cpu, uint64_t tsc);
 void cpu_set_tsc(struct cpu *cpu, uint64_t value);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "bios/acpi_tables.h"
 #include "cpu/cpuid.h"
+#include "cpu/exception.h"
 #include "vmx_emul/vmx.h"
 #include "frontend/gdbstub.h"
 #include "frontend/platform.h"
@@ -399,9 +400,10 @@ int machine_run(struct machine *m)
             }
             if (c->wait_for_sipi)
                 continue;
-            bool wakeable = c->nmi_pending ||
-                            ((c->rflags & F_IF) && c->intr_pending && c->intr_pending(c));
-            if (c->halted && !wakeable)
+            /* HLT ends only for an event the CPU takes (SDM Vol.2 HLT): an
+             * unmasked interrupt or NMI, or in VMX non-root an event that
+             * exits (cpu_wakeable asks vmx_emul). */
+            if (c->halted && !cpu_wakeable(c))
                 continue;
             c->quantum_end = c->icount + m->time.quantum;
             uint64_t n = cpu_run(c);

@@ -83,7 +83,7 @@ static int extint_ack(void *opaque)
     return v;
 }
 
-static void lapic_eoi(void *opaque, uint8_t vector)
+static void lapic_eoi_broadcast(void *opaque, uint8_t vector)
 {
     struct machine *m = opaque;
     ioapic_eoi(&plat(m)->ioapic, vector);
@@ -205,7 +205,7 @@ int platform_init(struct machine *m)
         struct lapic *a = &p->lapics[i];
         lapic_init(a, &m->cpus[i], &m->clock, (uint32_t)i);
         a->send_ipi = lapic_ipi;
-        a->eoi = lapic_eoi;
+        a->eoi = lapic_eoi_broadcast;
         a->extint_ack = extint_ack;
         a->opaque = m;
         p->lapic_ptrs[i] = a;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cpu/cpu.h"
+#include "cpu/debug.h"
 #include "cpu/exception.h"
 #include "cpu/msr.h"
 #include "mmu/physmem.h"
@@ -99,7 +100,10 @@ static void load_guest_state(struct cpu *cpu, const struct vmcs *v)
     /* 26.3.2.5 non-register state. */
     uint32_t intr = v->guest_interruptibility_info;
     cpu->irq_shadow = (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) != 0;
+    cpu->irq_shadow_movss = (intr & INTERRUPTIBILITY_MOV_SS) != 0;
     cpu->irq_shadow_rip = v->guest_rip;
+    debug_set_held(cpu, 0);
+    debug_set_trap(cpu, DBG_SWITCHED); /* VMLAUNCH/VMRESUME's own traps are not the guest's */
     if (vmx_ctl_virtual_nmis(v))
         vx->virtual_nmi_blocked = (intr & INTERRUPTIBILITY_NMI) != 0;
     else
@@ -112,6 +116,7 @@ static void load_guest_state(struct cpu *cpu, const struct vmcs *v)
     /* The TLB holds the guest's saved context for this VPID/EPTP, or
      * nothing (vmx_emul/vmx_tlb.c). */
     vmx_tlb_guest_loaded(cpu); /* VMX-B */
+    debug_update(cpu); /* guest DR7 and CR4.DE; flushes the guest's TLB if data breakpoints */
 }
 
 /* SDM 26.5: deliver the event in the VM-entry interruption-information
@@ -160,10 +165,15 @@ static void deliver_pending_debug_exceptions(struct cpu *cpu, struct vmcs *v)
         return;
     if (act == ACTIVITY_SHUTDOWN || act == ACTIVITY_WAIT_SIPI)
         return;
-    /* Blocking by MOV SS holds the trap pending past the next instruction;
-     * it stays in the field (not delivered later yet: see the report). */
-    if (v->guest_interruptibility_info & INTERRUPTIBILITY_MOV_SS)
+    /* Blocking by MOV SS holds the trap past the first guest instruction,
+     * as after a MOV SS that met it (Vol.3A 6.8.3): the dispatch loop
+     * delivers it then, or an exit before saves it again (27.3.4). */
+    if (v->guest_interruptibility_info & INTERRUPTIBILITY_MOV_SS) {
+        debug_set_held(cpu, (uint32_t)(pde & (PENDING_DBG_B3_0 | PENDING_DBG_ENABLED_BP |
+                                              PENDING_DBG_BS)));
+        vx->pending_dbg_exceptions = 0;
         return;
+    }
     vx->pending_dbg_exceptions = 0;
     uint64_t dr6_bits = pde & (PENDING_DBG_B3_0 | PENDING_DBG_BS);
     if (vmx_l1_wants_exception(v, EXC_DB, 0)) {
@@ -176,9 +186,11 @@ static void deliver_pending_debug_exceptions(struct cpu *cpu, struct vmcs *v)
         vmx_vmexit(cpu, EXIT_REASON_EXCEPTION_NMI, dr6_bits, &info);
         return;
     }
-    cpu->dr[6] |= dr6_bits;
     cpu->halted = false; /* a trap delivered in HLT state wakes the guest */
+    /* DR6 (and DR7.GD) as for any #DB (cpu/debug.c). */
+    cpu->dbg_event = DBG_EVENT_VALID | (uint32_t)dr6_bits;
     cpu_deliver_event(cpu, EXC_DB, EV_HWEXC, false, 0, cpu->rip);
+    cpu->dbg_event = 0;
 }
 
 void vmx_trace(struct cpu *cpu, const char *what, uint32_t reason, uint64_t qualification)

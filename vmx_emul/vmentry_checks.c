@@ -505,6 +505,11 @@ enum vmentry_outcome vmx_check_guest_state(struct cpu *cpu, const struct vmcs *v
                       "VMCS link pointer region has the wrong revision identifier");
         GUEST_CHECK_Q(!!(rev >> 31) != vmx_ctl_vmcs_shadowing(v), 4,
                       "VMCS link pointer shadow-VMCS indicator differs from VMCS shadowing");
+        /* SDM 26.3.1.5: "If the processor is not in SMM or the 'entry to
+         * SMM' VM-entry control is 1, the field must not contain the
+         * current VMCS pointer" (the SMM form, against the executive-VMCS
+         * pointer, does not arise: turtles has no SMM and no dual-monitor
+         * treatment). */
         GUEST_CHECK_Q(link == cpu->vmx->current_vmcs_ptr, 4,
                       "VMCS link pointer is the current VMCS");
     }

@@ -4,6 +4,7 @@
  * area (27.6) and VMX aborts (27.7). VM-entry failures (26.8) share the
  * host-state half. */
 #include "cpu/cpu.h"
+#include "cpu/debug.h"
 #include "cpu/insn.h"
 #include "cpu/msr.h"
 #include "mmu/physmem.h"
@@ -153,13 +154,16 @@ static void save_guest_state(struct cpu *cpu, struct vmcs *v)
     v->guest_rsp = cpu->gpr[R_SP];
     v->guest_rip = cpu->rip;
     v->guest_rflags = cpu->rflags;
-    v->guest_pending_dbg_exceptions = vx->pending_dbg_exceptions;
+    bool shadow = cpu->irq_shadow && cpu->irq_shadow_rip == cpu->rip;
+    bool movss = shadow && cpu->irq_shadow_movss;
+    /* 27.3.4: with blocking by MOV SS, the #DB traps that it holds (B3-B0,
+     * enabled breakpoint, BS: cpu->dbg_held has that layout); otherwise
+     * what VM entry loaded and did not deliver (26.6.3). */
+    v->guest_pending_dbg_exceptions = movss ? cpu->dbg_held : vx->pending_dbg_exceptions;
 
-    /* Interruptibility: struct cpu has one shadow for STI and MOV SS; with
-     * IF clear it can only have come from MOV SS/POP SS. */
     uint32_t intr = 0;
-    if (cpu->irq_shadow && cpu->irq_shadow_rip == cpu->rip)
-        intr |= (cpu->rflags & F_IF) ? INTERRUPTIBILITY_STI : INTERRUPTIBILITY_MOV_SS;
+    if (shadow)
+        intr |= movss ? INTERRUPTIBILITY_MOV_SS : INTERRUPTIBILITY_STI;
     if (vmx_ctl_virtual_nmis(v) ? vx->virtual_nmi_blocked : cpu->nmi_blocked)
         intr |= INTERRUPTIBILITY_NMI;
     v->guest_interruptibility_info = intr;
@@ -219,6 +223,7 @@ static bool load_host_state(struct cpu *cpu, struct vmcs *v)
         cpu->cr4 &= ~CR4_PCIDE;
     cpu->cr3 = v->host_cr3;
     cpu->dr[7] = 0x400;
+    debug_update(cpu);
     cpu->debugctl = 0;
     cpu->sysenter_cs = v->host_ia32_sysenter_cs;
     cpu->sysenter_esp = host64 ? v->host_ia32_sysenter_esp : (uint32_t)v->host_ia32_sysenter_esp;
@@ -262,6 +267,9 @@ static bool load_host_state(struct cpu *cpu, struct vmcs *v)
     cpu->gpr[R_SP] = v->host_rsp;
     cpu->rflags = 2;
     cpu->irq_shadow = false;
+    cpu->irq_shadow_movss = false;
+    debug_set_held(cpu, 0); /* the guest's, saved above */
+    debug_set_trap(cpu, DBG_SWITCHED);
     cpu->halted = false;
     cpu->wait_for_sipi = false;
 
@@ -339,6 +347,20 @@ void vmx_vmexit(struct cpu *cpu, uint32_t reason, uint64_t qualification,
     /* 27.3 saving guest state, 27.4 the MSR-store area. */
     vmx_nonroot_leaving(cpu); /* VMX-B */
     save_guest_state(cpu, v);
+    /* 27.3.3: an exit for an access that an instruction makes (not during
+     * event delivery) saves RF = 1, as the image of a fault would, so that
+     * the instruction restarts without its instruction breakpoint. (Recent
+     * SDM editions list PML-full exits here too; not done yet.) */
+    switch (reason) {
+    case EXIT_REASON_EPT_VIOLATION:
+    case EXIT_REASON_EPT_MISCONFIG:
+    case EXIT_REASON_APIC_ACCESS:
+        if (!(v->idt_vectoring_info_field & INTR_INFO_VALID))
+            v->guest_rflags |= F_RF;
+        break;
+    default:
+        break;
+    }
     vmx_trace(cpu, "VM exit from", reason, qualification);
     if (!store_guest_msrs(cpu, v)) {
         vmx_abort(cpu, ABORT_SAVE_GUEST_MSR);

@@ -165,6 +165,11 @@ struct vmx_cpu {
      * blocking (with "virtual NMIs", SDM 25.3). */
     uint64_t pending_dbg_exceptions;
     bool virtual_nmi_blocked;
+    /* The IRET being executed removed (virtual-)NMI blocking: a VM exit
+     * before it completes reports "NMI unblocking due to IRET" (SDM
+     * 27.2.2, 27.2.1) or, for exits the SDM does not list, puts the
+     * blocking back (vmx_emul/vmx_nonroot.c). */
+    bool iret_unblocked_nmi;
     /* Text of the last failed VM-entry check, for traces and the monitor
      * (a string literal: diagnostic only, not part of a snapshot). */
     const char *last_check_failed;
@@ -177,6 +182,11 @@ struct vmx_cpu {
      * IDT-vectoring information, SDM 27.2.4). */
     struct vmx_ple_state ple;
     uint64_t timer_entry_tsc;
+    /* Armed on the machine clock at the VMX-preemption timer's expiry while
+     * the guest runs with it, so that an idle machine (L2 in HLT) advances
+     * its clock to the expiry instead of waiting forever (SDM 25.5.1: the
+     * timer counts down in the HLT state too). */
+    struct timer preemption_wake;
     uint64_t cr2_before_pf;
     uint32_t delivering_info, delivering_error, delivering_len;
     /* A trap-like exit (APIC write, EOI-induced, TPR below threshold) to

@@ -142,11 +142,19 @@ static bool write_trapped_reg(uint32_t reg)
 }
 
 /* SDM 27.2.1 table 27-6: offset 11:0, access type 15:12 (0 linear read,
- * 1 linear write, 2 linear instruction fetch). Fault-like. */
-enum { APIC_ACCESS_READ = 0, APIC_ACCESS_WRITE = 1, APIC_ACCESS_FETCH = 2 };
+ * 1 linear write, 2 linear instruction fetch, 3 linear access during event
+ * delivery). Fault-like. */
+enum { APIC_ACCESS_READ = 0, APIC_ACCESS_WRITE = 1, APIC_ACCESS_FETCH = 2,
+       APIC_ACCESS_EVENT = 3 };
 
 static _Noreturn void access_exit(struct cpu *cpu, uint32_t offset, unsigned type)
 {
+    /* An access made while delivering an event through the IDT (pushing
+     * the frame, reading the IDT or a descriptor) is type 3 whatever its
+     * direction; such an exit, and only such an exit, records
+     * IDT-vectoring information (27.2.1, 27.2.4). */
+    if (cpu->delivering_vector >= 0 && type != APIC_ACCESS_FETCH)
+        type = APIC_ACCESS_EVENT;
     vmx_nonroot_exit_unwind(cpu, EXIT_REASON_APIC_ACCESS, (offset & 0xfff) | type << 12, NULL);
 }
 
@@ -318,7 +326,7 @@ bool vmx_apicv_posted(struct cpu *cpu, unsigned vector)
     /* SDM 29.6: EOI to the local APIC, clear ON, move PIR into VIRR, raise
      * RVI to the highest posted vector. */
     if (cpu->lapic)
-        lapic_mmio_write(cpu->lapic, LAPIC_EOI, 0);
+        lapic_eoi(cpu->lapic);
     uint64_t desc = v->posted_intr_desc_addr;
     struct physmem *pm = cpu->bus.mem;
     physmem_write(pm, desc + 32, physmem_read(pm, desc + 32, 1) & ~1ull, 1);

@@ -11,6 +11,7 @@
 #include "cpu/msr.h"
 #include "vmx_emul/vmx.h"
 #include "vmx_emul/vmx_controls.h"
+#include "vmx_emul/vmx_nonroot.h"
 #include "vmx_emul/vmx_tlb.h"
 
 /* VMCS revision identifier (bits 30:0 of IA32_VMX_BASIC): any value;
@@ -234,6 +235,7 @@ struct vmx_cpu *vmx_get(struct cpu *cpu)
     v->current_vmcs_ptr = VMCS_PTR_INVALID;
     v->vmxon_ptr = VMCS_PTR_INVALID;
     v->current_slot = -1;
+    timer_init(&v->preemption_wake, vmx_nonroot_preemption_wake, cpu, "vmx-preemption-timer");
     cpu->vmx = v;
     return v;
 }
@@ -241,6 +243,8 @@ struct vmx_cpu *vmx_get(struct cpu *cpu)
 void vmx_cpu_free(struct cpu *cpu)
 {
     vmx_tlb_free(cpu); /* VMX-B */
+    if (cpu->vmx && cpu->bus.clock)
+        timer_disarm(cpu->bus.clock, &cpu->vmx->preemption_wake);
     free(cpu->vmx);
     cpu->vmx = NULL;
 }

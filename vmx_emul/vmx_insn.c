@@ -179,6 +179,10 @@ void op_vmxoff(struct cpu *cpu, const struct insn *in)
     v->current_vmcs_ptr = VMCS_PTR_INVALID;
     vmx_succeed(cpu);
     cpu->stop_block = true;
+    /* An INIT held while in VMX operation (SDM 23.8) is taken right after
+     * VMXOFF: end the turn so that the machine loop processes it. */
+    if (cpu->init_pending)
+        cpu->quantum_end = cpu->icount;
 }
 
 /* SDM 30.3 VMCLEAR. */
@@ -375,10 +379,8 @@ static void launch_or_resume(struct cpu *cpu, const struct insn *in, bool launch
         vmx_fail_invalid(cpu);
         return;
     }
-    /* Blocking by MOV SS (error 26): struct cpu has one shadow for STI and
-     * MOV SS, but STI always leaves IF set, so a shadow with IF clear is
-     * MOV SS/POP SS. (MOV SS with IF set is not told apart: not refused.) */
-    if (cpu->irq_shadow && cpu->irq_shadow_rip == cpu->rip && !(cpu->rflags & F_IF)) {
+    /* Blocking by MOV SS (error 26). */
+    if (cpu->irq_shadow && cpu->irq_shadow_rip == cpu->rip && cpu->irq_shadow_movss) {
         vmx_fail_valid(cpu, VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS);
         return;
     }

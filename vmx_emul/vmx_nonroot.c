@@ -5,6 +5,7 @@
 
 #include <setjmp.h>
 
+#include "cpu/debug.h"
 #include "cpu/exception.h"
 #include "cpu/lapic.h"
 #include "cpu/operands.h"
@@ -28,6 +29,7 @@
 #define IOQ_REP (1u << 5)
 #define IOQ_IMM (1u << 6)
 #define DRQ_FROM (1u << 4) /* table 27-4 */
+#define QUAL_NMI_UNBLOCK_IRET (1ull << 12) /* EPT violation (table 27-7), PML full */
 
 /* Offsets in the virtual-APIC page (SDM 29.1). */
 #define VAPIC_VTPR 0x80u
@@ -37,10 +39,13 @@ static struct vmcs *cur(const struct cpu *cpu)
     return vmx_current_vmcs(cpu);
 }
 
+static uint64_t iret_exit_fixup(struct cpu *cpu, uint32_t reason, uint64_t qual);
+
 /* Every exit from this file goes through here: an exit while an event was
- * being delivered through the guest IDT records that event (SDM 27.2.4);
- * the injected event of a VM entry is vmexit.c's business. The delivery is
- * abandoned. */
+ * being delivered through the guest IDT records that event (SDM 27.2.4),
+ * the event injected by VM entry included, or whatever that one turned
+ * into (an exception handled serially, a #DF) by the time of the exit. The
+ * delivery is abandoned. */
 static void nr_exit(struct cpu *cpu, uint32_t reason, uint64_t qual, struct vmx_exit_info *info,
                     bool with_vectoring)
 {
@@ -48,7 +53,8 @@ static void nr_exit(struct cpu *cpu, uint32_t reason, uint64_t qual, struct vmx_
     struct vmx_exit_info local = {0};
     if (!info)
         info = &local;
-    if (with_vectoring && cpu->delivering_vector >= 0 && !vx->injecting &&
+    qual = iret_exit_fixup(cpu, reason, qual);
+    if (with_vectoring && cpu->delivering_vector >= 0 &&
         !(info->valid & EXITINFO_IDT_VECTORING) && (vx->delivering_info & INTR_INFO_VALID)) {
         info->valid |= EXITINFO_IDT_VECTORING;
         info->idt_info = vx->delivering_info;
@@ -368,6 +374,17 @@ bool vmx_nonroot_event(struct cpu *cpu, unsigned vector, enum event_type type, b
     /* SDM 26.6.1: the event injected by VM entry is not subject to the
      * exception bitmap; a fault while delivering it is. */
     bool injected = vx->injecting && cpu->delivering_vector < 0;
+    /* An exception raised by an IRET that removed NMI blocking: the IRET is
+     * over either way, and the blocking stays removed (SDM Vol.3A 6.7.1,
+     * Vol.3C 25.3). */
+    bool iret_unblocked = vx->iret_unblocked_nmi;
+    vx->iret_unblocked_nmi = false;
+    /* A #DF here comes from a nested exception (cpu_deliver_event, SDM
+     * Vol.3A table 6-5). If it exits, the exit is not "during event
+     * delivery" (SDM 27.2.4: "the original event results in a double-fault
+     * exception that causes the VM exit directly"): no IDT-vectoring
+     * information. */
+    bool converted_df = type == EV_HWEXC && vector == EXC_DF && cpu->delivering_vector >= 0;
     if (!injected && (type == EV_HWEXC || type == EV_SWEXC || type == EV_PRIVSW) &&
         vmx_l1_wants_exception(v, vector, error_code)) {
         struct vmx_exit_info info = {
@@ -375,7 +392,16 @@ bool vmx_nonroot_event(struct cpu *cpu, unsigned vector, enum event_type type, b
             .intr_info = event_info(vector, type, has_error),
             .intr_error = has_error ? error_code : 0,
         };
+        /* SDM 27.2.2: bit 12, "NMI unblocking due to IRET", for a fault of
+         * an IRET that removed (virtual-)NMI blocking. */
+        if (iret_unblocked)
+            info.intr_info |= INTR_INFO_NMI_UNBLOCK;
         uint64_t qual = 0;
+        if (vector == EXC_DB && type == EV_HWEXC) {
+            /* SDM 27.1, 27.2.1 table 27-1: DR6 and DR7 are left alone; the
+             * qualification carries what DR6 would have received. */
+            qual = debug_exit_qualification(cpu);
+        }
         if (vector == EXC_PF) {
             /* SDM 27.1: the qualification carries the address; CR2 keeps
              * its old value. */
@@ -386,15 +412,27 @@ bool vmx_nonroot_event(struct cpu *cpu, unsigned vector, enum event_type type, b
             info.valid |= EXITINFO_INSN_LEN;
             info.insn_len = (uint32_t)(return_rip - cpu->rip);
         }
-        nr_exit(cpu, EXIT_REASON_EXCEPTION_NMI, qual, &info, true);
+        nr_exit(cpu, EXIT_REASON_EXCEPTION_NMI, qual, &info, !converted_df);
         return true;
     }
     vx->mtf_event = true;
-    if (!injected) {
-        vx->delivering_info = event_info(vector, type, has_error);
-        vx->delivering_error = has_error ? error_code : 0;
-        vx->delivering_len = software ? (uint32_t)(return_rip - cpu->rip) : 0;
-    }
+    /* The event now being delivered, for an exit during its delivery (SDM
+     * 27.2.4). For an injected software event the length is the VM-entry
+     * instruction length (return_rip is RIP plus that length). */
+    vx->delivering_info = event_info(vector, type, has_error);
+    vx->delivering_error = has_error ? error_code : 0;
+    vx->delivering_len = software ? (uint32_t)(return_rip - cpu->rip) : 0;
+    /* SDM 27.1: when an event's delivery ends in a VM exit "there is no
+     * blocking by STI or by MOV SS when the VM exit commences" (26.6.1:
+     * nor after a vectoring VM entry). */
+    cpu->irq_shadow = false;
+    /* SDM 27.1: an NMI whose delivery is cut short by a VM exit (an
+     * exception, EPT violation, task switch, APIC access during it) has
+     * already blocked further NMIs: the exit saves blocking by NMI. With
+     * virtual NMIs an NMI reaching here was injected, and VM entry set
+     * virtual-NMI blocking. */
+    if (type == EV_NMI && !vmx_ctl_virtual_nmis(v))
+        cpu->nmi_blocked = true;
     return false;
 }
 
@@ -427,6 +465,16 @@ static uint64_t timer_elapsed(const struct cpu *cpu)
     return (cpu_tsc(cpu) >> rate) - (cpu->vmx->timer_entry_tsc >> rate);
 }
 
+/* NMI exiting is on and NMIs are not blocked. SDM 26.6.1: without virtual
+ * NMIs, blocking by NMI loaded by VM entry "remains in effect as long as
+ * the logical processor is in VMX non-root operation" (IRET leaves it
+ * alone, 25.3), so it holds NMI VM exits back; with virtual NMIs, NMIs are
+ * not blocked in non-root operation (the blocking bit is virtual). */
+static bool nmi_exit_unblocked(const struct cpu *cpu, const struct vmcs *v)
+{
+    return vmx_ctl_nmi_exiting(v) && (vmx_ctl_virtual_nmis(v) || !cpu->nmi_blocked);
+}
+
 bool vmx_nonroot_events(struct cpu *cpu)
 {
     struct vmx_cpu *vx = cpu->vmx;
@@ -436,13 +484,18 @@ bool vmx_nonroot_events(struct cpu *cpu)
     if (vx->injecting && cpu->delivering_vector < 0)
         vx->injecting = false; /* the injected event was delivered */
     bool shadow = cpu->irq_shadow && cpu->rip == cpu->irq_shadow_rip;
-    bool movss = shadow && !(cpu->rflags & F_IF);
+    bool movss = shadow && cpu->irq_shadow_movss;
 
     if (vx->trap_exit_pending) {
         vx->trap_exit_pending = false;
         nr_exit(cpu, vx->trap_exit_reason, vx->trap_exit_qual, NULL, false);
         return true;
     }
+    /* SDM 25.2: INIT exits at the next instruction boundary (Vol.3A table
+     * 6-2 ranks it above traps, NMIs and interrupts), not only when the
+     * machine loop next looks at INIT/SIPI. */
+    if (cpu->init_pending)
+        return vmx_nonroot_init_sipi(cpu);
     if (vmx_ctl_monitor_trap_flag(v)) {
         /* SDM 25.5.2: after one instruction, or an event delivered. */
         if (vx->mtf_icount == ~0ull) {
@@ -464,13 +517,15 @@ bool vmx_nonroot_events(struct cpu *cpu)
     }
     if (cpu->shutdown || cpu->wait_for_sipi)
         return false;
-    if (cpu->nmi_pending && vmx_ctl_nmi_exiting(v) && !movss) {
-        /* SDM 25.2: with NMI exiting, an NMI is a VM exit; NMI blocking
-         * does not hold it back (virtual NMIs carry the guest's). */
+    if (cpu->nmi_pending && nmi_exit_unblocked(cpu, v) && !movss) {
+        /* SDM 25.2: with NMI exiting, an NMI is a VM exit. */
         cpu->nmi_pending = false;
         struct vmx_exit_info info = {.valid = EXITINFO_INTR,
                                      .intr_info = event_info(EXC_NMI, EV_NMI, false)};
         nr_exit(cpu, EXIT_REASON_EXCEPTION_NMI, 0, &info, false);
+        /* SDM 27.1: "An NMI causes subsequent NMIs to be blocked, but only
+         * after the VM exit completes": the host's next IRET ends it. */
+        cpu->nmi_blocked = true;
         return true;
     }
     bool nmi_blocked = vmx_ctl_virtual_nmis(v) ? vx->virtual_nmi_blocked : cpu->nmi_blocked;
@@ -510,7 +565,7 @@ bool vmx_nonroot_wakeable(struct cpu *cpu)
         return false;
     if (vmx_ctl_preemption_timer(v) && timer_elapsed(cpu) >= v->vmx_preemption_timer_value)
         return true;
-    if (cpu->nmi_pending && vmx_ctl_nmi_exiting(v))
+    if (cpu->nmi_pending && nmi_exit_unblocked(cpu, v))
         return true;
     return (vmx_ctl_extint_exiting(v) && intr_line(cpu)) || vmx_apicv_pending(cpu);
 }
@@ -555,18 +610,62 @@ void vmx_nonroot_task_switch(struct cpu *cpu, uint16_t sel, unsigned ts_reason)
     vmx_nonroot_exit_unwind(cpu, EXIT_REASON_TASK_SWITCH, qual, &info);
 }
 
-bool vmx_nonroot_iret(struct cpu *cpu)
+void vmx_nonroot_iret_begin(struct cpu *cpu)
 {
+    struct vmx_cpu *vx = cpu->vmx;
     struct vmcs *v = cur(cpu);
-    if (!v)
-        return false;
+    if (!vx || !v)
+        return;
     /* SDM 25.3 IRET: virtual NMIs: IRET ends virtual-NMI blocking; NMI
-     * exiting without them: NMI blocking is left alone. */
-    if (vmx_ctl_virtual_nmis(v))
-        cpu->vmx->virtual_nmi_blocked = false;
-    else if (!vmx_ctl_nmi_exiting(v))
+     * exiting without them: NMI blocking is left alone; neither: IRET
+     * unblocks NMIs as usual. "This occurs even if IRET causes a fault". */
+    if (vmx_ctl_virtual_nmis(v)) {
+        vx->iret_unblocked_nmi = vx->virtual_nmi_blocked;
+        vx->virtual_nmi_blocked = false;
+    } else if (!vmx_ctl_nmi_exiting(v)) {
+        vx->iret_unblocked_nmi = cpu->nmi_blocked;
         cpu->nmi_blocked = false;
-    return true;
+    } else {
+        vx->iret_unblocked_nmi = false;
+    }
+}
+
+void vmx_nonroot_iret_end(struct cpu *cpu)
+{
+    if (cpu->vmx)
+        cpu->vmx->iret_unblocked_nmi = false;
+}
+
+/* A VM exit in the middle of an IRET that removed (virtual-)NMI blocking.
+ * SDM 27.1: for a fault (exception bitmap), EPT violation, EPT
+ * misconfiguration or PML-full exit the blocking stays removed, and
+ * 27.2.1/27.2.2 record that in bit 12 of the qualification (EPT violation,
+ * PML full) or of the VM-exit interruption information (the caller, for
+ * exceptions). Other exits in the middle of IRET (a task switch through
+ * the back link, an APIC access) are not in that list: they happen before
+ * IRET takes effect, so the blocking is put back. */
+static uint64_t iret_exit_fixup(struct cpu *cpu, uint32_t reason, uint64_t qual)
+{
+    struct vmx_cpu *vx = cpu->vmx;
+    if (!vx->iret_unblocked_nmi)
+        return qual;
+    vx->iret_unblocked_nmi = false;
+    switch (reason) {
+    case EXIT_REASON_EPT_VIOLATION:
+    case EXIT_REASON_PML_FULL:
+        return qual | QUAL_NMI_UNBLOCK_IRET;
+    case EXIT_REASON_EPT_MISCONFIG:
+    case EXIT_REASON_EXCEPTION_NMI:
+        return qual;
+    default:
+        break;
+    }
+    const struct vmcs *v = cur(cpu);
+    if (v && vmx_ctl_virtual_nmis(v))
+        vx->virtual_nmi_blocked = true;
+    else
+        cpu->nmi_blocked = true;
+    return qual;
 }
 
 void vmx_nonroot_note_pf(struct cpu *cpu)
@@ -575,12 +674,32 @@ void vmx_nonroot_note_pf(struct cpu *cpu)
         cpu->vmx->cr2_before_pf = cpu->cr2;
 }
 
+void vmx_nonroot_preemption_wake(void *opaque, uint64_t now_ns)
+{
+    (void)opaque;
+    (void)now_ns;
+}
+
+/* Arm vx->preemption_wake at the TSC value where the timer reaches 0: it
+ * decrements each time TSC bit `rate` changes (SDM 25.5.1). */
+static void arm_preemption_wake(struct cpu *cpu, const struct vmcs *v)
+{
+    struct vmx_cpu *vx = cpu->vmx;
+    if (!cpu->bus.clock || !v || !vmx_ctl_preemption_timer(v))
+        return;
+    unsigned rate = (unsigned)(vx->caps.misc & 0x1f);
+    uint64_t expiry = ((vx->timer_entry_tsc >> rate) + v->vmx_preemption_timer_value) << rate;
+    timer_arm(cpu->bus.clock, &vx->preemption_wake, cpu_tsc_deadline_ns(cpu, expiry));
+}
+
 void vmx_nonroot_entered(struct cpu *cpu)
 {
     struct vmx_cpu *vx = cpu->vmx;
     vx->ple.started = false;
     vx->timer_entry_tsc = cpu_tsc(cpu);
+    arm_preemption_wake(cpu, cur(cpu));
     vx->delivering_info = 0;
+    vx->iret_unblocked_nmi = false;
     vx->trap_exit_pending = false;
     vmx_apicv_entered(cpu);
     vx->mtf_icount = ~0ull;
@@ -594,6 +713,8 @@ void vmx_nonroot_entered(struct cpu *cpu)
 
 void vmx_nonroot_leaving(struct cpu *cpu)
 {
+    if (cpu->bus.clock)
+        timer_disarm(cpu->bus.clock, &cpu->vmx->preemption_wake);
     vmx_tlb_save_guest(cpu);
     struct vmcs *v = cur(cpu);
     if (v && vmx_ctl_monitor_trap_flag(v) && cpu->vmx->mtf_icount != ~0ull)

@@ -83,15 +83,21 @@ bool vmx_nonroot_init_sipi(struct cpu *cpu);
 /* Task switches exit unconditionally (SDM 25.1.2, reason 9); ts_reason is
  * enum task_switch_reason. Does not return in non-root operation. */
 void vmx_nonroot_task_switch(struct cpu *cpu, uint16_t sel, unsigned ts_reason);
-/* IRET in non-root: NMI unblocking under NMI exiting / virtual NMIs
- * (SDM 25.3). True: done, the handler skips its own unblocking. */
-bool vmx_nonroot_iret(struct cpu *cpu);
+/* IRET in non-root: NMI unblocking under NMI exiting / virtual NMIs (SDM
+ * 25.3), done by _begin before anything in the IRET can fault (it holds
+ * even when IRET faults); _end once the IRET completed. Between the two a
+ * VM exit records "NMI unblocking due to IRET". */
+void vmx_nonroot_iret_begin(struct cpu *cpu);
+void vmx_nonroot_iret_end(struct cpu *cpu);
 /* cpu_translate is about to set CR2 for a #PF in non-root operation. */
 void vmx_nonroot_note_pf(struct cpu *cpu);
 
 /* VM entry completed (vmx_emul/vmentry.c) / VM exit starting
  * (vmx_emul/vmexit.c, before guest state is saved). */
 void vmx_nonroot_entered(struct cpu *cpu);
+/* The clock timer callback of struct vmx_cpu.preemption_wake (vmx.h): the
+ * halted vCPU's wake test then sees the expired timer. */
+void vmx_nonroot_preemption_wake(void *opaque, uint64_t now_ns);
 void vmx_nonroot_leaving(struct cpu *cpu);
 
 /* A VM exit from deep inside an access (EPT violation): exits, then

@@ -483,6 +483,7 @@ START_TEST(vmlaunch_after_mov_ss_fails_26)
     vmx_load_fresh_vmcs(&h, VMCS_ADDR);
     h.cpu.rflags &= ~(uint64_t)F_IF;
     h.cpu.irq_shadow = true;
+    h.cpu.irq_shadow_movss = true;
     h.cpu.irq_shadow_rip = CODE_ADDR;
     do_vmlaunch(&h);
     ck_assert_int_eq(vmx_outcome(&h), VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS);

@@ -1,0 +1,227 @@
+/* Hardware breakpoints and debug exceptions (SDM Vol.3B 18.2 "Debug
+ * Registers", 18.3 "Debug Exceptions"; Vol.3A 6.8.3 for MOV SS/POP SS).
+ *
+ * Reporting choices where the SDM leaves room ("may"):
+ * - A #DB for breakpoint conditions replaces DR6.B3-B0 with the conditions
+ *   it reports (18.2.3: "certain debug exceptions may clear bits 0-3");
+ *   BD, BS and BT are only ever set by the processor.
+ * - Instruction breakpoints: B0-B3 are set for every instruction
+ *   breakpoint at the address, enabled or not, when an enabled one fires.
+ *   Data and I/O breakpoints report the enabled ones that matched (only
+ *   their pages leave the TLB fast path, so only they are seen reliably).
+ * - REP INS/OUTS report an I/O breakpoint after the whole instruction. */
+#include "cpu/debug.h"
+
+#include "cpu/exception.h"
+#include "mmu/tlb.h"
+
+/* DR7 fields of breakpoint n (SDM Vol.3B 18.2.4, figure 18-1). */
+static unsigned bp_enable(uint64_t dr7, unsigned n)
+{
+    return (unsigned)(dr7 >> (2 * n)) & 3;
+}
+
+static unsigned bp_rw(uint64_t dr7, unsigned n)
+{
+    return (unsigned)(dr7 >> (16 + 4 * n)) & 3;
+}
+
+/* LEN encodings 00, 01, 11, 10 = 1, 2, 4, 8 bytes (8: IA-32e capable
+ * processors, 18.2.5). */
+static uint64_t bp_len(uint64_t dr7, unsigned n)
+{
+    static const uint8_t bytes[4] = {1, 2, 8, 4};
+    return bytes[(dr7 >> (18 + 4 * n)) & 3];
+}
+
+enum { RW_EXEC = 0, RW_WRITE = 1, RW_IO = 2, RW_READWRITE = 3 };
+
+/* Outside 64-bit mode linear addresses (and so breakpoint addresses) are
+ * 32 bits wide. */
+static uint64_t lin_mask(const struct cpu *cpu)
+{
+    return cpu->mode == MODE_LONG ? ~0ull : 0xffffffffull;
+}
+
+void debug_update(struct cpu *cpu)
+{
+    uint64_t dr7 = cpu->dr[7];
+    uint8_t armed = 0;
+    for (unsigned n = 0; n < 4; n++) {
+        if (!bp_enable(dr7, n))
+            continue;
+        switch (bp_rw(dr7, n)) {
+        case RW_EXEC: armed |= DBG_ARM_EXEC; break;
+        case RW_IO:
+            /* Undefined without CR4.DE (18.2.4): treated as no breakpoint. */
+            if (cpu->cr4 & CR4_DE)
+                armed |= DBG_ARM_IO;
+            break;
+        default: armed |= DBG_ARM_DATA; break;
+        }
+    }
+    cpu->dbg_flags = (uint8_t)((cpu->dbg_flags & ~DBG_ARMED) | armed);
+    if (armed & DBG_ARM_DATA)
+        tlb_flush_all(&cpu->tlb);
+}
+
+/* Deliver a #DB reporting `bits` (matched-condition layout) as a trap
+ * (return to RIP, which already points past the instruction). */
+static void deliver_db(struct cpu *cpu, uint32_t bits)
+{
+    cpu->dbg_event = DBG_EVENT_VALID | (bits & (DR6_B0_3 | DR6_BD | DR6_BS));
+    cpu_deliver_event(cpu, EXC_DB, EV_HWEXC, false, 0, cpu->rip);
+    cpu->dbg_event = 0;
+    /* Matches made by the delivery's own stack pushes are not reported
+     * again (that would loop on a watched handler stack). */
+    debug_set_trap(cpu, 0);
+}
+
+bool debug_before_insn(struct cpu *cpu)
+{
+    if ((cpu->dbg_flags & DBG_ARM_EXEC) && !(cpu->rflags & F_RF)) {
+        uint64_t mask = lin_mask(cpu);
+        uint64_t lin = cpu->mode == MODE_LONG ? cpu->rip : (cpu->seg[S_CS].base + cpu->rip);
+        lin &= mask;
+        uint64_t dr7 = cpu->dr[7];
+        uint32_t hit = 0;
+        bool enabled = false;
+        for (unsigned n = 0; n < 4; n++) {
+            if (bp_rw(dr7, n) != RW_EXEC || (cpu->dr[n] & mask) != lin)
+                continue;
+            hit |= 1u << n;
+            enabled = enabled || bp_enable(dr7, n);
+        }
+        if (enabled) {
+            /* 18.3.1.1: a fault, reported before the instruction runs; the
+             * RF image stays 0 (6.12.1) so the handler must set it to
+             * resume. A trap held by MOV SS is reported with it. */
+            uint32_t held = cpu->dbg_held;
+            debug_set_held(cpu, 0);
+            deliver_db(cpu, hit | (held & (DBG_B0_3 | DBG_BS)));
+            return true;
+        }
+    }
+    /* 18.3.1.1: RF is cleared at the start of the instruction, after the
+     * instruction-breakpoint check. */
+    cpu->rflags &= ~(uint64_t)F_RF;
+    return false;
+}
+
+void debug_after_insn(struct cpu *cpu, bool tf)
+{
+    uint32_t trap = cpu->dbg_trap;
+    debug_set_trap(cpu, 0);
+    if (trap & DBG_SWITCHED)
+        return;
+    uint32_t bits = trap & ~DBG_HOLD;
+    bool hold = (trap & DBG_HOLD) != 0;
+    if (tf)
+        bits |= DBG_BS; /* 18.3.1.4 single-step trap */
+    if (hold) {
+        /* Vol.3A 6.8.3: MOV SS/POP SS hold their own traps (and a
+         * single-step trap) until after the next instruction. */
+        if (bits & (DBG_BS | DBG_ENABLED_BP))
+            debug_set_held(cpu, cpu->dbg_held | bits);
+        return;
+    }
+    bits |= cpu->dbg_held;
+    debug_set_held(cpu, 0);
+    if (bits & (DBG_BS | DBG_ENABLED_BP))
+        deliver_db(cpu, bits);
+}
+
+void debug_deliver_held(struct cpu *cpu)
+{
+    uint32_t bits = cpu->dbg_held;
+    if (!bits)
+        return;
+    debug_set_held(cpu, 0);
+    deliver_db(cpu, bits);
+}
+
+void debug_data_access(struct cpu *cpu, uint64_t lin, unsigned size, bool write)
+{
+    uint64_t dr7 = cpu->dr[7], mask = lin_mask(cpu);
+    uint64_t last = (lin + size - 1) & mask;
+    uint32_t hit = 0;
+    for (unsigned n = 0; n < 4; n++) {
+        unsigned rw = bp_rw(dr7, n);
+        if (!bp_enable(dr7, n) || (rw != RW_WRITE && rw != RW_READWRITE) ||
+            (rw == RW_WRITE && !write))
+            continue;
+        /* 18.2.5: the address is aligned down to the length; any access
+         * touching one of the bytes matches. */
+        uint64_t len = bp_len(dr7, n);
+        uint64_t a = cpu->dr[n] & ~(len - 1) & mask;
+        if (last >= lin ? (a <= last && lin <= a + len - 1)
+                        : (a >= lin || a + len - 1 <= last)) /* wraps at the top */
+            hit |= 1u << n;
+    }
+    if (hit) {
+        debug_set_trap(cpu, cpu->dbg_trap | hit | DBG_ENABLED_BP);
+        cpu->stop_block = true; /* the trap comes right after this instruction */
+    }
+}
+
+bool debug_page_watched(const struct cpu *cpu, uint64_t page)
+{
+    uint64_t dr7 = cpu->dr[7], mask = lin_mask(cpu);
+    for (unsigned n = 0; n < 4; n++) {
+        unsigned rw = bp_rw(dr7, n);
+        if (!bp_enable(dr7, n) || (rw != RW_WRITE && rw != RW_READWRITE))
+            continue;
+        uint64_t len = bp_len(dr7, n);
+        uint64_t a = cpu->dr[n] & ~(len - 1) & mask; /* aligned: within one page */
+        if ((a & ~0xfffull) == (page & mask))
+            return true;
+    }
+    return false;
+}
+
+void debug_io_access(struct cpu *cpu, uint16_t port, unsigned size)
+{
+    if (!(cpu->cr4 & CR4_DE))
+        return;
+    uint64_t dr7 = cpu->dr[7];
+    uint32_t hit = 0;
+    for (unsigned n = 0; n < 4; n++) {
+        if (!bp_enable(dr7, n) || bp_rw(dr7, n) != RW_IO)
+            continue;
+        uint64_t len = bp_len(dr7, n);
+        uint64_t a = cpu->dr[n] & 0xffff & ~(len - 1);
+        if (a <= (uint64_t)port + size - 1 && port <= a + len - 1)
+            hit |= 1u << n;
+    }
+    if (hit) {
+        debug_set_trap(cpu, cpu->dbg_trap | hit | DBG_ENABLED_BP);
+        cpu->stop_block = true;
+    }
+}
+
+void debug_general_detect(struct cpu *cpu)
+{
+    if (!(cpu->dr[7] & DR7_GD))
+        return;
+    /* A fault: RIP stays on the MOV, which has not run. */
+    cpu->dbg_event = DBG_EVENT_VALID | DR6_BD;
+    cpu_raise_noerr(cpu, EXC_DB);
+}
+
+void debug_event_commit(struct cpu *cpu)
+{
+    uint32_t p = cpu->dbg_event;
+    cpu->dbg_event = 0;
+    /* 18.2.3: B3-B0 describe this #DB; BD/BS are sticky until software
+     * clears them. 18.2.4: GD is cleared on entry to the handler, so it can
+     * use the debug registers. */
+    cpu->dr[6] = (cpu->dr[6] & ~(uint64_t)DR6_B0_3) | (p & (DR6_B0_3 | DR6_BD | DR6_BS)) |
+                 DR6_FIXED;
+    cpu->dr[7] &= ~(uint64_t)DR7_GD;
+}
+
+void debug_task_switch(struct cpu *cpu)
+{
+    cpu->dr[7] &= ~(uint64_t)(DR7_LOCAL_ENABLES | DR7_LE);
+    debug_update(cpu);
+}

@@ -1,0 +1,152 @@
+/* The debug architecture in 64-bit mode (cpu/debug.c; SDM Vol.3B 18.2,
+ * 18.3): an 8-byte data breakpoint on a PUSH, an instruction breakpoint
+ * resumed with RF, what DR7 arms (dbg_flags, the cost model: data
+ * breakpoints alone keep cached multi-instruction blocks), and the TLB
+ * refusing its fast path for a watched page only. The 32-bit cases, and
+ * the comparison with QEMU, are in tests/guests/sysdebug.S. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "cpu/debug.h"
+#include "tests/unit/harness.h"
+#include "tests/unit/sys_test_util.h"
+
+#define CODE 0x10000u
+#define DB_HANDLER 0x31000u
+#define STACK 0x80000u /* the harness' RSP */
+#define WATCHED 0x9000u
+#define OTHER 0xa000u
+
+static struct harness h;
+
+static void setup(void)
+{
+    harness_init(&h, 64);
+    sys_gdt_flat(&h, 0xa);
+    put64(&h, IDT_BASE + 16 * EXC_DB, make_gate(0x08, DB_HANDLER, 0xe, 0, true, 0));
+    put64(&h, IDT_BASE + 16 * EXC_DB + 8, 0);
+    harness_load(&h, DB_HANDLER, (const uint8_t[]){0xf4}, 1);
+    h.cpu.idtr.base = IDT_BASE;
+    h.cpu.idtr.limit = 0xfff;
+    h.cpu.gdtr.base = GDT_BASE;
+    h.cpu.gdtr.limit = 0x27;
+}
+
+static void teardown(void)
+{
+    harness_free(&h);
+}
+
+static uint64_t dr7_bp(unsigned n, unsigned rw, unsigned len)
+{
+    return 0x400 | (1ull << (2 * n)) | (uint64_t)rw << (16 + 4 * n) |
+           (uint64_t)len << (18 + 4 * n);
+}
+
+static void set_dr7(uint64_t v)
+{
+    h.cpu.dr[7] = v;
+    debug_update(&h.cpu);
+}
+
+#define RUN(...)                                                                        \
+    do {                                                                                \
+        const uint8_t code_[] = {__VA_ARGS__};                                          \
+        harness_load(&h, CODE, code_, sizeof(code_));                                   \
+        ck_assert_int_eq(harness_run(&h, CODE, 100), 0);                                \
+    } while (0)
+
+START_TEST(data_breakpoint_8_bytes_on_push)
+{
+    h.cpu.dr[0] = STACK - 8 + 5; /* aligned down to STACK - 8 */
+    set_dr7(dr7_bp(0, 1, 2));    /* write, 8 bytes */
+    h.cpu.dr[6] = 0xffff0ff0;
+    RUN(0x90, 0x50, 0x90, 0xf4); /* nop; push rax; nop; hlt */
+    ck_assert_uint_eq(h.cpu.rip, DB_HANDLER + 1);
+    ck_assert_uint_eq(h.cpu.dr[6], 0xffff0ff0 | 1);
+    /* The frame (16-byte aligned below the pushed qword): RIP after the
+     * PUSH (a trap), RF 0. */
+    ck_assert_uint_eq(get64(&h, STACK - 16 - 40), CODE + 2);
+    ck_assert_uint_eq(get64(&h, STACK - 16 - 24) & F_RF, 0);
+}
+END_TEST
+
+START_TEST(instruction_breakpoint_then_rf)
+{
+    h.cpu.dr[2] = CODE + 1;
+    set_dr7(dr7_bp(2, 0, 0));
+    RUN(0x90, 0x90, 0xf4);
+    ck_assert_uint_eq(h.cpu.rip, DB_HANDLER + 1);
+    ck_assert_uint_eq(h.cpu.dr[6] & 0xf, 4);
+    ck_assert_uint_eq(get64(&h, STACK - 40), CODE + 1); /* a fault: RIP of the instruction */
+    ck_assert_uint_eq(get64(&h, STACK - 24) & F_RF, 0);
+    /* From there with RF set the instruction runs (and RF is cleared). */
+    h.cpu.rip = CODE + 1;
+    h.cpu.rflags |= F_RF;
+    h.cpu.halted = false;
+    h.cpu.quantum_end = h.cpu.icount + 10;
+    cpu_run(&h.cpu);
+    ck_assert(h.cpu.halted);
+    ck_assert_uint_eq(h.cpu.rip, CODE + 3);
+    ck_assert_uint_eq(h.cpu.rflags & F_RF, 0);
+}
+END_TEST
+
+START_TEST(armed_kinds_and_step_mode)
+{
+    set_dr7(0x400);
+    ck_assert_uint_eq(h.cpu.dbg_flags, 0);
+    ck_assert(!debug_step_mode(&h.cpu));
+    set_dr7(dr7_bp(1, 3, 3) & ~0xcull); /* L1 = G1 = 0: nothing armed */
+    ck_assert_uint_eq(h.cpu.dbg_flags, 0);
+    set_dr7(dr7_bp(1, 3, 3));
+    ck_assert_uint_eq(h.cpu.dbg_flags, DBG_ARM_DATA);
+    ck_assert(!debug_step_mode(&h.cpu)); /* data breakpoints keep whole blocks */
+    set_dr7(dr7_bp(1, 2, 0));            /* I/O needs CR4.DE */
+    ck_assert_uint_eq(h.cpu.dbg_flags, 0);
+    h.cpu.cr4 |= CR4_DE;
+    debug_update(&h.cpu);
+    ck_assert_uint_eq(h.cpu.dbg_flags, DBG_ARM_IO);
+    set_dr7(dr7_bp(3, 0, 0));
+    ck_assert_uint_eq(h.cpu.dbg_flags, DBG_ARM_EXEC);
+    ck_assert(debug_step_mode(&h.cpu));
+}
+END_TEST
+
+START_TEST(tlb_refuses_only_watched_pages)
+{
+    h.cpu.dr[1] = WATCHED + 0x10;
+    set_dr7(dr7_bp(1, 1, 0)); /* write, 1 byte: reads do not trap */
+    h.cpu.gpr[R_BX] = WATCHED;
+    h.cpu.gpr[R_CX] = OTHER;
+    RUN(0x8b, 0x03, 0x8b, 0x11, 0xf4); /* mov eax, [rbx]; mov edx, [rcx]; hlt */
+    ck_assert_uint_eq(h.cpu.rip, CODE + 5);
+    const struct tlb_entry *w = &h.cpu.tlb.e[0][tlb_index(WATCHED)];
+    const struct tlb_entry *o = &h.cpu.tlb.e[0][tlb_index(OTHER)];
+    ck_assert(w->tag_read != WATCHED && w->tag_write != WATCHED);
+    ck_assert_uint_eq(o->tag_read, OTHER);
+    /* A write to another byte of the page goes the slow way, no trap. */
+    RUN(0x88, 0x43, 0x11, 0xf4); /* mov [rbx+0x11], al */
+    ck_assert_uint_eq(h.cpu.rip, CODE + 4);
+    RUN(0x88, 0x43, 0x10, 0xf4); /* mov [rbx+0x10], al */
+    ck_assert_uint_eq(h.cpu.rip, DB_HANDLER + 1);
+    ck_assert_uint_eq(h.cpu.dr[6] & 0xf, 2);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("debug");
+    TCase *tc = tcase_create("all");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, data_breakpoint_8_bytes_on_push);
+    tcase_add_test(tc, instruction_breakpoint_then_rf);
+    tcase_add_test(tc, armed_kinds_and_step_mode);
+    tcase_add_test(tc, tlb_refuses_only_watched_pages);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
