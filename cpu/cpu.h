@@ -195,10 +195,10 @@ struct cpu {
     /* Interrupt shadow after STI / MOV SS / POP SS (SDM Vol.3A 6.8.3): the
      * RIP at which the shadow ends. */
     bool irq_shadow;
-    uint64_t irq_shadow_rip;
-    /* The shadow above came from MOV SS/POP SS ("blocking by MOV SS", which
-     * also holds debug traps) rather than from STI (SDM Vol.3C 24.4.2). */
+    /* The shadow came from MOV SS/POP SS ("blocking by MOV SS", which also
+     * holds debug traps) rather than from STI (SDM Vol.3C 24.4.2). */
     bool irq_shadow_movss;
+    uint64_t irq_shadow_rip;
     /* Set by cpu/lapic.c while its IRR is empty and no ExtINT is asserted:
      * no maskable interrupt can be pending, so the dispatch loop skips the
      * interrupt check. False (always check) without a local APIC. Derived
