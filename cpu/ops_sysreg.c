@@ -443,6 +443,7 @@ void op_wrfsgsbase(struct cpu *cpu, const struct insn *in)
 
 void op_rdpid(struct cpu *cpu, const struct insn *in)
 {
+    if (cpu->vmx_nonroot) vmx_nonroot_rdpid(cpu); /* VMX-B */
     unsigned sz = cpu->mode == MODE_LONG ? 8 : 4;
     reg_write(cpu, in->rm, sz, 1, cpu->tsc_aux);
 }

@@ -13,7 +13,7 @@
 
 /* Virtual-APIC page offsets (SDM 29.1). */
 enum { VAPIC_TPR = 0x80, VAPIC_PPR = 0xa0, VAPIC_EOI = 0xb0, VAPIC_ISR = 0x100,
-       VAPIC_IRR = 0x200, VAPIC_ICR_LO = 0x300, VAPIC_ICR_HI = 0x310 };
+       VAPIC_IRR = 0x200, VAPIC_ICR_LO = 0x300, VAPIC_ICR_HI = 0x310, VAPIC_SELF_IPI = 0x3f0 };
 
 static uint32_t vread(const struct cpu *cpu, const struct vmcs *v, uint32_t off)
 {
@@ -120,7 +120,7 @@ bool vmx_apicv_access_page(const struct cpu *cpu, uint64_t paddr)
 static bool readable_reg(uint32_t reg)
 {
     switch (reg) {
-    case 0x20: case 0x30: case 0x80: case 0xa0: case 0xb0: case 0xd0: case 0xe0: case 0xf0:
+    case 0x20: case 0x30: case 0x80: case 0xb0: case 0xd0: case 0xe0: case 0xf0:
     case 0x280: case 0x300: case 0x310: case 0x380: case 0x3e0:
         return true;
     default:
@@ -155,7 +155,15 @@ static _Noreturn void access_exit(struct cpu *cpu, uint32_t offset, unsigned typ
      * IDT-vectoring information (27.2.1, 27.2.4). */
     if (cpu->delivering_vector >= 0 && type != APIC_ACCESS_FETCH)
         type = APIC_ACCESS_EVENT;
-    vmx_nonroot_exit_unwind(cpu, EXIT_REASON_APIC_ACCESS, (offset & 0xfff) | type << 12, NULL);
+    /* SDM 27.2.5 leaves the instruction length undefined here; processors
+     * report the accessing instruction's length and hypervisors (KVM, its
+     * unit tests) use it to skip an emulated access. */
+    struct vmx_exit_info info = {0};
+    if ((type == APIC_ACCESS_READ || type == APIC_ACCESS_WRITE) && cpu->cur_insn) {
+        info.valid = EXITINFO_INSN_LEN;
+        info.insn_len = cpu->cur_insn->len;
+    }
+    vmx_nonroot_exit_unwind(cpu, EXIT_REASON_APIC_ACCESS, (offset & 0xfff) | type << 12, &info);
 }
 
 /* SDM 29.4.1: an instruction fetch from the APIC-access page always
@@ -192,28 +200,34 @@ void vmx_apicv_mmio_write(struct cpu *cpu, uint32_t offset, uint64_t value, unsi
 {
     struct vmcs *v = vmx_current_vmcs(cpu);
     uint32_t reg = offset & 0xff0;
-    bool whole = (offset & 0xf) == 0 && size == 4;
     bool vid = vmx_ctl_virtual_intr_delivery(v), regvirt = vmx_ctl_apic_register_virt(v);
-    if (!vmx_ctl_tpr_shadow(v) || !whole)
+    /* SDM 29.4.3.1: without APIC-register virtualization only a write at
+     * the register's offset is virtualized; with it, any write entirely
+     * within the register's first 4 bytes. */
+    bool fits = regvirt ? (offset & 0xf) + size <= 4 : (offset & 0xf) == 0;
+    if (!vmx_ctl_tpr_shadow(v) || !fits)
         access_exit(cpu, offset, APIC_ACCESS_WRITE);
-    uint32_t val = (uint32_t)value;
+    bool virtualized = reg == VAPIC_TPR ||
+                       ((vid || regvirt) && (reg == VAPIC_EOI || reg == VAPIC_ICR_LO)) ||
+                       (regvirt && write_trapped_reg(reg));
+    if (!virtualized)
+        access_exit(cpu, offset, APIC_ACCESS_WRITE);
+    /* The data goes to the virtual-APIC page, then APIC-write emulation
+     * (29.4.3.2) for the register. */
+    uint64_t page = v->virtual_apic_page_addr;
+    physmem_write(cpu->bus.mem, page + offset, value, size);
+    uint32_t val = vread(cpu, v, reg);
     if (reg == VAPIC_TPR) {
-        vwrite(cpu, v, reg, val);
+        vwrite(cpu, v, reg, val & 0xff); /* bytes 3:1 cleared */
         tpr_virtualization(cpu, v);
     } else if (reg == VAPIC_EOI && vid) {
-        vwrite(cpu, v, reg, val);
         eoi_virtualization(cpu, v);
-    } else if (reg == VAPIC_ICR_LO && (vid || regvirt)) {
-        vwrite(cpu, v, reg, val);
-        if (vid && is_self_ipi(val))
-            self_ipi_virtualization(cpu, v, val & 0xff);
-        else
-            trap_exit(cpu, EXIT_REASON_APIC_WRITE, reg);
-    } else if (regvirt && write_trapped_reg(reg)) {
-        vwrite(cpu, v, reg, val);
-        trap_exit(cpu, EXIT_REASON_APIC_WRITE, reg);
+    } else if (reg == VAPIC_ICR_LO && vid && is_self_ipi(val)) {
+        self_ipi_virtualization(cpu, v, val & 0xff);
+    } else if (reg == VAPIC_ICR_HI) {
+        vwrite(cpu, v, reg, val & 0xff000000u); /* bytes 2:0 cleared, no exit */
     } else {
-        access_exit(cpu, offset, APIC_ACCESS_WRITE);
+        trap_exit(cpu, EXIT_REASON_APIC_WRITE, reg);
     }
 }
 
@@ -223,17 +237,13 @@ bool vmx_apicv_msr_read(struct cpu *cpu, uint32_t msr, uint64_t *value)
     if (!v || !vmx_ctl_virt_x2apic_mode(v) || msr < 0x800 || msr > 0x8ff)
         return false;
     uint32_t reg = (msr & 0xff) << 4;
-    /* SDM 29.5: reads come from the virtual-APIC page for TPR, or for the
-     * APIC-register-virtualization list (EOI and self-IPI are write-only,
-     * ICR is 64 bits). */
-    bool ok = vmx_ctl_apic_register_virt(v)
-                  ? readable_reg(reg) && reg != VAPIC_EOI && reg != VAPIC_ICR_HI
-                  : reg == VAPIC_TPR;
-    if (!ok)
+    /* SDM 29.5: with APIC-register virtualization every RDMSR of 800H-8FFH
+     * reads the 8 bytes at offset (ECX & FFH) << 4 of the virtual-APIC
+     * page, whatever register (if any) lives there; without it only TPR
+     * (808H) is virtualized. */
+    if (!vmx_ctl_apic_register_virt(v) && reg != VAPIC_TPR)
         return false;
-    *value = vread(cpu, v, reg);
-    if (reg == VAPIC_ICR_LO)
-        *value |= (uint64_t)vread(cpu, v, VAPIC_ICR_HI) << 32;
+    *value = vread(cpu, v, reg) | (uint64_t)vread(cpu, v, reg + 4) << 32;
     return true;
 }
 
@@ -263,8 +273,15 @@ bool vmx_apicv_msr_write(struct cpu *cpu, uint32_t msr, uint64_t value)
             return false;
         if (value >> 8)
             raise_gp(cpu, 0);
-        vwrite(cpu, v, VAPIC_ICR_LO, (uint32_t)value);
-        self_ipi_virtualization(cpu, v, (unsigned)value);
+        /* SDM 29.5: the value lands at offset 3F0H, then APIC-write
+         * emulation of 3F0H: self-IPI virtualization for vectors 16-255,
+         * an APIC-write VM exit for a vector below 16 (29.4.3.2). */
+        vwrite(cpu, v, VAPIC_SELF_IPI, (uint32_t)value);
+        vwrite(cpu, v, VAPIC_SELF_IPI + 4, 0);
+        if ((value & 0xff) < 16)
+            trap_exit(cpu, EXIT_REASON_APIC_WRITE, VAPIC_SELF_IPI);
+        else
+            self_ipi_virtualization(cpu, v, (unsigned)value);
         return true;
     default:
         return false;

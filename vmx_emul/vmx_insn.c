@@ -274,18 +274,6 @@ static struct vmcs *accessed_vmcs(struct cpu *cpu)
     return &cpu->vmx->cache[slot].vmcs;
 }
 
-/* VMfailValid for VMREAD/VMWRITE: in non-root operation the error goes to
- * the shadow VMCS the instruction addressed, the guest's current VMCS. */
-static void rw_fail_valid(struct cpu *cpu, struct vmcs *accessed, unsigned error)
-{
-    if (!cpu->vmx_nonroot) {
-        vmx_fail_valid(cpu, error);
-        return;
-    }
-    cpu->rflags = (cpu->rflags & ~(uint64_t)F_ARITH) | F_ZF;
-    accessed->vm_instruction_error = error;
-}
-
 static uint32_t insn_info_rw(const struct insn *in)
 {
     if (in->mod == 3) {
@@ -317,7 +305,7 @@ void op_vmread(struct cpu *cpu, const struct insn *in)
     bool high = false;
     const struct vmcs_field *f = vmcs_field_lookup(encoding, &high);
     if (!f) {
-        rw_fail_valid(cpu, v, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+        vmx_fail_valid(cpu, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
         return;
     }
     uint64_t value = vmcs_field_get(v, f, high);
@@ -352,13 +340,13 @@ void op_vmwrite(struct cpu *cpu, const struct insn *in)
     bool high = false;
     const struct vmcs_field *f = vmcs_field_lookup(encoding, &high);
     if (!f) {
-        rw_fail_valid(cpu, v, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+        vmx_fail_valid(cpu, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
         return;
     }
     /* IA32_VMX_MISC bit 29 says whether exit-information fields are
      * writable (SDM A.6). */
     if (f->type == VMCS_TYPE_EXIT_INFO && !((vx->caps.misc >> 29) & 1)) {
-        rw_fail_valid(cpu, v, VMXERR_VMWRITE_READ_ONLY_COMPONENT);
+        vmx_fail_valid(cpu, VMXERR_VMWRITE_READ_ONLY_COMPONENT);
         return;
     }
     vmcs_field_set(v, f, high, value);

@@ -117,6 +117,15 @@ bool vmx_nonroot_insn(struct cpu *cpu, const struct insn *in, unsigned reason)
     return insn_exit(cpu, in, reason, 0, NULL);
 }
 
+void vmx_nonroot_rdpid(struct cpu *cpu)
+{
+    /* SDM Vol.2 RDPID, Vol.3C 25.3: #UD in non-root unless "enable RDTSCP"
+     * (RDPID causes no VM exit). */
+    struct vmcs *v = cur(cpu);
+    if (v && !vmx_ctl_rdtscp(v))
+        raise_ud(cpu);
+}
+
 bool vmx_nonroot_pause(struct cpu *cpu, const struct insn *in)
 {
     struct vmcs *v = cur(cpu);

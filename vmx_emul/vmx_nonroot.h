@@ -95,6 +95,8 @@ void vmx_nonroot_note_pf(struct cpu *cpu);
 /* VM entry completed (vmx_emul/vmentry.c) / VM exit starting
  * (vmx_emul/vmexit.c, before guest state is saved). */
 void vmx_nonroot_entered(struct cpu *cpu);
+/* RDPID in non-root: #UD unless "enable RDTSCP" (does not return then). */
+void vmx_nonroot_rdpid(struct cpu *cpu);
 /* The clock timer callback of struct vmx_cpu.preemption_wake (vmx.h): the
  * halted vCPU's wake test then sees the expired timer. */
 void vmx_nonroot_preemption_wake(void *opaque, uint64_t now_ns);
