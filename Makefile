@@ -14,7 +14,7 @@ DEPS = cmake gcc make pkg-config binutils libsdl2-dev libslirp-dev zlib1g-dev \
        qemu-system-data \
        $(if $(filter x86_64,$(shell uname -m)),,gcc-x86-64-linux-gnu)
 
-.PHONY: all deps build build-asan test test-unit test-long demo images images-l1host bench bench-deps clean
+.PHONY: all deps build build-asan test test-unit test-long test-kut demo images images-l1host bench bench-deps clean
 
 all: build
 
@@ -52,6 +52,12 @@ test: build build-asan images images-l1host
 
 test-long: build images images-l1host
 	cd $(BUILD) && ctest --output-on-failure -j 1 -L long
+
+# Opt-in: kvm-unit-tests' VMX suite inside turtles, from a kvm-unit-tests
+# checkout built outside this tree (tests/kut/run-kut.sh says how).
+test-kut: build
+	@test -n "$(KUT_DIR)" || { echo "make test-kut: set KUT_DIR to a built kvm-unit-tests checkout (see tests/kut/run-kut.sh)"; exit 2; }
+	tests/kut/run-kut.sh $(BUILD)/turtles $(KUT_DIR)
 
 demo: build images
 	tests/demo.sh $(BUILD)/turtles
