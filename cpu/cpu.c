@@ -5,6 +5,7 @@
 
 #include "cpu/block_cache.h"
 #include "cpu/cpuid.h"
+#include "cpu/pmu.h"
 #include "vmx_emul/vmx.h"
 
 void cpu_update_mode(struct cpu *cpu)
@@ -33,6 +34,24 @@ void cpu_update_mode(struct cpu *cpu)
         cpu->stack_size = 8;
     else
         cpu->stack_size = (cpu->seg[S_SS].attr & SEG_DB) ? 4 : 2;
+    cpu_update_ac_check(cpu);
+    pmu_cpl_changed(cpu);
+}
+
+void cpu_update_ac_check(struct cpu *cpu)
+{
+    /* SDM Vol.3A 6.15: alignment checking needs CR0.AM, EFLAGS.AC and CPL 3
+     * (protected or virtual-8086 mode). */
+    cpu->ac_check = cpu->cpl == 3 && (cpu->cr0 & CR0_AM) && (cpu->rflags & F_AC);
+    if (!cpu->ac_check)
+        return;
+    /* The fast paths (lin_read/lin_write, rmw_host_ptr, string ops) check no
+     * alignment: drop the user half's data tags so that CPL-3 accesses all
+     * reach the slow path; tlb_fill adds none while ac_check holds. */
+    for (unsigned i = 0; i < TLB_ENTRIES; i++) {
+        cpu->tlb.e[1][i].tag_read = TLB_TAG_INVALID;
+        cpu->tlb.e[1][i].tag_write = TLB_TAG_INVALID;
+    }
 }
 
 static void load_real_segment(struct segment *s, uint16_t sel, uint32_t attr)
@@ -67,6 +86,8 @@ void cpu_reset(struct cpu *cpu, bool init_only)
     uint64_t keep_cd_nw = cpu->cr0 & (CR0_CD | CR0_NW);
     cpu->cr0 = init_only ? (keep_cd_nw | CR0_ET) : (CR0_CD | CR0_NW | CR0_ET);
     cpu->cr2 = cpu->cr3 = cpu->cr4 = cpu->cr8 = 0;
+    memset(cpu->pdpte, 0, sizeof(cpu->pdpte));
+    cpu->pdpte_valid = false;
     cpu->xcr0 = 1;
     memset(cpu->dr, 0, sizeof(cpu->dr));
     cpu->dr[6] = 0xffff0ff0;
@@ -83,6 +104,7 @@ void cpu_reset(struct cpu *cpu, bool init_only)
         memset(cpu->mtrr_fixed, 0, sizeof(cpu->mtrr_fixed));
         memset(cpu->mtrr_var, 0, sizeof(cpu->mtrr_var));
         memset(cpu->mc_bank, 0, sizeof(cpu->mc_bank));
+        memset(cpu->mc_ctl2, 0, sizeof(cpu->mc_ctl2));
         cpu->mcg_status = cpu->mcg_ctl = 0;
         memset(&cpu->fpu, 0, sizeof(cpu->fpu));
         memset(cpu->xmm, 0, sizeof(cpu->xmm));

@@ -155,6 +155,16 @@ struct cpu {
     uint64_t xcr0;
     uint64_t dr[8];
     uint64_t efer;
+    /* PAE paging's four PDPTE registers (SDM Vol.3A 4.4.1): loaded by MOV to
+     * CR0/CR3/CR4, task switches, VM entry and VM exit, never re-read by the
+     * page walk. Until the first load (pdpte_valid false) the walk reads the
+     * PDPT at CR3. */
+    uint64_t pdpte[4];
+    bool pdpte_valid;
+    /* CPL 3 with CR0.AM=1 and RFLAGS.AC=1 (SDM Vol.3A 6.15): data accesses
+     * check alignment, so the user half of the TLB gets no read/write tags
+     * and every access takes the slow path. Kept by cpu_update_ac_check(). */
+    bool ac_check;
 
     /* MSRs kept as a store (SDM Vol.4). */
     uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
@@ -167,7 +177,17 @@ struct cpu {
     /* More of the MSR store (cpu/msr.c). */
     uint64_t perf_global_status, fixed_ctr_ctrl;
     uint64_t perfevtsel[4], pmc[4], fixed_ctr[3];
+    /* Lazy counting state of cpu/pmu.c: the instructions retired when the
+     * counters were last brought up to date, the CPL they counted at, the
+     * crystal-clock fraction (ns * PMU_REF_HZ mod 1e9, scaled) not yet a
+     * reference cycle, and the instruction count at which the next
+     * overflow can happen (UINT64_MAX: none). pmu_enabled: some counter is
+     * enabled at some CPL (derived; false costs nothing). */
+    uint64_t pmu_sync_icount, pmu_overflow_icount, pmu_ref_frac;
+    uint8_t pmu_cpl;
+    bool pmu_enabled;
     uint64_t mc_bank[10][4];   /* MCi_CTL, STATUS, ADDR, MISC for 10 banks */
+    uint64_t mc_ctl2[10];      /* MCi_CTL2: CMCI enable and threshold (MCG_CAP.CMCI_P) */
     uint64_t mcg_ctl;
     uint64_t tsc_adjust;
     /* Last-branch records of the model (32 entries, Skylake layout): kept
@@ -269,6 +289,11 @@ struct cpu {
 
 /* Recompute mode/cpl/code_size/stack_size after CR0, EFER, CS, SS or RFLAGS.VM change. */
 void cpu_update_mode(struct cpu *cpu);
+
+/* Recompute cpu->ac_check after CR0.AM, RFLAGS.AC or CPL may have changed
+ * (cpu_update_mode calls it; so must anything that changes RFLAGS.AC
+ * without it, such as POPF) or after the TLB was reloaded. */
+void cpu_update_ac_check(struct cpu *cpu);
 
 /* Put the CPU in its power-on state (SDM Vol.3A 9.1.1, table 9-1). */
 void cpu_reset(struct cpu *cpu, bool init_only);

@@ -9,6 +9,7 @@
 #include "cpu/cpu.h"
 #include "cpu/msr.h"
 #include "cpu/opcodes.h"
+#include "cpu/pmu.h"
 
 /* Instruction groups implemented by the system-instruction family. The x87,
  * SSE and integer-extension groups join as their helpers land (rows exist
@@ -229,9 +230,12 @@ void cpuid_query(const struct cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t ou
     case 6: out[0] = 1u << 2; break;     /* ARAT: the APIC timer never stops */
     case 7: leaf7(cpu, sub, out); break;
     case 0xa:
-        /* Version 2, 4 GP counters, 48 bits wide, 7 architectural events
-         * (all listed as available in EBX = 0); 3 fixed counters of 48 bits. */
-        out[0] = 2u | (PMU_GP_COUNTERS << 8) | (PMU_COUNTER_BITS << 16) | (7u << 24);
+        /* Version 2, 4 GP counters, 48 bits wide; only the architectural
+         * events cpu/pmu.c counts are enumerated (cpu/pmu.h); 3 fixed
+         * counters of 48 bits. */
+        out[0] = 2u | (PMU_GP_COUNTERS << 8) | (PMU_COUNTER_BITS << 16) |
+                 (PMU_EVENT_VECTOR_LENGTH << 24);
+        out[1] = PMU_EVENTS_UNAVAILABLE;
         out[3] = PMU_FIXED_COUNTERS | (PMU_COUNTER_BITS << 5);
         break;
     case 0xb:

@@ -2,8 +2,12 @@
 #include "cpu/ctrlreg.h"
 #include "vmx_emul/vmx.h"
 
+#include <string.h>
+
 #include "cpu/cpu.h"
 #include "cpu/cpuid.h"
+#include "cpu/mem.h"
+#include "mmu/paging.h"
 #include "cpu/msr.h"
 #include "cpu/opcodes.h"
 
@@ -37,20 +41,27 @@ uint64_t efer_valid_mask(const struct cpu *cpu)
     return m;
 }
 
-/* SDM Vol.3A 4.4.1: with PAE paging, loading CR3 (or enabling PAE paging)
- * loads the four PDPTEs; a present one with reserved bits set is #GP. */
-static bool pae_pdptes_valid(struct cpu *cpu, uint64_t cr0, uint64_t cr4, uint64_t efer,
-                             uint64_t cr3)
+/* SDM Vol.3A 4.4.1: when PAE paging is in use after the write, MOV to CR3
+ * (and MOV to CR0/CR4 that changes the bits their callers test) loads the
+ * four PDPTE registers; a present PDPTE with a reserved bit set makes the
+ * MOV #GP(0) and changes nothing. The values land in pdpte_new and are
+ * committed with pdptes_commit() once every other check has passed.
+ * *load says whether there is anything to commit. */
+static bool pae_pdptes_fetch(struct cpu *cpu, uint64_t cr0, uint64_t cr4, uint64_t efer,
+                             uint64_t cr3, uint64_t pdpte_new[4], bool *load)
 {
-    if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (efer & EFER_LMA))
-        return true;
-    uint64_t rsvd = 0x1e6ull | ~((1ull << CPU_PHYS_BITS) - 1);
-    for (unsigned i = 0; i < 4; i++) {
-        uint64_t e = physmem_read(cpu->bus.mem, (cr3 & 0xffffffe0ull) + i * 8, 8);
-        if ((e & 1) && (e & rsvd))
-            return false;
-    }
-    return true;
+    *load = paging_mode_of(cr0, cr4, efer) == PAGING_PAE;
+    return !*load || cpu_pdptes_read(cpu, cr3, pdpte_new);
+}
+
+static void pdptes_commit(struct cpu *cpu, const uint64_t pdpte_new[4], bool load)
+{
+    if (!load)
+        return;
+    memcpy(cpu->pdpte, pdpte_new, sizeof(cpu->pdpte));
+    cpu->pdpte_valid = true;
+    /* The TLB is left to the callers' own flushes: entries made from the old
+     * registers (globals across MOV CR3) may survive (SDM Vol.3A 4.10.4.1). */
 }
 
 /* Anything that changes how code is decoded or which privilege runs must
@@ -94,11 +105,14 @@ bool cpu_set_cr0(struct cpu *cpu, uint64_t v)
     }
     if (!(v & CR0_PG) && (old & CR0_PG) && (cpu->cr4 & CR4_PCIDE))
         return false;
+    uint64_t pdpte_new[4] = {0};
+    bool load = false;
     if (((v ^ old) & (CR0_PG | CR0_CD | CR0_NW)) &&
-        !pae_pdptes_valid(cpu, v, cpu->cr4, efer, cpu->cr3))
+        !pae_pdptes_fetch(cpu, v, cpu->cr4, efer, cpu->cr3, pdpte_new, &load))
         return false;
     cpu->cr0 = v;
     cpu->efer = efer;
+    pdptes_commit(cpu, pdpte_new, load);
     /* SDM Vol.3A 4.10.4.1: toggling PG flushes everything, globals too. The
      * TLB caches WP-dependent rights, so a WP change flushes as well. */
     if ((old ^ v) & (CR0_PG | CR0_WP | CR0_PE))
@@ -117,10 +131,13 @@ bool cpu_set_cr3(struct cpu *cpu, uint64_t v)
             return false;
     } else {
         v &= 0xffffffffull;
-        if (!pae_pdptes_valid(cpu, cpu->cr0, cpu->cr4, cpu->efer, v))
-            return false;
     }
+    uint64_t pdpte_new[4] = {0};
+    bool load;
+    if (!pae_pdptes_fetch(cpu, cpu->cr0, cpu->cr4, cpu->efer, v, pdpte_new, &load))
+        return false;
     cpu->cr3 = v;
+    pdptes_commit(cpu, pdpte_new, load);
     /* The TLB is not tagged by PCID, so every CR3 write drops the
      * non-global entries (over-flushing is allowed, SDM Vol.3A 4.10.4). */
     tlb_flush_nonglobal(&cpu->tlb);
@@ -142,10 +159,13 @@ bool cpu_set_cr4(struct cpu *cpu, uint64_t v)
     if ((v & CR4_PCIDE) && !(old & CR4_PCIDE) &&
         (!(cpu->efer & EFER_LMA) || (cpu->cr3 & 0xfff)))
         return false;
+    uint64_t pdpte_new[4] = {0};
+    bool load = false;
     if (((v ^ old) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP)) &&
-        !pae_pdptes_valid(cpu, cpu->cr0, v, cpu->efer, cpu->cr3))
+        !pae_pdptes_fetch(cpu, cpu->cr0, v, cpu->efer, cpu->cr3, pdpte_new, &load))
         return false;
     cpu->cr4 = v;
+    pdptes_commit(cpu, pdpte_new, load);
     /* SDM Vol.3A 4.10.4.1: PGE, PAE, PSE, PCIDE, SMEP and SMAP changes
      * affect cached translations (and the rights this TLB caches). */
     if ((old ^ v) & (CR4_PGE | CR4_PAE | CR4_PSE | CR4_PCIDE | CR4_SMEP | CR4_SMAP))

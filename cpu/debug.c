@@ -9,11 +9,20 @@
  *   breakpoint at the address, enabled or not, when an enabled one fires.
  *   Data and I/O breakpoints report the enabled ones that matched (only
  *   their pages leave the TLB fast path, so only they are seen reliably).
- * - REP INS/OUTS report an I/O breakpoint after the whole instruction. */
+ * - REP INS/OUTS report an I/O breakpoint after the whole instruction.
+ * - A #DB (other than INT 1) discards the debug traps pending or held by
+ *   MOV SS at that point, and ICEBP (INT1) has no single-step trap of its
+ *   own; DR6 then shows only the #DB's own cause. This is what Intel
+ *   processors do in kvm-unit-tests' x86/debug.c (ICEBP and general
+ *   detect after MOV SS with TF set).
+ * - Accesses made by the delivery of an event (IDT, GDT, stack frame) do
+ *   not report data breakpoints (cpu_deliver_event() drops their matches);
+ *   a #DB delivered that way would otherwise loop on a watched stack. */
 #include "cpu/debug.h"
 
 #include "cpu/exception.h"
 #include "mmu/tlb.h"
+#include "vmx_emul/vmx_nonroot.h"
 
 /* DR7 fields of breakpoint n (SDM Vol.3B 18.2.4, figure 18-1). */
 static unsigned bp_enable(uint64_t dr7, unsigned n)
@@ -65,16 +74,16 @@ void debug_update(struct cpu *cpu)
         tlb_flush_all(&cpu->tlb);
 }
 
-/* Deliver a #DB reporting `bits` (matched-condition layout) as a trap
- * (return to RIP, which already points past the instruction). */
+/* Deliver a #DB reporting `bits` (matched-condition layout), returning to
+ * RIP: past the instruction for a trap, the instruction itself for an
+ * instruction breakpoint. */
 static void deliver_db(struct cpu *cpu, uint32_t bits)
 {
     cpu->dbg_event = DBG_EVENT_VALID | (bits & (DR6_B0_3 | DR6_BD | DR6_BS));
     cpu_deliver_event(cpu, EXC_DB, EV_HWEXC, false, 0, cpu->rip);
     cpu->dbg_event = 0;
-    /* Matches made by the delivery's own stack pushes are not reported
-     * again (that would loop on a watched handler stack). */
-    debug_set_trap(cpu, 0);
+    if (cpu->dbg_trap & DBG_DISCARD)
+        debug_set_trap(cpu, 0); /* only about the #DB just delivered (or its VM exit) */
 }
 
 bool debug_before_insn(struct cpu *cpu)
@@ -95,10 +104,9 @@ bool debug_before_insn(struct cpu *cpu)
         if (enabled) {
             /* 18.3.1.1: a fault, reported before the instruction runs; the
              * RF image stays 0 (6.12.1) so the handler must set it to
-             * resume. A trap held by MOV SS is reported with it. */
-            uint32_t held = cpu->dbg_held;
-            debug_set_held(cpu, 0);
-            deliver_db(cpu, hit | (held & (DBG_B0_3 | DBG_BS)));
+             * resume. (A trap held by MOV SS goes with it, as with any
+             * #DB: cpu_deliver_event().) */
+            deliver_db(cpu, hit);
             return true;
         }
     }
@@ -112,7 +120,7 @@ void debug_after_insn(struct cpu *cpu, bool tf)
 {
     uint32_t trap = cpu->dbg_trap;
     debug_set_trap(cpu, 0);
-    if (trap & DBG_SWITCHED)
+    if (trap & DBG_DISCARD)
         return;
     uint32_t bits = trap & ~DBG_HOLD;
     bool hold = (trap & DBG_HOLD) != 0;
@@ -127,8 +135,11 @@ void debug_after_insn(struct cpu *cpu, bool tf)
     }
     bits |= cpu->dbg_held;
     debug_set_held(cpu, 0);
-    if (bits & (DBG_BS | DBG_ENABLED_BP))
-        deliver_db(cpu, bits);
+    if (!(bits & (DBG_BS | DBG_ENABLED_BP)))
+        return;
+    if (cpu->vmx_nonroot && vmx_nonroot_debug_trap(cpu, bits))
+        return; /* an MTF VM exit comes first and saves it */
+    deliver_db(cpu, bits);
 }
 
 void debug_deliver_held(struct cpu *cpu)

@@ -4,10 +4,11 @@
  *
  * Cost model: cpu->dbg_flags says which kinds of breakpoint DR7 enables
  * and whether a #DB trap is pending or held. With it 0 and TF/RF clear the
- * dispatch loop and the TLB fast path run as if this file did not exist. Instruction breakpoints (and RF,
- * TF, a held trap) make the loop run single-instruction blocks with a check
- * before each; data breakpoints keep their pages out of the TLB's read and
- * write fast path, so the slow path sees every access to them. */
+ * dispatch loop and the TLB fast path run as if this file did not exist.
+ * Instruction breakpoints (and RF, TF, a held trap) make the loop run
+ * single-instruction blocks with a check before each; data breakpoints
+ * keep their pages out of the TLB's read and write fast path, so the slow
+ * path sees every access to them. */
 #ifndef TURTLES_CPU_DEBUG_H
 #define TURTLES_CPU_DEBUG_H
 
@@ -34,10 +35,11 @@
 #define DBG_BS DR6_BS
 /* Set in dbg_trap by MOV SS/POP SS: hold this instruction's traps. */
 #define DBG_HOLD (1u << 31)
-/* Set in dbg_trap by VM entry and VM exit: the instruction's single-step
- * and breakpoint matches belong to the level it left, not to the one that
- * now runs. */
-#define DBG_SWITCHED (1u << 30)
+/* Set in dbg_trap when the rest of the current instruction's #DB traps are
+ * void: a VM entry or exit (they belong to the level it left), or a #DB
+ * delivered by the instruction (ICEBP, general detect), which takes the
+ * pending debug traps with it. */
+#define DBG_DISCARD (1u << 30)
 /* cpu->dbg_event holds a payload. */
 #define DBG_EVENT_VALID (1u << 31)
 
@@ -63,9 +65,10 @@ static inline void debug_set_held(struct cpu *cpu, uint32_t bits)
     cpu->dbg_flags = (uint8_t)((cpu->dbg_flags & ~DBG_F_HELD) | (bits ? DBG_F_HELD : 0));
 }
 
-/* Recompute cpu->dbg_flags after DR0-DR3, DR7 or CR4.DE change (MOV DR,
- * task switch, VM entry/exit, reset, CR4 writes). Flushes the TLB when data
- * breakpoints are armed, so that no page they watch stays on the fast path. */
+/* Recompute the DBG_ARM_* bits of cpu->dbg_flags after DR0-DR3, DR7 or
+ * CR4.DE change (MOV DR, task switch, VM entry/exit, reset, CR4 writes).
+ * Flushes the TLB when data breakpoints are armed, so that no page they
+ * watch stays on the fast path. */
 void debug_update(struct cpu *cpu);
 
 /* The loop must run one instruction per block with the debug checks
@@ -77,21 +80,15 @@ static inline bool debug_step_mode(const struct cpu *cpu)
            (cpu->dbg_flags & (DBG_ARM_EXEC | DBG_F_HELD));
 }
 
-/* After a block: is there a #DB trap to deliver or to hold? */
-static inline bool debug_after_block(const struct cpu *cpu, bool tf)
-{
-    return tf || (cpu->dbg_flags & (DBG_F_TRAP | DBG_F_HELD));
-}
-
 /* Before an instruction in step mode: an instruction breakpoint at CS:RIP
  * with RF clear delivers its fault-class #DB and returns true; otherwise RF
  * is cleared (SDM Vol.3B 18.3.1.1: after the instruction-breakpoint check)
  * and false is returned. */
 bool debug_before_insn(struct cpu *cpu);
 
-/* After the instruction(s) of a block when tf (TF was set when it began),
- * dbg_trap or dbg_held says so: deliver the trap-class #DB, or hold it past
- * the next instruction after MOV SS/POP SS. */
+/* After a step-mode block (tf: TF was set when it began) or a block that
+ * met a breakpoint (DBG_F_TRAP; it also set stop_block): deliver the
+ * trap-class #DB, or hold it past the next instruction after MOV SS/POP SS. */
 void debug_after_insn(struct cpu *cpu, bool tf);
 
 /* An exception unwound the current instruction: its data-breakpoint

@@ -14,6 +14,7 @@
 #include "cpu/log.h"
 #include "cpu/mem.h"
 #include "cpu/operands.h"
+#include "cpu/pmu.h"
 
 _Noreturn void cpu_raise(struct cpu *cpu, unsigned vector, uint32_t error_code)
 {
@@ -204,9 +205,13 @@ static struct block *lookup_chained(struct cpu *cpu, struct block *prev, uint64_
     return b;
 }
 
-/* step: one instruction, not cached (debug_step_mode()). */
+/* The block at RIP; NULL when an instruction breakpoint there delivered
+ * its #DB instead (SDM Vol.3A 6.9: before the fetch faults). In debug step
+ * mode (debug_step_mode()) the block is one instruction and not cached. */
 static struct block *find_block(struct cpu *cpu, struct block *prev, bool step)
 {
+    if (__builtin_expect(step, 0) && debug_before_insn(cpu))
+        return NULL;
     uint64_t lin;
     if (cpu->mode == MODE_LONG) {
         lin = cpu->rip;
@@ -247,6 +252,7 @@ uint64_t cpu_run(struct cpu *cpu)
 {
     uint64_t start = cpu->icount;
     cpu->turn_start_icount = start;
+    pmu_turn_begin(cpu);
     if (setjmp(cpu->exc_jmp)) {
         /* An exception unwound a handler: RIP is the faulting instruction. */
         if (cpu->cur_block && cpu->cur_insn) {
@@ -275,6 +281,8 @@ uint64_t cpu_run(struct cpu *cpu)
                               cpu->rip);
         }
         cpu->dbg_event = 0;
+        if (cpu->dbg_trap & DBG_DISCARD)
+            debug_set_trap(cpu, 0); /* it was about the exception just delivered */
         if (cpu->dbg_flags & DBG_F_HELD)
             debug_deliver_held(cpu);
     }
@@ -295,11 +303,11 @@ uint64_t cpu_run(struct cpu *cpu)
             break;
         bool tf = (cpu->rflags & F_TF) != 0;
         bool step = debug_step_mode(cpu);
-        if (step && debug_before_insn(cpu))
-            continue; /* an instruction breakpoint's #DB was delivered */
         if (prev_gen != cpu->blocks->generation)
             prev = NULL;
         struct block *b = find_block(cpu, prev, step);
+        if (__builtin_expect(!b, 0))
+            continue; /* an instruction breakpoint's #DB was delivered */
         prev = b->cached ? b : NULL;
         prev_gen = cpu->blocks->generation;
         if ((cpu->log_mask & LOG_EXEC) && cpu->icount >= cpu->log_exec_from)
@@ -327,9 +335,12 @@ uint64_t cpu_run(struct cpu *cpu)
         cpu->icount += (uint64_t)(in - b->insns);
         cpu->cur_block = NULL;
         cpu->cur_insn = NULL;
-        if (__builtin_expect(debug_after_block(cpu, tf), 0))
-            debug_after_insn(cpu, tf && !cpu->halted);
+        /* TF and a held trap imply step mode; outside it a breakpoint
+         * match (data, I/O) has ended the block and set DBG_F_TRAP. */
+        if (__builtin_expect(step || (cpu->dbg_flags & DBG_F_TRAP), 0))
+            debug_after_insn(cpu, tf); /* after HLT too: the #DB ends the halt */
     }
+    pmu_turn_end(cpu);
     /* The caller now advances the clock by the instructions run: from here
      * the TSC is the clock's alone again (cpu/tsc.c). */
     cpu->turn_start_icount = cpu->icount;

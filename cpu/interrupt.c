@@ -295,12 +295,22 @@ void cpu_deliver_event(struct cpu *cpu, unsigned vector, enum event_type type, b
         }
     }
     cpu->delivering_vector = type == EV_HWEXC ? (int)vector : (int)(0x100 | vector);
+    /* Data breakpoints met by the delivery's own accesses (IDT, stack
+     * frame) are not reported: a choice (cpu/debug.c). */
+    uint32_t dbg_trap = cpu->dbg_trap;
     if (cpu->mode == MODE_REAL)
         deliver_real(cpu, vector, return_rip);
     else if (cpu->efer & EFER_LMA)
         deliver_long(cpu, vector, type, has_error, error_code, return_rip);
     else
         deliver_protected(cpu, vector, type, has_error, error_code, return_rip);
+    if (cpu->dbg_trap != dbg_trap)
+        debug_set_trap(cpu, dbg_trap);
+    if (vector == EXC_DB && type != EV_SWINT) {
+        /* A #DB takes the pending debug traps with it (cpu/debug.c). */
+        debug_set_held(cpu, 0);
+        debug_set_trap(cpu, DBG_DISCARD);
+    }
     if (type == EV_NMI)
         cpu->nmi_blocked = true; /* until the next IRET (SDM Vol.3A 6.7.1) */
     cpu->delivering_vector = -1;

@@ -122,7 +122,9 @@ static void timer_fire(void *opaque, uint64_t now)
 static uint32_t timer_current(const struct lapic *a)
 {
     uint32_t init = REG(a, LAPIC_TIMER_INIT);
-    if (!init || timer_mode(a) == 2)
+    /* An expired one-shot count stays 0, also after a switch to periodic
+     * mode: only a TMICT write restarts it (SDM 11.5.4). */
+    if (!init || timer_mode(a) == 2 || !a->timer.armed)
         return 0;
     uint64_t elapsed = (a->clock->now_ns - a->timer_start_ns) / timer_divisor(a);
     if (timer_mode(a) == 1)
@@ -169,7 +171,10 @@ void lapic_reset(struct lapic *a, bool bsp)
     a->extint_pending = false;
     update_idle(a);
     REG(a, LAPIC_ID) = a->id << 24;
-    REG(a, LAPIC_VER) = 0x00050014; /* version 0x14, 6 LVT entries */
+    /* SDM Vol.3A 11.4.8: version 0x14, max LVT entry 6 = 7 LVT entries
+     * (CMCI, timer, thermal, perf, LINT0, LINT1, error), matching
+     * MCG_CAP.CMCI_P in cpu/msr.c. */
+    REG(a, LAPIC_VER) = 0x00060014;
     REG(a, LAPIC_DFR) = 0xffffffff;
     REG(a, LAPIC_SVR) = 0xff;
     REG(a, LAPIC_LVT_CMCI) = LAPIC_LVT_MASKED;
@@ -183,12 +188,17 @@ bool lapic_set_base(struct lapic *a, uint64_t value)
     /* Reserved bits: above MAXPHYADDR (39), bits 0-7, 9. */
     if (value & ~(((1ull << 39) - 1) & ~0x2ffull))
         return false;
-    bool old_x2 = (old & APIC_BASE_EN) && (old & APIC_BASE_EXTD);
+    bool old_en = old & APIC_BASE_EN;
+    bool old_x2 = old_en && (old & APIC_BASE_EXTD);
     bool new_en = value & APIC_BASE_EN, new_x2 = new_en && (value & APIC_BASE_EXTD);
-    /* SDM 11.12.5: x2APIC -> xAPIC directly, and EXTD without EN, are invalid. */
+    /* SDM 11.12.5 (x2APIC state transitions): x2APIC -> xAPIC directly,
+     * disabled -> x2APIC directly (xAPIC mode must come first), and EXTD
+     * without EN are invalid. */
     if ((value & APIC_BASE_EXTD) && !new_en)
         return false;
     if (old_x2 && new_en && !new_x2)
+        return false;
+    if (!old_en && new_x2)
         return false;
     a->cpu->apic_base = value;
     if (!new_en) {
@@ -275,6 +285,17 @@ void lapic_set_lint0(struct lapic *a, bool level)
     } else if (level) {
         lapic_accept(a, lvt & 0xff, mode, (lvt >> 15) & 1);
     }
+}
+
+void lapic_perf_interrupt(struct lapic *a)
+{
+    uint32_t lvt = REG(a, LAPIC_LVT_PERF);
+    if (lvt & LAPIC_LVT_MASKED)
+        return;
+    /* Delivery mode fixed or NMI (Linux uses NMI); SMI and INIT are
+     * handled as lapic_accept() does for them. */
+    REG(a, LAPIC_LVT_PERF) = lvt | LAPIC_LVT_MASKED;
+    lapic_accept(a, lvt & 0xff, (lvt >> 8) & 7, false);
 }
 
 bool lapic_intr_pending(const struct lapic *a)

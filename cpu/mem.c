@@ -100,6 +100,24 @@ static void paging_ctx_of(struct cpu *cpu, struct paging_ctx *ctx, unsigned acce
     ctx->gpa_translate = NULL;
     ctx->gpa_opaque = NULL;
     ctx->a20_masked = cpu->bus.a20 && !*cpu->bus.a20;
+    /* SDM Vol.3A 4.4.1: PAE walks use the PDPTE registers, not the PDPT. */
+    if (cpu->pdpte_valid && paging_mode_of(cpu->cr0, cpu->cr4, cpu->efer) == PAGING_PAE)
+        ctx->pdptes = cpu->pdpte;
+}
+
+bool cpu_pdptes_read(struct cpu *cpu, uint64_t cr3, uint64_t pdpte[4])
+{
+    struct paging_ctx ctx;
+    struct paging_result r;
+    struct vmx_ept_walk ew;
+    paging_ctx_of(cpu, &ctx, ACC_READ);
+    ctx.cr3 = cr3;
+    /* With EPT the PDPT address is guest-physical (SDM Vol.3C 28.2.1). */
+    bool ept = cpu->vmx_nonroot && vmx_ept_attach(cpu, &ctx, &ew);
+    enum paging_status st = paging_pdptes_load(cpu->bus.mem, &ctx, pdpte, &r);
+    if (st == PAGING_NESTED_FAULT && ept)
+        vmx_ept_fault_exit(cpu, &ew);
+    return st == PAGING_OK;
 }
 
 /* ept_rights: EPTE_R|W|X that the second dimension allows without another
@@ -115,6 +133,7 @@ static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *
     bool user = cpu->cpl == 3 && !(access & ACC_SUPER);
     if (access & ACC_SUPER)
         return; /* implicit supervisor accesses are rare: never cached */
+    bool data_fast = !(user && cpu->ac_check); /* alignment is checked on the slow path */
     uint64_t ppage = r->paddr & ~0xfffull;
     bool apicv_page = cpu->vmx_nonroot && vmx_apicv_access_page(cpu, ppage);
     bool special = apic_page(cpu, ppage) || apicv_page;
@@ -148,9 +167,9 @@ static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *
         host = NULL; /* a data breakpoint watches it: every access takes the slow path */
     if (host) {
         uint64_t off = physmem_ram_offset(pm, ppage);
-        if (may_read)
+        if (may_read && data_fast)
             e->tag_read = page;
-        if (may_write && off != UINT64_MAX && !physmem_page_has_code(pm, off))
+        if (may_write && data_fast && off != UINT64_MAX && !physmem_page_has_code(pm, off))
             e->tag_write = page;
     }
     /* Fetches from the APIC-access page exit (translate() above); keep
@@ -209,10 +228,24 @@ bool cpu_translate_noexc(struct cpu *cpu, uint64_t lin, unsigned access, uint64_
     return translate(cpu, lin, access, paddr, &pfec, false);
 }
 
+/* SDM Vol.3A 6.15, table 6-7: a data access of `size` bytes needs the
+ * natural alignment, capped at 8 (wider operands arrive here in 8-byte
+ * pieces; for MOVUPS-like accesses the SDM leaves #AC below 16 bytes to the
+ * implementation). Implicit supervisor accesses are never checked. */
+static void alignment_check(struct cpu *cpu, uint64_t lin, unsigned size, unsigned access)
+{
+    if (__builtin_expect(!cpu->ac_check, 1) || (access & (ACC_SUPER | ACC_EXEC)))
+        return;
+    unsigned align = size >= 8 ? 8 : size >= 4 ? 4 : size >= 2 ? 2 : 1;
+    if (lin & (align - 1))
+        cpu_raise(cpu, EXC_AC, 0);
+}
+
 uint64_t lin_read_slow(struct cpu *cpu, uint64_t lin, unsigned size, unsigned access)
 {
     if (cpu->mode != MODE_LONG)
         lin &= 0xffffffffull;
+    alignment_check(cpu, lin, size, access);
     if (cpu->dbg_flags & DBG_ARM_DATA)
         debug_data_access(cpu, lin, size, false);
     if (((lin & 0xfff) + size) > 0x1000) {
@@ -241,6 +274,7 @@ void lin_write_slow(struct cpu *cpu, uint64_t lin, uint64_t value, unsigned size
     if (cpu->mode != MODE_LONG)
         lin &= 0xffffffffull;
     access |= ACC_WRITE;
+    alignment_check(cpu, lin, size, access);
     if (cpu->dbg_flags & DBG_ARM_DATA)
         debug_data_access(cpu, lin, size, true);
     if (((lin & 0xfff) + size) > 0x1000) {
@@ -266,6 +300,7 @@ uint64_t mem_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned s
     const struct tlb_entry *e = &cpu->tlb.e[cpu->cpl == 3][tlb_index(lin)];
     if (e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - size)
         return lin;
+    alignment_check(cpu, lin, size, ACC_WRITE);
     cpu_translate(cpu, lin, ACC_WRITE);
     if (((lin & 0xfff) + size) > 0x1000)
         cpu_translate(cpu, (lin + size - 1), ACC_WRITE);

@@ -106,6 +106,11 @@ FAST_INLINE void mem_write(struct cpu *cpu, unsigned seg, uint64_t off, uint64_t
  * must not change registers before a fault): returns the linear address. */
 uint64_t mem_probe_write(struct cpu *cpu, unsigned seg, uint64_t off, unsigned size);
 
+/* Read the four PAE PDPTEs at cr3 (bits 31:5), guest-physical under EPT
+ * (an EPT violation or misconfiguration exits and does not return). False
+ * when a present one has a reserved bit set (SDM Vol.3A 4.4.1: #GP). */
+bool cpu_pdptes_read(struct cpu *cpu, uint64_t cr3, uint64_t pdpte[4]);
+
 /* Supervisor-implicit accesses to system tables by linear address. */
 uint64_t sys_read(struct cpu *cpu, uint64_t lin, unsigned size);
 void sys_write(struct cpu *cpu, uint64_t lin, uint64_t value, unsigned size);

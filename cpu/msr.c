@@ -9,6 +9,7 @@
 #include "cpu/lapic.h"
 #include "cpu/opcodes.h"
 #include "cpu/operands.h"
+#include "cpu/pmu.h"
 #include "cpu/tsc.h"
 #include "vmx_emul/vmx.h"
 
@@ -70,10 +71,19 @@ static uint64_t arch_capabilities(void)
            ARCH_CAP_RFDS_NO;
 }
 
-/* MCG_CAP: bank count, no MCG_CTL, no extended registers. */
+/* MCG_CAP: bank count, no MCG_CTL, no extended registers; CMCI_P (bit
+ * 10) as on a Skylake client, which goes with LVT CMCI in the local APIC
+ * (its version register says 7 LVT entries) and the MCi_CTL2 registers
+ * (SDM Vol.3B 16.3.1.1, 16.5). No corrected error is ever counted, so no
+ * CMCI is ever signalled. */
+#define MCG_CMCI_P (1ull << 10)
+#define MSR_MC0_CTL2 0x280u
+/* MCi_CTL2 (SDM Vol.3B 16.3.2.5): threshold 14:0 and CMCI_EN (30). */
+#define MC_CTL2_WRITABLE (0x7fffull | (1ull << 30))
+
 static uint64_t mcg_cap(void)
 {
-    return MCE_BANKS;
+    return MCE_BANKS | MCG_CMCI_P;
 }
 
 /* MISC_ENABLE bits software may change; 7 (perfmon available), 11 (BTS
@@ -81,16 +91,6 @@ static uint64_t mcg_cap(void)
 #define MISC_ENABLE_WRITABLE ((1ull << 0) | (1ull << 3) | (1ull << 16) | (1ull << 22) | \
                               (1ull << 23) | (1ull << 34))
 #define MISC_ENABLE_FIXED ((1ull << 7) | (1ull << 11) | (1ull << 12))
-
-static uint64_t pmc_mask(void)
-{
-    return (1ull << PMU_COUNTER_BITS) - 1;
-}
-
-static uint64_t global_ctrl_valid(void)
-{
-    return ((1ull << PMU_GP_COUNTERS) - 1) | (((1ull << PMU_FIXED_COUNTERS) - 1) << 32);
-}
 
 /* The model-specific LBR and off-core response MSRs of a Skylake client
  * core. Linux programs them from the family/model alone (it only probes
@@ -115,6 +115,8 @@ static uint64_t *lbr_msr(struct cpu *cpu, uint32_t msr)
 bool msr_read(struct cpu *cpu, uint32_t msr, uint64_t *val)
 {
     int fix;
+    if (pmu_msr_is_pmu(msr))
+        return pmu_msr_read(cpu, msr, val);
     switch (msr) {
     case MSR_TSC: *val = cpu_tsc(cpu); return true;
     case MSR_PLATFORM_ID: *val = 1ull << 50; return true; /* platform 1 (microcode match) */
@@ -138,10 +140,6 @@ bool msr_read(struct cpu *cpu, uint32_t msr, uint64_t *val)
     case MSR_DEBUGCTL: *val = cpu->debugctl; return true;
     case MSR_PAT: *val = cpu->pat; return true;
     case MSR_MTRR_DEF_TYPE: *val = cpu->mtrr_def_type; return true;
-    case MSR_FIXED_CTR_CTRL: *val = cpu->fixed_ctr_ctrl; return true;
-    case MSR_PERF_GLOBAL_STATUS: *val = cpu->perf_global_status; return true;
-    case MSR_PERF_GLOBAL_CTRL: *val = cpu->perf_global_ctrl; return true;
-    case MSR_PERF_GLOBAL_OVF_CTRL: *val = 0; return true;
     case MSR_TSC_DEADLINE:
         if (!cpu->lapic)
             return false;
@@ -162,18 +160,6 @@ bool msr_read(struct cpu *cpu, uint32_t msr, uint64_t *val)
         return true;
     default: break;
     }
-    if (msr >= MSR_PMC0 && msr < MSR_PMC0 + PMU_GP_COUNTERS) {
-        *val = cpu->pmc[msr - MSR_PMC0];
-        return true;
-    }
-    if (msr >= MSR_PERFEVTSEL0 && msr < MSR_PERFEVTSEL0 + PMU_GP_COUNTERS) {
-        *val = cpu->perfevtsel[msr - MSR_PERFEVTSEL0];
-        return true;
-    }
-    if (msr >= MSR_FIXED_CTR0 && msr < MSR_FIXED_CTR0 + PMU_FIXED_COUNTERS) {
-        *val = cpu->fixed_ctr[msr - MSR_FIXED_CTR0];
-        return true;
-    }
     if (msr >= MSR_MTRR_PHYSBASE0 && msr < MSR_MTRR_PHYSBASE0 + 2 * MTRR_VAR_COUNT) {
         *val = cpu->mtrr_var[msr - MSR_MTRR_PHYSBASE0];
         return true;
@@ -185,6 +171,10 @@ bool msr_read(struct cpu *cpu, uint32_t msr, uint64_t *val)
     if (msr >= MSR_MC0_CTL && msr < MSR_MC0_CTL + 4 * MCE_BANKS) {
         unsigned i = msr - MSR_MC0_CTL;
         *val = cpu->mc_bank[i / 4][i % 4];
+        return true;
+    }
+    if (msr >= MSR_MC0_CTL2 && msr < MSR_MC0_CTL2 + MCE_BANKS) {
+        *val = cpu->mc_ctl2[msr - MSR_MC0_CTL2];
         return true;
     }
     uint64_t *lbr = lbr_msr(cpu, msr);
@@ -204,6 +194,8 @@ bool msr_read(struct cpu *cpu, uint32_t msr, uint64_t *val)
 bool msr_write(struct cpu *cpu, uint32_t msr, uint64_t v)
 {
     int fix;
+    if (pmu_msr_is_pmu(msr))
+        return pmu_msr_write(cpu, msr, v);
     switch (msr) {
     case MSR_TSC: {
         /* SDM Vol.3A 18.17.3: a TSC write moves TSC_ADJUST by the same delta. */
@@ -284,23 +276,6 @@ bool msr_write(struct cpu *cpu, uint32_t msr, uint64_t v)
             return false;
         cpu->mtrr_def_type = v;
         return true;
-    case MSR_FIXED_CTR_CTRL:
-        /* 4 bits per fixed counter: enable (2 bits), AnyThread, PMI. */
-        if (v & ~((1ull << (4 * PMU_FIXED_COUNTERS)) - 1))
-            return false;
-        cpu->fixed_ctr_ctrl = v;
-        return true;
-    case MSR_PERF_GLOBAL_CTRL:
-        if (v & ~global_ctrl_valid())
-            return false;
-        cpu->perf_global_ctrl = v;
-        return true;
-    case MSR_PERF_GLOBAL_OVF_CTRL:
-        /* Writing 1s clears the matching overflow bits in GLOBAL_STATUS. */
-        if (v & ~(global_ctrl_valid() | (3ull << 62)))
-            return false;
-        cpu->perf_global_status &= ~v;
-        return true;
     case MSR_TSC_DEADLINE:
         if (!cpu->lapic)
             return false;
@@ -336,24 +311,8 @@ bool msr_write(struct cpu *cpu, uint32_t msr, uint64_t v)
     case MSR_PLATFORM_INFO:
     case MSR_ARCH_CAPABILITIES:
     case MSR_MCG_CAP:
-    case MSR_PERF_GLOBAL_STATUS:
         return false; /* read-only */
     default: break;
-    }
-    if (msr >= MSR_PMC0 && msr < MSR_PMC0 + PMU_GP_COUNTERS) {
-        /* Legacy PMC writes sign-extend bit 31 (SDM Vol.3B 20.2.5). */
-        cpu->pmc[msr - MSR_PMC0] = (uint64_t)(int64_t)(int32_t)v & pmc_mask();
-        return true;
-    }
-    if (msr >= MSR_PERFEVTSEL0 && msr < MSR_PERFEVTSEL0 + PMU_GP_COUNTERS) {
-        if (v >> 32)
-            return false;
-        cpu->perfevtsel[msr - MSR_PERFEVTSEL0] = v;
-        return true;
-    }
-    if (msr >= MSR_FIXED_CTR0 && msr < MSR_FIXED_CTR0 + PMU_FIXED_COUNTERS) {
-        cpu->fixed_ctr[msr - MSR_FIXED_CTR0] = (uint64_t)(int64_t)(int32_t)v & pmc_mask();
-        return true;
     }
     if (msr >= MSR_MTRR_PHYSBASE0 && msr < MSR_MTRR_PHYSBASE0 + 2 * MTRR_VAR_COUNT) {
         bool is_mask = (msr - MSR_MTRR_PHYSBASE0) & 1;
@@ -378,6 +337,12 @@ bool msr_write(struct cpu *cpu, uint32_t msr, uint64_t v)
         if (i % 4 == 1 && v != 0)
             return false;
         cpu->mc_bank[i / 4][i % 4] = v;
+        return true;
+    }
+    if (msr >= MSR_MC0_CTL2 && msr < MSR_MC0_CTL2 + MCE_BANKS) {
+        if (v & ~MC_CTL2_WRITABLE)
+            return false;
+        cpu->mc_ctl2[msr - MSR_MC0_CTL2] = v;
         return true;
     }
     uint64_t *lbr = lbr_msr(cpu, msr);

@@ -444,6 +444,7 @@ static void iret_real(struct cpu *cpu, unsigned w)
     if (w == 2)
         keep |= ~0xffffull;
     cpu->rflags = ((cpu->rflags & keep) | (fl & ~keep & 0x3f7fd5ull)) | 2;
+    cpu_update_ac_check(cpu); /* virtual-8086 mode runs at CPL 3 */
     seg_load_real(cpu, S_CS, sel);
     set_stack_pointer(cpu, sp + 3 * w, ssize);
     cpu->next_rip = rip;

@@ -208,5 +208,6 @@ void op_popf(struct cpu *cpu, const struct insn *in)
         mask &= 0xffff;
     pop(cpu, in->opsize);
     cpu->rflags = ((cpu->rflags & ~mask & ~(uint64_t)F_RF) | (v & mask)) | 2;
+    cpu_update_ac_check(cpu);
     cpu->stop_block = true; /* TF, IF and AC changes take effect at once */
 }

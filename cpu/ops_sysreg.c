@@ -11,6 +11,7 @@
 #include "cpu/msr.h"
 #include "cpu/opcodes.h"
 #include "cpu/operands.h"
+#include "cpu/pmu.h"
 #include "cpu/tsc.h"
 #include "vmx_emul/vmx_nonroot.h"
 
@@ -357,18 +358,9 @@ void op_rdpmc(struct cpu *cpu, const struct insn *in)
     if (!(cpu->cr4 & CR4_PCE) && cpu->cpl != 0)
         raise_gp(cpu, 0);
     if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_RDPMC)) return; /* VMX-B */
-    uint32_t ecx = (uint32_t)cpu->gpr[R_CX];
-    uint32_t idx = ecx & 0x3fffffff;
     uint64_t v;
-    if (ecx & (1u << 30)) {
-        if (idx >= PMU_FIXED_COUNTERS || (ecx & ~((1u << 30) | 0xffu)))
-            raise_gp(cpu, 0);
-        v = cpu->fixed_ctr[idx];
-    } else {
-        if (ecx >= PMU_GP_COUNTERS)
-            raise_gp(cpu, 0);
-        v = cpu->pmc[ecx];
-    }
+    if (!pmu_rdpmc(cpu, (uint32_t)cpu->gpr[R_CX], &v))
+        raise_gp(cpu, 0);
     write_edx_eax(cpu, v);
 }
 

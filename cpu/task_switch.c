@@ -149,7 +149,9 @@ void task_switch(struct cpu *cpu, uint16_t sel, enum task_switch_reason reason,
     cpu->tr.attr |= 2; /* busy */
     cpu->cr0 |= CR0_TS;
     debug_task_switch(cpu); /* local breakpoints belong to the old task (SDM Vol.3B 18.2.4) */
-    if (w == 4 && (cpu->cr0 & CR0_PG) && n_cr3 != cpu->cr3 && !cpu_set_cr3(cpu, n_cr3))
+    /* Loading CR3 reloads the PAE PDPTE registers even when the value does
+     * not change (SDM Vol.3A 4.4.1). */
+    if (w == 4 && (cpu->cr0 & CR0_PG) && !cpu_set_cr3(cpu, n_cr3))
         raise_gp(cpu, 0);
     cpu->rflags = (w == 4 ? n_fl : (cpu->rflags & ~0xffffull) | (n_fl & 0xffff)) | 2;
     for (int i = 0; i < 8; i++)

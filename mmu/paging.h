@@ -64,10 +64,10 @@ struct paging_ctx {
     gpa_translate_fn gpa_translate; /* NULL: guest-physical == host-physical */
     void *gpa_opaque;
     bool a20_masked;      /* A20 gate closed: clear bit 20 of physical addresses */
-    /* PAE paging: the four PDPTE registers as loaded by MOV CR0/CR3/CR4 (or
-     * VM entry), or NULL to read the PDPTEs from memory at walk time (a
-     * simplification: software that edits the PDPT without reloading CR3
-     * then sees the new values early). */
+    /* PAE paging: the four PDPTE registers as loaded by MOV CR0/CR3/CR4,
+     * task switch or VM entry/exit (struct cpu pdpte[]), or NULL to read the
+     * PDPTEs from memory at walk time (cpu/mem.c passes NULL only before the
+     * first load, e.g. state set up directly by a loader or a test). */
     const uint64_t *pdptes;
 };
 

@@ -8,6 +8,8 @@
 #include "cpu/debug.h"
 #include "cpu/exception.h"
 #include "cpu/msr.h"
+#include "cpu/pmu.h"
+#include "mmu/paging.h"
 #include "mmu/physmem.h"
 #include "vmx_emul/vmcs_cache.h"
 #include "vmx_emul/vmx.h"
@@ -56,7 +58,7 @@ static void load_guest_state(struct cpu *cpu, const struct vmcs *v)
     cpu->sysenter_esp = v->guest_sysenter_esp;
     cpu->sysenter_eip = v->guest_sysenter_eip;
     if (vmx_ctl_entry_load_perf_global_ctrl(v))
-        cpu->perf_global_ctrl = v->guest_ia32_perf_global_ctrl;
+        pmu_set_global_ctrl(cpu, v->guest_ia32_perf_global_ctrl);
     if (vmx_ctl_entry_load_pat(v))
         cpu->pat = v->guest_ia32_pat;
     if (vmx_ctl_entry_load_efer(v)) {
@@ -94,8 +96,21 @@ static void load_guest_state(struct cpu *cpu, const struct vmcs *v)
     cpu->rip = v->guest_rip;
     cpu->rflags = v->guest_rflags;
 
-    /* PDPTEs (26.3.2.4) were checked; struct cpu keeps no PDPTE registers
-     * yet, the page walk reads them from memory (mmu/paging.h). */
+    /* 26.3.2.4 PDPTEs of a PAE-paging guest (checked by 26.3.1.6): from the
+     * VMCS with "enable EPT", else from the PDPT at guest CR3. */
+    if (paging_mode_of(cpu->cr0, cpu->cr4, cpu->efer) == PAGING_PAE) {
+        if (vmx_ctl_ept(v)) {
+            cpu->pdpte[0] = v->guest_pdptr0;
+            cpu->pdpte[1] = v->guest_pdptr1;
+            cpu->pdpte[2] = v->guest_pdptr2;
+            cpu->pdpte[3] = v->guest_pdptr3;
+        } else {
+            for (unsigned i = 0; i < 4; i++)
+                cpu->pdpte[i] =
+                    physmem_read(cpu->bus.mem, (cpu->cr3 & 0xffffffe0u) + 8u * i, 8);
+        }
+        cpu->pdpte_valid = true;
+    }
 
     /* 26.3.2.5 non-register state. */
     uint32_t intr = v->guest_interruptibility_info;
@@ -103,7 +118,7 @@ static void load_guest_state(struct cpu *cpu, const struct vmcs *v)
     cpu->irq_shadow_movss = (intr & INTERRUPTIBILITY_MOV_SS) != 0;
     cpu->irq_shadow_rip = v->guest_rip;
     debug_set_held(cpu, 0);
-    debug_set_trap(cpu, DBG_SWITCHED); /* VMLAUNCH/VMRESUME's own traps are not the guest's */
+    debug_set_trap(cpu, DBG_DISCARD); /* VMLAUNCH/VMRESUME's own traps are not the guest's */
     if (vmx_ctl_virtual_nmis(v))
         vx->virtual_nmi_blocked = (intr & INTERRUPTIBILITY_NMI) != 0;
     else
@@ -116,6 +131,7 @@ static void load_guest_state(struct cpu *cpu, const struct vmcs *v)
     /* The TLB holds the guest's saved context for this VPID/EPTP, or
      * nothing (vmx_emul/vmx_tlb.c). */
     vmx_tlb_guest_loaded(cpu); /* VMX-B */
+    cpu_update_ac_check(cpu); /* the restored TLB may hold user data tags */
     debug_update(cpu); /* guest DR7 and CR4.DE; flushes the guest's TLB if data breakpoints */
 }
 

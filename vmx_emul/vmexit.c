@@ -7,6 +7,8 @@
 #include "cpu/debug.h"
 #include "cpu/insn.h"
 #include "cpu/msr.h"
+#include "cpu/pmu.h"
+#include "mmu/paging.h"
 #include "mmu/physmem.h"
 #include "vmx_emul/vmcs_cache.h"
 #include "vmx_emul/vmx.h"
@@ -154,6 +156,14 @@ static void save_guest_state(struct cpu *cpu, struct vmcs *v)
     v->guest_rsp = cpu->gpr[R_SP];
     v->guest_rip = cpu->rip;
     v->guest_rflags = cpu->rflags;
+    /* 27.3.4: with "enable EPT" and PAE paging, the PDPTE registers. */
+    if (vmx_ctl_ept(v) && paging_mode_of(cpu->cr0, cpu->cr4, cpu->efer) == PAGING_PAE &&
+        cpu->pdpte_valid) {
+        v->guest_pdptr0 = cpu->pdpte[0];
+        v->guest_pdptr1 = cpu->pdpte[1];
+        v->guest_pdptr2 = cpu->pdpte[2];
+        v->guest_pdptr3 = cpu->pdpte[3];
+    }
     bool shadow = cpu->irq_shadow && cpu->irq_shadow_rip == cpu->rip;
     bool movss = shadow && cpu->irq_shadow_movss;
     /* 27.3.4: with blocking by MOV SS, the #DB traps that it holds (B3-B0,
@@ -229,7 +239,7 @@ static bool load_host_state(struct cpu *cpu, struct vmcs *v)
     cpu->sysenter_esp = host64 ? v->host_ia32_sysenter_esp : (uint32_t)v->host_ia32_sysenter_esp;
     cpu->sysenter_eip = host64 ? v->host_ia32_sysenter_eip : (uint32_t)v->host_ia32_sysenter_eip;
     if (vmx_ctl_exit_load_perf_global_ctrl(v))
-        cpu->perf_global_ctrl = v->host_ia32_perf_global_ctrl;
+        pmu_set_global_ctrl(cpu, v->host_ia32_perf_global_ctrl);
     if (vmx_ctl_exit_load_pat(v))
         cpu->pat = v->host_ia32_pat;
     if (vmx_ctl_exit_load_efer(v))
@@ -269,7 +279,7 @@ static bool load_host_state(struct cpu *cpu, struct vmcs *v)
     cpu->irq_shadow = false;
     cpu->irq_shadow_movss = false;
     debug_set_held(cpu, 0); /* the guest's, saved above */
-    debug_set_trap(cpu, DBG_SWITCHED);
+    debug_set_trap(cpu, DBG_DISCARD);
     cpu->halted = false;
     cpu->wait_for_sipi = false;
 
@@ -286,7 +296,9 @@ static bool load_host_state(struct cpu *cpu, struct vmcs *v)
                 vmx_abort(cpu, ABORT_HOST_PDPTE);
                 return false;
             }
+            cpu->pdpte[i] = e;
         }
+        cpu->pdpte_valid = true;
     }
     /* 27.6 the host MSR-load area. */
     for (uint32_t i = 0; i < v->vm_exit_msr_load_count; i++) {

@@ -313,6 +313,19 @@ bool vmx_nonroot_mov_dr(struct cpu *cpu, const struct insn *in, bool from_dr)
     return insn_exit(cpu, in, EXIT_REASON_DR_ACCESS, qual, NULL);
 }
 
+bool vmx_nonroot_debug_trap(struct cpu *cpu, uint32_t pending)
+{
+    struct vmcs *v = cur(cpu);
+    if (!v || !vmx_ctl_monitor_trap_flag(v))
+        return false;
+    /* SDM 25.5.2 (monitor trap flag): the MTF VM exit after an
+     * instruction has priority over its #DB traps, which are then saved as
+     * pending debug exceptions (27.3.4) and delivered after the next VM
+     * entry. */
+    cpu->vmx->pending_dbg_exceptions = pending & (0xfu | 1u << 12 | 1u << 14);
+    return true;
+}
+
 bool vmx_nonroot_invlpg(struct cpu *cpu, const struct insn *in, uint64_t lin)
 {
     struct vmcs *v = cur(cpu);

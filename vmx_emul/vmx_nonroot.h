@@ -66,6 +66,11 @@ uint64_t vmx_nonroot_tsc(const struct cpu *cpu, uint64_t tsc);
  * another event. Returns true when it exited. */
 bool vmx_nonroot_event(struct cpu *cpu, unsigned vector, enum event_type type, bool has_error,
                        uint32_t error_code, uint64_t return_rip);
+/* A #DB trap (pending-debug-exceptions layout: B3-B0, bit 12, BS) is due
+ * after a guest instruction: true when an MTF VM exit, which comes first,
+ * is due too; the trap then waits in the pending debug exceptions that
+ * the exit saves. */
+bool vmx_nonroot_debug_trap(struct cpu *cpu, uint32_t pending);
 /* A triple fault in non-root operation exits with reason 2 (SDM 25.2). */
 void vmx_nonroot_triple_fault(struct cpu *cpu);
 /* Between blocks (cpu_check_interrupts): preemption-timer expiry, NMI

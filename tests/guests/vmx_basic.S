@@ -3,7 +3,9 @@
  * one 2 MiB hole, VMLAUNCH, and handle L2's exits in order:
  *   CPUID (10) -> OUT 0x80 (30, qualification checked) -> write into the EPT
  *   hole (48, guest-physical address checked; L1 maps it, INVEPT, resumes
- *   and L2's write lands) -> HLT (12) -> pass.
+ *   and L2's write lands) -> HLT (12) -> the same HLT again without HLT
+ *   exiting and with the VMX-preemption timer: L2 halts, the machine must
+ *   advance its idle clock to the timer's expiry (52) -> pass.
  * Failure N exits with value N on port 0xf4; 0x3f: VMX not offered. */
 #include "guest.h"
 
@@ -42,6 +44,8 @@
 #define F_INSN_LEN 0x440c
 #define F_GPA 0x2400
 #define F_QUAL 0x6400
+#define F_ACTIVITY 0x4826
+#define F_TIMER 0x482e
 
 .macro FAIL n
     mov $\n, %al
@@ -312,6 +316,8 @@ vm_exit:
     je stage_ept
     cmp $3, %rcx
     je stage_hlt
+    cmp $4, %rcx
+    je stage_timer
     FAIL 6
 
 stage_cpuid:
@@ -356,6 +362,27 @@ stage_hlt:
     cmpq $0x5a, HOLE + 0x40   /* L2's retried write landed */
     CHECK e, 41
     SAY exit-hlt
+    /* SDM Vol.3C 25.5.1: the VMX-preemption timer counts down in the HLT
+     * state and exits from it. L2 re-runs its HLT with HLT exiting off:
+     * nothing but the timer can end that HLT (IF = 0, no interrupts). */
+    VMR F_PIN
+    or $(1 << 6), %rax        /* activate VMX-preemption timer */
+    VMW F_PIN, %rax
+    VMR F_PROC
+    and $~(1 << 7), %rax      /* no HLT exiting */
+    VMW F_PROC, %rax
+    VMW F_TIMER, $0x1000
+    incq STAGE
+    vmresume
+    FAIL 42
+
+stage_timer:
+    cmp $52, %rbx
+    CHECK e, 50
+    VMR F_ACTIVITY
+    cmp $1, %rax              /* exited from the HLT state */
+    CHECK e, 51
+    SAY exit-preemption-timer
     SAY vmx-basic-ok
     xor %al, %al
     out %al, $DEBUG_EXIT

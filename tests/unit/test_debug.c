@@ -1,9 +1,11 @@
 /* The debug architecture in 64-bit mode (cpu/debug.c; SDM Vol.3B 18.2,
  * 18.3): an 8-byte data breakpoint on a PUSH, an instruction breakpoint
  * resumed with RF, what DR7 arms (dbg_flags, the cost model: data
- * breakpoints alone keep cached multi-instruction blocks), and the TLB
- * refusing its fast path for a watched page only. The 32-bit cases, and
- * the comparison with QEMU, are in tests/guests/sysdebug.S. */
+ * breakpoints alone keep cached multi-instruction blocks), the TLB
+ * refusing its fast path for a watched page only, and traps held by MOV SS
+ * (delivered after INT3's delivery, discarded by ICEBP and by general
+ * detect). The 32-bit cases, and the comparison with QEMU, are in
+ * tests/guests/sysdebug.S. */
 #include <check.h>
 #include <stdlib.h>
 
@@ -134,6 +136,61 @@ START_TEST(tlb_refuses_only_watched_pages)
 }
 END_TEST
 
+/* POP SS / MOV SS then INT3 with TF set (the CVE-2018-8897 sequence): the
+ * held single-step #DB comes right after the #BP delivery, before the
+ * first instruction of the #BP handler (SDM Vol.3A 6.8.3). */
+START_TEST(held_trap_after_int3_delivery)
+{
+    put64(&h, IDT_BASE + 16 * EXC_BP, make_gate(0x08, 0x32000, 0xe, 0, true, 0));
+    put64(&h, IDT_BASE + 16 * EXC_BP + 8, 0);
+    harness_load(&h, 0x32000, (const uint8_t[]){0x90, 0xf4}, 2);
+    h.cpu.gpr[R_AX] = 0x10;
+    h.cpu.rflags |= F_TF;
+    h.cpu.dr[6] = 0xffff0ff0;
+    RUN(0x8e, 0xd0, 0xcc, 0xf4); /* mov ss, ax; int3; hlt */
+    ck_assert_uint_eq(h.cpu.rip, DB_HANDLER + 1);
+    ck_assert_uint_eq(h.cpu.dr[6], 0xffff0ff0 | (1u << 14));
+    /* #BP frame at STACK - 40, the #DB frame below it (16-byte aligned,
+     * from STACK - 48): its RIP is the #BP handler's first instruction. */
+    ck_assert_uint_eq(get64(&h, STACK - 40), CODE + 3);
+    ck_assert_uint_eq(get64(&h, STACK - 48 - 40), 0x32000);
+}
+END_TEST
+
+/* A #DB takes the pending debug traps with it: ICEBP after MOV SS with TF
+ * reports neither the held single-step nor one of its own, and leaves DR6
+ * alone (as Intel processors do in kvm-unit-tests' x86/debug.c). */
+START_TEST(icebp_discards_held_single_step)
+{
+    h.cpu.gpr[R_AX] = 0x10;
+    h.cpu.rflags |= F_TF;
+    h.cpu.dr[6] = 0xffff0ff0;
+    RUN(0x8e, 0xd0, 0xf1, 0xf4); /* mov ss, ax; icebp; hlt */
+    ck_assert_uint_eq(h.cpu.rip, DB_HANDLER + 1);
+    ck_assert_uint_eq(h.cpu.dr[6], 0xffff0ff0);
+    ck_assert_uint_eq(get64(&h, STACK - 40), CODE + 3); /* the ICEBP's frame, only */
+    ck_assert_uint_eq(h.cpu.gpr[R_SP], STACK - 40);
+}
+END_TEST
+
+/* General detect on the instruction after MOV SS with TF: a fault with
+ * DR6.BD alone; the held single-step goes with it. */
+START_TEST(general_detect_discards_held_single_step)
+{
+    h.cpu.gpr[R_AX] = 0x10;
+    h.cpu.rflags |= F_TF;
+    h.cpu.dr[6] = 0xffff0ff0;
+    h.cpu.dr[7] = 0x400 | DR7_GD;
+    RUN(0x8e, 0xd0, 0x0f, 0x21, 0xc1, 0xf4); /* mov ss, ax; mov rcx, dr0; hlt */
+    ck_assert_uint_eq(h.cpu.rip, DB_HANDLER + 1);
+    ck_assert_uint_eq(h.cpu.dr[6], 0xffff0ff0 | DR6_BD);
+    ck_assert_uint_eq(h.cpu.dr[7], 0x400); /* GD cleared */
+    ck_assert_uint_eq(get64(&h, STACK - 40), CODE + 2); /* a fault on the MOV DR */
+    ck_assert_uint_eq(get64(&h, STACK - 24) & (F_RF | F_TF), F_RF | F_TF);
+    ck_assert_uint_eq(h.cpu.gpr[R_SP], STACK - 40);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("debug");
@@ -143,6 +200,9 @@ int main(void)
     tcase_add_test(tc, instruction_breakpoint_then_rf);
     tcase_add_test(tc, armed_kinds_and_step_mode);
     tcase_add_test(tc, tlb_refuses_only_watched_pages);
+    tcase_add_test(tc, held_trap_after_int3_delivery);
+    tcase_add_test(tc, icebp_discards_held_single_step);
+    tcase_add_test(tc, general_detect_discards_held_single_step);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

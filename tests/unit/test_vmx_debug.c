@@ -5,8 +5,9 @@
  * pending debug exceptions saved at an exit under MOV-SS blocking (27.3.4),
  * the interruptibility state of STI vs MOV SS blocking, and a VM entry with
  * MOV-SS blocking and a pending BS delivering the #DB after the first guest
- * instruction (26.6.3), an instruction breakpoint resumed with RF, and RF
- * as VM exits save it (27.3.3). */
+ * instruction (26.6.3), an instruction breakpoint resumed with RF, RF as
+ * VM exits save it (27.3.3), and an MTF VM exit before a single-step trap
+ * (25.5.2). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +200,21 @@ START_TEST(ept_violation_saves_rf)
 }
 END_TEST
 
+/* An MTF VM exit after an instruction comes before its single-step trap,
+ * which waits in the pending debug exceptions (kvm-unit-tests
+ * vmx_mtf_test). */
+START_TEST(mtf_exit_before_single_step_trap)
+{
+    struct vmcs *v = guest_vmcs();
+    v->cpu_based_vm_exec_control |= CPU_MONITOR_TRAP_FLAG;
+    v->guest_rflags = 2 | F_TF;
+    ck_assert(RUN_L2(0x90, 0x90));
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_MONITOR_TRAP_FLAG);
+    ck_assert_uint_eq(v->guest_rip, GUEST_RIP + 1);
+    ck_assert_uint_eq(v->guest_pending_dbg_exceptions, 1u << 14);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("vmx_debug");
@@ -212,6 +228,7 @@ int main(void)
     tcase_add_test(tc, entry_mov_ss_pending_bs_after_first_insn);
     tcase_add_test(tc, instruction_breakpoint_and_rf);
     tcase_add_test(tc, ept_violation_saves_rf);
+    tcase_add_test(tc, mtf_exit_before_single_step_trap);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

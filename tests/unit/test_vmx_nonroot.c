@@ -434,6 +434,30 @@ START_TEST(tlb_flushed_without_vpid)
 }
 END_TEST
 
+/* Found by kvm-unit-tests "disable RDTSCP": SDM Vol.2 RDPID, Vol.3C 25.3:
+ * in non-root operation RDPID is #UD unless "enable RDTSCP" is 1 (it never
+ * exits itself); the #UD then exits through the exception bitmap. With
+ * the control RDPID returns IA32_TSC_AUX. */
+START_TEST(rdpid_needs_enable_rdtscp)
+{
+    struct vmcs *v = guest_vmcs();
+    v->exception_bitmap = 1u << EXC_UD;
+    h.cpu.tsc_aux = 0x1234;
+    h.cpu.gpr[R_AX] = 0;
+    ck_assert(RUN_L2(0x90, 0xf3, 0x0f, 0xc7, 0xf8, 0x0f, 0x01, 0xc1)); /* nop; rdpid rax; vmcall */
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_EXCEPTION_NMI);
+    ck_assert_uint_eq(v->vm_exit_intr_info, INTR_INFO_VALID | (EV_HWEXC << 8) | EXC_UD);
+    ck_assert_uint_eq(v->guest_rip, GUEST_RIP + 1);
+    ck_assert_uint_eq(h.cpu.gpr[R_AX], 0);
+    v = guest_vmcs();
+    v->exception_bitmap = 1u << EXC_UD;
+    v->secondary_vm_exec_control |= CPU2_ENABLE_RDTSCP;
+    ck_assert(RUN_L2(0x90, 0xf3, 0x0f, 0xc7, 0xf8, 0x0f, 0x01, 0xc1));
+    ck_assert_uint_eq(v->vm_exit_reason, EXIT_REASON_VMCALL);
+    ck_assert_uint_eq(h.cpu.gpr[R_AX], 0x1234);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("vmx_nonroot");
@@ -448,6 +472,7 @@ int main(void)
     tcase_add_test(tc, msr_bitmap_exit_and_pass);
     tcase_add_test(tc, cr_access_exits);
     tcase_add_test(tc, tpr_shadow_cr8);
+    tcase_add_test(tc, rdpid_needs_enable_rdtscp);
     tcase_add_test(tc, exception_bitmap_exit);
     tcase_add_test(tc, triple_fault_exit);
     tcase_add_test(tc, external_interrupt_ack_on_exit);
