@@ -290,12 +290,14 @@ void lapic_set_lint0(struct lapic *a, bool level)
 void lapic_perf_interrupt(struct lapic *a)
 {
     uint32_t lvt = REG(a, LAPIC_LVT_PERF);
+    unsigned mode = (lvt >> 8) & 7;
     if (lvt & LAPIC_LVT_MASKED)
         return;
-    /* Delivery mode fixed or NMI (Linux uses NMI); SMI and INIT are
-     * handled as lapic_accept() does for them. */
     REG(a, LAPIC_LVT_PERF) = lvt | LAPIC_LVT_MASKED;
-    lapic_accept(a, lvt & 0xff, (lvt >> 8) & 7, false);
+    /* Fixed, SMI or NMI (Linux uses NMI); INIT and ExtINT are not
+     * supported for this entry (SDM Vol.3A figure 11-8) and deliver nothing. */
+    if (mode == 0 || mode == 2 || mode == 4)
+        lapic_accept(a, lvt & 0xff, mode, false);
 }
 
 bool lapic_intr_pending(const struct lapic *a)

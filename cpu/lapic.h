@@ -92,8 +92,8 @@ void lapic_route(struct lapic **all, int n, struct lapic *from, unsigned shortha
 /* The PIC's INTR line as seen on LINT0. */
 void lapic_set_lint0(struct lapic *a, bool level);
 /* A performance-counter overflow with its PMI enabled (cpu/pmu.c): deliver
- * through LVT PERF unless masked, then mask it (SDM Vol.3A 11.5.1: the PMI
- * handler unmasks the entry again). */
+ * through LVT PERF unless masked, and set its mask bit (SDM Vol.3A figure
+ * 11-8 note; the PMI handler unmasks the entry again). */
 void lapic_perf_interrupt(struct lapic *a);
 
 /* For the CPU between blocks: is a maskable interrupt deliverable (IRR above

@@ -202,6 +202,10 @@ struct vmx_cpu {
      * and the vCPU's own single-step setting while MTF forces it. */
     uint64_t mtf_icount;
     bool mtf_event;
+    /* VM entry injected "other event" (type 7): a pending MTF VM exit right
+     * after the entry, whatever the "monitor trap flag" control (SDM
+     * 26.6.2, 26.7.2). */
+    bool mtf_injected;
     bool mtf_saved_single_step;
 };
 

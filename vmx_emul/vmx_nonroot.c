@@ -518,6 +518,11 @@ bool vmx_nonroot_events(struct cpu *cpu)
      * machine loop next looks at INIT/SIPI. */
     if (cpu->init_pending)
         return vmx_nonroot_init_sipi(cpu);
+    if (vx->mtf_injected) {
+        vx->mtf_injected = false;
+        nr_exit(cpu, EXIT_REASON_MONITOR_TRAP_FLAG, 0, NULL, false);
+        return true;
+    }
     if (vmx_ctl_monitor_trap_flag(v)) {
         /* SDM 25.5.2: after one instruction, or an event delivered. */
         if (vx->mtf_icount == ~0ull) {
@@ -727,10 +732,8 @@ void vmx_nonroot_entered(struct cpu *cpu)
     vx->mtf_icount = ~0ull;
     vx->mtf_event = false;
     const struct vmcs *v = cur(cpu);
-    /* An injected "other event" (type 7) is a pending MTF VM exit. */
-    if (v && vmx_ctl_monitor_trap_flag(v) && (v->vm_entry_intr_info_field & INTR_INFO_VALID) &&
-        INTR_INFO_TYPE(v->vm_entry_intr_info_field) == INTR_TYPE_OTHER)
-        vx->mtf_event = true;
+    vx->mtf_injected = v && (v->vm_entry_intr_info_field & INTR_INFO_VALID) &&
+                       INTR_INFO_TYPE(v->vm_entry_intr_info_field) == INTR_TYPE_OTHER;
 }
 
 void vmx_nonroot_leaving(struct cpu *cpu)

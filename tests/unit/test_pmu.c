@@ -319,6 +319,10 @@ START_TEST(masked_lvt_perf_delivers_nothing)
     lapic_mmio_write(&apic, LAPIC_LVT_PERF, PMI_VECTOR);
     lapic_perf_interrupt(&apic);
     ck_assert(irr_has(PMI_VECTOR));
+    /* INIT is not a delivery mode of this entry. */
+    lapic_mmio_write(&apic, LAPIC_LVT_PERF, 5u << 8);
+    lapic_perf_interrupt(&apic);
+    ck_assert(!h.cpu.init_pending);
 }
 END_TEST
 
