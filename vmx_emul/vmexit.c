@@ -361,12 +361,13 @@ void vmx_vmexit(struct cpu *cpu, uint32_t reason, uint64_t qualification,
     save_guest_state(cpu, v);
     /* 27.3.3: an exit for an access that an instruction makes (not during
      * event delivery) saves RF = 1, as the image of a fault would, so that
-     * the instruction restarts without its instruction breakpoint. (Recent
-     * SDM editions list PML-full exits here too; not done yet.) */
+     * the instruction restarts without its instruction breakpoint. The
+     * 2016+ editions list page-modification-log-full exits here too. */
     switch (reason) {
     case EXIT_REASON_EPT_VIOLATION:
     case EXIT_REASON_EPT_MISCONFIG:
     case EXIT_REASON_APIC_ACCESS:
+    case EXIT_REASON_PML_FULL:
         if (!(v->idt_vectoring_info_field & INTR_INFO_VALID))
             v->guest_rflags |= F_RF;
         break;
