@@ -88,7 +88,11 @@ static void deliver_db(struct cpu *cpu, uint32_t bits)
 
 bool debug_before_insn(struct cpu *cpu)
 {
-    if ((cpu->dbg_flags & DBG_ARM_EXEC) && !(cpu->rflags & F_RF)) {
+    /* SDM Vol.3A 6.8.3: after MOV SS / POP SS, debug exceptions are
+     * inhibited for the next instruction; Intel processors do not report
+     * an instruction breakpoint on it. */
+    bool movss_shadow = cpu->irq_shadow && cpu->irq_shadow_movss && cpu->rip == cpu->irq_shadow_rip;
+    if ((cpu->dbg_flags & DBG_ARM_EXEC) && !(cpu->rflags & F_RF) && !movss_shadow) {
         uint64_t mask = lin_mask(cpu);
         uint64_t lin = cpu->mode == MODE_LONG ? cpu->rip : (cpu->seg[S_CS].base + cpu->rip);
         lin &= mask;

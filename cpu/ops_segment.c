@@ -174,6 +174,9 @@ void op_ltr(struct cpu *cpu, const struct insn *in)
     /* An available TSS; 16-bit TSSs do not exist in IA-32e mode. */
     if (type != SYS_TSS_AVAIL && (type != SYS_TSS16_AVAIL || (cpu->efer & EFER_LMA)))
         raise_gp(cpu, sel_error(sel));
+    /* SDM Vol.2 LTR: in IA-32e mode a non-canonical TSS base is #GP(sel). */
+    if ((cpu->efer & EFER_LMA) && !is_canonical(desc_base(&d) | ((uint64_t)d.base_hi << 32)))
+        raise_gp(cpu, sel_error(sel));
     if (!desc_present(&d))
         raise_np(cpu, sel_error(sel));
     d.hi |= 1u << 9; /* busy */
