@@ -64,11 +64,6 @@ struct mb_segment {
     uint64_t paddr, file_off, file_len, mem_len;
 };
 
-static bool overlaps_loader_area(uint64_t a, uint64_t len)
-{
-    return a < MULTIBOOT_AREA_END && a + len > MULTIBOOT_GDT_ADDR;
-}
-
 static int check_segment(const struct multiboot_config *cfg, const struct mb_segment *s,
                          uint64_t file_size, char *err, size_t errlen)
 {
@@ -81,8 +76,7 @@ static int check_segment(const struct multiboot_config *cfg, const struct mb_seg
     if (s->mem_len == 0)
         return 0;
     if (s->paddr + s->mem_len > 0x100000000ull ||
-        !e820_range_is_ram(cfg->e820, cfg->e820_count, s->paddr, s->mem_len) ||
-        overlaps_loader_area(s->paddr, s->mem_len)) {
+        !e820_range_is_ram(cfg->e820, cfg->e820_count, s->paddr, s->mem_len)) {
         snprintf(err, errlen, "segment 0x%llx-0x%llx is not in usable RAM",
                  (unsigned long long)s->paddr, (unsigned long long)(s->paddr + s->mem_len));
         return -1;
@@ -168,16 +162,17 @@ static int aout_segment(const struct multiboot_header *h, uint64_t file_size,
     return 0;
 }
 
-/* Bump allocator over the info area. */
+/* Bump allocator over the info area, which the guest sees at `base`. */
 struct mb_area {
-    uint8_t buf[MULTIBOOT_AREA_END - MULTIBOOT_INFO_ADDR];
-    size_t used;
+    uint8_t *buf;
+    size_t size, used;
+    uint64_t base;
 };
 
 static int64_t area_alloc(struct mb_area *a, size_t len, size_t align)
 {
     size_t at = (a->used + align - 1) & ~(align - 1);
-    if (at > sizeof a->buf || len > sizeof a->buf - at)
+    if (at > a->size || len > a->size - at)
         return -1;
     a->used = at + len;
     return (int64_t)at;
@@ -192,7 +187,24 @@ static int64_t area_string(struct mb_area *a, const char *s)
     return at;
 }
 
-static uint32_t area_addr(int64_t at) { return (uint32_t)(MULTIBOOT_INFO_ADDR + (uint64_t)at); }
+static uint32_t area_addr(const struct mb_area *a, int64_t at)
+{
+    return (uint32_t)(a->base + (uint64_t)at);
+}
+
+/* Bytes the info area needs: the structure, the strings, the memory map
+ * and the module list (with 4-byte alignment slack for each part). */
+static size_t area_size_needed(const struct multiboot_config *cfg)
+{
+    size_t n = MULTIBOOT_INFO_SIZE + strlen(cfg->cmdline ? cfg->cmdline : "") + 1 +
+               sizeof "turtles" + (size_t)cfg->e820_count * MULTIBOOT_MMAP_ENTRY_SIZE +
+               (size_t)cfg->nmodules * MULTIBOOT_MODULE_SIZE + 16;
+    for (int i = 0; i < cfg->nmodules; i++) {
+        const struct multiboot_module_spec *ms = &cfg->modules[i];
+        n += strlen(ms->cmdline ? ms->cmdline : (ms->path ? ms->path : "")) + 1;
+    }
+    return n;
+}
 
 int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
                    struct boot_cpu_state *cpu, struct multiboot_boot_info *info, char *err,
@@ -211,11 +223,6 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
         (cfg->nmodules > 0 && !cfg->modules)) {
         snprintf(err, errlen, "multiboot: bad module count %d (at most %d)", cfg->nmodules,
                  MULTIBOOT_MAX_MODULES);
-        return -1;
-    }
-    if (!e820_range_is_ram(cfg->e820, cfg->e820_count, MULTIBOOT_GDT_ADDR,
-                           MULTIBOOT_AREA_END - MULTIBOOT_GDT_ADDR)) {
-        snprintf(err, errlen, "multiboot: low memory 0x1000-0x7ffff is not usable RAM");
         return -1;
     }
 
@@ -239,7 +246,11 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
 
     segs = calloc(ELF_MAX_PHDRS, sizeof *segs);
     area = calloc(1, sizeof *area);
-    if (!segs || !area) {
+    if (area) {
+        area->size = area_size_needed(cfg);
+        area->buf = calloc(1, area->size);
+    }
+    if (!segs || !area || !area->buf) {
         snprintf(err, errlen, "out of host memory");
         goto out;
     }
@@ -296,6 +307,18 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
         loader_zero_guest(pm, s->paddr + s->file_len, s->mem_len - s->file_len);
     }
 
+    /* After the image: the GDT, the info area (info struct first, so its
+     * address is the start of the area), the stack; then the modules. */
+    uint64_t gdt_addr = align_up(kend > 0x100000 ? kend : 0x100000, PAGE_4K);
+    area->base = gdt_addr + MULTIBOOT_GDT_SIZE;
+    uint64_t stack_top = align_up(area->base + area->size, 16) + MULTIBOOT_STACK_SIZE;
+    if (stack_top > 0x100000000ull ||
+        !e820_range_is_ram(cfg->e820, cfg->e820_count, gdt_addr, stack_top - gdt_addr)) {
+        snprintf(err, errlen, "multiboot: no RAM after the image at 0x%llx for the boot "
+                              "information",
+                 (unsigned long long)gdt_addr);
+        goto out;
+    }
     /* Info struct first, so its address is the start of the area. */
     uint8_t *mbi = area->buf;
     area->used = MULTIBOOT_INFO_SIZE;
@@ -314,8 +337,8 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
         snprintf(err, errlen, "multiboot: command line or module list too large");
         goto out;
     }
-    st_le32(mbi + 16, area_addr(at));
-    st_le32(mbi + 64, area_addr(name_at));
+    st_le32(mbi + 16, area_addr(area, at));
+    st_le32(mbi + 64, area_addr(area, name_at));
     for (int i = 0; i < cfg->e820_count; i++) {
         uint8_t *m = area->buf + mmap_at + (size_t)i * MULTIBOOT_MMAP_ENTRY_SIZE;
         /* The size field counts the bytes after itself. */
@@ -325,9 +348,9 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
         st_le32(m + 20, cfg->e820[i].type);
     }
     st_le32(mbi + 44, (uint32_t)cfg->e820_count * MULTIBOOT_MMAP_ENTRY_SIZE);
-    st_le32(mbi + 48, area_addr(mmap_at));
+    st_le32(mbi + 48, area_addr(area, mmap_at));
 
-    uint64_t next = align_up(kend > 0x100000 ? kend : 0x100000, PAGE_4K);
+    uint64_t next = align_up(stack_top, PAGE_4K);
     for (int i = 0; i < cfg->nmodules; i++) {
         const struct multiboot_module_spec *ms = &cfg->modules[i];
         struct loader_file mf;
@@ -352,41 +375,41 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
         uint8_t *md = area->buf + mods_at + (size_t)i * MULTIBOOT_MODULE_SIZE;
         st_le32(md, (uint32_t)next);
         st_le32(md + 4, (uint32_t)(next + mf.size));
-        st_le32(md + 8, area_addr(str));
+        st_le32(md + 8, area_addr(area, str));
         st_le32(md + 12, 0);
         next = align_up(next + mf.size, PAGE_4K);
     }
     st_le32(mbi + 20, (uint32_t)cfg->nmodules);
-    st_le32(mbi + 24, area_addr(mods_at));
+    st_le32(mbi + 24, area_addr(area, mods_at));
     st_le32(mbi + 0, flags);
-    physmem_write_buf(pm, MULTIBOOT_INFO_ADDR, area->buf, area->used);
+    physmem_write_buf(pm, area->base, area->buf, area->used);
 
     /* A GDT is not required by the spec (GDTR "may be invalid"), but the
      * descriptor caches need a table to agree with should the kernel
      * reload a segment register before its own LGDT. */
-    uint8_t gdt[32];
+    uint8_t gdt[MULTIBOOT_GDT_SIZE];
     memset(gdt, 0, sizeof gdt);
     st_le64(gdt + MULTIBOOT_CS, 0x00CF9B000000FFFFull);
     st_le64(gdt + MULTIBOOT_DS, 0x00CF93000000FFFFull);
-    physmem_write_buf(pm, MULTIBOOT_GDT_ADDR, gdt, sizeof gdt);
+    physmem_write_buf(pm, gdt_addr, gdt, sizeof gdt);
 
     /* Spec 3.2 "Machine state": EAX magic, EBX info, flat 32-bit segments,
      * CR0.PG=0, CR0.PE=1, EFLAGS.IF=0 and VM=0. */
     cpu->long_mode = false;
     cpu->rip = entry;
-    cpu->rsp = MULTIBOOT_STACK_TOP;
+    cpu->rsp = stack_top;
     cpu->rax = MULTIBOOT_BOOTLOADER_MAGIC;
-    cpu->rbx = MULTIBOOT_INFO_ADDR;
+    cpu->rbx = area->base;
     cpu->rflags = 0x2;
     cpu->cr0 = 0x11; /* ET | PE */
-    cpu->gdt_base = MULTIBOOT_GDT_ADDR;
+    cpu->gdt_base = gdt_addr;
     cpu->gdt_limit = sizeof gdt - 1;
     cpu->cs = MULTIBOOT_CS;
     cpu->ds = MULTIBOOT_DS;
     cpu->cs_seg = (struct boot_segment){MULTIBOOT_CS, 0, 0xFFFFFFFFu, BOOT_SEG_AR_CODE32};
     cpu->data_seg = (struct boot_segment){MULTIBOOT_DS, 0, 0xFFFFFFFFu, BOOT_SEG_AR_DATA32};
 
-    info->info_addr = MULTIBOOT_INFO_ADDR;
+    info->info_addr = area->base;
     info->kernel_start = kstart;
     info->kernel_end = kend;
     info->entry = entry;
@@ -395,6 +418,8 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
     rc = 0;
 out:
     free(segs);
+    if (area)
+        free(area->buf);
     free(area);
     loader_file_close(&kf);
     return rc;

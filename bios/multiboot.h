@@ -37,10 +37,12 @@
 #define MULTIBOOT_INFO_MEM_MAP 0x040u
 #define MULTIBOOT_INFO_LOADER_NAME 0x200u
 
-#define MULTIBOOT_GDT_ADDR 0x1000ull
-#define MULTIBOOT_STACK_TOP 0x7000ull
-#define MULTIBOOT_INFO_ADDR 0x9000ull
-#define MULTIBOOT_AREA_END 0x80000ull
+/* The loader's own data (a GDT, a stack, the info structure with its
+ * strings, memory map and module list) goes in RAM right after the image,
+ * before the modules, as QEMU's loader does: an image may use any RAM,
+ * low memory included. */
+#define MULTIBOOT_GDT_SIZE 32
+#define MULTIBOOT_STACK_SIZE 0x4000ull
 #define MULTIBOOT_MAX_MODULES 256
 #define MULTIBOOT_INFO_SIZE 88  /* up to and including the VBE fields */
 #define MULTIBOOT_MODULE_SIZE 16

@@ -128,7 +128,10 @@ START_TEST(test_elf_with_modules)
     /* Machine state (spec 3.2). */
     ck_assert(!cpu.long_mode);
     ck_assert_uint_eq(cpu.rax, 0x2BADB002);
-    ck_assert_uint_eq(cpu.rbx, MULTIBOOT_INFO_ADDR);
+    /* The boot information follows the image (after its GDT). */
+    ck_assert_uint_eq(cpu.rbx, info.info_addr);
+    ck_assert_uint_ge(info.info_addr, info.kernel_end);
+    ck_assert_uint_ge(cpu.rsp, info.info_addr);
     ck_assert_uint_eq(cpu.rip, 0x100010);
     ck_assert_uint_eq(cpu.cr0 & 0x80000001u, 1);
     ck_assert_uint_eq(cpu.rflags & 0x20200, 0);
@@ -152,7 +155,9 @@ START_TEST(test_elf_with_modules)
     uint64_t mods_addr = physmem_read(&pm, mbi + 24, 4);
     uint64_t s1 = physmem_read(&pm, mods_addr, 4), e1 = physmem_read(&pm, mods_addr + 4, 4);
     uint64_t s2 = physmem_read(&pm, mods_addr + 16, 4), e2 = physmem_read(&pm, mods_addr + 20, 4);
-    ck_assert_uint_eq(s1, 0x201000);
+    /* Modules follow the image and the loader's data, page-aligned. */
+    ck_assert_uint_eq(s1 & 0xFFF, 0);
+    ck_assert_uint_gt(s1, mbi);
     ck_assert_uint_eq(e1 - s1, sizeof m1);
     ck_assert_uint_eq(s2 & 0xFFF, 0);
     ck_assert_uint_ge(s2, e1);
@@ -221,9 +226,9 @@ START_TEST(test_aout_kludge)
     ck_assert_uint_eq(physmem_read(&pm, 0x100FFF, 1), (uint8_t)(0xFFF + 9));
     ck_assert_uint_eq(physmem_read(&pm, 0x101000, 8), 0);
     ck_assert_uint_eq(physmem_read(&pm, 0x10FFF8, 8), 0);
-    ck_assert_uint_eq(physmem_read(&pm, 0x110000, 1), 0xAA);
     ck_assert_uint_eq(info.kernel_end, 0x110000);
-    ck_assert_uint_eq(physmem_read(&pm, MULTIBOOT_INFO_ADDR + 20, 4), 0); /* no modules */
+    ck_assert_uint_eq(cpu.gdt_base, 0x110000); /* the loader's data follows the image */
+    ck_assert_uint_eq(physmem_read(&pm, info.info_addr + 20, 4), 0); /* no modules */
 
     /* load_end_addr limits what is copied. */
     st_le32(b + 0x54, 0x100800);
@@ -291,14 +296,27 @@ START_TEST(test_errors)
     expect_error(&cfg, "truncated");
     free(img);
 
-    /* Segment outside RAM, and one over the loader's info area. */
+    /* Segments outside RAM: above it, and in the legacy hole below 1 MiB. */
     img = build_elf(0x100010, 1);
     st_le32(img + 52 + 12, 0x7FFF0000);
     cfg.kernel_path = write_file(img, ELF_SIZE);
     expect_error(&cfg, "not in usable RAM");
-    st_le32(img + 52 + 12, 0x9000);
+    st_le32(img + 52 + 12, 0xA0000);
     cfg.kernel_path = write_file(img, ELF_SIZE);
     expect_error(&cfg, "not in usable RAM");
+    /* Low memory is the image's to use (kvm-unit-tests' realmode.flat loads
+     * there): the loader's own data goes after the image. */
+    st_le32(img + 52 + 12, 0x9000);
+    cfg.kernel_path = write_file(img, ELF_SIZE);
+    {
+        struct boot_cpu_state lcpu;
+        struct multiboot_boot_info linfo;
+        char lerr[256] = "";
+        ck_assert_msg(multiboot_load(&pm, &cfg, &lcpu, &linfo, lerr, sizeof lerr) == 0, "%s", lerr);
+        ck_assert_uint_eq(linfo.kernel_start, 0x9000);
+        ck_assert_uint_ge(lcpu.gdt_base, linfo.kernel_end);
+        ck_assert_uint_ge(lcpu.rbx, linfo.kernel_end);
+    }
     free(img);
 
     /* Entry point outside the image. */
