@@ -8,25 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "tests/unit/timing_test_util.h"
 #include "tests/unit/vmx_l2_util.h"
 
 #define HANDLER 0x20000u
 #define INTR_VECTOR 0x40u
 
-static bool intr_line;
-
-static bool line_pending(struct cpu *cpu)
-{
-    (void)cpu;
-    return intr_line;
-}
-
-static int line_ack(struct cpu *cpu)
-{
-    (void)cpu;
-    intr_line = false;
-    return INTR_VECTOR;
-}
 
 /* OUT to any port raises NMI: the NMI becomes pending in the middle of a
  * block, so that the MOV SS after it in the same block holds it. */
@@ -56,15 +43,14 @@ static void root_idt(unsigned vector)
 START_TEST(interrupt_after_sti_comes_before_following_cli)
 {
     root_idt(INTR_VECTOR);
-    h.cpu.intr_pending = line_pending;
-    h.cpu.intr_ack = line_ack;
-    intr_line = true;
+    test_intr_line_attach(&h.cpu, INTR_VECTOR);
+    test_intr_line = true;
     h.cpu.rflags &= ~(uint64_t)F_IF;
     static const uint8_t code[] = {0xfb, 0x90, 0xfa, 0xf4}; /* sti; nop; cli; hlt */
     harness_load(&h, CODE_ADDR, code, sizeof(code));
     ck_assert_int_eq(harness_run(&h, CODE_ADDR, 100), 0);
     ck_assert_uint_eq(h.cpu.rip, HANDLER + 1);
-    ck_assert(!intr_line);
+    ck_assert(!test_intr_line);
     /* Return RIP: the CLI, which has not run. */
     ck_assert_uint_eq(get64(&h, h.cpu.gpr[R_SP]), CODE_ADDR + 2);
     ck_assert_uint_eq(get64(&h, h.cpu.gpr[R_SP] + 16) & F_IF, F_IF);

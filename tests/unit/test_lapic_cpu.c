@@ -10,6 +10,7 @@
 #include "cpu/lapic.h"
 #include "cpu/msr.h"
 #include "cpu/tsc.h"
+#include "tests/unit/timing_test_util.h"
 #include "tests/unit/harness.h"
 #include "tests/unit/sys_test_util.h"
 
@@ -28,13 +29,7 @@ static struct lapic apic;
 static void setup(void)
 {
     harness_init(&h, 64);
-    clock_init(&clk, 0, false);
-    clock_advance_to(&clk, START_NS);
-    h.cpu.bus.clock = &clk;
-    lapic_init(&apic, &h.cpu, &clk, 0);
-    lapic_reset(&apic, true);
-    h.cpu.lapic = &apic;
-    lapic_mmio_write(&apic, LAPIC_SVR, 0x1ff); /* software enable */
+    test_attach_clock_lapic(&h, &clk, &apic, START_NS);
     /* GDT and IDT for delivery: every vector of interest goes to HANDLER,
      * which halts. */
     sys_gdt_flat(&h, 0xa);

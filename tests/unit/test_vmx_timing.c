@@ -11,6 +11,7 @@
 #include "cpu/exception.h"
 #include "cpu/lapic.h"
 #include "cpu/tsc.h"
+#include "tests/unit/timing_test_util.h"
 #include "tests/unit/vmx_l2_util.h"
 
 #define START_NS 1000000u /* 1 ms: the TSC is 3,000,000 at 3 GHz */
@@ -24,13 +25,7 @@ static struct lapic apic;
 static void setup_timing(void)
 {
     setup();
-    clock_init(&clk, 0, false);
-    clock_advance_to(&clk, START_NS);
-    h.cpu.bus.clock = &clk;
-    lapic_init(&apic, &h.cpu, &clk, 0);
-    lapic_reset(&apic, true);
-    h.cpu.lapic = &apic;
-    lapic_mmio_write(&apic, LAPIC_SVR, 0x1ff);
+    test_attach_clock_lapic(&h, &clk, &apic, START_NS);
 }
 
 static void teardown_timing(void)
@@ -114,33 +109,17 @@ START_TEST(preemption_timer_wakes_l2_from_hlt)
 }
 END_TEST
 
-static bool intr_line;
-
-static bool line_pending(struct cpu *cpu)
-{
-    (void)cpu;
-    return intr_line;
-}
-
-static int line_ack(struct cpu *cpu)
-{
-    (void)cpu;
-    intr_line = false;
-    return 0x41;
-}
 
 /* SDM Vol.3C 25.2: with "external-interrupt exiting" an external interrupt
  * causes a VM exit whatever RFLAGS.IF, so it ends L2's HLT even with IF = 0;
  * without that control IF = 0 keeps L2 halted (Vol.2 HLT). */
 START_TEST(hlt_in_l2_with_if_clear_woken_only_by_exiting_interrupt)
 {
-    h.cpu.intr_pending = line_pending;
-    h.cpu.intr_ack = line_ack;
-    intr_line = false;
+    test_intr_line_attach(&h.cpu, 0x41);
     struct vmcs *v = guest_vmcs();
     ck_assert(!run_l2((const uint8_t[]){0xf4}, 1));
     ck_assert(h.cpu.vmx_nonroot && h.cpu.halted);
-    intr_line = true;
+    test_intr_line = true;
     ck_assert(!cpu_wakeable(&h.cpu));
     v->pin_based_vm_exec_control |= PIN_EXTINT_EXITING;
     ck_assert(cpu_wakeable(&h.cpu));
