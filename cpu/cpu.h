@@ -220,9 +220,11 @@ struct cpu {
     bool irq_shadow_movss;
     uint64_t irq_shadow_rip;
     /* Set by cpu/lapic.c while its IRR is empty and no ExtINT is asserted:
-     * no maskable interrupt can be pending, so the dispatch loop skips the
-     * interrupt check. False (always check) without a local APIC. Derived
-     * state: a restored machine recomputes it from the local APIC. */
+     * no maskable interrupt can be pending from the local APIC, so the
+     * dispatch loop skips the interrupt check — only when the APIC is the
+     * only INTR source (cpu->intr_pending NULL). False (always check)
+     * without a local APIC. Derived state: a restored machine recomputes it
+     * from the local APIC. */
     bool intr_idle;
     /* Source of maskable external interrupts when there is no local APIC
      * (unit tests, a PIC-only machine): intr_pending says whether INTR is
@@ -241,6 +243,12 @@ struct cpu {
     uint64_t icount;     /* retired instructions */
     uint64_t quantum_end;/* icount at which this vCPU's turn ends */
     uint64_t turn_start_icount; /* icount when cpu_run() began (cpu/tsc.c) */
+    /* Events this turn that retired no instruction (an exception or VM exit
+     * unwinding one, an instruction-breakpoint #DB): each costs a unit of
+     * the turn, so a guest whose handlers fault forever still lets time,
+     * devices and the other vCPUs run. */
+    uint64_t turn_events;
+    uint64_t events_total; /* the same, over the vCPU's life (-turtles-max-insns) */
     jmp_buf exc_jmp;     /* exceptions unwind to the dispatch loop */
     const struct block *cur_block;
     bool single_step;    /* monitor single-step: one instruction per block */
@@ -298,8 +306,10 @@ void cpu_update_ac_check(struct cpu *cpu);
 /* Put the CPU in its power-on state (SDM Vol.3A 9.1.1, table 9-1). */
 void cpu_reset(struct cpu *cpu, bool init_only);
 
-/* Run until the instruction count reaches cpu->quantum_end, the CPU halts or
- * shuts down. Returns the number of instructions executed. */
+/* Run until the instruction count plus cpu->turn_events reaches
+ * cpu->quantum_end, the CPU halts or shuts down. Returns the instructions
+ * executed plus the events that retired none (the turn's length in the
+ * machine clock's units). */
 uint64_t cpu_run(struct cpu *cpu);
 
 #endif

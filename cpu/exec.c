@@ -252,6 +252,7 @@ uint64_t cpu_run(struct cpu *cpu)
 {
     uint64_t start = cpu->icount;
     cpu->turn_start_icount = start;
+    cpu->turn_events = 0;
     pmu_turn_begin(cpu);
     if (setjmp(cpu->exc_jmp)) {
         /* An exception unwound a handler: RIP is the faulting instruction. */
@@ -260,6 +261,8 @@ uint64_t cpu_run(struct cpu *cpu)
         }
         int v = cpu->exc_vector;
         cpu->exc_vector = -1;
+        cpu->turn_events++;
+        cpu->events_total++;
         if ((cpu->log_mask & LOG_INT) && v >= 0) /* v < 0: a VM exit unwound it */
             cpu_log(cpu,
                     "cpu%d: exception %d err=%#x at %04x:%016llx cr2=%#llx cpl=%d mode=%d "
@@ -290,12 +293,12 @@ uint64_t cpu_run(struct cpu *cpu)
      * ran under. Declared after setjmp: an exception starts over with none. */
     struct block *prev = NULL;
     uint64_t prev_gen = 0;
-    while (cpu->icount < cpu->quantum_end && !cpu->shutdown) {
+    while (cpu->icount + cpu->turn_events < cpu->quantum_end && !cpu->shutdown) {
         block_reap(cpu->blocks);
         /* cpu_check_interrupts() has nothing to do unless one of these
          * holds; skipping the call keeps the common case cheap. */
         if (cpu->vmx_nonroot || cpu->irq_shadow || cpu->nmi_pending ||
-            ((cpu->rflags & F_IF) && !cpu->intr_idle))
+            ((cpu->rflags & F_IF) && !(cpu->intr_idle && !cpu->intr_pending)))
             cpu_check_interrupts(cpu);
         if (cpu->halted || cpu->shutdown || cpu->wait_for_sipi)
             break;
@@ -306,8 +309,11 @@ uint64_t cpu_run(struct cpu *cpu)
         if (prev_gen != cpu->blocks->generation)
             prev = NULL;
         struct block *b = find_block(cpu, prev, step);
-        if (__builtin_expect(!b, 0))
-            continue; /* an instruction breakpoint's #DB was delivered */
+        if (__builtin_expect(!b, 0)) {
+            cpu->turn_events++; /* an instruction breakpoint's #DB was delivered */
+            cpu->events_total++;
+            continue;
+        }
         prev = b->cached ? b : NULL;
         prev_gen = cpu->blocks->generation;
         if ((cpu->log_mask & LOG_EXEC) && cpu->icount >= cpu->log_exec_from)
@@ -343,6 +349,8 @@ uint64_t cpu_run(struct cpu *cpu)
     pmu_turn_end(cpu);
     /* The caller now advances the clock by the instructions run: from here
      * the TSC is the clock's alone again (cpu/tsc.c). */
+    uint64_t events = cpu->turn_events;
     cpu->turn_start_icount = cpu->icount;
-    return cpu->icount - start;
+    cpu->turn_events = 0;
+    return cpu->icount - start + events;
 }

@@ -313,11 +313,12 @@ bool lapic_intr_pending(const struct lapic *a)
 int lapic_ack(struct lapic *a)
 {
     if (a->extint_pending && a->extint_ack) {
-        int v = a->extint_ack(a->opaque);
-        /* A level-triggered INTR stays asserted until the PIC drops it. */
+        /* The INTA cycle takes this request; the PIC's answer may assert
+         * INTR again for the next one (its callback sets LINT0 anew), so
+         * the flag is cleared before, not after, asking it. */
         a->extint_pending = false;
         update_idle(a);
-        return v;
+        return a->extint_ack(a->opaque);
     }
     int v = highest_bit(a->irr);
     if (v < 0 || ((uint32_t)v & 0xf0) <= (ppr(a) & 0xf0))

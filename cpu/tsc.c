@@ -33,7 +33,7 @@ static uint64_t cpu_now_ns(const struct cpu *cpu)
         return 0;
     if (c->realtime)
         return c->now_ns;
-    uint64_t ran = cpu->icount - cpu->turn_start_icount;
+    uint64_t ran = cpu->icount - cpu->turn_start_icount + cpu->turn_events;
     if (cpu->cur_block && cpu->cur_insn)
         ran += (uint64_t)(cpu->cur_insn - cpu->cur_block->insns);
     return c->now_ns + (ran << c->icount_shift);

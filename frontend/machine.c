@@ -411,7 +411,9 @@ int machine_run(struct machine *m)
             if (n)
                 all_idle = false;
             machine_time_ran(&m->time, &m->clock, n);
-            if (m->opt.max_insns && c->icount >= m->opt.max_insns) {
+            /* Events that retired nothing count too, so that a guest
+             * faulting forever still reaches the limit. */
+            if (m->opt.max_insns && c->icount + c->events_total >= m->opt.max_insns) {
                 machine_request_stop(m, STOP_INSN_LIMIT, EXIT_INSN_LIMIT);
                 m->stop_message = "instruction limit reached";
             }

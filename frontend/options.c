@@ -25,6 +25,8 @@ void options_usage(FILE *out)
           "  -append CMDLINE      kernel command line\n"
           "  -device isa-debug-exit[,iobase=PORT,iosize=N]\n"
           "                       guest writes V to PORT -> exit status (V << 1) | 1\n"
+          "  -device pc-testdev   QEMU's test device for kvm-unit-tests (ports 0xe0-0xeb,\n"
+          "                       IRQ lines at 0x2000-0x2017, MMIO at 0xff000000)\n"
           "  -no-reboot           exit (status 0) when the guest reboots\n"
           "  -debugcon stdio|file:PATH|null  Bochs/QEMU debug console (port 0xe9)\n"
           "  -device isa-debugcon,iobase=PORT  move the debug console to PORT (SeaBIOS:\n"
@@ -127,6 +129,10 @@ static int parse_device(struct options *o, const char *spec)
 {
     if (!strncmp(spec, "isa-debugcon", 12) && (!spec[12] || spec[12] == ','))
         return parse_debugcon_device(o, spec);
+    if (!strcmp(spec, "pc-testdev")) {
+        o->testdev = true;
+        return 0;
+    }
     if (strncmp(spec, "isa-debug-exit", 14) || (spec[14] && spec[14] != ','))
         return bad("unsupported -device", spec);
     o->debug_exit = true;

@@ -22,6 +22,7 @@ struct options {
     bool nographic;
     bool no_reboot;
     bool debug_exit;         /* -device isa-debug-exit */
+    bool testdev;            /* -device pc-testdev */
     uint16_t debug_exit_base, debug_exit_size;
     const char *debugcon;    /* -debugcon stdio|file:PATH|null (NULL: none) */
     uint16_t debugcon_base;  /* 0xe9, or -device isa-debugcon,iobase=N */

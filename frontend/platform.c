@@ -2,6 +2,7 @@
  * or an interrupt message handed to a callback the machine wires). */
 #include "frontend/platform.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu/cpu.h"
@@ -100,15 +101,6 @@ static void lapic_ipi(void *opaque, struct lapic *from, uint32_t icr_lo, uint32_
                 (icr_lo >> 11) & 1, (uint8_t)icr_lo, (icr_lo >> 8) & 7, (icr_lo >> 15) & 1);
 }
 
-static bool cpu_intr_pending(struct cpu *cpu)
-{
-    return lapic_intr_pending(cpu->lapic);
-}
-
-static int cpu_intr_ack(struct cpu *cpu)
-{
-    return lapic_ack(cpu->lapic);
-}
 
 static void a20_changed(void *opaque, bool enabled)
 {
@@ -209,8 +201,8 @@ int platform_init(struct machine *m)
         a->extint_ack = extint_ack;
         a->opaque = m;
         p->lapic_ptrs[i] = a;
-        m->cpus[i].intr_pending = cpu_intr_pending;
-        m->cpus[i].intr_ack = cpu_intr_ack;
+        /* INTR comes from the local APIC only: cpu->intr_pending stays
+         * NULL, which also lets the dispatch loop trust cpu->intr_idle. */
         lapic_reset(a, i == 0);
     }
     if (serial_backend_open(&p->serial, m->opt.serial) < 0)
@@ -257,6 +249,13 @@ int platform_init(struct machine *m)
     if (m->opt.debug_exit)
         debug_exit_init(&p->debug_exit, &p->env, m->opt.debug_exit_base,
                         m->opt.debug_exit_size, debug_exit, m);
+    if (m->opt.testdev) {
+        p->testdev = calloc(1, sizeof(*p->testdev));
+        if (!p->testdev || testdev_init(p->testdev, &p->env) < 0) {
+            fprintf(stderr, "turtles: pc-testdev setup failed\n");
+            return -1;
+        }
+    }
     if (m->opt.debugcon) {
         if (serial_backend_open(&p->debugcon, m->opt.debugcon) < 0)
             return -1;
@@ -294,6 +293,8 @@ void platform_destroy(struct machine *m)
 {
     struct platform *p = plat(m);
     fw_cfg_destroy(&p->fw_cfg);
+    free(p->testdev);
+    p->testdev = NULL;
     serial_backend_close(&p->serial);
     for (int i = 0; i < 3; i++)
         serial_backend_close(&p->serial_more[i]);

@@ -7,6 +7,7 @@
 #include "cpu/lapic.h"
 #include "devices/acpi_pm.h"
 #include "devices/debug_exit.h"
+#include "devices/testdev.h"
 #include "devices/fw_cfg.h"
 #include "devices/hpet.h"
 #include "devices/i8042.h"
@@ -45,6 +46,7 @@ struct platform {
     struct piix3 isa_bridge;
     struct piix4_pm pm_func;
     struct debug_exit debug_exit;
+    struct testdev *testdev;  /* -device pc-testdev; NULL without */
     struct fw_cfg fw_cfg;
     struct lapic lapics[8];
     struct lapic *lapic_ptrs[8];

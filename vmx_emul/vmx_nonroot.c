@@ -594,6 +594,13 @@ bool vmx_nonroot_wakeable(struct cpu *cpu)
         return true;
     if (cpu->nmi_pending && nmi_exit_unblocked(cpu, v))
         return true;
+    /* SDM 26.7.5/26.7.6: open interrupt and NMI windows exit also from the
+     * HLT state a VM entry loaded. */
+    bool shadow = cpu->irq_shadow && cpu->rip == cpu->irq_shadow_rip;
+    bool nmi_blocked = vmx_ctl_virtual_nmis(v) ? cpu->vmx->virtual_nmi_blocked : cpu->nmi_blocked;
+    if (!shadow && ((vmx_ctl_intr_window_exiting(v) && (cpu->rflags & F_IF)) ||
+                    (vmx_ctl_nmi_window_exiting(v) && !nmi_blocked)))
+        return true;
     return (vmx_ctl_extint_exiting(v) && intr_line(cpu)) || vmx_apicv_pending(cpu);
 }
 
