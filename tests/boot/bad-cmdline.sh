@@ -27,7 +27,7 @@ bad_options=(
     "-m" "-m 0" "-m 12Q" "-m 8M" "-m 100T" "-m size=" "-smp 0" "-smp 9" "-smp x" "-smp"
     "-cpu nosuch" "-cpu max,foo=1" "-cpu ,vmx=on" "-cpu max,vmx=onx" "-serial bogus" "-serial" "-display sdl"
     "-device e1000" "-device isa-debug-exit,iobase=0x10000" "-device isa-debug-exit,iosize=9"
-    "-device isa-debug-exit,bogus"
+    "-device isa-debug-exit,bogus" "-device pc-testdev,iobase=1"
     "-icount" "-icount shift=11" "-icount shift=x" "-icount sleep=maybe" "-icount ,"
     "-rtc base=2026-13-01" "-rtc base=2026-02-30" "-rtc base=yesterday" "-rtc base="
     "-rtc clock=wall" "-rtc base=2026-01-01T25:00:00" "-rtc ,"

@@ -21,9 +21,8 @@ if [ ! -f "$flat" ]; then
 fi
 timeout_s=${KUT_TIMEOUT:-300}
 logdir=$(mktemp -d /tmp/turtles-kut.XXXXXX)
-# kvm-unit-tests assumes QEMU's pc-testdev unless its environment says
-# otherwise; turtles has no such device.
-printf 'TEST_DEVICE=0\n' > "$logdir/env"
+# kvm-unit-tests drives interrupt lines through QEMU's pc-testdev, which
+# turtles provides as -device pc-testdev.
 
 # The subtests of unittests.cfg's VMX entries; each runs alone so that one
 # failure cannot cascade into the next.
@@ -37,7 +36,8 @@ default_tests=(
   vmentry_movss_shadow_test vmentry_unrestricted_guest_test
   vmx_eoi_bitmap_ioapic_scan_test vmx_hlt_with_rvi_test apic_reg_virt_test
   virt_x2apic_mode_test vmx_basic_vid_test vmx_eoi_virt_test
-  vmx_posted_interrupts_test vmx_apic_passthrough_tpr_threshold_test
+  vmx_posted_interrupts_test vmx_apic_passthrough_test vmx_apic_passthrough_thread_test
+  vmx_apic_passthrough_tpr_threshold_test
   vmx_init_signal_test vmx_sipi_signal_test vmx_vmcs_shadow_test vmx_ldtr_test
   vmx_cr_load_test vmx_cr4_osxsave_test vmx_no_nm_test vmx_db_test
   vmx_nmi_window_test vmx_intr_window_test vmx_pending_event_test
@@ -55,14 +55,15 @@ for t in "${tests[@]}"; do
     name=${t// /_}
     smp=1 mem=256M
     case "$name" in
-    vmx_eoi_bitmap_ioapic_scan_test|vmx_init_signal_test|vmx_sipi_signal_test|nmi_hlt)
+    vmx_eoi_bitmap_ioapic_scan_test|vmx_init_signal_test|vmx_sipi_signal_test|nmi_hlt|\
+    vmx_apic_passthrough_thread_test)
         smp=2 mem=2048M ;;
     vmx_posted_interrupts_test) smp=2 ;;
-    vmx_apic_passthrough_tpr_threshold_test) mem=2048M ;;
+    vmx_apic_passthrough_test|vmx_apic_passthrough_tpr_threshold_test) mem=2048M ;;
     esac
     log=$logdir/${name//\//_}.log
     timeout "$timeout_s" "$turtles" -nographic -no-reboot -cpu max -m "$mem" -smp "$smp" \
-        -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$flat" -initrd "$logdir/env" \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 -device pc-testdev -kernel "$flat" \
         -append "$name" > "$log" 2>&1
     rc=$?
     pass=$(grep -c '^PASS' "$log") fail=$(grep -c '^FAIL' "$log") skip=$(grep -c '^SKIP' "$log")

@@ -42,6 +42,16 @@ START_TEST(test_defaults_are_deterministic)
 }
 END_TEST
 
+START_TEST(test_pc_testdev)
+{
+    struct options o;
+    ck_assert_int_eq(parse(&o, "-device pc-testdev"), 0);
+    ck_assert(o.testdev);
+    ck_assert_int_eq(parse(&o, ""), 0);
+    ck_assert(!o.testdev);
+}
+END_TEST
+
 START_TEST(test_icount)
 {
     struct options o;
@@ -136,6 +146,7 @@ int main(void)
     TCase *tc = tcase_create("options");
     tcase_add_test(tc, test_defaults_are_deterministic);
     tcase_add_test(tc, test_icount);
+    tcase_add_test(tc, test_pc_testdev);
     tcase_add_test(tc, test_rtc_base);
     tcase_add_test(tc, test_bad_values_exit_2);
     tcase_add_test(tc, test_idle_policy);
