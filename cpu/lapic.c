@@ -126,7 +126,7 @@ static uint32_t timer_current(const struct lapic *a)
      * mode: only a TMICT write restarts it (SDM 11.5.4). */
     if (!init || timer_mode(a) == 2 || !a->timer.armed)
         return 0;
-    uint64_t elapsed = (a->clock->now_ns - a->timer_start_ns) / timer_divisor(a);
+    uint64_t elapsed = (clock_now(a->clock) - a->timer_start_ns) / timer_divisor(a);
     if (timer_mode(a) == 1)
         return init - (uint32_t)(elapsed % init);
     return elapsed >= init ? 0 : init - (uint32_t)elapsed;
@@ -502,7 +502,7 @@ static void reg_write(struct lapic *a, uint32_t off, uint32_t v)
         if (timer_mode(a) == 2)
             break;
         REG(a, LAPIC_TIMER_INIT) = v;
-        a->timer_start_ns = a->clock->now_ns;
+        a->timer_start_ns = clock_now(a->clock);
         timer_rearm(a);
         break;
     case LAPIC_TIMER_DIV:

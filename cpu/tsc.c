@@ -26,17 +26,22 @@ static uint64_t tsc_hz(const struct cpu *cpu)
  * counts every clock), so add the instructions this turn has retired so
  * far. At the end of the turn the clock has advanced by exactly that much,
  * which keeps the TSC monotonic. Realtime clocks follow the host instead. */
-static uint64_t cpu_now_ns(const struct cpu *cpu)
+uint64_t cpu_turn_elapsed_ns(void *opaque)
 {
+    const struct cpu *cpu = opaque;
     const struct clock *c = cpu->bus.clock;
-    if (!c)
+    if (!c || c->realtime)
         return 0;
-    if (c->realtime)
-        return c->now_ns;
     uint64_t ran = cpu->icount - cpu->turn_start_icount + cpu->turn_events;
     if (cpu->cur_block && cpu->cur_insn)
         ran += (uint64_t)(cpu->cur_insn - cpu->cur_block->insns);
-    return c->now_ns + (ran << c->icount_shift);
+    return ran << c->icount_shift;
+}
+
+static uint64_t cpu_now_ns(const struct cpu *cpu)
+{
+    const struct clock *c = cpu->bus.clock;
+    return c ? c->now_ns + cpu_turn_elapsed_ns((void *)(uintptr_t)cpu) : 0;
 }
 
 uint64_t cpu_tsc(const struct cpu *cpu)

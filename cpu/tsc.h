@@ -12,6 +12,10 @@ struct cpu;
 uint64_t tsc_at(uint64_t now_ns, uint64_t tsc_hz);
 /* Machine nanoseconds at which the un-offset TSC reaches `tsc` (rounded up). */
 uint64_t tsc_to_ns(uint64_t tsc, uint64_t tsc_hz);
+/* Machine time the vCPU's current turn has taken so far (0 between turns
+ * and with a realtime clock): struct clock's turn_elapsed_ns hook, with
+ * the running struct cpu as opaque. */
+uint64_t cpu_turn_elapsed_ns(void *opaque);
 /* The vCPU's TSC as RDTSC in VMX root would read it. */
 uint64_t cpu_tsc(const struct cpu *cpu);
 /* The machine time (clock ns) at which cpu_tsc() reaches `tsc` while the

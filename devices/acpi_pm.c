@@ -15,7 +15,7 @@
 
 static uint64_t now_ns(const struct acpi_pm *pm)
 {
-    return pm->env.clock ? pm->env.clock->now_ns : 0;
+    return pm->env.clock ? clock_now(pm->env.clock) : 0;
 }
 
 static uint64_t timer_ticks(const struct acpi_pm *pm)

@@ -33,7 +33,7 @@
 
 static uint64_t now_ns(const struct hpet *h)
 {
-    return h->env.clock ? h->env.clock->now_ns : 0;
+    return h->env.clock ? clock_now(h->env.clock) : 0;
 }
 
 static bool counter_running(const struct hpet *h)

@@ -10,7 +10,7 @@
 
 static uint64_t now_ns(const struct pit *pit)
 {
-    return pit->env.clock ? pit->env.clock->now_ns : 0;
+    return pit->env.clock ? clock_now(pit->env.clock) : 0;
 }
 
 static uint64_t elapsed_ticks(const struct pit *pit, const struct pit_channel *c)

@@ -28,7 +28,7 @@
 
 static uint64_t machine_now(const struct rtc *rtc)
 {
-    return rtc->env.clock ? rtc->env.clock->now_ns : 0;
+    return rtc->env.clock ? clock_now(rtc->env.clock) : 0;
 }
 
 static uint64_t wall_ns(const struct rtc *rtc)

@@ -10,6 +10,7 @@
 #include "bios/acpi_tables.h"
 #include "cpu/cpuid.h"
 #include "cpu/exception.h"
+#include "cpu/tsc.h"
 #include "vmx_emul/vmx.h"
 #include "frontend/gdbstub.h"
 #include "frontend/platform.h"
@@ -406,7 +407,10 @@ int machine_run(struct machine *m)
             if (c->halted && !cpu_wakeable(c))
                 continue;
             c->quantum_end = c->icount + m->time.quantum;
+            m->clock.turn_elapsed_ns = cpu_turn_elapsed_ns;
+            m->clock.turn_opaque = c;
             uint64_t n = cpu_run(c);
+            m->clock.turn_elapsed_ns = NULL;
             gdbstub_after_run(m->gdb, i);
             if (n)
                 all_idle = false;

@@ -33,7 +33,19 @@ struct clock {
     unsigned icount_shift;    /* ns per instruction = 1 << shift */
     bool realtime;            /* -icount off / clock=host: follow host time */
     uint64_t host_start_ns;
+    /* While a vCPU runs its turn, the time its turn has taken so far (the
+     * clock advances only when the turn ends): devices and the local APIC
+     * read clock_now(), so that counters move between two reads in one
+     * turn as on hardware. NULL between turns. */
+    uint64_t (*turn_elapsed_ns)(void *opaque);
+    void *turn_opaque;
 };
+
+/* The present machine time as the running vCPU sees it. */
+static inline uint64_t clock_now(const struct clock *c)
+{
+    return c->now_ns + (c->turn_elapsed_ns ? c->turn_elapsed_ns(c->turn_opaque) : 0);
+}
 
 void clock_init(struct clock *c, unsigned icount_shift, bool realtime);
 void timer_init(struct timer *t, timer_fn fn, void *opaque, const char *name);

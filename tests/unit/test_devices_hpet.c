@@ -41,6 +41,32 @@ static void wr64(uint64_t off, uint64_t v)
     physmem_write(&t->mem, HPET_BASE + off, v, 8);
 }
 
+static uint64_t turn_ns;
+
+static uint64_t turn_elapsed(void *opaque)
+{
+    (void)opaque;
+    return turn_ns;
+}
+
+/* Within a vCPU's turn the clock has not advanced yet, but the counter must
+ * still move between two reads (mmu/clock.h clock_now): the turn's
+ * elapsed time counts. */
+START_TEST(test_counter_moves_within_a_turn)
+{
+    wr32(0x10, 1);
+    t->clock.turn_elapsed_ns = turn_elapsed;
+    turn_ns = 0;
+    uint64_t a = rd64(0xf0);
+    turn_ns = 700; /* 70 ticks of 10 ns */
+    uint64_t b = rd64(0xf0);
+    ck_assert_uint_eq(b - a, 70);
+    t->clock.turn_elapsed_ns = NULL;
+    advance_ns(t, 700); /* the turn ends: the clock catches up */
+    ck_assert_uint_eq(rd64(0xf0), b);
+}
+END_TEST
+
 START_TEST(test_caps_and_counter)
 {
     uint64_t cap = rd64(0);
@@ -197,6 +223,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_caps_and_counter);
+    tcase_add_test(tc, test_counter_moves_within_a_turn);
     tcase_add_test(tc, test_oneshot_legacy);
     tcase_add_test(tc, test_periodic);
     tcase_add_test(tc, test_linux_style_32bit);
