@@ -116,6 +116,12 @@ void cpu_reset(struct cpu *cpu, bool init_only)
     memset(cpu->fixed_ctr, 0, sizeof(cpu->fixed_ctr));
     cpu->fixed_ctr_ctrl = cpu->perf_global_status = 0;
     cpu->perf_global_ctrl = 0xf | (7ull << 32); /* enabled counters at reset (SDM Vol.3B 20.2.2) */
+    /* No counter is enabled (the EVTSEL/FIXED_CTR_CTRL enables are 0):
+     * the lazy-counting state starts over from here. */
+    cpu->pmu_enabled = false;
+    cpu->pmu_overflow_icount = UINT64_MAX;
+    cpu->pmu_sync_icount = cpu->icount;
+    cpu->pmu_ref_frac = 0;
     cpu->debugctl = cpu->spec_ctrl = 0;
     memset(cpu->lbr_from, 0, sizeof(cpu->lbr_from));
     memset(cpu->lbr_to, 0, sizeof(cpu->lbr_to));
