@@ -147,3 +147,25 @@ resume\@:
     cmp\w $\vb, \b
     CHECK e, (\n + 2)
 .endm
+
+/* After a guest's rom_gdt entries: the end label, the descriptors that load
+ * the boot GDT (its first boot_limit+1 bytes, read from ROM), the working
+ * GDT copied to gdt and the IDT at idt, and the reset vector that jumps to
+ * _start. */
+.macro ROM_TABLE_DESCRIPTORS boot_limit, gdt, idt
+rom_gdt_end:
+rom_gdt_desc:
+    .word \boot_limit
+    .long rom_gdt
+gdt_desc:
+    .word rom_gdt_end - rom_gdt - 1
+    .long \gdt
+idt_desc:
+    .word 0x7ff
+    .long \idt
+
+    .section .reset, "ax"
+    .code16
+reset:
+    jmp _start
+.endm

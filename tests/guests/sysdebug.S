@@ -433,18 +433,4 @@ rom_gdt:
     .quad 0x00cf93000000ffff /* 0x10 ring-0 data */
     .quad 0                  /* 0x18 TSS1 */
     .quad 0                  /* 0x20 TSS2 */
-rom_gdt_end:
-rom_gdt_desc:
-    .word 0x27
-    .long rom_gdt
-gdt_desc:
-    .word rom_gdt_end - rom_gdt - 1
-    .long GDT
-idt_desc:
-    .word 0x7ff
-    .long IDT
-
-    .section .reset, "ax"
-    .code16
-reset:
-    jmp _start
+    ROM_TABLE_DESCRIPTORS 0x27, GDT, IDT

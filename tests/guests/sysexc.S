@@ -368,18 +368,4 @@ rom_gdt:
     .quad 0                  /* 0x38 TSS2 */
     .quad 0                  /* 0x40 TSS3 */
     .quad 0                  /* 0x48 call gate */
-rom_gdt_end:
-rom_gdt_desc:
-    .word 0x27
-    .long rom_gdt
-gdt_desc:
-    .word rom_gdt_end - rom_gdt - 1
-    .long GDT
-idt_desc:
-    .word 0x7ff
-    .long IDT
-
-    .section .reset, "ax"
-    .code16
-reset:
-    jmp _start
+    ROM_TABLE_DESCRIPTORS 0x27, GDT, IDT

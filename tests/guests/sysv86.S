@@ -154,18 +154,4 @@ rom_gdt:
     .quad 0x00cf9b000000ffff /* 0x08 code */
     .quad 0x00cf93000000ffff /* 0x10 data */
     .quad 0                  /* 0x18 TSS */
-rom_gdt_end:
-rom_gdt_desc:
-    .word 0x17
-    .long rom_gdt
-gdt_desc:
-    .word rom_gdt_end - rom_gdt - 1
-    .long GDT
-idt_desc:
-    .word 0x7ff
-    .long IDT
-
-    .section .reset, "ax"
-    .code16
-reset:
-    jmp _start
+    ROM_TABLE_DESCRIPTORS 0x17, GDT, IDT
