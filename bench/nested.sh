@@ -37,6 +37,7 @@ log_dir=${LOG_DIR:-$cache/logs}
 limit=${NESTED_TIMEOUT:-1800}
 bochs_cpus=${BOCHS_CPUS:-1}
 . "$repo/tests/images/timed-run.sh" # now_us, seconds_between
+. "$repo/tests/images/bochs-guest.sh" # bochs_guest_prepare
 
 "$repo/tests/images/build-images.sh" >/dev/null || { echo "nested: building the guest images failed" >&2; exit 1; }
 mkdir -p "$log_dir"
@@ -102,42 +103,13 @@ run_console() {
 run_bochs() {
     local log=$1 lim=$2 dir start pid
     dir=$(mktemp -d /tmp/turtles-nested-bochs.XXXXXX)
-    mkdir -p "$dir/iso/boot/grub"
-    cp "$cache/vmlinuz" "$cache/initramfs.cpio.gz" "$dir/iso/boot/"
-    cat > "$dir/iso/boot/grub/grub.cfg" <<EOF
-serial --unit=0 --speed=115200
-terminal_input serial
-terminal_output serial
-set timeout=0
-menuentry turtles {
-  linux /boot/vmlinuz ${append/console=ttyS0/console=ttyS0,115200}
-  initrd /boot/initramfs.cpio.gz
-}
-EOF
-    if ! grub-mkrescue -o "$dir/guest.iso" "$dir/iso" >/dev/null 2>&1; then
-        echo "nested: grub-mkrescue failed" >&2
+    if ! bochs_guest_prepare "$dir" "$cache" "${append/console=ttyS0/console=ttyS0,115200}" \
+        "$bochs_cpus"; then
         rm -rf "$dir"
         RUN_STATUS=1
         : > "$log"; : > "$log.times"
         return
     fi
-    # Debian's Bochs has no "nogui" display and its ALSA backend aborts without a sound card.
-    cat > "$dir/bochsrc" <<EOF
-megs: 1024
-cpu: model=corei7_skylake_x, count=$bochs_cpus, ips=400000000
-clock: sync=none
-romimage: file=/usr/share/bochs/BIOS-bochs-latest
-vgaromimage: file=/usr/share/vgabios/vgabios.bin
-speaker: enabled=0
-sound: driver=dummy
-ata0-master: type=cdrom, path=$dir/guest.iso, status=inserted
-boot: cdrom
-com1: enabled=1, mode=file, dev=$dir/serial.txt
-display_library: rfb, options="timeout=0"
-log: $dir/bochs.log
-EOF
-    echo c > "$dir/debugger.rc"
-    : > "$dir/serial.txt"
     start=$(now_us)
     timeout -k 5 "$lim" bochs -q -f "$dir/bochsrc" -rc "$dir/debugger.rc" < /dev/null > "$dir/stdout.log" 2>&1 &
     pid=$!

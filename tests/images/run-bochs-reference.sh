@@ -17,6 +17,7 @@ log_dir=${LOG_DIR:-$cache/logs}
 job=${1:-kvm}
 cpus=${BOCHS_CPUS:-1}
 . "$here/timed-run.sh"
+. "$here/bochs-guest.sh"
 
 for tool in bochs grub-mkrescue xorriso mformat; do
     command -v "$tool" >/dev/null ||
@@ -34,37 +35,7 @@ esac
 
 dir=$(mktemp -d /tmp/turtles-bochs.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-mkdir -p "$dir/iso/boot/grub"
-cp "$cache/vmlinuz" "$cache/initramfs.cpio.gz" "$dir/iso/boot/"
-cat > "$dir/iso/boot/grub/grub.cfg" <<EOF
-serial --unit=0 --speed=115200
-terminal_input serial
-terminal_output serial
-set timeout=0
-menuentry turtles {
-  linux /boot/vmlinuz console=ttyS0,115200 panic=-1 $args
-  initrd /boot/initramfs.cpio.gz
-}
-EOF
-grub-mkrescue -o "$dir/guest.iso" "$dir/iso" >/dev/null 2>&1 || { echo "run-bochs-reference: grub-mkrescue failed" >&2; exit 1; }
-
-# Debian's Bochs: no "nogui" display library, and its ALSA sound backend aborts on machines
-# without a sound card, hence rfb and the dummy sound driver.
-cat > "$dir/bochsrc" <<EOF
-megs: 1024
-cpu: model=corei7_skylake_x, count=$cpus, ips=400000000
-clock: sync=none
-romimage: file=/usr/share/bochs/BIOS-bochs-latest
-vgaromimage: file=/usr/share/vgabios/vgabios.bin
-speaker: enabled=0
-sound: driver=dummy
-ata0-master: type=cdrom, path=$dir/guest.iso, status=inserted
-boot: cdrom
-com1: enabled=1, mode=file, dev=$dir/serial.txt
-display_library: rfb, options="timeout=0"
-log: $dir/bochs.log
-EOF
-echo c > "$dir/debugger.rc"
+bochs_guest_prepare "$dir" "$cache" "console=ttyS0,115200 panic=-1 $args" "$cpus" || exit 1
 
 log="$log_dir/bochs-$job.log"
 echo "run-bochs-reference: $job (log: $log)"
