@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "tests/unit/oracle_common.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,58 @@ bool oracle_fetch_phys(void *opaque, uint64_t addr, uint8_t *b)
 {
     *b = (uint8_t)physmem_read(opaque, addr, 1);
     return true;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+const struct oracle_host *oracle_host(void)
+{
+    static struct oracle_host host;
+    static bool done;
+    if (done)
+        return &host;
+    done = true;
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    __cpuid(0, a, b, c, d);
+    unsigned max = a;
+    memcpy(host.vendor, &b, 4);
+    memcpy(host.vendor + 4, &d, 4);
+    memcpy(host.vendor + 8, &c, 4);
+    host.vendor[12] = 0;
+    host.intel = strcmp(host.vendor, "GenuineIntel") == 0;
+    __cpuid(1, a, b, c, d);
+    unsigned fam = (a >> 8) & 0xf, mod = (a >> 4) & 0xf;
+    host.family = fam == 0xf ? fam + ((a >> 20) & 0xff) : fam;
+    host.model = (fam == 0x6 || fam == 0xf) ? mod | (((a >> 16) & 0xf) << 4) : mod;
+    host.stepping = a & 0xf;
+    host.leaf1_ecx = c;
+    host.leaf1_edx = d;
+    if (max >= 7) {
+        __cpuid_count(7, 0, a, b, c, d);
+        host.leaf7_ebx = b;
+        host.leaf7_ecx = c;
+    }
+    __cpuid(0x80000000, a, b, c, d);
+    if (a >= 0x80000001) {
+        __cpuid(0x80000001, a, b, c, d);
+        host.ext1_ecx = c;
+        host.ext1_edx = d;
+    }
+#else
+    strcpy(host.vendor, "none");
+#endif
+    return &host;
+}
+
+void oracle_print_host(const char *test)
+{
+    const struct oracle_host *h = oracle_host();
+    printf("%s: host %s family 0x%x model 0x%x stepping %u\n", test, h->vendor, h->family,
+           h->model, h->stepping);
+    fflush(stdout);
 }
 
 int oracle_run_suite(Suite *s)

@@ -64,6 +64,24 @@ void oracle_turtles_init(struct harness *h, struct cpu_model *model, unsigned bi
  * mapped or off). */
 bool oracle_fetch_phys(void *opaque, uint64_t addr, uint8_t *b);
 
+/* ---- the host CPU ---- */
+
+/* What the oracles need to know of the host they compare against. */
+struct oracle_host {
+    char vendor[13];          /* CPUID.0 vendor string ("GenuineIntel", "AuthenticAMD", ...) */
+    unsigned family, model, stepping; /* CPUID.1 EAX, display family/model */
+    bool intel;               /* vendor is GenuineIntel */
+    uint32_t leaf1_ecx, leaf1_edx, leaf7_ebx, leaf7_ecx, ext1_ecx, ext1_edx;
+};
+
+/* The host's identity and feature words (all zero on a non-x86 host). */
+const struct oracle_host *oracle_host(void);
+
+/* One line on stdout naming the host: "<test>: host <vendor> family F
+ * model M stepping S". Every oracle prints it first, so a report says
+ * which CPU it was compared against. */
+void oracle_print_host(const char *test);
+
 /* Run the suite in this process (no fork: the native side's fixed mapping
  * and signal handlers live here); the exit status for main(). */
 int oracle_run_suite(Suite *s);

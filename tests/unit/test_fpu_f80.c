@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cpu/fpu_f80.h"
+#include "tests/unit/oracle_common.h"
 
 /* The host-x87 oracle needs an x86-64 host; -DTEST_FPU_F80_NO_HOST skips it
  * there too (to check the portable part builds alone). */
@@ -1128,6 +1129,7 @@ static void add_mpfr_tests(TCase *tc)
 
 int main(void)
 {
+    oracle_print_host("test_fpu_f80");
     Suite *s = suite_create("fpu_f80");
     TCase *tc = tcase_create("edge");
     tcase_add_test(tc, test_indefinite_and_classes);

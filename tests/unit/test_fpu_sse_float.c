@@ -17,6 +17,7 @@
 #endif
 
 #include "cpu/fpu_sse_float.h"
+#include "tests/unit/oracle_common.h"
 
 /* The host-CPU oracle needs x86-64; -DFPU_TEST_NO_HOST_ORACLE builds the
  * portable part alone (as on aarch64) on any host. */
@@ -1300,6 +1301,7 @@ static Suite *fpu_sse_float_suite(void)
 
 int main(void)
 {
+    oracle_print_host("test_fpu_sse_float");
     SRunner *sr = srunner_create(fpu_sse_float_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -163,6 +163,7 @@ END_TEST
 
 int main(void)
 {
+    oracle_print_host("test_oracle_bcd");
     Suite *s = suite_create("oracle_bcd");
     TCase *tc = tcase_create("bcd");
     tcase_set_timeout(tc, 300);

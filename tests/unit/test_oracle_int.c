@@ -1176,6 +1176,7 @@ static Suite *oracle_suite(void)
 
 int main(void)
 {
+    oracle_print_host("test_oracle_int");
     return oracle_run_suite(oracle_suite());
 }
 

@@ -930,6 +930,7 @@ END_TEST
 
 int main(void)
 {
+    oracle_print_host("test_oracle_int32");
     Suite *s = suite_create("oracle_int32");
     TCase *tc = tcase_create("random");
     tcase_set_timeout(tc, 300);

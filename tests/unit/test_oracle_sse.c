@@ -853,6 +853,7 @@ static Suite *oracle_suite(void)
 
 int main(void)
 {
+    oracle_print_host("test_oracle_sse");
     return oracle_run_suite(oracle_suite());
 }
 

@@ -26,6 +26,7 @@
 #include "cpu/cpuid.h"
 #include "cpu/opcodes.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/oracle_common.h"
 
 #if defined(__x86_64__)
 
@@ -699,6 +700,7 @@ static Suite *oracle_suite(void)
 
 int main(void)
 {
+    oracle_print_host("test_oracle_x87");
     SRunner *sr = srunner_create(oracle_suite());
     srunner_set_fork_status(sr, CK_NOFORK);
     srunner_run_all(sr, CK_NORMAL);
