@@ -10,8 +10,8 @@
 #include "cpu/specialize.h"
 
 const struct opcode_row opcode_rows[] = {
-#define OP(map, opc, pfx, reg, mod, rm, flags, isa, fn, name) \
-    {map, opc, pfx, reg, rm, mod, isa, flags, fn, name},
+#define OP(map, opc, pfx, reg, mod, rm, flags, isa, ef, exit, fn, name) \
+    {map, opc, pfx, reg, rm, mod, isa, exit, ef, flags, fn, name},
 #include "cpu/opcodes.def"
 #undef OP
 };

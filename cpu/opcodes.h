@@ -5,7 +5,8 @@
  * so families can grow independently; the decoder indexes them by
  * (map, opcode) at start-up. A row:
  *
- *   OP(map, opcode, prefix, reg, mod, rm, flags, isa, handler, "mnemonic")
+ *   OP(map, opcode, prefix, reg, mod, rm, flags, isa, EF(in, out, undef), exit,
+ *      handler, "mnemonic")
  *
  * map     OPMAP_1 (one-byte), OPMAP_0F, OPMAP_0F38, OPMAP_0F3A
  * prefix  mandatory prefix: PFX_ANY (66/F2/F3 keep their usual meaning),
@@ -15,6 +16,16 @@
  * rm      ModRM.rm for register forms that select by it (0F 01, x87), or ANY
  * flags   D_* below
  * isa     ISA_* the CPU model must have, else #UD
+ * EF      what the instruction does to the status flags (F_CF..F_OF of
+ *         cpu/cpu.h): in = flags it reads, out = flags it writes with a
+ *         value the SDM defines, undef = flags the SDM leaves undefined
+ *         after it (for some operands at least: flags_undefined() in
+ *         cpu/flags_table.h narrows it by operand, e.g. shift counts).
+ *         The host-CPU oracles mask undef, the lazy-flags work reads in/out.
+ * exit    RX_* (below): the VM exit that the instruction causes in VMX
+ *         non-root operation by itself or under a control bit (SDM
+ *         25.1.2-25.1.3), applied by one generic step; RX_NONE if none or
+ *         if the exit needs operands (I/O, MSR, CR, DR: the handler checks).
  */
 #ifndef TURTLES_CPU_OPCODES_H
 #define TURTLES_CPU_OPCODES_H
@@ -62,11 +73,24 @@ enum isa {
     ISA_INVPCID, ISA_BMI1, ISA_BMI2, ISA_ADX, ISA_LM, ISA_XSAVEOPT, ISA_XSAVEC, ISA_COUNT
 };
 
+/* Instruction-level VM-exit intercepts of the row (the exit column). */
+enum row_exit {
+    RX_NONE,
+};
+
+/* The EF column: flags read, written with a defined value, left undefined. */
+struct row_eflags {
+    uint16_t in, out, undef; /* F_* masks (OF is bit 11) */
+};
+#define EF(in, out, undef) {(in), (out), (undef)}
+
 struct opcode_row {
     uint8_t map, opcode, prefix;
     int8_t reg, rm;
     uint8_t mod;
     uint8_t isa;
+    uint8_t exit;             /* enum row_exit */
+    struct row_eflags ef;
     uint32_t flags;
     insn_handler fn;
     const char *name;
@@ -76,7 +100,7 @@ extern const struct opcode_row opcode_rows[];
 extern const unsigned opcode_row_count;
 
 /* Declare every handler named in the table. */
-#define OP(map, opc, pfx, reg, mod, rm, flags, isa, fn, name) \
+#define OP(map, opc, pfx, reg, mod, rm, flags, isa, ef, exit, fn, name) \
     void fn(struct cpu *cpu, const struct insn *in);
 #include "cpu/opcodes.def"
 #undef OP
