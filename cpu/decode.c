@@ -11,7 +11,7 @@
 
 const struct opcode_row opcode_rows[] = {
 #define OP(map, opc, pfx, reg, mod, rm, flags, isa, ef, exit, fn, name) \
-    {map, opc, pfx, reg, rm, mod, isa, exit, ef, flags, fn, name},
+    {map, opc, pfx, reg, rm, mod, isa, exit, ef, flags, fn, #fn, name},
 #include "cpu/opcodes.def"
 #undef OP
 };

@@ -9,6 +9,7 @@
 #include "cpu/cpuid.h"
 #include "cpu/debug.h"
 #include "cpu/decode.h"
+#include "cpu/specialize.h"
 #include "cpu/opcodes.h"
 #include "cpu/exception.h"
 #include "cpu/log.h"
@@ -317,8 +318,9 @@ uint64_t cpu_run(struct cpu *cpu)
         prev = b->cached ? b : NULL;
         prev_gen = cpu->blocks->generation;
         if ((cpu->log_mask & LOG_EXEC) && cpu->icount >= cpu->log_exec_from)
-            cpu_log(cpu, "cpu%d: exec %04x:%016llx %s\n", cpu->index, cpu->seg[S_CS].sel,
-                    (unsigned long long)cpu->rip, b->ninsns ? insn_name(&b->insns[0]) : "");
+            cpu_log(cpu, "cpu%d: exec %04x:%016llx %s (%s)\n", cpu->index, cpu->seg[S_CS].sel,
+                    (unsigned long long)cpu->rip, b->ninsns ? insn_name(&b->insns[0]) : "",
+                    b->ninsns ? handler_name(b->insns[0].fn) : "");
         cpu->cur_block = b;
         const struct insn *in = b->insns, *end = in + b->ninsns;
         /* The instruction in an STI / MOV SS shadow runs alone: events held

@@ -93,6 +93,7 @@ struct opcode_row {
     struct row_eflags ef;
     uint32_t flags;
     insn_handler fn;
+    const char *fn_name;      /* the handler's C name, for -d exec */
     const char *name;
 };
 

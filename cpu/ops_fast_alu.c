@@ -271,53 +271,127 @@ static const insn_handler jcc_fast[16] = {
 
 #define BY_SIZE(s, name) ((const insn_handler[4])SIZES(name))[s]
 
-insn_handler alu_specialize(const struct insn *in)
+/* Operand size 1/2/4/8 as an index 0..3, or -1. */
+static int size_index(const struct insn *in)
 {
-    insn_handler fn = in->fn;
-    if (fn == op_jcc)
-        return jcc_fast[in->opcode & 15];
-    unsigned s;
     switch (in->opsize) {
-    case 1: s = 0; break;
-    case 2: s = 1; break;
-    case 4: s = 2; break;
-    case 8: s = 3; break;
-    default: return NULL;
+    case 1: return 0;
+    case 2: return 1;
+    case 4: return 2;
+    case 8: return 3;
+    default: return -1;
     }
-    bool reg = in->mod == 3;
-    if ((fn == op_movzx || fn == op_movsx) && s > 0)
-        return movx_fast[fn == op_movsx][in->opcode & 1][reg][s - 1];
-    if (fn == op_alu_rm_r)
-        return alu_fast[(in->opcode >> 3) & 7][reg ? F_RMR_REG : F_RMR_MEM][s];
-    if (fn == op_alu_r_rm)
-        return alu_fast[(in->opcode >> 3) & 7][reg ? F_RRM_REG : F_RRM_MEM][s];
-    if (fn == op_alu_rm_imm)
-        return alu_fast[(in->modrm >> 3) & 7][reg ? F_RMI_REG : F_RMI_MEM][s];
-    if (fn == op_alu_a_imm)
-        return alu_fast[(in->opcode >> 3) & 7][F_AI][s];
-    if (fn == op_test_rm_r)
-        return reg ? BY_SIZE(s, test_rr) : BY_SIZE(s, test_mr);
-    if (fn == op_test_rm_imm)
-        return reg ? BY_SIZE(s, test_ri) : BY_SIZE(s, test_mi);
-    if (fn == op_test_a_imm)
-        return BY_SIZE(s, test_ai);
-    if (fn == op_mov_rm_r)
-        return reg ? BY_SIZE(s, mov_rr) : BY_SIZE(s, mov_store);
-    if (fn == op_mov_r_rm)
-        return reg ? BY_SIZE(s, mov_rrm) : BY_SIZE(s, mov_load);
-    if (fn == op_mov_r_imm)
-        return BY_SIZE(s, mov_ri);
-    if (fn == op_mov_rm_imm)
-        return reg ? BY_SIZE(s, mov_rmi_reg) : BY_SIZE(s, mov_rmi_mem);
-    if (fn == op_lea)
-        return BY_SIZE(s, lea);
-    if (fn == op_inc_r)
-        return BY_SIZE(s, inc_r);
-    if (fn == op_dec_r)
-        return BY_SIZE(s, dec_r);
-    if (fn == op_inc_rm && reg)
-        return BY_SIZE(s, inc_rm_reg);
-    if (fn == op_dec_rm && reg)
-        return BY_SIZE(s, dec_rm_reg);
-    return NULL;
 }
+
+/* ---- pickers: one per group of generic handlers (fast_forms[] below) ---- */
+
+static insn_handler pick_jcc(const struct insn *in)
+{
+    return jcc_fast[in->opcode & 15];
+}
+
+static insn_handler pick_movx(const struct insn *in)
+{
+    int s = size_index(in);
+    if (s <= 0)
+        return NULL;
+    return movx_fast[in->fn == op_movsx][in->opcode & 1][in->mod == 3][s - 1];
+}
+
+static insn_handler pick_alu(const struct insn *in)
+{
+    int s = size_index(in);
+    if (s < 0)
+        return NULL;
+    bool reg = in->mod == 3;
+    if (in->fn == op_alu_rm_r)
+        return alu_fast[(in->opcode >> 3) & 7][reg ? F_RMR_REG : F_RMR_MEM][s];
+    if (in->fn == op_alu_r_rm)
+        return alu_fast[(in->opcode >> 3) & 7][reg ? F_RRM_REG : F_RRM_MEM][s];
+    if (in->fn == op_alu_rm_imm)
+        return alu_fast[(in->modrm >> 3) & 7][reg ? F_RMI_REG : F_RMI_MEM][s];
+    return alu_fast[(in->opcode >> 3) & 7][F_AI][s]; /* op_alu_a_imm */
+}
+
+static insn_handler pick_test(const struct insn *in)
+{
+    int s = size_index(in);
+    if (s < 0)
+        return NULL;
+    bool reg = in->mod == 3;
+    if (in->fn == op_test_rm_r)
+        return reg ? BY_SIZE(s, test_rr) : BY_SIZE(s, test_mr);
+    if (in->fn == op_test_rm_imm)
+        return reg ? BY_SIZE(s, test_ri) : BY_SIZE(s, test_mi);
+    return BY_SIZE(s, test_ai); /* op_test_a_imm */
+}
+
+static insn_handler pick_mov(const struct insn *in)
+{
+    int s = size_index(in);
+    if (s < 0)
+        return NULL;
+    bool reg = in->mod == 3;
+    if (in->fn == op_mov_rm_r)
+        return reg ? BY_SIZE(s, mov_rr) : BY_SIZE(s, mov_store);
+    if (in->fn == op_mov_r_rm)
+        return reg ? BY_SIZE(s, mov_rrm) : BY_SIZE(s, mov_load);
+    if (in->fn == op_mov_r_imm)
+        return BY_SIZE(s, mov_ri);
+    if (in->fn == op_mov_rm_imm)
+        return reg ? BY_SIZE(s, mov_rmi_reg) : BY_SIZE(s, mov_rmi_mem);
+    return BY_SIZE(s, lea); /* op_lea */
+}
+
+static insn_handler pick_incdec(const struct insn *in)
+{
+    int s = size_index(in);
+    if (s < 0)
+        return NULL;
+    if (in->fn == op_inc_r)
+        return BY_SIZE(s, inc_r);
+    if (in->fn == op_dec_r)
+        return BY_SIZE(s, dec_r);
+    if (in->mod != 3)
+        return NULL;
+    return in->fn == op_inc_rm ? BY_SIZE(s, inc_rm_reg) : BY_SIZE(s, dec_rm_reg);
+}
+
+/* Generic handler of the opcode table -> its picker. */
+static const struct fast_form fast_forms[] = {
+    {op_jcc, pick_jcc},
+    {op_movzx, pick_movx},       {op_movsx, pick_movx},
+    {op_alu_rm_r, pick_alu},     {op_alu_r_rm, pick_alu},
+    {op_alu_rm_imm, pick_alu},   {op_alu_a_imm, pick_alu},
+    {op_test_rm_r, pick_test},   {op_test_rm_imm, pick_test}, {op_test_a_imm, pick_test},
+    {op_mov_rm_r, pick_mov},     {op_mov_r_rm, pick_mov},     {op_mov_r_imm, pick_mov},
+    {op_mov_rm_imm, pick_mov},   {op_lea, pick_mov},
+    {op_inc_r, pick_incdec},     {op_dec_r, pick_incdec},
+    {op_inc_rm, pick_incdec},    {op_dec_rm, pick_incdec},
+};
+
+#define NAMES4(f) FAST_NAME(f##_1), FAST_NAME(f##_2), FAST_NAME(f##_4), FAST_NAME(f##_8)
+#define ALU_NAMES(OP)                                                                      \
+    NAMES4(alu_rmr_reg_##OP), NAMES4(alu_rrm_reg_##OP), NAMES4(alu_rrm_mem_##OP),          \
+    NAMES4(alu_rmr_mem_##OP), NAMES4(alu_rmi_reg_##OP), NAMES4(alu_rmi_mem_##OP),          \
+    NAMES4(alu_ai_##OP)
+#define MOVX_NAMES(K, F) FAST_NAME(K##_##F##_1_2), FAST_NAME(K##_##F##_1_4),                \
+    FAST_NAME(K##_##F##_1_8), FAST_NAME(K##_##F##_2_2), FAST_NAME(K##_##F##_2_4),          \
+    FAST_NAME(K##_##F##_2_8)
+
+static const struct fast_name fast_names[] = {
+    ALU_NAMES(0), ALU_NAMES(1), ALU_NAMES(2), ALU_NAMES(3),
+    ALU_NAMES(4), ALU_NAMES(5), ALU_NAMES(6), ALU_NAMES(7),
+    NAMES4(test_rr), NAMES4(test_mr), NAMES4(test_ri), NAMES4(test_mi), NAMES4(test_ai),
+    NAMES4(mov_rr), NAMES4(mov_rrm), NAMES4(mov_store), NAMES4(mov_load), NAMES4(mov_ri),
+    NAMES4(mov_rmi_reg), NAMES4(mov_rmi_mem), NAMES4(lea),
+    MOVX_NAMES(movzx, reg), MOVX_NAMES(movzx, mem), MOVX_NAMES(movsx, reg),
+    MOVX_NAMES(movsx, mem),
+    NAMES4(inc_r), NAMES4(dec_r), NAMES4(inc_rm_reg), NAMES4(dec_rm_reg),
+    FAST_NAME(jcc_0), FAST_NAME(jcc_1), FAST_NAME(jcc_2), FAST_NAME(jcc_3),
+    FAST_NAME(jcc_4), FAST_NAME(jcc_5), FAST_NAME(jcc_6), FAST_NAME(jcc_7),
+    FAST_NAME(jcc_8), FAST_NAME(jcc_9), FAST_NAME(jcc_10), FAST_NAME(jcc_11),
+    FAST_NAME(jcc_12), FAST_NAME(jcc_13), FAST_NAME(jcc_14), FAST_NAME(jcc_15),
+};
+
+FAST_FAMILY(alu_fast_family, fast_forms, fast_names);

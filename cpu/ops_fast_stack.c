@@ -66,19 +66,31 @@ FAST_INLINE void set_sp(struct cpu *cpu, unsigned st, uint64_t sp)
 STACK_FORMS(4)
 STACK_FORMS(8)
 
-insn_handler stack_specialize(const struct insn *in)
+static insn_handler pick_stack(const struct insn *in)
 {
-    insn_handler fn = in->fn;
     bool q = in->opsize == 8;
     if (in->opsize != 4 && in->opsize != 8)
         return NULL;
-    if (fn == op_push_r)
+    if (in->fn == op_push_r)
         return q ? push_r_8 : push_r_4;
-    if (fn == op_pop_r)
+    if (in->fn == op_pop_r)
         return q ? pop_r_8 : pop_r_4;
-    if (fn == op_call_rel)
+    if (in->fn == op_call_rel)
         return q ? call_rel_8 : call_rel_4;
-    if (fn == op_ret_near && in->opcode == 0xc3)
+    if (in->opcode == 0xc3) /* op_ret_near without an immediate */
         return q ? ret_near_8 : ret_near_4;
     return NULL;
 }
+
+/* Generic handler of the opcode table -> its picker. */
+static const struct fast_form fast_forms[] = {
+    {op_push_r, pick_stack}, {op_pop_r, pick_stack},
+    {op_call_rel, pick_stack}, {op_ret_near, pick_stack},
+};
+
+static const struct fast_name fast_names[] = {
+    FAST_NAME(push_r_4), FAST_NAME(push_r_8), FAST_NAME(pop_r_4), FAST_NAME(pop_r_8),
+    FAST_NAME(call_rel_4), FAST_NAME(call_rel_8), FAST_NAME(ret_near_4), FAST_NAME(ret_near_8),
+};
+
+FAST_FAMILY(stack_fast_family, fast_forms, fast_names);

@@ -179,14 +179,24 @@ void op_idiv(struct cpu *cpu, const struct insn *in)
 IMUL_FORMS(4)
 IMUL_FORMS(8)
 
-insn_handler muldiv_specialize(const struct insn *in)
+static insn_handler pick_imul(const struct insn *in)
 {
     bool q = in->opsize == 8;
     if (in->opsize != 4 && in->opsize != 8)
         return NULL;
     if (in->fn == op_imul_r_rm)
         return q ? imul_r_rm_8 : imul_r_rm_4;
-    if (in->fn == op_imul_r_rm_imm)
-        return q ? imul_r_rm_imm_8 : imul_r_rm_imm_4;
-    return NULL;
+    return q ? imul_r_rm_imm_8 : imul_r_rm_imm_4; /* op_imul_r_rm_imm */
 }
+
+/* Generic handler of the opcode table -> its picker. */
+static const struct fast_form fast_forms[] = {
+    {op_imul_r_rm, pick_imul}, {op_imul_r_rm_imm, pick_imul},
+};
+
+static const struct fast_name fast_names[] = {
+    FAST_NAME(imul_r_rm_4), FAST_NAME(imul_r_rm_8),
+    FAST_NAME(imul_r_rm_imm_4), FAST_NAME(imul_r_rm_imm_8),
+};
+
+FAST_FAMILY(muldiv_fast_family, fast_forms, fast_names);

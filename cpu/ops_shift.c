@@ -209,9 +209,9 @@ static const insn_handler shift_fast[8][2][2] = {
     SHIFT_ENTRY(SH_SHR), SHIFT_ENTRY(SH_SAL), SHIFT_ENTRY(SH_SAR),
 };
 
-insn_handler shift_specialize(const struct insn *in)
+static insn_handler pick_shift(const struct insn *in)
 {
-    if (in->fn != op_shift || in->mod != 3 || (in->opsize != 4 && in->opsize != 8))
+    if (in->mod != 3 || (in->opsize != 4 && in->opsize != 8))
         return NULL;
     unsigned form;
     if (in->opcode == 0xc1)
@@ -222,3 +222,17 @@ insn_handler shift_specialize(const struct insn *in)
         return NULL;
     return shift_fast[(in->modrm >> 3) & 7][form][in->opsize == 8];
 }
+
+/* Generic handler of the opcode table -> its picker. */
+static const struct fast_form fast_forms[] = {
+    {op_shift, pick_shift},
+};
+
+#define SHIFT_NAMES(OP) FAST_NAME(shift_imm_reg_##OP##_4), FAST_NAME(shift_imm_reg_##OP##_8), \
+    FAST_NAME(shift_one_reg_##OP##_4), FAST_NAME(shift_one_reg_##OP##_8)
+static const struct fast_name fast_names[] = {
+    SHIFT_NAMES(SH_ROL), SHIFT_NAMES(SH_ROR), SHIFT_NAMES(SH_SHL),
+    SHIFT_NAMES(SH_SHR), SHIFT_NAMES(SH_SAL), SHIFT_NAMES(SH_SAR),
+};
+
+FAST_FAMILY(shift_fast_family, fast_forms, fast_names);

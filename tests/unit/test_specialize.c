@@ -14,6 +14,7 @@
 #include "cpu/cpuid.h"
 #include "cpu/decode.h"
 #include "cpu/opcodes.h"
+#include "cpu/specialize.h"
 #include "tests/unit/harness.h"
 
 #define CODE_ADDR 0x10000u
@@ -319,6 +320,51 @@ static void all_encodings(bool mode64)
     check_encoding(&ret, 1, mode64);
 }
 
+/* The fast-form table: every generic handler it replaces is a handler of
+ * the opcode table (so grep from the row finds it), appears once, and every
+ * fast handler has a unique name that handler_name() returns (-d exec). */
+START_TEST(fast_form_table_consistent)
+{
+    const struct fast_family *fams[] = {&alu_fast_family, &shift_fast_family,
+                                        &stack_fast_family, &muldiv_fast_family};
+    unsigned nforms = 0, nnames = 0;
+    for (unsigned f = 0; f < 4; f++) {
+        for (unsigned i = 0; i < fams[f]->nforms; i++) {
+            insn_handler g = fams[f]->forms[i].generic;
+            bool in_table = false;
+            for (unsigned r = 0; r < opcode_row_count; r++)
+                in_table |= opcode_rows[r].fn == g;
+            ck_assert_msg(in_table, "family %u form %u: generic handler not in the opcode table", f, i);
+            ck_assert_str_ne(handler_name(g), "?");
+            for (unsigned f2 = 0; f2 < 4; f2++)
+                for (unsigned j = 0; j < fams[f2]->nforms; j++)
+                    if (f2 != f || j != i)
+                        ck_assert_msg(fams[f2]->forms[j].generic != g, "%s listed twice",
+                                      handler_name(g));
+            nforms++;
+        }
+        for (unsigned i = 0; i < fams[f]->nnames; i++) {
+            ck_assert_ptr_nonnull(fams[f]->names[i].fn);
+            ck_assert_str_eq(handler_name(fams[f]->names[i].fn), fams[f]->names[i].name);
+            nnames++;
+        }
+    }
+    ck_assert_uint_ge(nforms, 20);
+    ck_assert_uint_ge(nnames, 300);
+    ck_assert_str_eq(handler_name(op_alu_rm_r), "op_alu_rm_r");
+}
+END_TEST
+
+/* A decoded ADD r32, r/m32 (03 C1: add eax, ecx) runs a named fast form. */
+START_TEST(decoded_fast_form_has_name)
+{
+    struct insn in = {.fn = op_alu_r_rm, .opsize = 4, .mod = 3, .opcode = 0x03, .modrm = 0xc1};
+    insn_handler fast = insn_specialize(&in);
+    ck_assert_ptr_ne(fast, op_alu_r_rm);
+    ck_assert_str_eq(handler_name(fast), "alu_rrm_reg_0_4");
+}
+END_TEST
+
 START_TEST(specialized_match_generic_32)
 {
     harness_init(&H, 32);
@@ -345,6 +391,8 @@ int main(void)
     Suite *s = suite_create("specialize");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, fast_form_table_consistent);
+    tcase_add_test(tc, decoded_fast_form_has_name);
     tcase_add_test(tc, specialized_match_generic_32);
     tcase_add_test(tc, specialized_match_generic_64);
     suite_add_tcase(s, tc);
