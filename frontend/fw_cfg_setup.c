@@ -268,20 +268,15 @@ static int read_whole(const char *path, uint8_t **data, size_t *len, char *err, 
 static int add_linux(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char *err,
                      size_t errlen)
 {
-    const char *rom_path = cfg->linuxboot_rom ? cfg->linuxboot_rom : FW_CFG_LINUXBOOT_ROM_PATH;
-    uint8_t *rom = NULL, *k = NULL, *initrd = NULL;
-    size_t rom_len, klen, initrd_len = 0;
-    if (read_whole(rom_path, &rom, &rom_len, err, errlen) < 0) {
-        snprintf(err, errlen,
-                 "-kernel with -bios needs QEMU's %s (Debian package qemu-system-data)",
-                 rom_path);
-        return -1;
-    }
+    uint8_t *k = NULL, *initrd = NULL;
+    size_t klen, initrd_len = 0;
+    if (!cfg->linuxboot_rom || cfg->linuxboot_rom_len < 512)
+        return fail(err, errlen, "no linuxboot option ROM");
     int rc = -1;
     if (read_whole(cfg->kernel, &k, &klen, err, errlen) < 0)
         goto out;
     /* Linux boot protocol (Documentation/arch/x86/boot.rst): "HdrS" at
-     * 0x202, version at 0x206; linuxboot_dma.bin needs 2.02 or later. */
+     * 0x202, version at 0x206; roms/linuxboot.S needs 2.02 or later. */
     if (klen < SETUP_HDR_MIN || memcmp(k + 0x202, "HdrS", 4) || ld_le16(k + 0x206) < 0x202) {
         fail(err, errlen, "-kernel with -bios needs a bzImage (boot protocol 2.02+)");
         goto out;
@@ -324,13 +319,12 @@ static int add_linux(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char
         fw_cfg_add_i32(fw, FW_CFG_CMDLINE_ADDR, FW_CFG_LINUX_CMDLINE_ADDR) < 0 ||
         fw_cfg_add_i32(fw, FW_CFG_CMDLINE_SIZE, (uint32_t)cmd_len) < 0 ||
         fw_cfg_add_bytes(fw, FW_CFG_CMDLINE_DATA, cmdline, cmd_len) < 0 ||
-        fw_cfg_add_file(fw, "genroms/linuxboot_dma.bin", rom, rom_len) < 0) {
+        fw_cfg_add_file(fw, "genroms/linuxboot.bin", cfg->linuxboot_rom, cfg->linuxboot_rom_len) < 0) {
         fail(err, errlen, "out of memory for the kernel");
         goto out;
     }
     rc = 0;
 out:
-    free(rom);
     free(k);
     free(initrd);
     return rc;
@@ -345,9 +339,9 @@ int fw_cfg_setup_pc(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char 
         return fail(err, errlen, "cannot add the machine description");
     if (add_acpi(fw, cfg, err, errlen) < 0)
         return -1;
-    /* QEMU gives its linuxboot ROM boot index 0; without it there is no list. */
+    /* The linuxboot ROM has boot index 0, as QEMU's; without it there is no list. */
     if (cfg->kernel) {
-        static const char order[] = "/rom@genroms/linuxboot_dma.bin\n";
+        static const char order[] = "/rom@genroms/linuxboot.bin\n";
         if (fw_cfg_add_file(fw, "bootorder", order, sizeof(order)) < 0)
             return fail(err, errlen, "out of memory");
     }

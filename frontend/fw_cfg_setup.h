@@ -22,12 +22,11 @@
 #define FW_CFG_LOADER_ZONE_HIGH 1
 #define FW_CFG_LOADER_ZONE_FSEG 2
 
-/* Where QEMU's x86 loader puts a kernel for linuxboot_dma.bin. */
+/* Where the linuxboot option ROM (roms/linuxboot.S) puts a kernel: the
+ * addresses QEMU's x86 loader uses. */
 #define FW_CFG_LINUX_SETUP_ADDR 0x10000u
 #define FW_CFG_LINUX_CMDLINE_ADDR 0x20000u
 #define FW_CFG_LINUX_KERNEL_ADDR 0x100000u
-
-#define FW_CFG_LINUXBOOT_ROM_PATH "/usr/share/qemu/linuxboot_dma.bin"
 
 struct fw_cfg_pc_config {
     uint64_t ram_size, low_ram_size;
@@ -36,8 +35,15 @@ struct fw_cfg_pc_config {
     bool no_hpet;
     /* -kernel through firmware (all NULL: none). */
     const char *kernel, *initrd, *append;
-    const char *linuxboot_rom;   /* NULL: FW_CFG_LINUXBOOT_ROM_PATH */
+    /* The option ROM that loads it (roms/linuxboot.S, embedded in turtles),
+     * offered to the firmware as "genroms/linuxboot.bin" with boot index 0. */
+    const uint8_t *linuxboot_rom;
+    size_t linuxboot_rom_len;
 };
+
+/* turtles' option ROMs, built from roms/ and embedded in the binary. */
+extern const unsigned char turtles_linuxboot_rom[];
+extern const unsigned long turtles_linuxboot_rom_len;
 
 /* Fills an initialized fw_cfg. Returns 0, or -1 with a message in err. */
 int fw_cfg_setup_pc(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char *err,

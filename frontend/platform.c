@@ -158,10 +158,12 @@ static int fill_fw_cfg(struct machine *m)
         .low_ram_size = m->mem.low_ram_size,
         .ncpus = m->ncpus,
         .nographic = true,
+        .linuxboot_rom = turtles_linuxboot_rom,
+        .linuxboot_rom_len = turtles_linuxboot_rom_len,
     };
     char err[256] = "";
-    /* With -bios, -kernel goes through the firmware as in QEMU (its
-     * linuxboot_dma.bin option ROM); a kernel it cannot take that way is
+    /* With -bios, -kernel goes through the firmware as in QEMU (turtles'
+     * own linuxboot option ROM, roms/linuxboot.S); a kernel it cannot take that way is
      * loaded directly, with the firmware mapped but not run. */
     if (m->opt.bios && m->opt.kernel) {
         cfg.kernel = m->opt.kernel;

@@ -266,7 +266,7 @@ END_TEST
 
 /* ---- -kernel through firmware ---- */
 
-static char kpath[64], rpath[64], ipath[64];
+static char kpath[64], ipath[64];
 
 static void write_file(char *path, const char *tmpl, const uint8_t *data, size_t len)
 {
@@ -290,11 +290,10 @@ START_TEST(test_kernel_keys)
     st_le32(k + 0x22c, 0x7fffffff);
     static const uint8_t rom[512] = {0x55, 0xaa, 1};
     write_file(kpath, "/tmp/fwk.XXXXXX", k, sizeof(k));
-    write_file(rpath, "/tmp/fwr.XXXXXX", rom, sizeof(rom));
     write_file(ipath, "/tmp/fwi.XXXXXX", initrd, sizeof(initrd));
     struct fw_cfg_pc_config cfg = {.ram_size = RAM, .low_ram_size = RAM, .ncpus = 1,
                                    .kernel = kpath, .initrd = ipath, .append = "console=ttyS0",
-                                   .linuxboot_rom = rpath};
+                                   .linuxboot_rom = rom, .linuxboot_rom_len = sizeof(rom)};
     setup_with(&cfg);
     const uint32_t setup_len = (SETUP_SECTS + 1) * 512;
     ck_assert_uint_eq(ld_le32(fw_cfg_entry(&fw, FW_CFG_SETUP_SIZE)->data), setup_len);
@@ -314,11 +313,10 @@ START_TEST(test_kernel_keys)
     ck_assert_uint_eq(ld_le32(s + 0x218), ia);
     ck_assert_uint_eq(ld_le32(s + 0x21c), ILEN);
     ck_assert_uint_eq(fw_cfg_entry(&fw, FW_CFG_INITRD_DATA)->len, ILEN);
-    ck_assert(dir_has("genroms/linuxboot_dma.bin", NULL));
-    ck_assert_str_eq((const char *)file("bootorder")->data, "/rom@genroms/linuxboot_dma.bin\n");
+    ck_assert(dir_has("genroms/linuxboot.bin", NULL));
+    ck_assert_str_eq((const char *)file("bootorder")->data, "/rom@genroms/linuxboot.bin\n");
     teardown();
     unlink(kpath);
-    unlink(rpath);
     unlink(ipath);
 }
 END_TEST
@@ -330,18 +328,17 @@ START_TEST(test_kernel_errors)
     static const uint8_t junk[1024] = {1};
     static const uint8_t rom[512] = {0x55, 0xaa, 1};
     write_file(kpath, "/tmp/fwk.XXXXXX", junk, sizeof(junk));
-    write_file(rpath, "/tmp/fwr.XXXXXX", rom, sizeof(rom));
     char err[256] = "";
     struct fw_cfg_pc_config cfg = {.ram_size = RAM, .low_ram_size = RAM, .ncpus = 1,
-                                   .kernel = kpath, .linuxboot_rom = rpath};
+                                   .kernel = kpath, .linuxboot_rom = rom,
+                                   .linuxboot_rom_len = sizeof(rom)};
     ck_assert_int_eq(fw_cfg_setup_pc(&fw, &cfg, err, sizeof(err)), -1);
     ck_assert(strstr(err, "bzImage") != NULL);
-    cfg.linuxboot_rom = "/nonexistent/linuxboot_dma.bin";
+    cfg.linuxboot_rom = NULL;
     ck_assert_int_eq(fw_cfg_setup_pc(&fw, &cfg, err, sizeof(err)), -1);
-    ck_assert(strstr(err, "qemu-system-data") != NULL);
+    ck_assert(strstr(err, "option ROM") != NULL);
     teardown();
     unlink(kpath);
-    unlink(rpath);
 }
 END_TEST
 

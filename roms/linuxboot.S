@@ -1,0 +1,215 @@
+/* turtles' Linux boot option ROM: boots the -kernel/-initrd/-append that
+ * turtles put into fw_cfg, through the firmware (SeaBIOS), as a PC option
+ * ROM with a bootstrap entry vector. It replaces QEMU's linuxboot_dma.bin;
+ * turtles embeds it and hands it to the firmware as fw_cfg file
+ * "genroms/linuxboot.bin" with boot index 0 ("bootorder").
+ *
+ * What turtles prepares (frontend/fw_cfg_setup.c): the setup code with its
+ * header already patched (cmd_line_ptr, heap_end_ptr, ramdisk_image/size,
+ * type_of_loader, CAN_USE_HEAP) under FW_CFG_SETUP_*, the protected-mode
+ * kernel under FW_CFG_KERNEL_*, the initrd under FW_CFG_INITRD_*, the command
+ * line under FW_CFG_CMDLINE_*. This ROM copies each to its address with the
+ * fw_cfg DMA interface and enters the real-mode setup code as the Linux boot
+ * protocol says (Documentation/arch/x86/boot.rst, "Running the Kernel"):
+ * interrupts off, DS=ES=FS=GS=SS = the setup segment, SP at the heap end,
+ * CS:IP = setup segment + 0x20 : 0.
+ *
+ * Formats: the option ROM header (55 AA, size in 512-byte blocks, the init
+ * entry at offset 3, the PnP header offset at 1Ah) and the PnP expansion
+ * header with its bootstrap entry vector at 1Ah (Plug and Play BIOS
+ * Specification 1.0A, 3.3; BIOS Boot Specification 1.01). roms/sign-rom.py
+ * fills in the size and both checksums. */
+
+#define FW_CFG_PORT_SEL   0x510
+#define FW_CFG_PORT_DATA  0x511
+#define FW_CFG_PORT_DMA   0x514   /* high 32 bits, big-endian; 0x518: low 32, starts */
+#define FW_CFG_KERNEL_ADDR  0x07
+#define FW_CFG_KERNEL_SIZE  0x08
+#define FW_CFG_INITRD_ADDR  0x0a
+#define FW_CFG_INITRD_SIZE  0x0b
+#define FW_CFG_KERNEL_DATA  0x11
+#define FW_CFG_INITRD_DATA  0x12
+#define FW_CFG_CMDLINE_ADDR 0x13
+#define FW_CFG_CMDLINE_SIZE 0x14
+#define FW_CFG_CMDLINE_DATA 0x15
+#define FW_CFG_SETUP_ADDR   0x16
+#define FW_CFG_SETUP_SIZE   0x17
+#define FW_CFG_SETUP_DATA   0x18
+#define DMA_CTL_ERROR  0x01
+#define DMA_CTL_READ   0x02
+#define DMA_CTL_SELECT 0x08
+
+    .code16
+    .text
+    .globl _start
+_start:
+    .byte 0x55, 0xaa
+    .byte 0                     /* size in 512-byte blocks (sign-rom.py) */
+    lret                        /* init entry: nothing to set up */
+    .org 0x1a
+    .word pnp_header
+
+    .balign 16
+pnp_header:
+    .ascii "$PnP"
+    .byte 1                     /* structure revision */
+    .byte 2                     /* length: 2 x 16 bytes */
+    .word 0                     /* no next header */
+    .byte 0                     /* reserved */
+    .byte 0                     /* checksum (sign-rom.py) */
+    .long 0                     /* device identifier */
+    .word manufacturer
+    .word product
+    .byte 0, 0, 0               /* device type code */
+    .byte 0x14                  /* indicators: IPL device, may be shadowed */
+    .word 0                     /* boot connection vector: none */
+    .word 0                     /* disconnect vector: none */
+    .word boot                  /* bootstrap entry vector */
+    .word 0                     /* reserved */
+    .word 0                     /* static resource information: none */
+
+manufacturer: .asciz "turtles"
+product:      .asciz "Linux loader (-kernel)"
+dma_failed:   .asciz "turtles linuxboot: fw_cfg DMA read failed\r\n"
+
+/* The bootstrap entry vector: the firmware far-calls it to boot. On an
+ * error it prints a line and returns, so the firmware tries the next
+ * device. */
+boot:
+    pushw %ds
+    pushal
+    movw %sp, %bp               /* for the error return */
+    pushw %cs
+    popw %ds
+    cld
+
+    movw $FW_CFG_SETUP_ADDR, %ax
+    call fw_cfg_read32
+    movl %eax, %edi
+    movw $FW_CFG_SETUP_SIZE, %ax
+    call fw_cfg_read32
+    movl %eax, %ecx
+    movw $FW_CFG_SETUP_DATA, %bx
+    call fw_cfg_dma_read
+    jc error
+
+    movw $FW_CFG_KERNEL_ADDR, %ax
+    call fw_cfg_read32
+    movl %eax, %edi
+    movw $FW_CFG_KERNEL_SIZE, %ax
+    call fw_cfg_read32
+    movl %eax, %ecx
+    movw $FW_CFG_KERNEL_DATA, %bx
+    call fw_cfg_dma_read
+    jc error
+
+    movw $FW_CFG_INITRD_ADDR, %ax
+    call fw_cfg_read32
+    movl %eax, %edi
+    movw $FW_CFG_INITRD_SIZE, %ax
+    call fw_cfg_read32
+    movl %eax, %ecx
+    movw $FW_CFG_INITRD_DATA, %bx
+    call fw_cfg_dma_read
+    jc error
+
+    movw $FW_CFG_CMDLINE_ADDR, %ax
+    call fw_cfg_read32
+    movl %eax, %edi
+    movw $FW_CFG_CMDLINE_SIZE, %ax
+    call fw_cfg_read32
+    movl %eax, %ecx
+    movw $FW_CFG_CMDLINE_DATA, %bx
+    call fw_cfg_dma_read
+    jc error
+
+    /* Enter the setup code (boot.rst "Running the Kernel"). */
+    movw $FW_CFG_SETUP_ADDR, %ax
+    call fw_cfg_read32
+    shrl $4, %eax
+    cli
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %fs
+    movw %ax, %gs
+    movw %ax, %ss
+    movw 0x224, %sp             /* heap_end_ptr ... */
+    addw $0x200, %sp            /* ... + 0x200: the stack sits above the heap */
+    addw $0x20, %ax
+    pushw %ax
+    pushw $0
+    lret
+
+error:
+    movw $dma_failed, %si
+1:  lodsb
+    testb %al, %al
+    jz 2f
+    movb $0x0e, %ah             /* INT 10h teletype output */
+    movw $0x0007, %bx
+    int $0x10
+    jmp 1b
+2:  movw %bp, %sp
+    popal
+    popw %ds
+    lret
+
+/* %ax = fw_cfg key -> %eax = its first 4 bytes, little-endian. Clobbers
+ * %cx, %dx. */
+fw_cfg_read32:
+    movw $FW_CFG_PORT_SEL, %dx
+    outw %ax, %dx
+    movw $FW_CFG_PORT_DATA, %dx
+    movw $4, %cx
+1:  inb %dx, %al
+    rorl $8, %eax
+    loop 1b
+    ret
+
+/* Copy %ecx bytes of fw_cfg item %bx to guest-physical %edi with one DMA
+ * request (QEMU's fw_cfg DMA interface: a 16-byte big-endian descriptor
+ * {control, length, address}; writing its physical address to ports
+ * 0x514/0x518 starts it; the device clears control when done or sets the
+ * error bit). The descriptor lives on the stack. CF set on error; nothing
+ * to do for a zero length. Clobbers %eax, %edx. */
+fw_cfg_dma_read:
+    jecxz 3f
+    movl %edi, %eax
+    bswapl %eax
+    pushl %eax                  /* address, low 32 bits */
+    pushl $0                    /* address, high 32 bits */
+    movl %ecx, %eax
+    bswapl %eax
+    pushl %eax                  /* length */
+    movzwl %bx, %eax
+    shll $16, %eax
+    orl $(DMA_CTL_SELECT | DMA_CTL_READ), %eax
+    bswapl %eax
+    pushl %eax                  /* control: select the item, read */
+    xorl %eax, %eax
+    movw %ss, %ax
+    shll $4, %eax
+    movzwl %sp, %edx
+    addl %edx, %eax             /* the descriptor's physical address */
+    bswapl %eax
+    pushl %eax
+    xorl %eax, %eax
+    movw $FW_CFG_PORT_DMA, %dx
+    outl %eax, %dx
+    popl %eax
+    addw $4, %dx
+    outl %eax, %dx
+    movw %sp, %si
+1:  movl %ss:(%si), %eax
+    bswapl %eax
+    testl $DMA_CTL_ERROR, %eax
+    jnz 2f
+    testl %eax, %eax
+    jnz 1b
+    addw $16, %sp
+3:  clc
+    ret
+2:  addw $16, %sp
+    stc
+    ret
+
