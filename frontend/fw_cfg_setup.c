@@ -203,7 +203,13 @@ static int add_legacy_keys(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg
     rc |= fw_cfg_add_i16(fw, FW_CFG_NOGRAPHIC, cfg->nographic ? 1 : 0);
     rc |= fw_cfg_add_i16(fw, FW_CFG_NB_CPUS, (uint16_t)cfg->ncpus);
     rc |= fw_cfg_add_i16(fw, FW_CFG_MAX_CPUS, (uint16_t)cfg->ncpus);
-    rc |= fw_cfg_add_i16(fw, FW_CFG_BOOT_MENU, 0);
+    rc |= fw_cfg_add_i16(fw, FW_CFG_BOOT_MENU, cfg->boot_menu ? 1 : 0);
+    if (cfg->boot_menu && cfg->boot_splash_ms >= 0) {
+        uint8_t wait[2];
+        st_le16(wait, (uint16_t)cfg->boot_splash_ms);
+        if (fw_cfg_add_file(fw, "etc/boot-menu-wait", wait, sizeof(wait)) < 0)
+            rc = -1;
+    }
     /* NUMA: node count 0, then one node number per APIC ID and none per
      * node, all zero (no NUMA topology). */
     size_t numa_len = (1 + (size_t)cfg->ncpus) * 8;
@@ -345,10 +351,11 @@ int fw_cfg_setup_pc(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char 
         if (fw_cfg_add_file(fw, "bootorder", order, sizeof(order)) < 0)
             return fail(err, errlen, "out of memory");
     }
-    /* -1: after "No bootable device" the firmware idles instead of rebooting
-     * (QEMU's default -boot reboot-timeout). */
+    /* What the firmware does after "No bootable device": wait that many
+     * milliseconds and reboot, or (-1, QEMU's default) idle forever. With
+     * -no-reboot the reboot ends the run (README). */
     uint8_t wait[4];
-    st_le32(wait, 0xffffffffu);
+    st_le32(wait, (uint32_t)cfg->boot_reboot_timeout);
     if (fw_cfg_add_file(fw, "etc/boot-fail-wait", wait, sizeof(wait)) < 0)
         return fail(err, errlen, "out of memory");
     if (cfg->kernel && add_linux(fw, cfg, err, errlen) < 0)

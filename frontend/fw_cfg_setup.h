@@ -33,6 +33,9 @@ struct fw_cfg_pc_config {
     int ncpus;
     bool nographic;
     bool no_hpet;
+    bool boot_menu;              /* -boot menu=on: FW_CFG_BOOT_MENU */
+    int32_t boot_splash_ms;      /* -boot splash-time: etc/boot-menu-wait (-1: none) */
+    int32_t boot_reboot_timeout; /* -boot reboot-timeout: etc/boot-fail-wait (-1: forever) */
     /* -kernel through firmware (all NULL: none). */
     const char *kernel, *initrd, *append;
     /* The option ROM that loads it (roms/linuxboot.S, embedded in turtles),

@@ -2,6 +2,7 @@
 #include "frontend/options.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,13 @@ void options_usage(FILE *out)
           "  -append CMDLINE      kernel command line\n"
           "  -device isa-debug-exit[,iobase=PORT,iosize=N]\n"
           "                       guest writes V to PORT -> exit status (V << 1) | 1\n"
+          "  -vga std|none        standard VGA with Bochs VBE (PCI 1234:1111; default std,\n"
+          "                       none with -nodefaults); -device VGA is the same as -vga std\n"
+          "  -nodefaults          no default devices (the VGA)\n"
+          "  -boot [order=]DRIVES[,menu=on|off][,splash-time=MS][,reboot-timeout=MS]\n"
+          "                       firmware boot order (a c d n; default cad), boot menu,\n"
+          "                       wait after a failed boot (-1: forever, the default)\n"
+          "  -turtles-screen-text FILE  write the VGA text screen to FILE when turtles stops\n"
           "  -device pc-testdev   QEMU's test device for kvm-unit-tests (ports 0xe0-0xeb,\n"
           "                       IRQ lines at 0x2000-0x2017, MMIO at 0xff000000)\n"
           "  -no-reboot           exit (status 0) when the guest reboots\n"
@@ -129,6 +137,10 @@ static int parse_device(struct options *o, const char *spec)
 {
     if (!strncmp(spec, "isa-debugcon", 12) && (!spec[12] || spec[12] == ','))
         return parse_debugcon_device(o, spec);
+    if (!strcmp(spec, "VGA")) {
+        o->vga = "std";
+        return 0;
+    }
     if (!strcmp(spec, "pc-testdev")) {
         o->testdev = true;
         return 0;
@@ -324,11 +336,72 @@ static int parse_gdb_spec(const char *spec)
     return (int)port;
 }
 
+/* -boot [order=]DRIVES[,menu=on|off][,splash-time=MS][,reboot-timeout=MS]
+ * [,strict=on|off]: QEMU's spelling. DRIVES: up to three of a (floppy),
+ * c (first hard disk), d (CD-ROM), n (network), in order. */
+static long parse_ms(const char *p, size_t len, long lo, long hi)
+{
+    char buf[16];
+    if (len == 0 || len >= sizeof(buf))
+        return LONG_MIN;
+    memcpy(buf, p, len);
+    buf[len] = 0;
+    char *end;
+    long v = strtol(buf, &end, 10);
+    return *end || v < lo || v > hi ? LONG_MIN : v;
+}
+
+static int parse_boot(struct options *o, const char *spec)
+{
+    for (const char *p = spec; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *eq = memchr(p, '=', len);
+        size_t klen = eq ? (size_t)(eq - p) : len;
+        const char *v = eq ? eq + 1 : p;
+        size_t vlen = len - (size_t)(v - p);
+        if (!eq || (klen == 5 && !strncmp(p, "order", 5)) || (klen == 4 && !strncmp(p, "once", 4))) {
+            if (vlen == 0 || vlen > 3 || strspn(v, "acdn") < vlen)
+                return bad("-boot order takes up to 3 of a, c, d, n", spec);
+            memcpy(o->boot_order, v, vlen);
+            o->boot_order[vlen] = 0;
+        } else if (klen == 4 && !strncmp(p, "menu", 4)) {
+            if (vlen == 2 && !strncmp(v, "on", 2))
+                o->boot_menu = true;
+            else if (vlen == 3 && !strncmp(v, "off", 3))
+                o->boot_menu = false;
+            else
+                return bad("-boot menu takes on or off", spec);
+        } else if (klen == 11 && !strncmp(p, "splash-time", 11)) {
+            long ms = parse_ms(v, vlen, 0, 65535);
+            if (ms == LONG_MIN)
+                return bad("-boot splash-time takes 0..65535 (ms)", spec);
+            o->boot_splash_ms = (int32_t)ms;
+        } else if (klen == 14 && !strncmp(p, "reboot-timeout", 14)) {
+            long ms = parse_ms(v, vlen, -1, 65535);
+            if (ms == LONG_MIN)
+                return bad("-boot reboot-timeout takes -1..65535 (ms)", spec);
+            o->boot_reboot_timeout = (int32_t)ms;
+        } else if (klen == 6 && !strncmp(p, "strict", 6)) {
+            if (!(vlen == 2 && !strncmp(v, "on", 2)) && !(vlen == 3 && !strncmp(v, "off", 3)))
+                return bad("-boot strict takes on or off", spec);
+        } else {
+            return bad("unknown -boot property", p);
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
 int options_parse(struct options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof(*o));
     o->ram_size = 128ull << 20;
     o->smp = 1;
+    strcpy(o->boot_order, "cad"); /* QEMU's pc default: hard disk, floppy, CD-ROM */
+    o->boot_splash_ms = -1;
+    o->boot_reboot_timeout = -1;
     o->cpu_model = cpu_models[0]->name;
     o->serial = NULL;
     o->debug_exit_base = 0x501;
@@ -434,6 +507,21 @@ int options_parse(struct options *o, int argc, char **argv)
             if (strcmp(val, "none"))
                 return bad("unsupported -display (only 'none' so far)", val);
             o->display = val;
+        } else if (!strcmp(a, "-vga")) {
+            NEED_VALUE();
+            if (strcmp(val, "std") && strcmp(val, "none"))
+                return bad("unsupported -vga (std or none)", val);
+            o->vga = val;
+        } else if (!strcmp(a, "-boot")) {
+            NEED_VALUE();
+            int r = parse_boot(o, val);
+            if (r)
+                return r;
+        } else if (!strcmp(a, "-nodefaults")) {
+            o->nodefaults = true;
+        } else if (!strcmp(a, "-turtles-screen-text")) {
+            NEED_VALUE();
+            o->screen_text = val;
         } else if (!strcmp(a, "-nographic")) {
             o->nographic = true;
         } else if (!strcmp(a, "-no-reboot")) {

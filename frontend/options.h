@@ -23,6 +23,13 @@ struct options {
     bool no_reboot;
     bool debug_exit;         /* -device isa-debug-exit */
     bool testdev;            /* -device pc-testdev */
+    const char *vga;         /* -vga std|none (NULL: std, or none with -nodefaults) */
+    bool nodefaults;         /* -nodefaults: no default VGA */
+    const char *screen_text; /* -turtles-screen-text FILE: the VGA text screen at exit */
+    char boot_order[4];      /* -boot order=...: up to 3 of a c d n (default "cad") */
+    bool boot_menu;          /* -boot menu=on */
+    int32_t boot_splash_ms;  /* -boot splash-time=MS (-1: not given) */
+    int32_t boot_reboot_timeout; /* -boot reboot-timeout=MS (-1: wait forever) */
     uint16_t debug_exit_base, debug_exit_size;
     const char *debugcon;    /* -debugcon stdio|file:PATH|null (NULL: none) */
     uint16_t debugcon_base;  /* 0xe9, or -device isa-debugcon,iobase=N */

@@ -2,9 +2,11 @@
  * or an interrupt message handed to a callback the machine wires). */
 #include "frontend/platform.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bios/loader_file.h"
 #include "cpu/cpu.h"
 #include "frontend/fw_cfg_setup.h"
 #include "frontend/machine.h"
@@ -158,6 +160,9 @@ static int fill_fw_cfg(struct machine *m)
         .low_ram_size = m->mem.low_ram_size,
         .ncpus = m->ncpus,
         .nographic = true,
+        .boot_menu = m->opt.boot_menu,
+        .boot_splash_ms = m->opt.boot_splash_ms,
+        .boot_reboot_timeout = m->opt.boot_reboot_timeout,
         .linuxboot_rom = turtles_linuxboot_rom,
         .linuxboot_rom_len = turtles_linuxboot_rom_len,
     };
@@ -181,6 +186,83 @@ static int fill_fw_cfg(struct machine *m)
         return -1;
     }
     return 0;
+}
+
+/* -boot order=...: the firmware reads the first two devices from CMOS
+ * 0x3D (low nibble first) and the third from 0x38 bits 7:4, as QEMU sets
+ * them: 1 floppy, 2 hard disk, 3 CD-ROM, 4 network. 0x38 bit 0 set skips
+ * the floppy boot-signature check, as QEMU does by default. */
+static void set_cmos_boot_order(struct rtc *rtc, const char *order)
+{
+    uint8_t dev[3] = {0, 0, 0};
+    for (int i = 0; i < 3 && order[i]; i++)
+        dev[i] = order[i] == 'a' ? 1 : order[i] == 'c' ? 2 : order[i] == 'd' ? 3 : 4;
+    rtc_cmos_write(rtc, 0x3d, (uint8_t)(dev[1] << 4 | dev[0]));
+    rtc_cmos_write(rtc, 0x38, (uint8_t)(dev[2] << 4 | 1));
+}
+
+/* -vga std is the default, as in QEMU; -nodefaults drops it unless asked. */
+static bool vga_wanted(const struct options *o)
+{
+    if (o->vga)
+        return strcmp(o->vga, "none") != 0;
+    return !o->nodefaults;
+}
+
+/* The VGA BIOS for the firmware to run: Debian's SeaBIOS package carries
+ * the one QEMU's stdvga uses. Without it the VGA still works for guests
+ * that program it themselves (Linux's vgacon, bochs-drm) but the firmware
+ * prints nothing on it. */
+#define VGA_BIOS_PATH "/usr/share/seabios/vgabios-stdvga.bin"
+#define VGA_BIOS_MAX (256u << 10)
+
+static void load_vga_bios(struct platform *p)
+{
+    struct loader_file lf;
+    char err[256];
+    if (loader_file_open(&lf, VGA_BIOS_PATH, err, sizeof(err)) < 0)
+        return;
+    if (lf.size >= 512 && lf.size <= VGA_BIOS_MAX && (p->vga_bios = malloc(lf.size))) {
+        if (loader_file_read(&lf, 0, p->vga_bios, lf.size, err, sizeof(err)) == 0) {
+            p->vga_bios_len = lf.size;
+        } else {
+            free(p->vga_bios);
+            p->vga_bios = NULL;
+        }
+    }
+    loader_file_close(&lf);
+}
+
+static int setup_vga(struct machine *m)
+{
+    struct platform *p = plat(m);
+    load_vga_bios(p);
+    p->vga = calloc(1, sizeof(*p->vga));
+    /* Slot 2, where QEMU's pc machine puts its VGA. */
+    if (!p->vga || vga_init(p->vga, &p->pci, PCI_DEVFN(2, 0), &p->env, p->vga_bios,
+                            p->vga_bios_len) < 0) {
+        fprintf(stderr, "turtles: VGA setup failed (out of memory or address space)\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* -turtles-screen-text FILE: what a VGA text screen shows when turtles stops. */
+static void write_screen_text(struct machine *m)
+{
+    struct platform *p = plat(m);
+    FILE *f = fopen(m->opt.screen_text, "w");
+    if (!f) {
+        fprintf(stderr, "turtles: -turtles-screen-text: cannot write %s\n", m->opt.screen_text);
+        return;
+    }
+    static char text[256 * 132 + 512];
+    if (p->vga)
+        vga_text_screen(p->vga, text, sizeof(text), NULL);
+    else
+        text[0] = 0;
+    fputs(text, f);
+    fclose(f);
 }
 
 int platform_init(struct machine *m)
@@ -216,6 +298,7 @@ int platform_init(struct machine *m)
     rtc_init(&p->rtc, &p->env_rtc,
              m->opt.rtc_start_epoch ? m->opt.rtc_start_epoch : RTC_DEFAULT_START_EPOCH);
     rtc_set_memory_size(&p->rtc, m->mem.low_ram_size, m->mem.ram_size - m->mem.low_ram_size);
+    set_cmos_boot_order(&p->rtc, m->opt.boot_order);
     for (unsigned i = 0; i < 4; i++) {
         p->com_src[i] = (struct com_source){.m = m, .bit = i};
         p->env_com[i] = env;
@@ -248,6 +331,8 @@ int platform_init(struct machine *m)
         fprintf(stderr, "turtles: PCI bus setup failed\n");
         return -1;
     }
+    if (vga_wanted(&m->opt) && setup_vga(m) < 0)
+        return -1;
     if (m->opt.debug_exit)
         debug_exit_init(&p->debug_exit, &p->env, m->opt.debug_exit_base,
                         m->opt.debug_exit_size, debug_exit, m);
@@ -286,6 +371,8 @@ void platform_reset(struct machine *m)
     hpet_reset(&p->hpet);
     acpi_pm_reset(&p->acpi);
     pci_bus_reset(&p->pci);
+    if (p->vga)
+        vga_reset(p->vga);
     fw_cfg_reset(&p->fw_cfg);
     for (int i = 0; i < m->ncpus; i++)
         lapic_reset(&p->lapics[i], i == 0);
@@ -294,9 +381,17 @@ void platform_reset(struct machine *m)
 void platform_destroy(struct machine *m)
 {
     struct platform *p = plat(m);
+    if (m->opt.screen_text)
+        write_screen_text(m);
     fw_cfg_destroy(&p->fw_cfg);
     free(p->testdev);
     p->testdev = NULL;
+    if (p->vga)
+        vga_destroy(p->vga);
+    free(p->vga);
+    p->vga = NULL;
+    free(p->vga_bios);
+    p->vga_bios = NULL;
     serial_backend_close(&p->serial);
     for (int i = 0; i < 3; i++)
         serial_backend_close(&p->serial_more[i]);

@@ -18,6 +18,7 @@
 #include "devices/pit.h"
 #include "devices/rtc.h"
 #include "devices/uart.h"
+#include "devices/vga.h"
 #include "frontend/serial_backend.h"
 
 struct machine;
@@ -47,6 +48,9 @@ struct platform {
     struct piix4_pm pm_func;
     struct debug_exit debug_exit;
     struct testdev *testdev;  /* -device pc-testdev; NULL without */
+    struct vga *vga;          /* -vga std (the default); NULL with -vga none */
+    uint8_t *vga_bios;        /* its option ROM (SeaBIOS's vgabios-stdvga.bin) */
+    size_t vga_bios_len;
     struct fw_cfg fw_cfg;
     struct lapic lapics[8];
     struct lapic *lapic_ptrs[8];

@@ -28,7 +28,8 @@ static void setup_with(const struct fw_cfg_pc_config *cfg)
 static void setup(void)
 {
     struct fw_cfg_pc_config cfg = {.ram_size = RAM, .low_ram_size = RAM, .ncpus = 2,
-                                   .nographic = true};
+                                   .nographic = true, .boot_splash_ms = -1,
+                                   .boot_reboot_timeout = -1};
     setup_with(&cfg);
 }
 
@@ -86,7 +87,9 @@ START_TEST(test_directory_names)
         ck_assert_uint_gt(size, 0);
     }
     ck_assert(!dir_has("bootorder", NULL));
-    ck_assert(!dir_has("genroms/linuxboot_dma.bin", NULL));
+    ck_assert(!dir_has("genroms/linuxboot.bin", NULL));
+    ck_assert(!dir_has("etc/boot-menu-wait", NULL));
+    ck_assert_uint_eq(ld_le16(fw_cfg_entry(&fw, FW_CFG_BOOT_MENU)->data), 0);
     uint8_t w[4];
     memcpy(w, file("etc/boot-fail-wait")->data, 4);
     ck_assert_uint_eq(ld_le32(w), 0xffffffffu);
@@ -321,6 +324,23 @@ START_TEST(test_kernel_keys)
 }
 END_TEST
 
+/* -boot menu=on,splash-time=2500,reboot-timeout=0: the boot menu key, the
+ * menu wait and the wait after a failed boot, as QEMU gives them. */
+START_TEST(test_boot_options)
+{
+    t = test_env_new(1 << 20);
+    fw_cfg_init(&fw, &t->env);
+    struct fw_cfg_pc_config cfg = {.ram_size = RAM, .low_ram_size = RAM, .ncpus = 1,
+                                   .boot_menu = true, .boot_splash_ms = 2500,
+                                   .boot_reboot_timeout = 0};
+    setup_with(&cfg);
+    ck_assert_uint_eq(ld_le16(fw_cfg_entry(&fw, FW_CFG_BOOT_MENU)->data), 1);
+    ck_assert_uint_eq(ld_le16(file("etc/boot-menu-wait")->data), 2500);
+    ck_assert_uint_eq(ld_le32(file("etc/boot-fail-wait")->data), 0);
+    teardown();
+}
+END_TEST
+
 START_TEST(test_kernel_errors)
 {
     t = test_env_new(1 << 20);
@@ -355,6 +375,7 @@ int main(void)
     TCase *tk = tcase_create("kernel");
     tcase_add_test(tk, test_kernel_keys);
     tcase_add_test(tk, test_kernel_errors);
+    tcase_add_test(tk, test_boot_options);
     suite_add_tcase(s, tk);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
