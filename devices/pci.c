@@ -63,9 +63,11 @@ void pci_register_bar(struct pci_device *dev, int idx, uint64_t size, enum pci_b
     uint64_t mask = ~(sz - 1);
     /* Low type bits are read-only; address bits below the size read 0,
      * which is how software sizes a BAR (write all ones, read back). */
+    /* I/O BARs keep their upper 16 address bits writable, as QEMU's do:
+     * SeaBIOS sizes a BAR as ~(value & mask) + 1 in 32 bits, so hardwired
+     * zeros there would read as a 4 GiB I/O range. Decoding still needs
+     * the whole range below 64 KiB (bar_decoded). */
     uint32_t lo = (uint32_t)mask & (type == PCI_BAR_IO ? ~0x3u : ~0xfu);
-    if (type == PCI_BAR_IO)
-        lo &= 0xffff;
     set_le(&dev->wmask[off], lo, 4);
     if (type == PCI_BAR_MEM64) {
         set_le(&dev->config[off + 4], 0, 4);

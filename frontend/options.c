@@ -29,6 +29,9 @@ void options_usage(FILE *out)
           "  -vga std|none        standard VGA with Bochs VBE (PCI 1234:1111; default std,\n"
           "                       none with -nodefaults); -device VGA is the same as -vga std\n"
           "  -nodefaults          no default devices (the VGA)\n"
+          "  -cdrom FILE          ISO image in the IDE CD-ROM (secondary master)\n"
+          "  -hda/-hdb/-hdc/-hdd FILE  raw disk image as IDE disk 0-3\n"
+          "  -drive file=FILE[,if=ide][,media=disk|cdrom][,index=0-3][,format=raw][,readonly=on]\n"
           "  -boot [order=]DRIVES[,menu=on|off][,splash-time=MS][,reboot-timeout=MS]\n"
           "                       firmware boot order (a c d n; default cad), boot menu,\n"
           "                       wait after a failed boot (-1: forever, the default)\n"
@@ -336,6 +339,88 @@ static int parse_gdb_spec(const char *spec)
     return (int)port;
 }
 
+/* -drive file=FILE[,if=ide][,media=disk|cdrom][,index=N][,format=raw]
+ * [,readonly=on|off][,cache=...][,id=...]: QEMU's spelling for what turtles
+ * has (IDE disks and CD-ROMs). */
+static int add_drive(struct options *o, const char *file, bool cdrom, int index)
+{
+    if (o->ndrives >= MAX_DRIVES)
+        return bad("too many drives", file ? file : "");
+    o->drives[o->ndrives++] = (struct drive_opt){.file = file, .cdrom = cdrom, .index = index,
+                                                 .readonly = cdrom};
+    return 0;
+}
+
+static bool prop_is(const char *p, size_t len, const char *key, const char **val)
+{
+    size_t k = strlen(key);
+    if (len > k && !strncmp(p, key, k) && p[k] == '=') {
+        *val = p + k + 1;
+        return true;
+    }
+    return false;
+}
+
+static int parse_drive(struct options *o, const char *arg)
+{
+    /* The copy lives as long as the options: file= points into it. */
+    char *spec = strdup(arg);
+    if (!spec)
+        return bad("out of memory", arg);
+    struct drive_opt d = {.index = -1};
+    bool media_given = false, ro_given = false;
+    for (char *p = spec; *p;) {
+        size_t len = strcspn(p, ",");
+        char *next = p + len;
+        if (*next)
+            *next++ = 0;
+        const char *v;
+        if (prop_is(p, len, "file", &v)) {
+            d.file = *v ? v : NULL;
+        } else if (prop_is(p, len, "if", &v)) {
+            if (strcmp(v, "ide"))
+                return bad("unsupported -drive interface (if=ide)", v);
+        } else if (prop_is(p, len, "media", &v)) {
+            if (!strcmp(v, "cdrom"))
+                d.cdrom = true;
+            else if (strcmp(v, "disk"))
+                return bad("-drive media takes disk or cdrom", v);
+            media_given = true;
+        } else if (prop_is(p, len, "index", &v)) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || n < 0 || n > 3)
+                return bad("-drive index takes 0..3", v);
+            d.index = (int)n;
+        } else if (prop_is(p, len, "format", &v)) {
+            if (strcmp(v, "raw"))
+                return bad("unsupported -drive format (raw)", v);
+            d.format = v;
+        } else if (prop_is(p, len, "readonly", &v)) {
+            if (!strcmp(v, "on"))
+                d.readonly = true;
+            else if (strcmp(v, "off"))
+                return bad("-drive readonly takes on or off", v);
+            ro_given = true;
+        } else if (prop_is(p, len, "cache", &v) || prop_is(p, len, "id", &v) ||
+                   prop_is(p, len, "aio", &v)) {
+            /* accepted: turtles' I/O is synchronous, flushes reach the disk */
+        } else {
+            return bad("unknown -drive property", p);
+        }
+        p = next;
+    }
+    if (!d.file && !d.cdrom)
+        return bad("-drive needs file= (or media=cdrom for an empty drive)", arg);
+    (void)media_given;
+    if (d.cdrom && !ro_given)
+        d.readonly = true;
+    if (o->ndrives >= MAX_DRIVES)
+        return bad("too many drives", arg);
+    o->drives[o->ndrives++] = d;
+    return 0;
+}
+
 /* -boot [order=]DRIVES[,menu=on|off][,splash-time=MS][,reboot-timeout=MS]
  * [,strict=on|off]: QEMU's spelling. DRIVES: up to three of a (floppy),
  * c (first hard disk), d (CD-ROM), n (network), in order. */
@@ -512,6 +597,22 @@ int options_parse(struct options *o, int argc, char **argv)
             if (strcmp(val, "std") && strcmp(val, "none"))
                 return bad("unsupported -vga (std or none)", val);
             o->vga = val;
+        } else if (!strcmp(a, "-cdrom")) {
+            NEED_VALUE();
+            int r = add_drive(o, *val ? val : NULL, true, 2);
+            if (r)
+                return r;
+        } else if (!strcmp(a, "-hda") || !strcmp(a, "-hdb") || !strcmp(a, "-hdc") ||
+                   !strcmp(a, "-hdd")) {
+            NEED_VALUE();
+            int r = add_drive(o, val, false, a[3] - 'a');
+            if (r)
+                return r;
+        } else if (!strcmp(a, "-drive")) {
+            NEED_VALUE();
+            int r = parse_drive(o, val);
+            if (r)
+                return r;
         } else if (!strcmp(a, "-boot")) {
             NEED_VALUE();
             int r = parse_boot(o, val);

@@ -7,6 +7,16 @@
 #include <stdio.h>
 
 #define MAX_DEBUG_EXIT 2
+#define MAX_DRIVES 8
+
+/* -drive / -cdrom / -hda..-hdd */
+struct drive_opt {
+    const char *file;        /* NULL: an empty CD-ROM drive */
+    const char *format;      /* raw (NULL: raw) */
+    bool cdrom;              /* media=cdrom */
+    bool readonly;
+    int index;               /* 0-3: primary master, primary slave, secondary master, slave; -1: next free */
+};
 
 struct options {
     uint64_t ram_size;
@@ -26,6 +36,8 @@ struct options {
     const char *vga;         /* -vga std|none (NULL: std, or none with -nodefaults) */
     bool nodefaults;         /* -nodefaults: no default VGA */
     const char *screen_text; /* -turtles-screen-text FILE: the VGA text screen at exit */
+    struct drive_opt drives[MAX_DRIVES];
+    int ndrives;
     char boot_order[4];      /* -boot order=...: up to 3 of a c d n (default "cad") */
     bool boot_menu;          /* -boot menu=on */
     int32_t boot_splash_ms;  /* -boot splash-time=MS (-1: not given) */

@@ -331,6 +331,12 @@ int platform_init(struct machine *m)
         fprintf(stderr, "turtles: PCI bus setup failed\n");
         return -1;
     }
+    if (piix_ide_init(&p->ide, &p->pci, &p->env) < 0) {
+        fprintf(stderr, "turtles: IDE controller setup failed\n");
+        return -1;
+    }
+    if (drives_open(&p->drives, &m->opt, &p->ide) < 0)
+        return -1;
     if (vga_wanted(&m->opt) && setup_vga(m) < 0)
         return -1;
     if (m->opt.debug_exit)
@@ -373,6 +379,7 @@ void platform_reset(struct machine *m)
     pci_bus_reset(&p->pci);
     if (p->vga)
         vga_reset(p->vga);
+    piix_ide_reset(&p->ide);
     fw_cfg_reset(&p->fw_cfg);
     for (int i = 0; i < m->ncpus; i++)
         lapic_reset(&p->lapics[i], i == 0);
@@ -386,6 +393,8 @@ void platform_destroy(struct machine *m)
     fw_cfg_destroy(&p->fw_cfg);
     free(p->testdev);
     p->testdev = NULL;
+    drives_close(&p->drives);
+    piix_ide_destroy(&p->ide);
     if (p->vga)
         vga_destroy(p->vga);
     free(p->vga);

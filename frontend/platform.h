@@ -19,6 +19,8 @@
 #include "devices/rtc.h"
 #include "devices/uart.h"
 #include "devices/vga.h"
+#include "devices/ide.h"
+#include "frontend/drives.h"
 #include "frontend/serial_backend.h"
 
 struct machine;
@@ -49,6 +51,8 @@ struct platform {
     struct debug_exit debug_exit;
     struct testdev *testdev;  /* -device pc-testdev; NULL without */
     struct vga *vga;          /* -vga std (the default); NULL with -vga none */
+    struct piix_ide ide;      /* 00:01.1, always present as on QEMU's pc */
+    struct drives drives;     /* its disks and CD-ROMs */
     uint8_t *vga_bios;        /* its option ROM (SeaBIOS's vgabios-stdvga.bin) */
     size_t vga_bios_len;
     struct fw_cfg fw_cfg;

@@ -111,7 +111,7 @@ START_TEST(test_bar_sizing_and_remap)
     ck_assert_uint_eq(cfgl(3, 0, 0x10), 0xfffe0000);
     /* I/O BAR: size 64 */
     cfgl_w(3, 0, 0x14, 0xffffffff);
-    ck_assert_uint_eq(cfgl(3, 0, 0x14), 0x0000ffc1);
+    ck_assert_uint_eq(cfgl(3, 0, 0x14), 0xffffffc1); /* as QEMU: SeaBIOS sizes in 32 bits */
     /* 64-bit prefetchable: 1 MiB */
     cfgl_w(3, 0, 0x18, 0xffffffff);
     cfgl_w(3, 0, 0x1c, 0xffffffff);
