@@ -129,7 +129,8 @@ static const struct pam_segment pam_segments[PAM_BIOS_SEGMENTS] = {
 static int setup_bios(struct machine *m, const char *path)
 {
     if (load_file(path, &m->bios_image, &m->bios_size) < 0) {
-        fprintf(stderr, "turtles: cannot read BIOS image '%s': %s\n", path, strerror(errno));
+        fprintf(stderr, "turtles: cannot read BIOS image '%s': %s%s\n", path, strerror(errno),
+                m->opt.bios_default ? " (the default firmware: apt-get install seabios)" : "");
         return -1;
     }
     if (m->bios_size == 0 || m->bios_size > (16u << 20) || (m->bios_size & 0xffff)) {

@@ -694,8 +694,11 @@ int options_parse(struct options *o, int argc, char **argv)
     /* Without a gdb stub nothing could ever start a -S machine. */
     if (o->gdb_wait && !o->gdb_port)
         return bad("-S needs -gdb tcp::PORT or -s", "-S");
-    if (!o->bios && !o->kernel)
-        return bad("nothing to boot: give -kernel or -bios", NULL);
+    /* Without -kernel the machine boots through firmware, as a PC does. */
+    if (!o->bios && !o->kernel) {
+        o->bios = DEFAULT_BIOS_PATH;
+        o->bios_default = true;
+    }
     if (o->icount && o->rtc_clock_host)
         return bad("-rtc clock=host and -icount each want to drive the one machine clock",
                    "clock=host");

@@ -8,6 +8,8 @@
 
 #define MAX_DEBUG_EXIT 2
 #define MAX_DRIVES 8
+/* QEMU's default firmware for the pc machine, from Debian's seabios package. */
+#define DEFAULT_BIOS_PATH "/usr/share/seabios/bios-256k.bin"
 
 /* -drive / -cdrom / -hda..-hdd */
 struct drive_opt {
@@ -24,6 +26,7 @@ struct options {
     const char *cpu_model;   /* -cpu NAME[,vmx=on|off] */
     bool vmx_off;
     const char *bios;        /* -bios FILE: flat ROM image ending at 4 GiB */
+    bool bios_default;       /* no -bios and no -kernel: DEFAULT_BIOS_PATH */
     const char *kernel, *initrd, *append;
     const char *serial;      /* COM1: stdio | file:PATH | null | pty | none */
     const char *serial_more[3]; /* COM2-COM4 from further -serial options (NULL: null) */

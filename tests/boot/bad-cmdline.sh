@@ -34,12 +34,16 @@ bad_options=(
     "-icount 3 -rtc clock=host"
     "-d nosuch" "-d int,bogus" "-turtles-max-insns x" "-turtles-trace-from -1"
     "-bogus" "-enable-kvm" "-initrd x" "-append x"
+    "-vga cirrus" "-boot order=q" "-drive" "-drive if=scsi,file=x" "-drive media=tape,file=x"
+    "-drive file=x,index=4" "-drive file=x,format=vmdk" "-drive file=x,readonly=maybe"
+    "-drive foo=bar" "-drive index=1"
 )
 for args in "${bad_options[@]}"; do
     # shellcheck disable=SC2086 # word splitting is the point
     try 2 -bios "$rom" -nographic $args
 done
-try 2 -nographic   # nothing to boot
+# (No -kernel and no -bios boots Debian's SeaBIOS, QEMU's default firmware:
+# tests/boot/seabios-vga.sh.)
 
 # Files.
 : >"$dir/empty"

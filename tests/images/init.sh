@@ -5,6 +5,9 @@
 #   turtles.cpuid=N turtles.mib=M turtles.ipis=K   (kvm: sizes of kvm-exits and kvm-ipi runs;
 #                                               defaults 100000, 64, 1000)
 #   turtles.l2test=JOB                         (l2host: the job of the L2 guest, default boot)
+#   turtles.test=disk turtles.disk=write|read turtles.diskif=ide|virtio
+#                                              (disk: an ext4 file system on the first disk:
+#                                               write a file and sync, or read it back)
 # Every line meant for a test harness starts with "TURTLES: "; a failed job prints
 # "TURTLES: FAIL <reason>" and the machine powers off either way, so that an emulator run with
 # -no-reboot always ends.
@@ -193,6 +196,54 @@ job_shell() {
     finish
 }
 
+# The first disk's device node, once its driver has found it (up to 20 s).
+wait_disk() {
+    local dev=$1 i=0
+    while [ ! -b "$dev" ] && [ $i -lt 200 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -b "$dev" ]
+}
+
+# disk job: the host made an ext4 image with mke2fs -d holding /hello.txt; this job checks it,
+# writes /turtles/data.txt (a known pattern), syncs and unmounts (write), or reads the file back
+# (read). The host checks the digests and runs e2fsck -fn on the image afterwards.
+job_disk() {
+    local mode iface dev digest
+    mode=$(cmdline_value turtles.disk) || mode=write
+    iface=$(cmdline_value turtles.diskif) || iface=ide
+    load_module ext4 || fail "loading ext4"
+    case "$iface" in
+    ide) load_module ata_piix && load_module sd_mod || fail "loading ata_piix/sd_mod"; dev=/dev/sda ;;
+    virtio) load_module virtio_pci && load_module virtio_blk || fail "loading virtio_blk"; dev=/dev/vda ;;
+    *) fail "unknown turtles.diskif=$iface" ;;
+    esac
+    wait_disk "$dev" || fail "no $dev"
+    say "disk $dev $(cat /sys/block/${dev#/dev/}/size) sectors"
+    mkdir -p /mnt
+    mount -t ext4 "$dev" /mnt || fail "mount $dev"
+    say "hello $(cat /mnt/hello.txt)"
+    case "$mode" in
+    write)
+        mkdir -p /mnt/turtles
+        seq 1 200000 > /mnt/turtles/data.txt || fail "writing data.txt"
+        sync
+        digest=$(sha256sum /mnt/turtles/data.txt | cut -d' ' -f1)
+        say "wrote sha256 $digest"
+        ;;
+    read)
+        [ -f /mnt/turtles/data.txt ] || fail "no data.txt on the disk"
+        digest=$(sha256sum /mnt/turtles/data.txt | cut -d' ' -f1)
+        say "read sha256 $digest"
+        ;;
+    *) fail "unknown turtles.disk=$mode" ;;
+    esac
+    umount /mnt || fail "umount"
+    say "disk ok"
+    finish
+}
+
 # L1 host job of initramfs-l1host.cpio.gz: runs Debian's QEMU with KVM to boot the same kernel
 # as an L2 guest, whose initramfs is the plain test image.
 job_l2host() {
@@ -222,6 +273,7 @@ kvm) job_kvm ;;
 demo) job_demo ;;
 shell) job_shell ;;
 l2host) job_l2host ;;
+disk) job_disk ;;
 *) fail "unknown turtles.test=$test_name" ;;
 esac
 fail "job $test_name returned"
