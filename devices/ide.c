@@ -925,6 +925,13 @@ static void drive_reset(struct ide_drive *d)
 
 void piix_ide_reset(struct piix_ide *ide)
 {
+    /* IDETIM primary/secondary: IDE decode enable (bit 15) set, as the
+     * chipset comes up on QEMU's pc; Linux's ata_piix probes a channel only
+     * when it is set (no firmware runs before a -kernel boot). */
+    ide->pci.config[0x40] = 0x00;
+    ide->pci.config[0x41] = 0x80;
+    ide->pci.config[0x42] = 0x00;
+    ide->pci.config[0x43] = 0x80;
     for (unsigned ch = 0; ch < 2; ch++) {
         struct ide_channel *c = &ide->ch[ch];
         for (unsigned i = 0; i < 2; i++)

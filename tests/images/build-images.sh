@@ -166,7 +166,7 @@ mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" "$root/dev" "
 # "depends=" modinfo entry (Debian's package carries no modules.dep: depmod runs at install
 # time, and kmod need not be present on the build machine).
 wanted="irqbypass kvm kvm_intel kvm_amd e1000 virtio_pci virtio_blk virtio_net virtio_console
-ata_piix libata sd_mod sr_mod isofs ext4"
+ata_piix libata sd_mod sr_mod isofs ext4 crc32c_generic"
 
 # name -> path index; module names treat '-' and '_' as the same character.
 (cd "$moddir" && find kernel -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz') |

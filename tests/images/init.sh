@@ -213,6 +213,7 @@ job_disk() {
     local mode iface dev digest
     mode=$(cmdline_value turtles.disk) || mode=write
     iface=$(cmdline_value turtles.diskif) || iface=ide
+    load_module crc32c_generic || fail "loading crc32c_generic"
     load_module ext4 || fail "loading ext4"
     case "$iface" in
     ide) load_module ata_piix && load_module sd_mod || fail "loading ata_piix/sd_mod"; dev=/dev/sda ;;
