@@ -32,6 +32,7 @@ void options_usage(FILE *out)
           "  -cdrom FILE          ISO image in the IDE CD-ROM (secondary master)\n"
           "  -hda/-hdb/-hdc/-hdd FILE  raw disk image as IDE disk 0-3\n"
           "  -drive file=FILE[,if=ide][,media=disk|cdrom][,index=0-3][,format=raw][,readonly=on]\n"
+          "  -fw_cfg [name=]NAME,string=STR|file=PATH  a file for the firmware (fw_cfg)\n"
           "  -boot [order=]DRIVES[,menu=on|off][,splash-time=MS][,reboot-timeout=MS]\n"
           "                       firmware boot order (a c d n; default cad), boot menu,\n"
           "                       wait after a failed boot (-1: forever, the default)\n"
@@ -421,6 +422,42 @@ static int parse_drive(struct options *o, const char *arg)
     return 0;
 }
 
+/* -fw_cfg [name=]NAME,string=STR | -fw_cfg [name=]NAME,file=PATH: a file for
+ * the firmware (QEMU's spelling; e.g. etc/sercon-port, opt/...). */
+static int parse_fw_cfg(struct options *o, const char *arg)
+{
+    char *spec = strdup(arg); /* lives as long as the options */
+    if (!spec)
+        return bad("out of memory", arg);
+    struct fw_cfg_user u = {0};
+    for (char *p = spec; *p;) {
+        size_t len = strcspn(p, ",");
+        char *next = p + len;
+        if (*next)
+            *next++ = 0;
+        const char *v;
+        if (prop_is(p, len, "name", &v))
+            u.name = v;
+        else if (prop_is(p, len, "string", &v))
+            u.string = v;
+        else if (prop_is(p, len, "file", &v))
+            u.file = v;
+        else if (!u.name && p == spec && !strchr(p, '='))
+            u.name = p;
+        else
+            return bad("unknown -fw_cfg property", p);
+        p = next;
+    }
+    if (!u.name || !*u.name || strlen(u.name) >= 56)
+        return bad("-fw_cfg needs name=NAME (at most 55 characters)", arg);
+    if (!u.string == !u.file)
+        return bad("-fw_cfg needs exactly one of string= and file=", arg);
+    if (o->nfw_cfg_user >= MAX_FW_CFG_USER)
+        return bad("too many -fw_cfg options", arg);
+    o->fw_cfg_user[o->nfw_cfg_user++] = u;
+    return 0;
+}
+
 /* -boot [order=]DRIVES[,menu=on|off][,splash-time=MS][,reboot-timeout=MS]
  * [,strict=on|off]: QEMU's spelling. DRIVES: up to three of a (floppy),
  * c (first hard disk), d (CD-ROM), n (network), in order. */
@@ -611,6 +648,11 @@ int options_parse(struct options *o, int argc, char **argv)
         } else if (!strcmp(a, "-drive")) {
             NEED_VALUE();
             int r = parse_drive(o, val);
+            if (r)
+                return r;
+        } else if (!strcmp(a, "-fw_cfg")) {
+            NEED_VALUE();
+            int r = parse_fw_cfg(o, val);
             if (r)
                 return r;
         } else if (!strcmp(a, "-boot")) {

@@ -11,6 +11,15 @@
 /* QEMU's default firmware for the pc machine, from Debian's seabios package. */
 #define DEFAULT_BIOS_PATH "/usr/share/seabios/bios-256k.bin"
 
+#define MAX_FW_CFG_USER 16
+
+/* -fw_cfg [name=]NAME,string=STR|file=PATH */
+struct fw_cfg_user {
+    const char *name;
+    const char *string;      /* NULL: file */
+    const char *file;
+};
+
 /* -drive / -cdrom / -hda..-hdd */
 struct drive_opt {
     const char *file;        /* NULL: an empty CD-ROM drive */
@@ -41,6 +50,8 @@ struct options {
     const char *screen_text; /* -turtles-screen-text FILE: the VGA text screen at exit */
     struct drive_opt drives[MAX_DRIVES];
     int ndrives;
+    struct fw_cfg_user fw_cfg_user[MAX_FW_CFG_USER];
+    int nfw_cfg_user;
     char boot_order[4];      /* -boot order=...: up to 3 of a c d n (default "cad") */
     bool boot_menu;          /* -boot menu=on */
     int32_t boot_splash_ms;  /* -boot splash-time=MS (-1: not given) */

@@ -153,13 +153,69 @@ static void debugcon_write(void *opaque, uint16_t port, uint32_t value, unsigned
     serial_backend_write(opaque, &c, 1);
 }
 
+/* -fw_cfg name=...,string=|file=: strings go in without a terminating NUL, as
+ * in QEMU; files must be regular and at most 16 MiB. */
+#define FW_CFG_USER_FILE_MAX (16u << 20)
+
+static int read_user_file(const char *path, uint8_t **data, size_t *len, char *err,
+                          size_t errlen)
+{
+    struct loader_file lf;
+    if (loader_file_open(&lf, path, err, errlen) < 0)
+        return -1;
+    int rc = -1;
+    if (lf.size > FW_CFG_USER_FILE_MAX)
+        snprintf(err, errlen, "%s is larger than 16 MiB", path);
+    else if (!(*data = malloc(lf.size ? lf.size : 1)))
+        snprintf(err, errlen, "out of memory");
+    else if (loader_file_read(&lf, 0, *data, lf.size, err, errlen) == 0)
+        rc = 0;
+    loader_file_close(&lf);
+    if (rc < 0) {
+        free(*data);
+        *data = NULL;
+    } else {
+        *len = lf.size;
+    }
+    return rc;
+}
+
+static int add_user_fw_cfg(struct machine *m)
+{
+    for (int i = 0; i < m->opt.nfw_cfg_user; i++) {
+        const struct fw_cfg_user *u = &m->opt.fw_cfg_user[i];
+        int rc;
+        if (u->string) {
+            rc = fw_cfg_add_file(&m->platform->fw_cfg, u->name, u->string, strlen(u->string));
+        } else {
+            char err[256] = "";
+            uint8_t *data = NULL;
+            size_t len = 0;
+            if (read_user_file(u->file, &data, &len, err, sizeof(err)) < 0) {
+                fprintf(stderr, "turtles: -fw_cfg %s: %s\n", u->name, err);
+                return -1;
+            }
+            rc = fw_cfg_add_file(&m->platform->fw_cfg, u->name, data, len);
+            free(data);
+        }
+        if (rc < 0) {
+            fprintf(stderr, "turtles: -fw_cfg %s: cannot add it (too many files?)\n", u->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int fill_fw_cfg(struct machine *m)
 {
     struct fw_cfg_pc_config cfg = {
         .ram_size = m->mem.ram_size,
         .low_ram_size = m->mem.low_ram_size,
         .ncpus = m->ncpus,
-        .nographic = true,
+        /* QEMU's FW_CFG_NOGRAPHIC: SeaBIOS then mirrors its screen on COM1.
+         * -display none keeps the screen to itself (there is no window yet,
+         * so any other choice behaves as -nographic). */
+        .nographic = !(m->opt.display && !strcmp(m->opt.display, "none")) || m->opt.nographic,
         .boot_menu = m->opt.boot_menu,
         .boot_splash_ms = m->opt.boot_splash_ms,
         .boot_reboot_timeout = m->opt.boot_reboot_timeout,
@@ -185,7 +241,7 @@ static int fill_fw_cfg(struct machine *m)
         fprintf(stderr, "turtles: %s\n", err);
         return -1;
     }
-    return 0;
+    return add_user_fw_cfg(m);
 }
 
 /* -boot order=...: the firmware reads the first two devices from CMOS

@@ -31,7 +31,20 @@ for opt in "-vga none" "-nodefaults"; do
     [ -s "$dir/screen" ] && fail "$opt: the screen is not empty"
 done
 
-for bad in "-vga cirrus" "-boot order=xyz" "-boot menu=maybe" "-boot reboot-timeout=70000" "-boot foo=1"; do
+# -nographic tells the firmware (FW_CFG_NOGRAPHIC) to mirror its screen on
+# COM1; -display none does not, unless -fw_cfg gives etc/sercon-port.
+run_turtles 60 "$dir/out" -bios "$bios" -nographic -no-reboot -boot reboot-timeout=0
+expect_output "$dir/out" "SeaBIOS \(version" "-nographic: the banner on COM1"
+run_turtles 60 "$dir/out" -bios "$bios" -display none -no-reboot -boot reboot-timeout=0
+grep -q "SeaBIOS (version" "$dir/out" && fail "-display none: the banner reached COM1"
+printf '\370\003' > "$dir/port"
+run_turtles 60 "$dir/out" -display none -no-reboot -boot reboot-timeout=0 \
+    -fw_cfg name=etc/sercon-port,file="$dir/port"
+expect_output "$dir/out" "SeaBIOS \(version" "-fw_cfg etc/sercon-port: the banner on COM1"
+run_turtles 10 "$dir/out" -fw_cfg name=opt/x,file=/nonexistent/file
+expect_status 1 "-fw_cfg with a missing file"
+
+for bad in "-fw_cfg opt/x" "-fw_cfg name=opt/x,string=a,file=b" "-vga cirrus" "-boot order=xyz" "-boot menu=maybe" "-boot reboot-timeout=70000" "-boot foo=1"; do
     # shellcheck disable=SC2086
     run_turtles 10 "$dir/out" $bad
     expect_status 2 "$bad"
