@@ -196,9 +196,8 @@ static int add_acpi(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char 
 
 static int add_legacy_keys(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg)
 {
-    static const uint8_t uuid[16];
     int rc = 0;
-    rc |= fw_cfg_add_bytes(fw, FW_CFG_UUID, uuid, sizeof(uuid));
+    rc |= fw_cfg_add_bytes(fw, FW_CFG_UUID, cfg->uuid, sizeof(cfg->uuid));
     rc |= fw_cfg_add_i64(fw, FW_CFG_RAM_SIZE, cfg->ram_size);
     rc |= fw_cfg_add_i16(fw, FW_CFG_NOGRAPHIC, cfg->nographic ? 1 : 0);
     rc |= fw_cfg_add_i16(fw, FW_CFG_NB_CPUS, (uint16_t)cfg->ncpus);
@@ -358,6 +357,17 @@ int fw_cfg_setup_pc(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char 
     st_le32(wait, (uint32_t)cfg->boot_reboot_timeout);
     if (fw_cfg_add_file(fw, "etc/boot-fail-wait", wait, sizeof(wait)) < 0)
         return fail(err, errlen, "out of memory");
+    if (cfg->smbios) {
+        uint8_t *table = NULL, anchor[SMBIOS_ANCHOR_LEN];
+        size_t len = 0;
+        if (smbios_build(cfg->smbios, &table, &len, anchor) < 0 ||
+            fw_cfg_add_file(fw, "etc/smbios/smbios-tables", table, len) < 0 ||
+            fw_cfg_add_file(fw, "etc/smbios/smbios-anchor", anchor, sizeof(anchor)) < 0) {
+            free(table);
+            return fail(err, errlen, "out of memory for the SMBIOS tables");
+        }
+        free(table);
+    }
     if (cfg->kernel && add_linux(fw, cfg, err, errlen) < 0)
         return -1;
     return 0;

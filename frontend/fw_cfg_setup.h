@@ -9,6 +9,8 @@
 #define TURTLES_FRONTEND_FW_CFG_SETUP_H
 
 #include <stdbool.h>
+
+#include "bios/smbios.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +36,8 @@ struct fw_cfg_pc_config {
     bool nographic;
     bool no_hpet;
     bool boot_menu;              /* -boot menu=on: FW_CFG_BOOT_MENU */
+    const struct smbios_config *smbios; /* NULL: no SMBIOS files */
+    uint8_t uuid[16];            /* FW_CFG_UUID, as written (big-endian fields) */
     int32_t boot_splash_ms;      /* -boot splash-time: etc/boot-menu-wait (-1: none) */
     int32_t boot_reboot_timeout; /* -boot reboot-timeout: etc/boot-fail-wait (-1: forever) */
     /* -kernel through firmware (all NULL: none). */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bios/smbios.h"
 #include "cpu/cpuid.h"
 #include "cpu/log.h"
 #include "vmx_emul/vmx.h" /* LOG_VMEXIT */
@@ -33,6 +34,8 @@ void options_usage(FILE *out)
           "  -hda/-hdb/-hdc/-hdd FILE  raw disk image as IDE disk 0-3\n"
           "  -drive file=FILE[,if=ide][,media=disk|cdrom][,index=0-3][,format=raw][,readonly=on]\n"
           "  -fw_cfg [name=]NAME,string=STR|file=PATH  a file for the firmware (fw_cfg)\n"
+          "  -smbios type=0|1,FIELD=VALUE...  SMBIOS BIOS/system strings for the firmware\n"
+          "  -uuid UUID           the machine's UUID (SMBIOS type 1, fw_cfg)\n"
           "  -boot [order=]DRIVES[,menu=on|off][,splash-time=MS][,reboot-timeout=MS]\n"
           "                       firmware boot order (a c d n; default cad), boot menu,\n"
           "                       wait after a failed boot (-1: forever, the default)\n"
@@ -458,6 +461,59 @@ static int parse_fw_cfg(struct options *o, const char *arg)
     return 0;
 }
 
+/* -smbios type=0[,vendor=S][,version=S][,date=S] |
+ * -smbios type=1[,manufacturer=S][,product=S][,version=S][,serial=S][,uuid=U]
+ *                [,sku=S][,family=S] (QEMU's spelling). Values may not contain
+ * commas. */
+static int parse_smbios(struct options *o, const char *arg)
+{
+    char *spec = strdup(arg); /* lives as long as the options */
+    if (!spec)
+        return bad("out of memory", arg);
+    int type = -1;
+    for (char *p = spec; *p;) {
+        size_t len = strcspn(p, ",");
+        char *next = p + len;
+        if (*next)
+            *next++ = 0;
+        const char *v;
+        if (prop_is(p, len, "type", &v)) {
+            if (strcmp(v, "0") && strcmp(v, "1"))
+                return bad("-smbios: only type=0 and type=1 can be set", v);
+            type = v[0] - '0';
+        } else if (type == 0 && prop_is(p, len, "vendor", &v)) {
+            o->smbios_bios_vendor = v;
+        } else if (type == 0 && prop_is(p, len, "version", &v)) {
+            o->smbios_bios_version = v;
+        } else if (type == 0 && prop_is(p, len, "date", &v)) {
+            o->smbios_bios_date = v;
+        } else if (type == 1 && prop_is(p, len, "manufacturer", &v)) {
+            o->smbios_manufacturer = v;
+        } else if (type == 1 && prop_is(p, len, "product", &v)) {
+            o->smbios_product = v;
+        } else if (type == 1 && prop_is(p, len, "version", &v)) {
+            o->smbios_version = v;
+        } else if (type == 1 && prop_is(p, len, "serial", &v)) {
+            o->smbios_serial = v;
+        } else if (type == 1 && prop_is(p, len, "sku", &v)) {
+            o->smbios_sku = v;
+        } else if (type == 1 && prop_is(p, len, "family", &v)) {
+            o->smbios_family = v;
+        } else if (type == 1 && prop_is(p, len, "uuid", &v)) {
+            uint8_t u[16];
+            if (smbios_parse_uuid(v, u) < 0)
+                return bad("-smbios: bad uuid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", v);
+            o->uuid = v;
+        } else {
+            return bad(type < 0 ? "-smbios needs type= first" : "unknown -smbios property", p);
+        }
+        p = next;
+    }
+    if (type < 0)
+        return bad("-smbios needs type=0 or type=1", arg);
+    return 0;
+}
+
 /* -boot [order=]DRIVES[,menu=on|off][,splash-time=MS][,reboot-timeout=MS]
  * [,strict=on|off]: QEMU's spelling. DRIVES: up to three of a (floppy),
  * c (first hard disk), d (CD-ROM), n (network), in order. */
@@ -655,6 +711,17 @@ int options_parse(struct options *o, int argc, char **argv)
             int r = parse_fw_cfg(o, val);
             if (r)
                 return r;
+        } else if (!strcmp(a, "-smbios")) {
+            NEED_VALUE();
+            int r = parse_smbios(o, val);
+            if (r)
+                return r;
+        } else if (!strcmp(a, "-uuid")) {
+            NEED_VALUE();
+            uint8_t u[16];
+            if (smbios_parse_uuid(val, u) < 0)
+                return bad("bad -uuid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", val);
+            o->uuid = val;
         } else if (!strcmp(a, "-boot")) {
             NEED_VALUE();
             int r = parse_boot(o, val);

@@ -52,6 +52,11 @@ struct options {
     int ndrives;
     struct fw_cfg_user fw_cfg_user[MAX_FW_CFG_USER];
     int nfw_cfg_user;
+    /* -smbios type=0,... / type=1,...: strings for the firmware's SMBIOS */
+    const char *smbios_bios_vendor, *smbios_bios_version, *smbios_bios_date;
+    const char *smbios_manufacturer, *smbios_product, *smbios_version, *smbios_serial;
+    const char *smbios_sku, *smbios_family;
+    const char *uuid;        /* -uuid or -smbios type=1,uuid= */
     char boot_order[4];      /* -boot order=...: up to 3 of a c d n (default "cad") */
     bool boot_menu;          /* -boot menu=on */
     int32_t boot_splash_ms;  /* -boot splash-time=MS (-1: not given) */

@@ -8,6 +8,7 @@
 
 #include "bios/loader_file.h"
 #include "cpu/cpu.h"
+#include "cpu/cpuid.h"
 #include "frontend/fw_cfg_setup.h"
 #include "frontend/machine.h"
 
@@ -208,7 +209,23 @@ static int add_user_fw_cfg(struct machine *m)
 
 static int fill_fw_cfg(struct machine *m)
 {
+    uint32_t leaf1[4];
+    cpuid_query(&m->cpus[0], 1, 0, leaf1);
+    struct smbios_config smbios = {
+        .bios_vendor = m->opt.smbios_bios_vendor, .bios_version = m->opt.smbios_bios_version,
+        .bios_date = m->opt.smbios_bios_date, .manufacturer = m->opt.smbios_manufacturer,
+        .product = m->opt.smbios_product, .version = m->opt.smbios_version,
+        .serial = m->opt.smbios_serial, .sku = m->opt.smbios_sku,
+        .family = m->opt.smbios_family, .ncpus = m->ncpus,
+        .cpuid_1_eax = leaf1[0], .cpuid_1_edx = leaf1[3],
+        .ram_below_4g = m->mem.low_ram_size,
+        .ram_above_4g = m->mem.ram_size - m->mem.low_ram_size,
+    };
+    if (m->opt.uuid)
+        smbios_parse_uuid(m->opt.uuid, smbios.uuid);
     struct fw_cfg_pc_config cfg = {
+        .smbios = &smbios,
+        .uuid = {0},
         .ram_size = m->mem.ram_size,
         .low_ram_size = m->mem.low_ram_size,
         .ncpus = m->ncpus,
@@ -222,6 +239,7 @@ static int fill_fw_cfg(struct machine *m)
         .linuxboot_rom = turtles_linuxboot_rom,
         .linuxboot_rom_len = turtles_linuxboot_rom_len,
     };
+    memcpy(cfg.uuid, smbios.uuid, sizeof(cfg.uuid));
     char err[256] = "";
     /* With -bios, -kernel goes through the firmware as in QEMU (turtles'
      * own linuxboot option ROM, roms/linuxboot.S); a kernel it cannot take that way is
