@@ -415,7 +415,7 @@ static int parse(struct qcow2 *q, const char *path, int depth, bool have_backing
     }
     uint32_t nb_snapshots = qcow2_be32(h + QH_NB_SNAPSHOTS);
     uint64_t snap_off = qcow2_be64(h + QH_SNAPSHOTS_OFFSET);
-    if (nb_snapshots && (snap_off & 7 || snap_off >= file_len)) {
+    if (nb_snapshots && !qcow2_offset_ok(q, snap_off)) {
         block_err(err, errlen, "corrupt qcow2 header: snapshot table at 0x%" PRIx64, snap_off);
         return -1;
     }

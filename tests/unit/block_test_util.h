@@ -85,6 +85,16 @@ static inline void bt_write_pattern(const char *path, uint64_t size, unsigned se
     fclose(f);
 }
 
+/* Write len bytes to path (an empty file when len is 0). */
+static inline void bt_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    if (len)
+        ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
 /* Read a whole file into memory (*len its size). */
 static inline uint8_t *bt_slurp(const char *path, size_t *len)
 {
