@@ -204,7 +204,7 @@ START_TEST(test_random_writes_refcount_widths)
                  "truncate -s %uM twin.raw", cases[i].opts, cases[i].size_mib, cases[i].size_mib);
         struct block_backend *img = bt_open(bt_path("img.qcow2"), NULL, false);
         struct block_backend *twin = bt_open(bt_path("twin.raw"), "raw", false);
-        random_writes(img, twin, 150, 70000, 100 + i);
+        random_writes(img, twin, 80, 40000, 100 + i);
         /* One big write over the whole disk: allocates every cluster. */
         if (i == 7) {
             uint64_t size = block_length(img);
