@@ -29,6 +29,8 @@ static int record(struct block_fault *f, enum block_op op, uint64_t off, uint64_
     rec->offset = off;
     rec->len = len;
     rec->result = r;
+    if (f->on_record)
+        f->on_record(f->on_record_opaque, rec);
     return r;
 }
 

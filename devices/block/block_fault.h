@@ -33,6 +33,10 @@ struct block_fault {
     /* The last BLOCK_FAULT_LOG calls, oldest first once full. */
     struct block_fault_record log[BLOCK_FAULT_LOG];
     unsigned long nlog;
+    /* Optional: called with every record as it is made (a complete trace
+     * when the ring is too short). */
+    void (*on_record)(void *opaque, const struct block_fault_record *rec);
+    void *on_record_opaque;
     bool read_only;
 };
 
