@@ -161,6 +161,17 @@ START_TEST(test_corrupt_header)
     put_be(p, QH_COMPRESSION_TYPE, 1, 1);
     put_be(p, QH_INCOMPAT, 8, QCOW2_INCOMPAT_COMPRESSION);
     assert_refused(p, NULL, "compression type 1 (zstd)");
+    /* An unknown header extension is skipped. */
+    p = bt_path("ext.qcow2");
+    bt_write_file(p, img, n);
+    put_be(p, QH_V3_MIN_LENGTH, 8, 0x12345678ull << 32 | 5);
+    put_be(p, QH_V3_MIN_LENGTH + 8, 8, 0x4142434445000000ull);
+    put_be(p, QH_V3_MIN_LENGTH + 16, 8, 0);
+    struct block_backend *ext = bt_open(p, NULL, false);
+    uint8_t one;
+    ck_assert_int_eq(block_read(ext, 32 * 1024, &one, 1), 0);
+    ck_assert_uint_eq(one, 1 | 1);
+    block_close(ext);
     /* A corrupt-marked image may still be read. */
     bt_write_file(p, img, n);
     put_be(p, QH_INCOMPAT, 8, QCOW2_INCOMPAT_CORRUPT);
@@ -213,8 +224,15 @@ START_TEST(test_bad_table_entries)
     block_close(bb);
     l1 = get_be(p, QH_L1_OFFSET, 8);
     l2 = get_be(p, l1, 8) & QCOW2_OFFSET_MASK;
+    size_t n4k;
+    uint8_t *c4k = bt_slurp(p, &n4k);
     put_be(p, l1, 8, (l2 + 512) | QCOW2_OFLAG_COPIED);
     assert_refused(p, NULL, "misaligned");
+    bt_write_file(p, c4k, n4k);
+    data = get_be(p, l2, 8) & QCOW2_OFFSET_MASK;
+    put_be(p, l2, 8, (data + 1024) | QCOW2_OFLAG_COPIED);
+    assert_refused(p, NULL, "(misaligned)");
+    free(c4k);
     free(img);
 }
 END_TEST
