@@ -311,8 +311,13 @@ static int open_backing(struct qcow2 *q, const uint8_t *c0, const char *path,
     char why[512];
     q->backing = block_open_depth(full, &bo, depth + 1, why, sizeof why);
     if (!q->backing) {
-        block_err(err, errlen, "backing file of %s: %s", q->bb.name, why);
-        return -1;
+        /* The innermost failure says which image named which file; the
+         * images above it pass that line on unchanged. */
+        if (!strncmp(why, "backing file ", 13))
+            block_err(err, errlen, "%s", why);
+        else
+            block_err(err, errlen, "backing file %s of %s: %s", name, path, why);
+        return -2;
     }
     return 0;
 }
@@ -436,8 +441,11 @@ static int parse(struct qcow2 *q, const char *path, int depth, bool have_backing
     char backing_fmt[32];
     if (read_extensions(q, c0, header_length, backing_fmt, sizeof backing_fmt, err, errlen) < 0)
         return -1;
-    if (!have_backing && open_backing(q, c0, path, backing_fmt, depth, err, errlen) < 0)
-        return -1;
+    if (!have_backing) {
+        int r = open_backing(q, c0, path, backing_fmt, depth, err, errlen);
+        if (r < 0)
+            return r;
+    }
 
     if (read_table(q, q->l1_offset, q->l1_size, &q->l1) < 0 ||
         read_table(q, q->reftable_offset, q->reftable_entries, &q->reftable) < 0) {
@@ -485,8 +493,12 @@ struct block_backend *block_qcow2_open(struct block_backend *file, const char *p
     q->bb.log_opaque = file->log_opaque;
     memcpy(q->bb.name, file->name, sizeof q->bb.name);
     char why[768];
-    if (parse(q, path, depth, backing != NULL, why, sizeof why) < 0) {
-        block_err(err, errlen, "%s: %s", path, why);
+    int r = parse(q, path, depth, backing != NULL, why, sizeof why);
+    if (r < 0) {
+        if (r == -2)   /* a backing file's line names its images already */
+            block_err(err, errlen, "%s", why);
+        else
+            block_err(err, errlen, "%s: %s", path, why);
         q_free(q);
         return NULL;
     }

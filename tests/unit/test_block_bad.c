@@ -237,6 +237,38 @@ START_TEST(test_bad_table_entries)
 }
 END_TEST
 
+/* A backing chain that loops (an image whose backing file is itself, and
+ * two that name each other) ends in one line, not in a hang or a crash. */
+START_TEST(test_backing_loops)
+{
+    char err[256];
+    const char *names[][2] = {{"self.qcow2", "self.qcow2"}, {"a.qcow2", "b.qcow2"},
+                              {"b.qcow2", "a.qcow2"}};
+    for (int i = 0; i < 3; i++) {
+        const char *p = bt_path(names[i][0]);
+        bt_write_file(p, "", 0);
+        struct block_backend *f = block_raw_open(p, false, true, err, sizeof err);
+        ck_assert_msg(f != NULL, "%s", err);
+        ck_assert_int_eq(qcow2_create(f, 1 << 20, 16, names[i][1], "qcow2"), 0);
+        block_close(f);
+    }
+    struct block_options ro = {.read_only = true};
+    ck_assert_ptr_nonnull(strstr(bt_open_fails(bt_path("self.qcow2"), &ro), "deeper than 16"));
+    ck_assert_ptr_nonnull(strstr(bt_open_fails(bt_path("a.qcow2"), &ro), "deeper than 16"));
+    /* Opened for writing, the image's own lock stops the loop at once. */
+    assert_refused(bt_path("self.qcow2"), NULL, "in use");
+    /* A missing backing file names both files. */
+    const char *p = bt_path("orphan.qcow2");
+    bt_write_file(p, "", 0);
+    struct block_backend *f = block_raw_open(p, false, true, err, sizeof err);
+    ck_assert_int_eq(qcow2_create(f, 1 << 20, 16, "gone.raw", "raw"), 0);
+    block_close(f);
+    const char *e = bt_open_fails(p, &ro);
+    ck_assert_msg(strstr(e, "orphan.qcow2") && strstr(e, "gone.raw") && strstr(e, "No such file"),
+                  "%s", e);
+}
+END_TEST
+
 static char logged[512];
 static int nlogged;
 
@@ -284,6 +316,7 @@ int main(void)
     tcase_add_test(tc, test_corrupt_header);
     tcase_add_test(tc, test_bad_table_entries);
     tcase_add_test(tc, test_runtime_corruption);
+    tcase_add_test(tc, test_backing_loops);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -200,6 +200,7 @@ START_TEST(test_random_writes_refcount_widths)
         {"refcount_bits=16,cluster_size=512", 4},
         {"refcount_bits=32,cluster_size=2048", 8},
         {"refcount_bits=64,cluster_size=512", 8},
+        {"lazy_refcounts=on", 8},
     };
     for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         BT_SH_OK("rm -f img.qcow2 twin.raw && qemu-img create -q -f qcow2 -o %s img.qcow2 %uM && "
