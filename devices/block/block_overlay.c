@@ -4,6 +4,7 @@
  * created: it disappears when turtles exits, however it exits. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,8 @@ struct block_backend *block_snapshot_overlay(struct block_backend *base, const c
         dir = "/var/tmp";
     char tmpl[PATH_MAX];
     snprintf(tmpl, sizeof tmpl, "%s/turtles-snapshot-XXXXXX", dir);
-    int fd = mkstemp(tmpl);
+    /* O_CLOEXEC: a program turtles starts must not share the overlay. */
+    int fd = mkostemp(tmpl, O_CLOEXEC);
     if (fd < 0) {
         block_err(err, errlen, "cannot create the -snapshot overlay in %s: %s", dir, strerror(errno));
         block_close(base);

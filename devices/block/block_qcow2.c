@@ -171,20 +171,26 @@ static int check_features(struct qcow2 *q, const uint8_t *h, uint32_t header_len
     return 0;
 }
 
-/* Walk the header extensions after the header, inside the first cluster;
- * unknown ones are skipped as the spec allows. */
+/* Walk the header extensions after the header; unknown ones are skipped
+ * as the spec allows. They end at an end marker, or where the backing
+ * file name starts (old version 2 images put the name right after the
+ * header, with no extensions at all), or at the end of the first cluster. */
 static int read_extensions(struct qcow2 *q, const uint8_t *c0, uint64_t start,
                            char *backing_fmt, size_t fmtlen, char *err, size_t errlen)
 {
+    uint64_t end = q->cluster_size;
+    uint64_t boff = qcow2_be64(c0 + QH_BACKING_OFFSET);
+    if (boff && boff < end)
+        end = boff;
     uint64_t off = start;
     backing_fmt[0] = 0;
-    while (off + 8 <= q->cluster_size) {
+    while (off + 8 <= end) {
         uint32_t type = qcow2_be32(c0 + off), len = qcow2_be32(c0 + off + 4);
         if (type == QCOW2_EXT_END)
             return 0;
-        if (len > q->cluster_size - off - 8) {
-            block_err(err, errlen, "corrupt qcow2 header: extension 0x%x runs past the first cluster",
-                      type);
+        if (len > end - off - 8) {
+            block_err(err, errlen, "corrupt qcow2 header: extension 0x%x runs past %s", type,
+                      end == q->cluster_size ? "the first cluster" : "the backing file name");
             return -1;
         }
         if (type == QCOW2_EXT_BACKING_FORMAT) {
@@ -196,11 +202,6 @@ static int read_extensions(struct qcow2 *q, const uint8_t *c0, uint64_t start,
             backing_fmt[len] = 0;
         }
         off += 8 + ((len + 7ull) & ~7ull);
-    }
-    /* A first cluster full of extensions without an end marker. */
-    if (off < q->cluster_size) {
-        block_err(err, errlen, "corrupt qcow2 header: extensions have no end marker");
-        return -1;
     }
     return 0;
 }

@@ -172,6 +172,23 @@ START_TEST(test_corrupt_header)
     ck_assert_int_eq(block_read(ext, 32 * 1024, &one, 1), 0);
     ck_assert_uint_eq(one, 1 | 1);
     block_close(ext);
+    /* An old version 2 image: no extensions, the backing file name right
+     * after the 72-byte header. */
+    p = bt_path("old.qcow2");
+    bt_write_file(p, img, n);
+    put_be(p, QH_VERSION, 4, 2);
+    put_be(p, QH_BACKING_OFFSET, 8, QH_V2_LENGTH);
+    put_be(p, QH_BACKING_SIZE, 4, 8);
+    put_be(p, QH_V2_LENGTH, 8, 0x626173652e726177ull);   /* "base.raw" */
+    uint8_t base[64 * 1024];
+    memset(base, 0x42, sizeof base);
+    bt_write_file(bt_path("base.raw"), base, sizeof base);
+    struct block_backend *old = bt_open(p, NULL, true);
+    ck_assert_int_eq(block_read(old, 32 * 1024, &one, 1), 0);   /* written in the image */
+    ck_assert_uint_eq(one, 1);
+    ck_assert_int_eq(block_read(old, 32 * 1024 + 512, &one, 1), 0);   /* from base.raw */
+    ck_assert_uint_eq(one, 0x42);
+    block_close(old);
     /* A corrupt-marked image may still be read. */
     bt_write_file(p, img, n);
     put_be(p, QH_INCOMPAT, 8, QCOW2_INCOMPAT_CORRUPT);
