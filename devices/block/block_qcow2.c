@@ -206,9 +206,26 @@ static int read_extensions(struct qcow2 *q, const uint8_t *c0, uint64_t start,
     return 0;
 }
 
+/* Which fixed metadata the cluster at host offset off overlaps, or NULL:
+ * a data cluster or L2 table there would be written over the header or a
+ * table (QEMU checks the same "metadata overlap"). */
+static const char *overlaps_metadata(struct qcow2 *q, uint64_t off)
+{
+    uint64_t l1_end = q->l1_offset + (uint64_t)q->l1_size * 8;
+    uint64_t rt_end = q->reftable_offset + q->reftable_entries * 8;
+    if (off < q->cluster_size)
+        return "the header";
+    if (q->l1_size && off + q->cluster_size > q->l1_offset && off < l1_end)
+        return "the L1 table";
+    if (off + q->cluster_size > q->reftable_offset && off < rt_end)
+        return "the refcount table";
+    return NULL;
+}
+
 /* Every L1 entry, and every entry of every L2 table it points to, must
- * point inside the file, aligned: a bad one is refused now, before the
- * guest runs, rather than found halfway through a boot. */
+ * point inside the file, aligned, and not onto the header or the L1 or
+ * refcount table: a bad one is refused now, before the guest runs, rather
+ * than found halfway through a boot. */
 static int check_tables(struct qcow2 *q, char *err, size_t errlen)
 {
     uint64_t file_len = block_length(q->file);
@@ -225,6 +242,11 @@ static int check_tables(struct qcow2 *q, char *err, size_t errlen)
             block_err(err, errlen, "corrupt qcow2 image: L1 entry %u points to an L2 table at "
                       "0x%" PRIx64 " (%s)", i, l2,
                       l2 >= file_len ? "past the end of the file" : "misaligned");
+            return -1;
+        }
+        const char *clash = overlaps_metadata(q, l2);
+        if (clash) {
+            block_err(err, errlen, "corrupt qcow2 image: L1 entry %u points into %s", i, clash);
             return -1;
         }
         uint8_t *t;
@@ -251,6 +273,8 @@ static int check_tables(struct qcow2 *q, char *err, size_t errlen)
                     why = "misaligned";
                 else if (host && host >= file_len)
                     why = "past the end of the file";
+                else if (host && overlaps_metadata(q, host))
+                    why = overlaps_metadata(q, host);
             }
             if (why) {
                 block_err(err, errlen, "corrupt qcow2 image: L2 entry %" PRIu64 " of the table at "

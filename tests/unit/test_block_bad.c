@@ -219,6 +219,8 @@ START_TEST(test_bad_table_entries)
         {1, QCOW2_OFLAG_COPIED | 1ull << 40, "(past the end of the file)"},
         {1, QCOW2_OFLAG_COMPRESSED | 1ull << 40, "(past the end of the file)"},
         {1, QCOW2_OFLAG_COPIED | 0x1000 | 0x2, "reserved bits set"},
+        {1, QCOW2_OFLAG_COPIED | 0x600, "(the L1 table)"},
+        {0, QCOW2_OFLAG_COPIED | 0x200, "points into the refcount table"},
         {2, 1ull << 40, "refcount table entry 0 points to 0x10000000000 (past the end"},
         {2, 0x200 + 8, "reserved bits"},
     };
