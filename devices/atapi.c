@@ -59,7 +59,7 @@ static void put_be32(uint8_t *p, uint32_t v)
 
 static uint32_t disc_blocks(const struct ide_drive *d)
 {
-    uint64_t n = d->media.size / ATAPI_SECTOR_SIZE;
+    uint64_t n = d->media_size / ATAPI_SECTOR_SIZE;
     return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
@@ -107,8 +107,8 @@ static bool stage_blocks(struct ide_channel *c, struct ide_drive *d)
 {
     uint32_t n = d->remaining < IDE_BUF_SIZE / ATAPI_SECTOR_SIZE ? d->remaining
                                                                   : IDE_BUF_SIZE / ATAPI_SECTOR_SIZE;
-    int rc = d->media.read(d->media.opaque, d->lba * ATAPI_SECTOR_SIZE, d->io_buf,
-                           (size_t)n * ATAPI_SECTOR_SIZE);
+    int rc = block_read(d->blk, d->lba * ATAPI_SECTOR_SIZE, d->io_buf,
+                        (size_t)n * ATAPI_SECTOR_SIZE);
     if (rc < 0) {
         finish_check(c, d, SK_MEDIUM_ERROR, ASC_READ_ERROR);
         return false;

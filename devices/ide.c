@@ -281,7 +281,7 @@ static int media_read(struct ide_drive *d, uint64_t lba, uint8_t *buf, uint32_t 
     uint64_t off = lba * IDE_SECTOR_SIZE, len = (uint64_t)sectors * IDE_SECTOR_SIZE;
     if (lba >= d->nsectors || sectors > d->nsectors - lba)
         return -ERANGE;
-    return d->media.read(d->media.opaque, off, buf, (size_t)len);
+    return block_read(d->blk, off, buf, (size_t)len);
 }
 
 static int media_write(struct ide_drive *d, uint64_t lba, const uint8_t *buf, uint32_t sectors)
@@ -289,9 +289,9 @@ static int media_write(struct ide_drive *d, uint64_t lba, const uint8_t *buf, ui
     uint64_t off = lba * IDE_SECTOR_SIZE, len = (uint64_t)sectors * IDE_SECTOR_SIZE;
     if (lba >= d->nsectors || sectors > d->nsectors - lba)
         return -ERANGE;
-    if (d->media.read_only)
+    if (d->read_only)
         return -EROFS;
-    return d->media.write(d->media.opaque, off, buf, (size_t)len);
+    return block_write(d->blk, off, buf, (size_t)len);
 }
 
 static bool cmd_is_lba48(uint8_t cmd)
@@ -510,7 +510,7 @@ static void start_rw(struct ide_channel *c, struct ide_drive *d, bool write, boo
         cmd_abort(c, d, IDE_ERR_IDNF | IDE_ERR_ABRT);
         return;
     }
-    if (write && d->media.read_only) {
+    if (write && d->read_only) {
         cmd_abort(c, d, IDE_ERR_ABRT);
         return;
     }
@@ -551,7 +551,7 @@ static void set_features(struct ide_channel *c, struct ide_drive *d)
 static void flush_cache(struct ide_channel *c, struct ide_drive *d)
 {
     /* Data the guest flushed is on the host disk before the command ends. */
-    if (d->kind == IDE_DISK && d->media.flush && d->media.flush(d->media.opaque) < 0) {
+    if (d->kind == IDE_DISK && !d->read_only && block_flush(d->blk) < 0) {
         cmd_abort(c, d, IDE_ERR_ABRT);
         return;
     }
@@ -1002,19 +1002,19 @@ static void default_geometry(struct ide_drive *d)
 }
 
 int ide_attach(struct piix_ide *ide, unsigned ch, unsigned unit, enum ide_kind kind,
-               const struct ide_media *media, const char *serial)
+               struct block_backend *blk, const char *serial)
 {
-    if (ch > 1 || unit > 1 || kind == IDE_NONE || (kind == IDE_DISK && !media))
+    if (ch > 1 || unit > 1 || kind == IDE_NONE || (kind == IDE_DISK && !blk))
         return -1;
     struct ide_drive *d = &ide->ch[ch].drive[unit];
     if (d->kind != IDE_NONE)
         return -1;
     d->kind = kind;
-    if (media) {
-        d->media = *media;
-        d->has_media = true;
-    }
-    d->nsectors = media ? media->size / IDE_SECTOR_SIZE : 0;
+    d->blk = blk;
+    d->has_media = blk != NULL;
+    d->media_size = blk ? block_length(blk) : 0;
+    d->read_only = kind == IDE_CDROM || (blk && block_read_only(blk));
+    d->nsectors = d->media_size / IDE_SECTOR_SIZE;
     snprintf(d->serial, sizeof(d->serial), "%s", serial ? serial : "TURTLES0000");
     snprintf(d->model, sizeof(d->model), "%s",
              kind == IDE_CDROM ? "TURTLES DVD-ROM" : "TURTLES HARDDISK");
@@ -1025,18 +1025,16 @@ int ide_attach(struct piix_ide *ide, unsigned ch, unsigned unit, enum ide_kind k
 }
 
 int ide_cdrom_change(struct piix_ide *ide, unsigned ch, unsigned unit,
-                     const struct ide_media *media)
+                     struct block_backend *blk)
 {
     if (ch > 1 || unit > 1)
         return -1;
     struct ide_drive *d = &ide->ch[ch].drive[unit];
-    if (d->kind != IDE_CDROM || (d->locked && !media))
+    if (d->kind != IDE_CDROM || (d->locked && !blk))
         return -1;
-    d->has_media = media != NULL;
-    if (media)
-        d->media = *media;
-    else
-        memset(&d->media, 0, sizeof(d->media));
+    d->blk = blk;
+    d->has_media = blk != NULL;
+    d->media_size = blk ? block_length(blk) : 0;
     d->unit_attention = true;
     d->media_event = true;
     return 0;

@@ -11,11 +11,11 @@
  * reset bit. ATAPI (the PACKET command, devices/atapi.c) carries the MMC
  * commands a CD-ROM needs.
  *
- * A drive reads and writes through struct ide_media (a block backend seen
- * from the device): the device never knows what file or format is behind
- * it. A write that the guest flushed (FLUSH CACHE) is flushed through
- * media.flush before the command completes; a media error becomes an ATA
- * error (ABRT/UNC) or ATAPI sense, never a silent success. */
+ * A drive reads and writes through a block backend (devices/block/block.h):
+ * the device never knows what file or format is behind it. A write that the
+ * guest flushed (FLUSH CACHE) is on the host disk (block_flush) before the
+ * command completes; a backend error becomes an ATA error (ABRT/UNC) or
+ * ATAPI sense, never a silent success. */
 #ifndef TURTLES_DEVICES_IDE_H
 #define TURTLES_DEVICES_IDE_H
 
@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devices/block/block.h"
 #include "devices/bus.h"
 #include "devices/pci.h"
 
@@ -44,17 +45,6 @@
 #define IDE_ERR_IDNF 0x10
 #define IDE_ERR_UNC 0x40
 
-/* What a drive reads and writes through. Offsets and lengths in bytes;
- * read/write/flush return 0 or a negative errno. */
-struct ide_media {
-    void *opaque;
-    int (*read)(void *opaque, uint64_t offset, void *buf, size_t len);
-    int (*write)(void *opaque, uint64_t offset, const void *buf, size_t len);
-    int (*flush)(void *opaque);
-    uint64_t size;
-    bool read_only;
-};
-
 enum ide_kind { IDE_NONE, IDE_DISK, IDE_CDROM };
 
 /* What happens when the PIO data window [io_pos, io_end) is used up. */
@@ -69,7 +59,9 @@ enum ide_pio {
 
 struct ide_drive {
     enum ide_kind kind;
-    struct ide_media media;
+    struct block_backend *blk; /* not owned; NULL: no medium (an empty CD-ROM) */
+    uint64_t media_size;     /* bytes */
+    bool read_only;
     bool has_media;          /* CD-ROM: a disc is inserted */
     uint64_t nsectors;       /* in 512-byte sectors (disk) */
     uint16_t cyls, heads, secs; /* the default CHS translation of a disk */
@@ -130,15 +122,16 @@ void piix_ide_reset(struct piix_ide *ide);
 void piix_ide_destroy(struct piix_ide *ide);
 
 /* Attach a drive at channel ch (0 primary, 1 secondary), unit 0 master or
- * 1 slave. A CD-ROM may have no media (media NULL). Returns 0 or -1. */
+ * 1 slave. A CD-ROM may have no medium (blk NULL). The backend stays the
+ * caller's. Returns 0 or -1. */
 int ide_attach(struct piix_ide *ide, unsigned ch, unsigned unit, enum ide_kind kind,
-               const struct ide_media *media, const char *serial);
+               struct block_backend *blk, const char *serial);
 
-/* CD-ROM media change (monitor `change`/`eject`): media NULL ejects.
+/* CD-ROM media change (monitor `change`/`eject`): blk NULL ejects.
  * Returns -1 when the tray is locked by the guest (eject refused), or the
  * unit is not a CD-ROM. */
 int ide_cdrom_change(struct piix_ide *ide, unsigned ch, unsigned unit,
-                     const struct ide_media *media);
+                     struct block_backend *blk);
 
 /* ---- shared with devices/atapi.c ---- */
 void ide_set_irq(struct ide_channel *c);

@@ -31,8 +31,10 @@ void options_usage(FILE *out)
           "                       none with -nodefaults); -device VGA is the same as -vga std\n"
           "  -nodefaults          no default devices (the VGA)\n"
           "  -cdrom FILE          ISO image in the IDE CD-ROM (secondary master)\n"
-          "  -hda/-hdb/-hdc/-hdd FILE  raw disk image as IDE disk 0-3\n"
-          "  -drive file=FILE[,if=ide][,media=disk|cdrom][,index=0-3][,format=raw][,readonly=on]\n"
+          "  -hda/-hdb/-hdc/-hdd FILE  disk image (raw or qcow2) as IDE disk 0-3\n"
+          "  -drive file=FILE[,if=ide][,media=disk|cdrom][,index=0-3][,format=raw|qcow2]\n"
+          "         [,readonly=on][,snapshot=on]\n"
+          "  -snapshot            guest writes go to a temporary overlay, deleted at exit\n"
           "  -fw_cfg [name=]NAME,string=STR|file=PATH  a file for the firmware (fw_cfg)\n"
           "  -smbios type=0|1,FIELD=VALUE...  SMBIOS BIOS/system strings for the firmware\n"
           "  -uuid UUID           the machine's UUID (SMBIOS type 1, fw_cfg)\n"
@@ -397,9 +399,14 @@ static int parse_drive(struct options *o, const char *arg)
                 return bad("-drive index takes 0..3", v);
             d.index = (int)n;
         } else if (prop_is(p, len, "format", &v)) {
-            if (strcmp(v, "raw"))
-                return bad("unsupported -drive format (raw)", v);
+            if (strcmp(v, "raw") && strcmp(v, "qcow2"))
+                return bad("unsupported -drive format (raw or qcow2)", v);
             d.format = v;
+        } else if (prop_is(p, len, "snapshot", &v)) {
+            if (!strcmp(v, "on"))
+                d.snapshot = true;
+            else if (strcmp(v, "off"))
+                return bad("-drive snapshot takes on or off", v);
         } else if (prop_is(p, len, "readonly", &v)) {
             if (!strcmp(v, "on"))
                 d.readonly = true;
@@ -701,6 +708,8 @@ int options_parse(struct options *o, int argc, char **argv)
             int r = add_drive(o, val, false, a[3] - 'a');
             if (r)
                 return r;
+        } else if (!strcmp(a, "-snapshot")) {
+            o->snapshot = true;
         } else if (!strcmp(a, "-drive")) {
             NEED_VALUE();
             int r = parse_drive(o, val);

@@ -23,7 +23,8 @@ struct fw_cfg_user {
 /* -drive / -cdrom / -hda..-hdd */
 struct drive_opt {
     const char *file;        /* NULL: an empty CD-ROM drive */
-    const char *format;      /* raw (NULL: raw) */
+    const char *format;      /* raw or qcow2 (NULL: probe) */
+    bool snapshot;           /* snapshot=on: writes go to a temporary overlay */
     bool cdrom;              /* media=cdrom */
     bool readonly;
     int index;               /* 0-3: primary master, primary slave, secondary master, slave; -1: next free */
@@ -50,6 +51,7 @@ struct options {
     const char *screen_text; /* -turtles-screen-text FILE: the VGA text screen at exit */
     struct drive_opt drives[MAX_DRIVES];
     int ndrives;
+    bool snapshot;           /* -snapshot: every disk's writes go to a temporary overlay */
     struct fw_cfg_user fw_cfg_user[MAX_FW_CFG_USER];
     int nfw_cfg_user;
     /* -smbios type=0,... / type=1,...: strings for the firmware's SMBIOS */

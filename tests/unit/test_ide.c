@@ -21,23 +21,56 @@ static struct piix_ide ide;
 static uint8_t *disk, *cd;
 static int flushes, fail_reads, fail_flush;
 
-static int mem_read(void *o, uint64_t off, void *buf, size_t len)
+/* A block backend over a host buffer, with a flush counter and switchable
+ * failures. */
+struct mem_bb {
+    struct block_backend bb;
+    uint8_t *data;
+    uint64_t size;
+    bool ro;
+};
+
+static int mem_read(struct block_backend *bb, uint64_t off, void *buf, size_t len)
 {
+    struct mem_bb *m = (struct mem_bb *)bb;
     if (fail_reads)
         return -EIO;
-    memcpy(buf, (uint8_t *)o + off, len);
+    if (!block_range_ok(m->size, off, len))
+        return -EINVAL;
+    memcpy(buf, m->data + off, len);
     return 0;
 }
-static int mem_write(void *o, uint64_t off, const void *buf, size_t len)
+static int mem_write(struct block_backend *bb, uint64_t off, const void *buf, size_t len)
 {
-    memcpy((uint8_t *)o + off, buf, len);
+    struct mem_bb *m = (struct mem_bb *)bb;
+    if (!block_range_ok(m->size, off, len))
+        return -EINVAL;
+    memcpy(m->data + off, buf, len);
     return 0;
 }
-static int mem_flush(void *o)
+static int mem_flush(struct block_backend *bb)
 {
-    (void)o;
+    (void)bb;
     flushes++;
     return fail_flush ? -EIO : 0;
+}
+static int mem_discard(struct block_backend *bb, uint64_t off, uint64_t len)
+{
+    (void)bb; (void)off; (void)len;
+    return 0;
+}
+static uint64_t mem_length(struct block_backend *bb) { return ((struct mem_bb *)bb)->size; }
+static bool mem_ro(struct block_backend *bb) { return ((struct mem_bb *)bb)->ro; }
+static void mem_close(struct block_backend *bb) { (void)bb; }
+
+static struct mem_bb disk_bb, cd_bb;
+
+static void mem_bb_init(struct mem_bb *m, uint8_t *data, uint64_t size, bool ro)
+{
+    *m = (struct mem_bb){.bb = {.read = mem_read, .write = mem_write, .flush = mem_flush,
+                                .discard = mem_discard, .length = mem_length,
+                                .read_only = mem_ro, .close = mem_close},
+                         .data = data, .size = size, .ro = ro};
 }
 
 static void on_reset(void *o) { (void)o; }
@@ -53,13 +86,10 @@ static void setup(void)
         disk[i] = (uint8_t)(i * 7 + (i >> 9));
     for (unsigned i = 0; i < CD_BLOCKS * ATAPI_SECTOR_SIZE; i++)
         cd[i] = (uint8_t)(i * 13 + (i >> 11));
-    struct ide_media dm = {.opaque = disk, .read = mem_read, .write = mem_write,
-                           .flush = mem_flush, .size = DISK_SECTORS * IDE_SECTOR_SIZE};
-    struct ide_media cm = {.opaque = cd, .read = mem_read, .write = mem_write,
-                           .flush = mem_flush, .size = CD_BLOCKS * ATAPI_SECTOR_SIZE,
-                           .read_only = true};
-    ck_assert_int_eq(ide_attach(&ide, 0, 0, IDE_DISK, &dm, "SERIAL1"), 0);
-    ck_assert_int_eq(ide_attach(&ide, 1, 0, IDE_CDROM, &cm, "SERIAL2"), 0);
+    mem_bb_init(&disk_bb, disk, DISK_SECTORS * IDE_SECTOR_SIZE, false);
+    mem_bb_init(&cd_bb, cd, CD_BLOCKS * ATAPI_SECTOR_SIZE, true);
+    ck_assert_int_eq(ide_attach(&ide, 0, 0, IDE_DISK, &disk_bb.bb, "SERIAL1"), 0);
+    ck_assert_int_eq(ide_attach(&ide, 1, 0, IDE_CDROM, &cd_bb.bb, "SERIAL2"), 0);
     flushes = fail_reads = fail_flush = 0;
     /* BAR4 at 0xc000 with I/O decoding. */
     pci_config_write(&bus, 0, PIIX3_IDE_DEVFN, PCI_BAR0 + 16, 0xc000, 4);
@@ -310,9 +340,7 @@ START_TEST(test_atapi)
     packet(tur, 0xfffe, false);
     ck_assert(in8(0x177) & IDE_ST_ERR);
     ck_assert_uint_eq(in8(0x171) >> 4, 0x02); /* NOT READY: no medium */
-    struct ide_media cm = {.opaque = cd, .read = mem_read, .size = CD_BLOCKS * 2048,
-                           .read_only = true};
-    ck_assert_int_eq(ide_cdrom_change(&ide, 1, 0, &cm), 0);
+    ck_assert_int_eq(ide_cdrom_change(&ide, 1, 0, &cd_bb.bb), 0);
     packet(tur, 0xfffe, false);
     ck_assert_uint_eq(in8(0x171) >> 4, 0x06); /* UNIT ATTENTION */
     packet(tur, 0xfffe, false);
