@@ -22,7 +22,7 @@
 #define VIRTIO_QUEUE_MAX_SIZE 256u
 #define VIRTIO_F_VERSION_1 (1ull << 32)
 #define VIRTIO_F_ANY_LAYOUT (1ull << 27)
-#define VIRTIO_LEGACY_BAR_SIZE 0x40u
+#define VIRTIO_LEGACY_BAR_SIZE 0x80u
 #define VIRTIO_MODERN_BAR_SIZE 0x4000u
 
 /* Device status bits (2.1) */
@@ -44,7 +44,7 @@ struct virtqueue {
 /* A chain of descriptors taken from a queue, flattened: the readable part
  * (driver -> device) and the writable part (device -> driver), each a list
  * of guest-physical ranges. */
-#define VIRTIO_MAX_SEGS 64
+#define VIRTIO_MAX_SEGS VIRTIO_QUEUE_MAX_SIZE /* a chain can use the whole ring */
 struct virtio_seg {
     uint64_t addr;
     uint32_t len;

@@ -2,12 +2,61 @@
 #include "frontend/drives.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
-int drives_open(struct drives *dv, const struct options *o, struct piix_ide *ide)
+static struct block_backend *open_image(const struct options *o, const struct drive_opt *opt)
+{
+    struct block_options bo = {.format = opt->format,
+                               .read_only = opt->readonly || opt->cdrom,
+                               .snapshot = (o->snapshot || opt->snapshot) && !opt->cdrom};
+    char err[256] = "";
+    struct block_backend *bb = block_open(opt->file, &bo, err, sizeof(err));
+    if (!bb) {
+        fprintf(stderr, "turtles: %s\n", err);
+        return NULL;
+    }
+    uint64_t unit = opt->cdrom ? ATAPI_SECTOR_SIZE : IDE_SECTOR_SIZE;
+    if (block_length(bb) < unit) {
+        fprintf(stderr, "turtles: -drive: %s is empty or shorter than one sector\n", opt->file);
+        block_close(bb);
+        return NULL;
+    }
+    return bb;
+}
+
+int drives_open(struct drives *dv, const struct options *o, struct piix_ide *ide,
+                struct pci_bus *bus, const struct device_env *env)
 {
     bool used[4] = {false, false, false, false};
+    unsigned next_slot = DRIVES_VIRTIO_FIRST_SLOT;
+    for (int i = 0; i < o->ndrives; i++) {
+        const struct drive_opt *opt = &o->drives[i];
+        if (opt->if_none && !opt->virtio) {
+            fprintf(stderr, "turtles: -drive id=%s: no -device uses it\n", opt->id);
+            return -1;
+        }
+        if (!opt->virtio)
+            continue;
+        struct drive *d = &dv->d[dv->n++];
+        if (!(d->bb = open_image(o, opt)))
+            return -1;
+        if (next_slot >= 32) {
+            fprintf(stderr, "turtles: -drive: no free PCI slot for %s\n", opt->file);
+            return -1;
+        }
+        d->vblk = calloc(1, sizeof(*d->vblk));
+        char serial[21];
+        snprintf(serial, sizeof(serial), "%s", opt->serial ? opt->serial : "");
+        if (!d->vblk || virtio_blk_init(d->vblk, bus, PCI_DEVFN(next_slot, 0), env, d->bb,
+                                        serial) < 0) {
+            fprintf(stderr, "turtles: -drive: cannot create the virtio-blk device for %s\n",
+                    opt->file);
+            return -1;
+        }
+        next_slot++;
+    }
     for (int i = 0; i < o->ndrives; i++)
-        if (o->drives[i].index >= 0) {
+        if (!o->drives[i].virtio && o->drives[i].index >= 0) {
             if (used[o->drives[i].index]) {
                 fprintf(stderr, "turtles: -drive: two drives at IDE index %d\n",
                         o->drives[i].index);
@@ -17,6 +66,8 @@ int drives_open(struct drives *dv, const struct options *o, struct piix_ide *ide
         }
     for (int i = 0; i < o->ndrives; i++) {
         const struct drive_opt *opt = &o->drives[i];
+        if (opt->virtio)
+            continue;
         struct drive *d = &dv->d[dv->n++];
         d->cdrom = opt->cdrom;
         int index = opt->index;
@@ -31,25 +82,13 @@ int drives_open(struct drives *dv, const struct options *o, struct piix_ide *ide
             return -1;
         }
         d->index = (unsigned)index;
-        if (opt->file) {
-            struct block_options bo = {.format = opt->format,
-                                       .read_only = opt->readonly || opt->cdrom,
-                                       .snapshot = (o->snapshot || opt->snapshot) && !opt->cdrom};
-            char err[256] = "";
-            d->bb = block_open(opt->file, &bo, err, sizeof(err));
-            if (!d->bb) {
-                fprintf(stderr, "turtles: %s\n", err);
-                return -1;
-            }
-            uint64_t unit = opt->cdrom ? ATAPI_SECTOR_SIZE : IDE_SECTOR_SIZE;
-            if (block_length(d->bb) < unit) {
-                fprintf(stderr, "turtles: -drive: %s is empty or shorter than one sector\n",
-                        opt->file);
-                return -1;
-            }
-        }
+        if (opt->file && !(d->bb = open_image(o, opt)))
+            return -1;
         char serial[21];
-        snprintf(serial, sizeof(serial), "TURTLES%04d", index);
+        if (opt->serial)
+            snprintf(serial, sizeof(serial), "%s", opt->serial);
+        else
+            snprintf(serial, sizeof(serial), "TURTLES%04d", index);
         if (ide_attach(ide, d->index / 2, d->index % 2, opt->cdrom ? IDE_CDROM : IDE_DISK,
                        d->bb, serial) < 0) {
             fprintf(stderr, "turtles: -drive: cannot attach %s\n", opt->file ? opt->file : "");
@@ -59,9 +98,21 @@ int drives_open(struct drives *dv, const struct options *o, struct piix_ide *ide
     return 0;
 }
 
+void drives_reset(struct drives *dv)
+{
+    for (int i = 0; i < dv->n; i++)
+        if (dv->d[i].vblk)
+            virtio_blk_reset(dv->d[i].vblk);
+}
+
 void drives_close(struct drives *dv)
 {
     for (int i = 0; i < dv->n; i++) {
+        if (dv->d[i].vblk) {
+            virtio_blk_destroy(dv->d[i].vblk);
+            free(dv->d[i].vblk);
+            dv->d[i].vblk = NULL;
+        }
         struct block_backend *bb = dv->d[i].bb;
         if (bb && !block_read_only(bb))
             block_flush(bb);

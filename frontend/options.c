@@ -33,7 +33,8 @@ void options_usage(FILE *out)
           "  -cdrom FILE          ISO image in the IDE CD-ROM (secondary master)\n"
           "  -hda/-hdb/-hdc/-hdd FILE  disk image (raw or qcow2) as IDE disk 0-3\n"
           "  -drive file=FILE[,if=ide][,media=disk|cdrom][,index=0-3][,format=raw|qcow2]\n"
-          "         [,readonly=on][,snapshot=on]\n"
+          "         [,readonly=on][,snapshot=on][,if=virtio|none,id=ID][,serial=S]\n"
+          "  -device virtio-blk-pci,drive=ID[,serial=S]  the -drive if=none,id=ID as virtio-blk\n"
           "  -snapshot            guest writes go to a temporary overlay, deleted at exit\n"
           "  -fw_cfg [name=]NAME,string=STR|file=PATH  a file for the firmware (fw_cfg)\n"
           "  -smbios type=0|1,FIELD=VALUE...  SMBIOS BIOS/system strings for the firmware\n"
@@ -142,10 +143,54 @@ static int parse_debugcon_device(struct options *o, const char *spec)
     return 0;
 }
 
+/* -device virtio-blk-pci,drive=ID[,serial=S]: the -drive if=none,id=ID
+ * becomes a virtio-blk disk. The drive must come first, as in QEMU. */
+static int parse_virtio_blk_device(struct options *o, const char *spec)
+{
+    const char *p = spec + 14;
+    const char *drive = NULL, *serial = NULL;
+    size_t dlen = 0, slen = 0;
+    while (*p == ',') {
+        p++;
+        size_t len = strcspn(p, ",");
+        if (len > 6 && !strncmp(p, "drive=", 6)) {
+            drive = p + 6;
+            dlen = len - 6;
+        } else if (len > 7 && !strncmp(p, "serial=", 7)) {
+            serial = p + 7;
+            slen = len - 7;
+        } else if (!(len > 3 && !strncmp(p, "id=", 3)) && !(len > 5 && !strncmp(p, "addr=", 5)) &&
+                   !(len > 4 && !strncmp(p, "bus=", 4))) {
+            return bad("unknown -device virtio-blk-pci property", p);
+        }
+        p += len;
+    }
+    if (!drive)
+        return bad("-device virtio-blk-pci needs drive=ID", spec);
+    for (int i = 0; i < o->ndrives; i++) {
+        struct drive_opt *d = &o->drives[i];
+        if (d->if_none && d->id && strlen(d->id) == dlen && !strncmp(d->id, drive, dlen)) {
+            if (d->virtio)
+                return bad("-device virtio-blk-pci: drive already in use", drive);
+            d->virtio = true;
+            if (serial) {
+                char *s = strndup(serial, slen);
+                if (!s)
+                    return bad("out of memory", spec);
+                d->serial = s;
+            }
+            return 0;
+        }
+    }
+    return bad("-device virtio-blk-pci: no -drive if=none with that id (give -drive first)", drive);
+}
+
 static int parse_device(struct options *o, const char *spec)
 {
     if (!strncmp(spec, "isa-debugcon", 12) && (!spec[12] || spec[12] == ','))
         return parse_debugcon_device(o, spec);
+    if (!strncmp(spec, "virtio-blk-pci", 14) && (!spec[14] || spec[14] == ','))
+        return parse_virtio_blk_device(o, spec);
     if (!strcmp(spec, "VGA")) {
         o->vga = "std";
         return 0;
@@ -384,8 +429,12 @@ static int parse_drive(struct options *o, const char *arg)
         if (prop_is(p, len, "file", &v)) {
             d.file = *v ? v : NULL;
         } else if (prop_is(p, len, "if", &v)) {
-            if (strcmp(v, "ide"))
-                return bad("unsupported -drive interface (if=ide)", v);
+            if (!strcmp(v, "virtio"))
+                d.virtio = true;
+            else if (!strcmp(v, "none"))
+                d.if_none = true;
+            else if (strcmp(v, "ide"))
+                return bad("unsupported -drive interface (ide, virtio or none)", v);
         } else if (prop_is(p, len, "media", &v)) {
             if (!strcmp(v, "cdrom"))
                 d.cdrom = true;
@@ -413,8 +462,13 @@ static int parse_drive(struct options *o, const char *arg)
             else if (strcmp(v, "off"))
                 return bad("-drive readonly takes on or off", v);
             ro_given = true;
-        } else if (prop_is(p, len, "cache", &v) || prop_is(p, len, "id", &v) ||
-                   prop_is(p, len, "aio", &v)) {
+        } else if (prop_is(p, len, "id", &v)) {
+            d.id = v;
+        } else if (prop_is(p, len, "serial", &v)) {
+            d.serial = v;
+        } else if (prop_is(p, len, "cache", &v) || prop_is(p, len, "aio", &v) ||
+                   prop_is(p, len, "discard", &v) || prop_is(p, len, "werror", &v) ||
+                   prop_is(p, len, "rerror", &v)) {
             /* accepted: turtles' I/O is synchronous, flushes reach the disk */
         } else {
             return bad("unknown -drive property", p);
@@ -426,6 +480,12 @@ static int parse_drive(struct options *o, const char *arg)
     (void)media_given;
     if (d.cdrom && !ro_given)
         d.readonly = true;
+    if (d.if_none && !d.id)
+        return bad("-drive if=none needs id= (for -device ...,drive=ID)", arg);
+    if ((d.virtio || d.if_none) && d.cdrom)
+        return bad("-drive: a CD-ROM is an IDE drive (if=ide)", arg);
+    if ((d.virtio || d.if_none) && d.index >= 0)
+        return bad("-drive: index= is for IDE drives", arg);
     if (o->ndrives >= MAX_DRIVES)
         return bad("too many drives", arg);
     o->drives[o->ndrives++] = d;

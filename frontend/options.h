@@ -26,6 +26,10 @@ struct drive_opt {
     const char *format;      /* raw or qcow2 (NULL: probe) */
     bool snapshot;           /* snapshot=on: writes go to a temporary overlay */
     bool cdrom;              /* media=cdrom */
+    bool virtio;             /* if=virtio, or if=none used by -device virtio-blk-pci */
+    bool if_none;            /* if=none: waits for a -device that names its id */
+    const char *id;          /* id=: for -device ...,drive=ID */
+    const char *serial;      /* serial= (virtio-blk GET_ID, IDE IDENTIFY) */
     bool readonly;
     int index;               /* 0-3: primary master, primary slave, secondary master, slave; -1: next free */
 };

@@ -409,7 +409,7 @@ int platform_init(struct machine *m)
         fprintf(stderr, "turtles: IDE controller setup failed\n");
         return -1;
     }
-    if (drives_open(&p->drives, &m->opt, &p->ide) < 0)
+    if (drives_open(&p->drives, &m->opt, &p->ide, &p->pci, &p->env) < 0)
         return -1;
     if (vga_wanted(&m->opt) && setup_vga(m) < 0)
         return -1;
@@ -454,6 +454,7 @@ void platform_reset(struct machine *m)
     if (p->vga)
         vga_reset(p->vga);
     piix_ide_reset(&p->ide);
+    drives_reset(&p->drives);
     fw_cfg_reset(&p->fw_cfg);
     for (int i = 0; i < m->ncpus; i++)
         lapic_reset(&p->lapics[i], i == 0);
