@@ -231,6 +231,15 @@ START_TEST(test_bad_table_entries)
         put_be(p, at, 8, cases[i].value);
         assert_refused(p, NULL, cases[i].want);
     }
+    /* A data cluster and the header that the refcounts call free. */
+    uint64_t rb = get_be(good, rt, 8);
+    const char *p0 = bt_path("free.qcow2");
+    bt_write_file(p0, img, n);
+    put_be(p0, rb + (data / 512) * 2, 2, 0);
+    assert_refused(p0, NULL, "a data cluster at");
+    bt_write_file(p0, img, n);
+    put_be(p0, rb, 2, 0);
+    assert_refused(p0, NULL, "the header at 0x0 has refcount 0");
     /* A misaligned table with 4 KiB clusters. */
     const char *p = bt_path("c4k.qcow2");
     bt_write_file(p, "", 0);
