@@ -109,11 +109,13 @@ START_TEST(test_locks)
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
-        execlp("sh", "sh", "-c", "sleep 4 | qemu-io -f raw \"$0\" >/dev/null 2>&1", p, (char *)NULL);
+        setpgid(0, 0);   /* one group: the shell, sleep and qemu-io end together */
+        execlp("sh", "sh", "-c", "sleep 20 | qemu-io -f raw \"$0\" >/dev/null 2>&1", p, (char *)NULL);
         _exit(127);
     }
+    setpgid(pid, pid);
     bool refused = false;
-    for (int i = 0; i < 60 && !refused; i++) {
+    for (int i = 0; i < 300 && !refused; i++) {
         usleep(50000);
         struct block_options o = {0};
         struct block_backend *bb = block_open(p, &o, err, sizeof err);
@@ -122,9 +124,20 @@ START_TEST(test_locks)
         else
             refused = strstr(err, "in use") != NULL;
     }
-    ck_assert_msg(refused, "a writable open beside QEMU's was not refused");
+    kill(-pid, SIGTERM);
     int st;
     ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(refused, "a writable open beside QEMU's was not refused");
+    /* qemu-io may outlive the shell by a moment: wait for its lock to go. */
+    for (int i = 0; i < 100; i++) {
+        struct block_options o = {0};
+        struct block_backend *bb = block_open(p, &o, err, sizeof err);
+        if (bb) {
+            block_close(bb);
+            break;
+        }
+        usleep(50000);
+    }
     w = bt_open(p, NULL, false);
     block_close(w);
 }
