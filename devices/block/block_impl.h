@@ -19,6 +19,15 @@ struct block_backend *block_raw_from_fd(int fd, const char *name, bool growable,
 
 /* Whether writes past the end extend the file (decided after probing). */
 void block_raw_set_growable(struct block_backend *bb, bool growable);
+/* The raw format was probed, not given: the guest may not write a first
+ * sector that the next probe would take for another format (a qcow2
+ * header naming a host file as its backing file would let the guest read
+ * that file on the next boot). QEMU refuses the same writes. */
+void block_raw_set_probed(struct block_backend *bb, bool probed);
+
+/* The format whose signature starts the n bytes at b ("qcow2", "vmdk",
+ * "vdi", "vhdx", "vpc", "qed"), or NULL for none: raw (block_probe.c). */
+const char *block_probe_format(const uint8_t *b, size_t n);
 
 /* A -snapshot overlay (block_overlay.c): a qcow2 image in an unlinked
  * temporary file whose backing image is base (owned from then on, also on

@@ -6,26 +6,6 @@
 #include <string.h>
 
 #include "devices/block/block_impl.h"
-#include "devices/block/qcow2.h"
-
-/* Formats we recognise but do not read: refused rather than shown to the
- * guest as raw bytes. */
-static const char *foreign_format(const uint8_t *b, size_t n)
-{
-    if (n >= 4 && !memcmp(b, "KDMV", 4))
-        return "vmdk";
-    if (n >= 20 && !memcmp(b, "# Disk DescriptorFile", 20))
-        return "vmdk";
-    if (n >= 8 && !memcmp(b, "vhdxfile", 8))
-        return "vhdx";
-    if (n >= 8 && !memcmp(b, "conectix", 8))
-        return "vpc";
-    if (n >= 4 && !memcmp(b, "QED\0", 4))
-        return "qed";
-    if (n >= 0x44 && b[0x40] == 0x7f && b[0x41] == 0x10 && b[0x42] == 0xda && b[0x43] == 0xbe)
-        return "vdi";
-    return NULL;
-}
 
 struct block_backend *block_open_depth(const char *path, const struct block_options *opts,
                                        int depth, char *err, size_t errlen)
@@ -56,12 +36,13 @@ struct block_backend *block_open_depth(const char *path, const struct block_opti
         block_close(file);
         return NULL;
     }
-    bool is_qcow2 = n >= 4 && qcow2_be32(head) == QCOW2_MAGIC;
-    if (!format) {
-        const char *foreign = foreign_format(head, n);
-        if (foreign) {
+    const char *probed = block_probe_format(head, n);
+    bool is_qcow2 = probed && !strcmp(probed, "qcow2");
+    bool probing = !format;
+    if (probing) {
+        if (probed && !is_qcow2) {
             block_err(err, errlen, "%s: %s images are not supported (raw and qcow2 are)", path,
-                      foreign);
+                      probed);
             block_close(file);
             return NULL;
         }
@@ -75,6 +56,7 @@ struct block_backend *block_open_depth(const char *path, const struct block_opti
     struct block_backend *bb;
     if (!strcmp(format, "raw")) {
         block_raw_set_growable(file, false);
+        block_raw_set_probed(file, probing);
         bb = file;
     } else {
         bb = block_qcow2_open(file, path, read_only, NULL, depth, err, errlen);

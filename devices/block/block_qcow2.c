@@ -209,7 +209,7 @@ static int read_extensions(struct qcow2 *q, const uint8_t *c0, uint64_t start,
 /* Which fixed metadata the cluster at host offset off overlaps, or NULL:
  * a data cluster or L2 table there would be written over the header or a
  * table (QEMU checks the same "metadata overlap"). */
-static const char *overlaps_metadata(struct qcow2 *q, uint64_t off)
+const char *qcow2_overlaps_metadata(struct qcow2 *q, uint64_t off)
 {
     uint64_t l1_end = q->l1_offset + (uint64_t)q->l1_size * 8;
     uint64_t rt_end = q->reftable_offset + q->reftable_entries * 8;
@@ -222,13 +222,65 @@ static const char *overlaps_metadata(struct qcow2 *q, uint64_t off)
     return NULL;
 }
 
+/* The clusters of [off, off + len) are all in use by the refcounts: one
+ * that is not would be handed out again by the allocator and overwritten. */
+static int check_referenced(struct qcow2 *q, uint64_t off, uint64_t len, const char *what,
+                            char *err, size_t errlen)
+{
+    for (uint64_t c = off >> q->cluster_bits; c <= (off + len - 1) >> q->cluster_bits; c++) {
+        uint64_t rc;
+        if (qcow2_get_refcount(q, c, &rc) < 0) {
+            block_err(err, errlen, "cannot read the refcount of cluster 0x%" PRIx64,
+                      c << q->cluster_bits);
+            return -1;
+        }
+        if (rc == 0) {
+            block_err(err, errlen, "corrupt qcow2 image: %s at 0x%" PRIx64 " has refcount 0",
+                      what, c << q->cluster_bits);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Every L1 entry, and every entry of every L2 table it points to, must
- * point inside the file, aligned, and not onto the header or the L1 or
- * refcount table: a bad one is refused now, before the guest runs, rather
- * than found halfway through a boot. */
+ * point inside the file, aligned, not onto the header or the L1 or
+ * refcount table, and to clusters whose refcount is not 0: a bad one is
+ * refused now, before the guest runs, rather than found halfway through a
+ * boot or written over by a later allocation. */
 static int check_tables(struct qcow2 *q, char *err, size_t errlen)
 {
     uint64_t file_len = block_length(q->file);
+    /* The refcount blocks first: the checks below read them. */
+    for (uint64_t i = 0; i < q->reftable_entries; i++) {
+        uint64_t rb = q->reftable[i];
+        if (rb && !qcow2_offset_ok(q, rb & QCOW2_OFFSET_MASK)) {
+            block_err(err, errlen, "corrupt qcow2 image: refcount table entry %" PRIu64
+                      " points to 0x%" PRIx64 " (%s)", i, rb,
+                      rb >= file_len ? "past the end of the file" : "misaligned");
+            return -1;
+        }
+        if (rb & ~QCOW2_OFFSET_MASK) {
+            block_err(err, errlen, "corrupt qcow2 image: refcount table entry %" PRIu64
+                      " has reserved bits set", i);
+            return -1;
+        }
+        const char *clash = rb ? qcow2_overlaps_metadata(q, rb) : NULL;
+        if (clash) {
+            block_err(err, errlen, "corrupt qcow2 image: refcount table entry %" PRIu64
+                      " points into %s", i, clash);
+            return -1;
+        }
+    }
+    for (uint64_t i = 0; i < q->reftable_entries; i++)
+        if (q->reftable[i] && check_referenced(q, q->reftable[i], 1, "refcount block", err, errlen) < 0)
+            return -1;
+    if (check_referenced(q, 0, q->cluster_size, "the header", err, errlen) < 0 ||
+        (q->l1_size && check_referenced(q, q->l1_offset, (uint64_t)q->l1_size * 8, "the L1 table",
+                                        err, errlen) < 0) ||
+        check_referenced(q, q->reftable_offset, q->reftable_entries * 8, "the refcount table",
+                         err, errlen) < 0)
+        return -1;
     for (uint32_t i = 0; i < q->l1_size; i++) {
         uint64_t e = q->l1[i];
         uint64_t l2 = e & QCOW2_OFFSET_MASK;
@@ -244,11 +296,13 @@ static int check_tables(struct qcow2 *q, char *err, size_t errlen)
                       l2 >= file_len ? "past the end of the file" : "misaligned");
             return -1;
         }
-        const char *clash = overlaps_metadata(q, l2);
+        const char *clash = qcow2_overlaps_metadata(q, l2);
         if (clash) {
             block_err(err, errlen, "corrupt qcow2 image: L1 entry %u points into %s", i, clash);
             return -1;
         }
+        if (check_referenced(q, l2, 1, "an L2 table", err, errlen) < 0)
+            return -1;
         uint8_t *t;
         int r = qcow2_cache_get(q, &q->l2_cache, l2, &t);
         if (r < 0) {
@@ -273,28 +327,23 @@ static int check_tables(struct qcow2 *q, char *err, size_t errlen)
                     why = "misaligned";
                 else if (host && host >= file_len)
                     why = "past the end of the file";
-                else if (host && overlaps_metadata(q, host))
-                    why = overlaps_metadata(q, host);
+                else if (host && qcow2_overlaps_metadata(q, host))
+                    why = qcow2_overlaps_metadata(q, host);
             }
             if (why) {
                 block_err(err, errlen, "corrupt qcow2 image: L2 entry %" PRIu64 " of the table at "
                           "0x%" PRIx64 " points to 0x%" PRIx64 " (%s)", j, l2, host, why);
                 return -1;
             }
-        }
-    }
-    for (uint64_t i = 0; i < q->reftable_entries; i++) {
-        uint64_t rb = q->reftable[i];
-        if (rb && !qcow2_offset_ok(q, rb & QCOW2_OFFSET_MASK)) {
-            block_err(err, errlen, "corrupt qcow2 image: refcount table entry %" PRIu64
-                      " points to 0x%" PRIx64 " (%s)", i, rb,
-                      rb >= file_len ? "past the end of the file" : "misaligned");
-            return -1;
-        }
-        if (rb & ~QCOW2_OFFSET_MASK) {
-            block_err(err, errlen, "corrupt qcow2 image: refcount table entry %" PRIu64
-                      " has reserved bits set", i);
-            return -1;
+            /* The refcount lookups use their own cache: t stays valid. */
+            if (d & QCOW2_OFLAG_COMPRESSED) {
+                uint64_t start = host & ~511ull;
+                uint64_t len = (((d >> q->csize_shift) & q->csize_mask) + 1) * 512;
+                if (check_referenced(q, start, len, "a compressed cluster", err, errlen) < 0)
+                    return -1;
+            } else if (host && check_referenced(q, host, 1, "a data cluster", err, errlen) < 0) {
+                return -1;
+            }
         }
     }
     return 0;

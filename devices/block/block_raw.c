@@ -17,6 +17,7 @@ struct block_raw {
     int fd;
     bool read_only;
     bool growable;
+    bool probed;   /* block_raw_set_probed() */
     uint64_t size;
     /* A failed fdatasync leaves pages marked clean that never reached the
      * disk (Linux forgets the error after reporting it once): every later
@@ -58,6 +59,22 @@ static int raw_read(struct block_backend *bb, uint64_t off, void *buf, size_t le
     return 0;
 }
 
+/* Would writing len bytes at off make the first sector look like an image
+ * format to the next probe? */
+static bool changes_probe(struct block_raw *r, uint64_t off, const void *buf, size_t len)
+{
+    enum { PROBE_BYTES = 512 };
+    if (off >= PROBE_BYTES)
+        return false;
+    uint8_t head[PROBE_BYTES] = {0};
+    size_t have = r->size < PROBE_BYTES ? (size_t)r->size : PROBE_BYTES;
+    if (raw_read(&r->bb, 0, head, have) < 0)
+        return true;   /* cannot tell: refuse rather than risk it */
+    size_t n = len < PROBE_BYTES - off ? len : PROBE_BYTES - (size_t)off;
+    memcpy(head + off, buf, n);
+    return block_probe_format(head, have) != NULL;
+}
+
 static int raw_write(struct block_backend *bb, uint64_t off, const void *buf, size_t len)
 {
     struct block_raw *r = raw_of(bb);
@@ -65,6 +82,11 @@ static int raw_write(struct block_backend *bb, uint64_t off, const void *buf, si
         return -EROFS;
     if (!r->growable && !block_range_ok(r->size, off, len))
         return -EINVAL;
+    if (r->probed && changes_probe(r, off, buf, len)) {
+        block_log(bb, "refused a write that would make the first sector look like an image "
+                  "format (give format=raw to allow it)");
+        return -EPERM;
+    }
     const uint8_t *p = buf;
     uint64_t end = off + len;
     while (len) {
@@ -213,4 +235,9 @@ struct block_backend *block_raw_from_fd(int fd, const char *name, bool growable,
 void block_raw_set_growable(struct block_backend *bb, bool growable)
 {
     raw_of(bb)->growable = growable;
+}
+
+void block_raw_set_probed(struct block_backend *bb, bool probed)
+{
+    raw_of(bb)->probed = probed;
 }

@@ -124,6 +124,10 @@ int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...) __attribute__((format(p
  * whole cluster inside what the file can hold. */
 bool qcow2_offset_ok(struct qcow2 *q, uint64_t off);
 
+/* Which fixed metadata (header, L1 table, refcount table) the cluster at
+ * host offset off overlaps, or NULL (block_qcow2.c). */
+const char *qcow2_overlaps_metadata(struct qcow2 *q, uint64_t off);
+
 /* Cache (qcow2_map.c): the table at host offset off, read if needed. */
 int qcow2_cache_init(struct qcow2_cache *c, uint64_t cluster_size);
 void qcow2_cache_free(struct qcow2_cache *c);

@@ -231,7 +231,9 @@ static int grow_reftable(struct qcow2 *q, uint64_t min_entries)
 
 int qcow2_alloc_cluster(struct qcow2 *q, uint64_t *off)
 {
-    for (;;) {
+    /* At most a new refcount block and a table growth before the cluster
+     * found is counted; more means refcounts that contradict themselves. */
+    for (int round = 0; round < 4; round++) {
         uint64_t n = q->free_hint, rc;
         for (;; n++) {
             int r = qcow2_get_refcount(q, n, &rc);
@@ -240,6 +242,12 @@ int qcow2_alloc_cluster(struct qcow2 *q, uint64_t *off)
             if (rc == 0)
                 break;
         }
+        /* Checked at open; refcount blocks damaged since then must not
+         * make us write over the header or a table. */
+        const char *clash = qcow2_overlaps_metadata(q, n << q->cluster_bits);
+        if (clash)
+            return qcow2_corrupt(q, "refcount of cluster 0x%" PRIx64 " (%s) is 0",
+                                 n << q->cluster_bits, clash);
         uint64_t ti = n / q->refblock_entries;
         int r = 0;
         if (ti >= q->reftable_entries) {
@@ -257,4 +265,5 @@ int qcow2_alloc_cluster(struct qcow2 *q, uint64_t *off)
         if (r < 0)
             return r;
     }
+    return qcow2_corrupt(q, "cannot allocate a cluster: the refcounts contradict themselves");
 }

@@ -58,6 +58,50 @@ START_TEST(test_raw_io)
 }
 END_TEST
 
+static int nlog;
+static void count_log(void *opaque, const char *line)
+{
+    (void)opaque;
+    (void)line;
+    nlog++;
+}
+
+/* A probed raw image: the guest cannot write a first sector that the next
+ * probe would take for a qcow2 (or other) image; format=raw allows it. */
+START_TEST(test_probed_raw_first_sector)
+{
+    const char *p = bt_path("disk.raw");
+    bt_write_pattern(p, 65536, 5);
+    char err[256];
+    struct block_options o = {.log = count_log};
+    struct block_backend *bb = block_open(p, &o, err, sizeof err);
+    ck_assert_msg(bb != NULL, "%s", err);
+    uint8_t sector[512] = "QFI\xfb\0\0\0\3";
+    nlog = 0;
+    ck_assert_int_eq(block_write(bb, 0, sector, sizeof sector), -EPERM);
+    ck_assert_int_eq(nlog, 1);
+    ck_assert_int_eq(block_write(bb, 0, "QFI\xfb", 4), -EPERM);
+    ck_assert_int_eq(block_write(bb, 0x40, "\x7f\x10\xda\xbe", 4), -EPERM);   /* vdi */
+    ck_assert_int_eq(block_write(bb, 0, "QFI\xfa", 4), 0);
+    /* Merged with the bytes already there: "Q" + "FI\xfb" is the magic. */
+    ck_assert_int_eq(block_write(bb, 1, "FI\xfb", 3), -EPERM);
+    ck_assert_int_eq(block_write(bb, 1, "FI\xfc", 3), 0);
+    block_close(bb);
+    /* The file never held the qcow2 magic, so it still probes as raw. */
+    bb = bt_open(p, NULL, false);
+    uint8_t b[4];
+    ck_assert_int_eq(block_read(bb, 0, b, 4), 0);
+    ck_assert(memcmp(b, "QFI\xfb", 4) != 0);
+    block_close(bb);
+    bb = bt_open(p, "raw", false);
+    ck_assert_int_eq(block_write(bb, 0, sector, sizeof sector), 0);
+    block_close(bb);
+    /* Now it is a (broken) qcow2 to the probe: refused, not shown as raw. */
+    struct block_options probe = {0};
+    bt_open_fails(p, &probe);
+}
+END_TEST
+
 static void assert_locked(const char *p, bool ro)
 {
     struct block_options o = {.read_only = ro};
@@ -109,11 +153,13 @@ START_TEST(test_locks)
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
-        execlp("sh", "sh", "-c", "sleep 4 | qemu-io -f raw \"$0\" >/dev/null 2>&1", p, (char *)NULL);
+        setpgid(0, 0);   /* one group: the shell, sleep and qemu-io end together */
+        execlp("sh", "sh", "-c", "sleep 20 | qemu-io -f raw \"$0\" >/dev/null 2>&1", p, (char *)NULL);
         _exit(127);
     }
+    setpgid(pid, pid);
     bool refused = false;
-    for (int i = 0; i < 60 && !refused; i++) {
+    for (int i = 0; i < 300 && !refused; i++) {
         usleep(50000);
         struct block_options o = {0};
         struct block_backend *bb = block_open(p, &o, err, sizeof err);
@@ -122,9 +168,20 @@ START_TEST(test_locks)
         else
             refused = strstr(err, "in use") != NULL;
     }
-    ck_assert_msg(refused, "a writable open beside QEMU's was not refused");
+    kill(-pid, SIGTERM);
     int st;
     ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(refused, "a writable open beside QEMU's was not refused");
+    /* qemu-io may outlive the shell by a moment: wait for its lock to go. */
+    for (int i = 0; i < 100; i++) {
+        struct block_options o = {0};
+        struct block_backend *bb = block_open(p, &o, err, sizeof err);
+        if (bb) {
+            block_close(bb);
+            break;
+        }
+        usleep(50000);
+    }
     w = bt_open(p, NULL, false);
     block_close(w);
 }
@@ -282,6 +339,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_raw_io);
     tcase_add_test(tc, test_locks);
+    tcase_add_test(tc, test_probed_raw_first_sector);
     tcase_add_test(tc, test_snapshot_overlay);
     tcase_add_test(tc, test_fault_backend);
     tcase_add_test(tc, test_qcow2_host_errors);
