@@ -7,12 +7,16 @@
 #include <stdio.h>
 
 #define MAX_DEBUG_EXIT 2
+/* -accel tcg,tb-size=MiB: up to 64 GiB, like -m. */
+#define TB_SIZE_MAX_MIB 65536
+#define TB_SIZE_MAX_MIB_TEXT "65536"
 
 struct options {
     uint64_t ram_size;
     int smp;
     const char *cpu_model;   /* -cpu NAME[,vmx=on|off] */
     bool vmx_off;
+    uint64_t tb_size;        /* -accel tcg,tb-size=MiB, in bytes (0: the default) */
     const char *bios;        /* -bios FILE: flat ROM image ending at 4 GiB */
     const char *kernel, *initrd, *append;
     const char *serial;      /* COM1: stdio | file:PATH | null | pty | none */
