@@ -2,7 +2,14 @@
  * execute many). A block never crosses a 4 KiB page, so a write to a page
  * invalidates exactly the blocks on that page. Instructions that straddle a
  * page boundary are decoded every time (their second page's mapping may
- * change) and are never cached. */
+ * change) and are never cached.
+ *
+ * The cache holds at most a fixed number of host bytes (-accel tcg,tb-size=
+ * MiB), whatever code the guest runs: the guest decides how much code it
+ * executes, not how much host memory turtles uses. The bound covers the
+ * blocks (as malloc holds them) and the lookup tables, which are sized from
+ * it. When a new block would pass the bound, whole pages of blocks are
+ * evicted, oldest first, until a quarter of the bound is free again. */
 #ifndef TURTLES_CPU_BLOCK_CACHE_H
 #define TURTLES_CPU_BLOCK_CACHE_H
 
@@ -14,6 +21,11 @@
 
 #define BLOCK_MAX_INSNS 64
 
+/* The default bound; QEMU's own default for its translated code is 1 GiB.
+ * A Linux boot to its shell stays well below this (README). */
+#define BLOCK_CACHE_DEFAULT_BYTES (256ull << 20)
+#define BLOCK_CACHE_MIN_BYTES (1ull << 20)
+
 struct block {
     uint64_t paddr;          /* physical address of the first instruction */
     uint8_t code_size;       /* decoder mode key */
@@ -21,31 +33,49 @@ struct block {
     bool valid;
     uint16_t ninsns;
     /* Successors seen after this block (block chaining): valid only while
-     * chain_gen equals the cache's generation, so that no invalidation
-     * since they were recorded can have freed them. */
+     * chain_gen equals the cache's generation, so that no invalidation or
+     * eviction since they were recorded can have freed them. */
     uint64_t chain_gen;
     struct block *chain[2];
-    struct block *hash_next; /* chain in the lookup hash */
-    struct block *page_next; /* chain of blocks on the same physical page */
+    struct block *hash_next; /* chain in the lookup hash; the graveyard's link once dead */
+    struct block *page_next; /* chain of blocks in the same page-hash bucket */
+    struct block *older, *newer; /* insertion order, for eviction */
     struct insn insns[];
 };
 
-#define BLOCK_HASH_SIZE (1u << 16)
-#define BLOCK_PAGE_HASH_SIZE (1u << 14)
-
 struct block_cache {
-    struct block *hash[BLOCK_HASH_SIZE];
-    struct block *pages[BLOCK_PAGE_HASH_SIZE];
-    struct block *graveyard;  /* invalidated blocks, freed at the next block boundary */
+    struct block **hash;      /* hash_size buckets */
+    struct block **pages;     /* page_hash_size buckets */
+    unsigned hash_size, page_hash_size; /* powers of two */
+    unsigned hash_shift;                /* 64 - log2(hash_size) */
+    struct block *oldest, *newest;      /* live blocks in insertion order */
+    struct block *graveyard;  /* invalidated or evicted blocks, freed at the next block boundary */
+    uint64_t limit_bytes;     /* the bound: tables + live + dead blocks */
+    uint64_t table_bytes;     /* the two hash tables */
+    uint64_t live_bytes;      /* blocks in the cache */
+    uint64_t dead_bytes;      /* blocks in the graveyard */
+    uint64_t peak_bytes;      /* highest table + live + dead seen */
     uint64_t nblocks;
-    uint64_t invalidations;
-    /* Bumped by every invalidation or flush: a block pointer remembered
-     * under an older generation may have been freed. */
+    uint64_t invalidations;   /* blocks dropped by writes to their page or flushes */
+    uint64_t evictions;       /* times the cache was full */
+    uint64_t evicted_blocks;
+    /* Bumped by every invalidation, eviction or flush: a block pointer
+     * remembered under an older generation may have been freed. */
     uint64_t generation;
 };
 
-struct block_cache *block_cache_new(void);
+/* A cache bounded to limit_bytes (at least BLOCK_CACHE_MIN_BYTES), or NULL
+ * when the host has no memory for its tables. */
+struct block_cache *block_cache_new(uint64_t limit_bytes);
 void block_cache_free(struct block_cache *bc);
+/* Host bytes a block of ninsns instructions costs (allocation included). */
+uint64_t block_bytes(unsigned ninsns);
+/* Room for a block of ninsns instructions, evicting old blocks when the
+ * cache is full; NULL when the host is out of memory (the caller runs the
+ * block uncached). Evicted blocks stay allocated until block_reap(), so a
+ * block the caller still holds stays readable until then. The block is
+ * counted from here on: the caller fills in ninsns = ninsns and inserts it. */
+struct block *block_alloc(struct block_cache *bc, unsigned ninsns);
 struct block *block_lookup(struct block_cache *bc, uint64_t paddr, unsigned code_size);
 void block_insert(struct block_cache *bc, struct block *b);
 /* Drop every block on this physical page. */

@@ -150,7 +150,7 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, 
     }
     struct block *b;
     if (cacheable) {
-        b = malloc(sizeof(struct block) + n * sizeof(struct insn));
+        b = block_alloc(cpu->blocks, n); /* may evict old blocks: the cache is bounded */
         if (!b)
             cacheable = false;
     }

@@ -292,7 +292,7 @@ int machine_init(struct machine *m, const struct options *opt)
     m->mem.code_write_opaque = m;
     iobus_init(&m->io);
     machine_time_init(&m->time, &m->clock, opt);
-    m->blocks = block_cache_new();
+    m->blocks = block_cache_new(opt->tb_size ? opt->tb_size : BLOCK_CACHE_DEFAULT_BYTES);
     m->platform = calloc(1, sizeof(struct platform));
     if (!m->blocks || !m->platform) {
         fprintf(stderr, "turtles: out of memory\n");

@@ -53,6 +53,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "turtles-stats: instructions=%llu seconds=%.3f mips=%.1f peak_rss_kib=%ld\n",
                 (unsigned long long)insns, secs, secs > 0 ? (double)insns / secs / 1e6 : 0.0,
                 ru.ru_maxrss);
+        const struct block_cache *bc = m.blocks;
+        fprintf(stderr, "turtles-stats: block cache: limit_kib=%llu peak_kib=%llu blocks=%llu "
+                        "evictions=%llu evicted_blocks=%llu invalidations=%llu\n",
+                (unsigned long long)(bc->limit_bytes >> 10),
+                (unsigned long long)(bc->peak_bytes >> 10), (unsigned long long)bc->nblocks,
+                (unsigned long long)bc->evictions, (unsigned long long)bc->evicted_blocks,
+                (unsigned long long)bc->invalidations);
         for (int i = 0; i < m.ncpus; i++)
             fprintf(stderr, "turtles-stats: cpu%d rip=%04x:%016llx mode=%d cpl=%d halted=%d "
                             "icount=%llu\n",

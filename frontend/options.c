@@ -21,6 +21,8 @@ void options_usage(FILE *out)
           "  -m SIZE              guest RAM, e.g. 512M, 6G (16M..64G; default 128M)\n"
           "  -smp N               number of vCPUs (1..8)\n"
           "  -cpu MODEL[,vmx=on|off]  CPU model ('-cpu help' lists them)\n"
+          "  -accel tcg[,tb-size=MiB][,thread=single]  host memory for decoded code\n"
+          "                       (1.." TB_SIZE_MAX_MIB_TEXT " MiB; default 256; 0: default)\n"
           "  -bios FILE           firmware ROM image mapped below 4 GiB\n"
           "  -kernel FILE         Linux bzImage or multiboot kernel to boot directly\n"
           "  -initrd FILE         initial ramdisk for -kernel\n"
@@ -183,6 +185,36 @@ static int parse_virtio_blk_device(struct options *o, const char *spec)
         }
     }
     return bad("-device virtio-blk-pci: no -drive if=none with that id (give -drive first)", drive);
+}
+
+/* -accel tcg[,tb-size=MiB][,thread=single]: turtles is one software CPU,
+ * which QEMU calls TCG. tb-size bounds the decoded-block cache as it bounds
+ * QEMU's translation cache (0: the default); the vCPUs take turns in one
+ * host thread, so thread=multi is refused. */
+static int parse_accel(struct options *o, const char *spec)
+{
+    size_t name_len = strcspn(spec, ",");
+    if (name_len != 3 || strncmp(spec, "tcg", 3))
+        return bad("unsupported -accel (only tcg)", spec);
+    for (const char *p = spec + name_len; *p == ',';) {
+        p++;
+        size_t len = strcspn(p, ",");
+        char item[64];
+        if (len >= sizeof(item))
+            return bad("unsupported -accel tcg property", p);
+        memcpy(item, p, len);
+        item[len] = 0;
+        uint64_t mib;
+        if (!strncmp(item, "tb-size=", 8)) {
+            if (!parse_uint(item + 8, TB_SIZE_MAX_MIB, &mib))
+                return bad("-accel tcg,tb-size: expected MiB, 0.." TB_SIZE_MAX_MIB_TEXT, item);
+            o->tb_size = mib << 20;
+        } else if (strcmp(item, "thread=single")) {
+            return bad("unsupported -accel tcg property (tb-size=MiB, thread=single)", item);
+        }
+        p += len;
+    }
+    return 0;
 }
 
 static int parse_device(struct options *o, const char *spec)
@@ -840,8 +872,13 @@ int options_parse(struct options *o, int argc, char **argv)
             o->gdb_port = 1234;
         } else if (!strcmp(a, "-S")) {
             o->gdb_wait = true;
-        } else if (!strcmp(a, "-accel") || !strcmp(a, "-machine") || !strcmp(a, "-M")) {
-            NEED_VALUE(); /* one machine, one accelerator: accepted for QEMU compatibility */
+        } else if (!strcmp(a, "-accel")) {
+            NEED_VALUE();
+            int r = parse_accel(o, val);
+            if (r)
+                return r;
+        } else if (!strcmp(a, "-machine") || !strcmp(a, "-M")) {
+            NEED_VALUE(); /* one machine: accepted for QEMU compatibility */
         } else if (!strcmp(a, "-nodefaults") || !strcmp(a, "-enable-kvm") ||
                    !strcmp(a, "-no-hpet")) {
             if (!strcmp(a, "-enable-kvm"))

@@ -33,12 +33,16 @@ struct drive_opt {
     bool readonly;
     int index;               /* 0-3: primary master, primary slave, secondary master, slave; -1: next free */
 };
+/* -accel tcg,tb-size=MiB: up to 64 GiB, like -m. */
+#define TB_SIZE_MAX_MIB 65536
+#define TB_SIZE_MAX_MIB_TEXT "65536"
 
 struct options {
     uint64_t ram_size;
     int smp;
     const char *cpu_model;   /* -cpu NAME[,vmx=on|off] */
     bool vmx_off;
+    uint64_t tb_size;        /* -accel tcg,tb-size=MiB, in bytes (0: the default) */
     const char *bios;        /* -bios FILE: flat ROM image ending at 4 GiB */
     bool bios_default;       /* no -bios and no -kernel: DEFAULT_BIOS_PATH */
     const char *kernel, *initrd, *append;

@@ -44,7 +44,7 @@ void harness_init(struct harness *h, unsigned bits)
         abort();
     h->mem.on_code_write = h_code_write;
     h->mem.code_write_opaque = h;
-    h->blocks = block_cache_new();
+    h->blocks = block_cache_new(BLOCK_CACHE_DEFAULT_BYTES);
     h->a20 = true;
     struct cpu *c = &h->cpu;
     c->model = cpu_models[0];

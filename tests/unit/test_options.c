@@ -140,6 +140,33 @@ START_TEST(test_idle_policy)
 }
 END_TEST
 
+/* -accel tcg,tb-size=MiB bounds the decoded-block cache (QEMU's spelling);
+ * any other accelerator or property is one line and status 2. */
+START_TEST(test_accel_tcg_tb_size)
+{
+    struct options o;
+    ck_assert_int_eq(parse(&o, ""), 0);
+    ck_assert_uint_eq(o.tb_size, 0); /* the default bound */
+    ck_assert_int_eq(parse(&o, "-accel tcg"), 0);
+    ck_assert_uint_eq(o.tb_size, 0);
+    ck_assert_int_eq(parse(&o, "-accel tcg,tb-size=8"), 0);
+    ck_assert_uint_eq(o.tb_size, 8ull << 20);
+    ck_assert_int_eq(parse(&o, "-accel tcg,thread=single,tb-size=65536"), 0);
+    ck_assert_uint_eq(o.tb_size, 65536ull << 20);
+    ck_assert_int_eq(parse(&o, "-accel tcg,tb-size=0"), 0);
+    ck_assert_uint_eq(o.tb_size, 0);
+    ck_assert_int_eq(parse(&o, "-accel kvm"), 2);
+    ck_assert_int_eq(parse(&o, "-accel tcgx"), 2);
+    ck_assert_int_eq(parse(&o, "-accel tcg,thread=multi"), 2);
+    ck_assert_int_eq(parse(&o, "-accel tcg,tb-size=65537"), 2);
+    ck_assert_int_eq(parse(&o, "-accel tcg,tb-size=-1"), 2);
+    ck_assert_int_eq(parse(&o, "-accel tcg,tb-size=8M"), 2);
+    ck_assert_int_eq(parse(&o, "-accel tcg,tb-size="), 2);
+    ck_assert_int_eq(parse(&o, "-accel tcg,bogus=1"), 2);
+    ck_assert_int_eq(parse(&o, "-accel"), 2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("options");
@@ -150,6 +177,7 @@ int main(void)
     tcase_add_test(tc, test_rtc_base);
     tcase_add_test(tc, test_bad_values_exit_2);
     tcase_add_test(tc, test_idle_policy);
+    tcase_add_test(tc, test_accel_tcg_tb_size);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
