@@ -280,8 +280,8 @@ static const struct insn *run_randomizing_undefined(struct cpu *cpu, const struc
         uint16_t undef = flags_undefined(insn_row(in), in, count);
         bool nonroot = cpu->vmx_nonroot;
         in->fn(cpu, in);
-        /* An instruction that caused a VM exit without unwinding left
-         * RFLAGS to the exit (SDM 28.5.3: L1's RFLAGS is 2): not its own. */
+        /* After a VM exit that did not unwind the handler, RFLAGS is L1's
+         * (loaded as 2, SDM 28.5.3), not this instruction's output. */
         if (undef && cpu->vmx_nonroot == nonroot) {
             uint64_t x = cpu->undefined_rng;
             x ^= x << 13;
