@@ -130,6 +130,23 @@ static void walk_rows(unsigned bits)
     model_all = *cpu_models[0];
     model_all.isa_mask = ~0ull;
     H.cpu.model = &model_all;
+    if (bits == 64) {
+        /* What the system rows need to complete: XSAVE and FSGSBASE
+         * enabled, and a GDT (64-bit code at 0x08) and IDT whose
+         * interrupt gates lead to 0x300000, for INT n / INT3 / INT1. */
+        H.cpu.cr4 |= CR4_OSXSAVE | CR4_FSGSBASE;
+        H.cpu.xcr0 = 3;
+        physmem_write(&H.mem, 0x6008, 0x00209a0000000000ull, 8);
+        H.cpu.gdtr.base = 0x6000;
+        H.cpu.gdtr.limit = 15;
+        for (unsigned v = 0; v < 256; v++) {
+            uint64_t gate = 0x0000 | 0x08ull << 16 | 0xeeull << 40 | (0x300000ull >> 16) << 48;
+            physmem_write(&H.mem, 0x7000 + v * 16, gate, 8);
+            physmem_write(&H.mem, 0x7008 + v * 16, 0, 8);
+        }
+        H.cpu.idtr.base = 0x7000;
+        H.cpu.idtr.limit = 0xfff;
+    }
     static struct cpu base;
     base = H.cpu;
     uint64_t isa = model_all.isa_mask;
