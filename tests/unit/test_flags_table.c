@@ -243,16 +243,27 @@ START_TEST(test_every_row)
 END_TEST
 
 /* The narrowing by count (SDM Vol.2 SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR,
- * SHLD/SHRD "Flags Affected"). */
-static uint16_t undef_of(const uint8_t *bytes, unsigned len, uint64_t count)
+ * SHLD/SHRD "Flags Affected"), and the undefined results. */
+static struct insn decoded(const uint8_t *bytes, unsigned len)
 {
     harness_init(&H, 64);
     physmem_write_buf(&H.mem, CODE_ADDR, bytes, len);
     struct insn in;
     ck_assert_int_eq(decode_insn(&in, 8, ~0ull, fetch_phys, &H, CODE_ADDR), DECODE_OK);
-    uint16_t u = flags_undefined(insn_row(&in), &in, count);
     harness_free(&H);
-    return u;
+    return in;
+}
+
+static uint16_t undef_of(const uint8_t *bytes, unsigned len, uint64_t count)
+{
+    struct insn in = decoded(bytes, len);
+    return flags_undefined(insn_row(&in), &in, count);
+}
+
+static bool result_undef(const uint8_t *bytes, unsigned len, uint64_t src, uint64_t count)
+{
+    struct insn in = decoded(bytes, len);
+    return result_undefined(insn_row(&in), &in, src, count);
 }
 
 START_TEST(test_count_narrowing)
@@ -273,6 +284,19 @@ START_TEST(test_count_narrowing)
     ck_assert_uint_eq(undef_of(shld16, 4, 16), F_AF | F_OF);
     ck_assert_uint_eq(undef_of(shld16, 4, 17), F_ARITH);
     ck_assert_uint_eq(undef_of(bsf, 3, 0), F_CF | F_OF | F_SF | F_AF | F_PF);
+
+    static const uint8_t bsf16[] = {0x66, 0x0f, 0xbc, 0xc1};
+    static const uint8_t bswap16[] = {0x66, 0x0f, 0xc8};
+    static const uint8_t bswap32[] = {0x0f, 0xc8};
+    ck_assert(result_undef(bsf, 3, 0, 0));
+    ck_assert(result_undef(bsf, 3, 0x100000000ull, 0)); /* the 32-bit source is 0 */
+    ck_assert(result_undef(bsf16, 4, 0x10000, 0));      /* the 16-bit source is 0 */
+    ck_assert(!result_undef(bsf16, 4, 1, 0));
+    ck_assert(!result_undef(shld16, 4, 0, 16));
+    ck_assert(result_undef(shld16, 4, 0, 17));
+    ck_assert(!result_undef(shld16, 4, 0, 33));         /* masked to 1 */
+    ck_assert(result_undef(bswap16, 3, 0, 0));
+    ck_assert(!result_undef(bswap32, 2, 0, 0));
 }
 END_TEST
 
