@@ -264,6 +264,10 @@ struct cpu {
     uint32_t log_mask;
     void *log_file;
     uint64_t log_exec_from;  /* -d exec logs blocks from this instruction count on */
+    /* -turtles-undefined random: after each instruction the flags the SDM
+     * leaves undefined (cpu/flags_table.h) get bits of this xorshift state. */
+    bool undefined_random;
+    uint64_t undefined_rng;
     int index;           /* vCPU number */
     struct block_cache *blocks; /* shared by all vCPUs of a machine */
     struct cpu **peers;         /* all vCPUs of the machine, for TLB shootdown of code pages */
@@ -311,5 +315,10 @@ void cpu_reset(struct cpu *cpu, bool init_only);
  * executed plus the events that retired none (the turn's length in the
  * machine clock's units). */
 uint64_t cpu_run(struct cpu *cpu);
+
+/* -turtles-undefined random: from now on cpu_run() replaces the flags each
+ * instruction leaves undefined (flags_undefined(), cpu/flags_table.h) with
+ * pseudo-random bits drawn from a xorshift state started at seed. */
+void cpu_set_undefined_random(struct cpu *cpu, uint64_t seed);
 
 #endif

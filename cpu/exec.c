@@ -12,6 +12,7 @@
 #include "cpu/specialize.h"
 #include "cpu/opcodes.h"
 #include "cpu/exception.h"
+#include "cpu/flags_table.h"
 #include "cpu/log.h"
 #include "cpu/mem.h"
 #include "cpu/operands.h"
@@ -249,6 +250,54 @@ static void log_insn_bytes(struct cpu *cpu)
     cpu_log(cpu, "cpu%d: #UD bytes:%s\n", cpu->index, text);
 }
 
+void cpu_set_undefined_random(struct cpu *cpu, uint64_t seed)
+{
+    /* One splitmix64 step spreads a small seed over all 64 bits (xorshift
+     * alone would keep the first outputs' high flag bits at 0), and
+     * xorshift needs a nonzero state. */
+    uint64_t z = seed + 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    cpu->undefined_random = true;
+    cpu->undefined_rng = z ? z : 1;
+}
+
+/* The block loop of -turtles-undefined random (a separate loop, so the
+ * default mode pays one test per block): the same steps, and after each
+ * instruction that completes, the flags the SDM leaves undefined for its
+ * operands get pseudo-random values. The count operand is read before the
+ * instruction runs (it may overwrite CL). Returns the instruction after the
+ * last one run. */
+static const struct insn *run_randomizing_undefined(struct cpu *cpu, const struct insn *in,
+                                                    const struct insn *end)
+{
+    uint64_t rip = cpu->rip;
+    do {
+        cpu->cur_insn = in;
+        cpu->next_rip = rip + in->len;
+        uint64_t count = 0;
+        flags_count_operand(cpu, in, &count);
+        uint16_t undef = flags_undefined(insn_row(in), in, count);
+        bool nonroot = cpu->vmx_nonroot;
+        in->fn(cpu, in);
+        /* After a VM exit that did not unwind the handler, RFLAGS is L1's
+         * (loaded as 2, SDM 28.5.3), not this instruction's output. */
+        if (undef && cpu->vmx_nonroot == nonroot) {
+            uint64_t x = cpu->undefined_rng;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cpu->undefined_rng = x;
+            cpu->rflags = (cpu->rflags & ~(uint64_t)undef) | (x & undef);
+        }
+        rip = cpu->next_rip;
+        cpu->rip = rip;
+        in++;
+    } while (in < end && !cpu->stop_block);
+    return in;
+}
+
 uint64_t cpu_run(struct cpu *cpu)
 {
     uint64_t start = cpu->icount;
@@ -332,14 +381,18 @@ uint64_t cpu_run(struct cpu *cpu)
         /* rip mirrors cpu->rip (every handler's effect on RIP goes through
          * next_rip), which saves reloading it after each indirect call. */
         uint64_t rip = cpu->rip;
-        do {
-            cpu->cur_insn = in;
-            cpu->next_rip = rip + in->len;
-            in->fn(cpu, in);
-            rip = cpu->next_rip;
-            cpu->rip = rip;
-            in++;
-        } while (in < end && !cpu->stop_block);
+        if (__builtin_expect(cpu->undefined_random, 0)) {
+            in = run_randomizing_undefined(cpu, in, end);
+        } else {
+            do {
+                cpu->cur_insn = in;
+                cpu->next_rip = rip + in->len;
+                in->fn(cpu, in);
+                rip = cpu->next_rip;
+                cpu->rip = rip;
+                in++;
+            } while (in < end && !cpu->stop_block);
+        }
         cpu->icount += (uint64_t)(in - b->insns);
         cpu->cur_block = NULL;
         cpu->cur_insn = NULL;

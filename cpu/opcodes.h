@@ -83,6 +83,10 @@ struct row_eflags {
     uint16_t in, out, undef; /* F_* masks (OF is bit 11) */
 };
 #define EF(in, out, undef) {(in), (out), (undef)}
+/* All of FLAGS (bits 15:0): rows that save or load the whole register
+ * (PUSHF/POPF, IRET, SYSCALL/SYSRET, far transfers through task switches,
+ * VM entries). F_* come from cpu/cpu.h, included where the table expands. */
+#define EF_ALL (F_ARITH | F_TF | F_IF | F_DF | F_IOPL | F_NT)
 
 struct opcode_row {
     uint8_t map, opcode, prefix;

@@ -312,6 +312,8 @@ int machine_init(struct machine *m, const struct options *opt)
         c->log_file = m->log;
         c->log_mask = log_mask;
         c->log_exec_from = opt->trace_from;
+        if (opt->undefined_random)
+            cpu_set_undefined_random(c, 0x756e646566ull + (uint64_t)c->index);
         m->cpu_ptrs[i] = c;
     }
     if (platform_init(m) < 0)

@@ -73,6 +73,9 @@ void options_usage(FILE *out)
           "  -turtles-stats       print instructions executed, MIPS and peak RSS at exit\n"
           "  -turtles-max-insns N stop (status 5) after N instructions on any vCPU\n"
           "  -turtles-trace-from N  with -d exec: log blocks from instruction N on\n"
+          "  -turtles-undefined intel|random  flags the SDM leaves undefined after an\n"
+          "                       instruction: Intel's values (default), or seeded\n"
+          "                       pseudo-random bits (finds software that reads them)\n"
           "  -help, --help        this text\n"
           "  -version             version\n",
           out);
@@ -889,6 +892,14 @@ int options_parse(struct options *o, int argc, char **argv)
             NEED_VALUE();
             if (!parse_uint(val, UINT64_MAX, &o->trace_from))
                 return bad("invalid instruction count", val);
+        } else if (!strcmp(a, "-turtles-undefined")) {
+            NEED_VALUE();
+            if (!strcmp(val, "random"))
+                o->undefined_random = true;
+            else if (!strcmp(val, "intel"))
+                o->undefined_random = false;
+            else
+                return bad("expected intel or random", val);
         } else if (!strcmp(a, "-turtles-max-insns")) {
             NEED_VALUE();
             if (!parse_uint(val, UINT64_MAX, &o->max_insns))

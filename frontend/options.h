@@ -86,6 +86,7 @@ struct options {
     uint64_t max_insns;      /* -turtles-max-insns N (testing aid) */
     uint64_t trace_from;     /* -turtles-trace-from N: -d exec starts at instruction N */
     bool stats;              /* -turtles-stats: instructions, MIPS, peak RSS at exit */
+    bool undefined_random;   /* -turtles-undefined random: undefined flags get random bits */
     int gdb_port;            /* -gdb tcp::PORT / -s: gdb stub on 127.0.0.1 (0: none) */
     bool gdb_wait;           /* -S: the guest waits for gdb's continue */
 };

@@ -64,6 +64,36 @@ void oracle_turtles_init(struct harness *h, struct cpu_model *model, unsigned bi
  * mapped or off). */
 bool oracle_fetch_phys(void *opaque, uint64_t addr, uint8_t *b);
 
+/* ---- what generated code does to the flags, from the opcode table ---- */
+
+/* Counters of oracle_walk_flags() refusals, printed by each oracle. */
+struct oracle_walk_stats {
+    uint64_t host_lacks;     /* an extension the host's CPUID does not report */
+    uint64_t vendor;         /* a form Intel and AMD define differently (non-Intel host) */
+    uint64_t own_undef_read; /* reads a flag an earlier instruction of it left undefined */
+};
+extern struct oracle_walk_stats oracle_walk_stats;
+
+/* Walks the bytes of one generated template (code of code_size 4 or 8
+ * bytes) with turtles' decoder and the opcode table's EF column, narrowed
+ * by flags_undefined() for shift counts. *undef holds the flags undefined
+ * before the template and is updated; *reads gets the flags the template
+ * reads that it did not write itself. Instructions after a branch in the
+ * template may be skipped: they define nothing for sure. A shift by CL
+ * counts as known only right after "mov cl, imm8" or "mov ecx, imm32".
+ * If off/undef_before are not NULL, each instruction's offset (plus base)
+ * and the flags undefined before it are appended there (*n counts).
+ * Returns false, counting why in oracle_walk_stats, if the template holds
+ * an instruction the host lacks, a vendor-specific form on a non-Intel
+ * host (66h near branches in 64-bit mode), or an instruction reading a
+ * flag left undefined by an earlier one of the same template: the caller
+ * draws another. */
+bool oracle_walk_flags(const struct enc *t, unsigned code_size, uint32_t *undef, uint32_t *reads,
+                       unsigned base, uint16_t *off, uint32_t *undef_before, unsigned *n);
+
+/* The walk statistics as one line on stdout. */
+void oracle_print_walk_stats(const char *test);
+
 /* ---- the host CPU ---- */
 
 /* What the oracles need to know of the host they compare against. */

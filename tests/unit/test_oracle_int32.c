@@ -7,6 +7,11 @@
  * SDM defines, and the data and stack regions are compared; divide faults
  * (SIGFPE) and BOUND faults (SIGSEGV) too.
  *
+ * The flags the SDM leaves undefined come from the opcode table
+ * (oracle_walk_flags(): EF column, flags_undefined()); they are masked and
+ * never read by a later instruction (a CMP defines them first), and only
+ * instructions the host's CPUID reports are generated.
+ *
  * Environment: ORACLE_SEED, ORACLE_INSNS (default 300000), ORACLE_STRICT=1
  * (compare undefined flags too), ORACLE_PRINT=n, ORACLE_HEX=bytes (run one
  * given sequence and print both outcomes). x86-64 Linux hosts only;
@@ -150,13 +155,8 @@ static unsigned wsize(void)
     return rn(2) ? 2 : 4;
 }
 
-struct finfo {
-    uint32_t reads, defines, undef;
-};
 
-#define FI(r, d, u) ((struct finfo){(r), (d), (u)})
-
-static struct finfo t_alu(struct enc *e)
+static void t_alu(struct enc *e)
 {
     unsigned op = rn(8), size = rsize(), form = rn(4);
     struct rm rm = pick_rm(size == 1, 1);
@@ -178,10 +178,9 @@ static struct finfo t_alu(struct enc *e)
         e8(e, op * 8 + (size == 1 ? 4 : 5));
         imm(e, size, interesting());
     }
-    return FI((op == 2 || op == 3) ? F_CF : 0, ARITH, 0);
 }
 
-static struct finfo t_incdec(struct enc *e)
+static void t_incdec(struct enc *e)
 {
     unsigned k = rn(5), size = rsize();
     struct rm rm = pick_rm(size == 1, 1);
@@ -191,22 +190,22 @@ static struct finfo t_incdec(struct enc *e)
         if (sz == 2)
             e8(e, 0x66);
         e8(e, (rn(2) ? 0x40 : 0x48) | rreg());
-        return FI(0, ARITH & ~F_CF, 0);
+        return;
     }
     case 1:
         op1(e, size, size == 1 ? 0xfe : 0xff, rn(2), rm);
-        return FI(0, ARITH & ~F_CF, 0);
+        return;
     case 2:
         op1(e, size, size == 1 ? 0xf6 : 0xf7, 2 + rn(2), rm);
-        return FI(0, ARITH, 0);
+        return;
     default:
         op1(e, size, size == 1 ? 0xf6 : 0xf7, 0, rm);
         imm(e, size, interesting());
-        return FI(0, ARITH & ~F_AF, F_AF);
+        return;
     }
 }
 
-static struct finfo t_shift(struct enc *e)
+static void t_shift(struct enc *e)
 {
     unsigned op = rn(8), size = rsize(), form = rn(3), count;
     struct rm rm = pick_rm(size == 1, 1);
@@ -225,16 +224,9 @@ static struct finfo t_shift(struct enc *e)
         op1(e, size, size == 1 ? 0xc0 : 0xc1, op, rm);
         e8(e, count);
     }
-    unsigned c = count & 0x1f;
-    uint32_t rd = (op == 2 || op == 3) ? F_CF : 0;
-    if (!c)
-        return FI(rd, 0, 0);
-    if (op < 4)
-        return FI(rd, F_CF | F_OF, 0);
-    return FI(rd, F_CF | F_OF | F_SF | F_ZF | F_PF, F_AF);
 }
 
-static struct finfo t_shld(struct enc *e)
+static void t_shld(struct enc *e)
 {
     unsigned size = wsize(), count = rn(4) ? rn(40) : rn(256);
     struct rm rm = pick_rm(false, 1);
@@ -253,12 +245,9 @@ static struct finfo t_shld(struct enc *e)
         op2(e, size, rn(2) ? 0xac : 0xa4, reg, rm);
         e8(e, count);
     }
-    if (!(count & 31))
-        return FI(0, 0, 0);
-    return FI(0, F_CF | F_OF | F_SF | F_ZF | F_PF, F_AF);
 }
 
-static struct finfo t_muldiv(struct enc *e)
+static void t_muldiv(struct enc *e)
 {
     unsigned size = rsize(), k = rn(6);
     struct rm rm = pick_rm(size == 1, 1);
@@ -292,13 +281,12 @@ static struct finfo t_muldiv(struct enc *e)
             op1(e, size, 0x69, reg, rm);
             imm(e, size, interesting());
         }
-        return FI(0, F_CF | F_OF, F_SF | F_ZF | F_AF | F_PF);
+        return;
     }
     op1(e, size, size == 1 ? 0xf6 : 0xf7, k < 2 ? 4 + k : 6 + (k & 1), rm);
-    return k < 2 ? FI(0, F_CF | F_OF, F_SF | F_ZF | F_AF | F_PF) : FI(0, 0, ARITH);
 }
 
-static struct finfo t_bits(struct enc *e)
+static void t_bits(struct enc *e)
 {
     unsigned size = wsize(), k = rn(8);
     struct rm rm = pick_rm(false, 1);
@@ -307,7 +295,7 @@ static struct finfo t_bits(struct enc *e)
     case 0: /* bt* r/m, imm8 */
         op2(e, size, 0xba, 4 + rn(4), rm);
         e8(e, rnd());
-        return FI(0, F_CF, F_OF | F_SF | F_AF | F_PF);
+        return;
     case 1: /* bt* r/m, r with a small signed offset for memory */
         if (!rm.mem && rm.reg == reg)
             reg = reg == 0 ? 3 : 0;
@@ -316,18 +304,22 @@ static struct finfo t_bits(struct enc *e)
             e32(e, (uint32_t)((int)rn(size == 2 ? 512 : 1024) - (size == 2 ? 256 : 512)));
         }
         op2(e, size, 0xa3 + rn(4) * 8, reg, rm);
-        return FI(0, F_CF, F_OF | F_SF | F_AF | F_PF);
+        return;
     case 2: case 3:
         op2(e, size, 0xbc + (k & 1), reg, rm);
-        return FI(0, F_ZF, F_CF | F_OF | F_SF | F_AF | F_PF);
+        /* BSF/BSR leave the destination undefined for a zero source (SDM
+         * Vol.2 BSF, BSR): cmovz reg, r/m (32-bit) gives it a value both
+         * sides agree on before anything reads it. */
+        op2(e, 4, 0x44, reg, rm);
+        return;
     case 4: case 5:
         e8(e, 0xf3);
         op2(e, size, 0xbc + (k & 1), reg, rm);
-        return FI(0, F_ZF | F_CF, F_OF | F_SF | F_AF | F_PF);
+        return;
     case 6:
         e8(e, 0xf3);
         op2(e, size, 0xb8, reg, rm);
-        return FI(0, ARITH, 0);
+        return;
     default:
         if (rn(2)) {
             e8(e, 0x0f);
@@ -337,11 +329,11 @@ static struct finfo t_bits(struct enc *e)
             uint8_t o[3] = {0x0f, 0x38, (uint8_t)(0xf0 | rn(2))};
             emit(e, size, o, 3, reg, rm); /* movbe */
         }
-        return FI(0, 0, 0);
+        return;
     }
 }
 
-static struct finfo t_cc(struct enc *e)
+static void t_cc(struct enc *e)
 {
     unsigned cc = rn(16);
     if (rn(2)) {
@@ -349,10 +341,9 @@ static struct finfo t_cc(struct enc *e)
     } else {
         op2(e, 1, 0x90 + cc, 0, pick_rm(true, 1));
     }
-    return FI(ARITH, 0, 0);
 }
 
-static struct finfo t_xchg(struct enc *e)
+static void t_xchg(struct enc *e)
 {
     unsigned size = rsize(), k = rn(5);
     struct rm rm = pick_rm(size == 1, 1);
@@ -360,22 +351,22 @@ static struct finfo t_xchg(struct enc *e)
     switch (k) {
     case 0:
         op1(e, size, size == 1 ? 0x86 : 0x87, reg, rm);
-        return FI(0, 0, 0);
+        return;
     case 1:
         if (rn(2))
             e8(e, 0x66);
         e8(e, 0x90 | rreg());
-        return FI(0, 0, 0);
+        return;
     case 2:
         if (rm.mem && rn(2))
             e8(e, 0xf0);
         op2(e, size, size == 1 ? 0xc0 : 0xc1, reg, rm);
-        return FI(0, ARITH, 0);
+        return;
     case 3:
         if (rm.mem && rn(2))
             e8(e, 0xf0);
         op2(e, size, size == 1 ? 0xb0 : 0xb1, reg, rm);
-        return FI(0, ARITH, 0);
+        return;
     default: {
         struct rm m = {.mem = true, .disp = (int8_t)(((int)rn(240) - 128) & ~7)};
         if (rn(2)) {
@@ -383,12 +374,12 @@ static struct finfo t_xchg(struct enc *e)
             e8(e, 0x8b); e8(e, 0x55); e8(e, (uint8_t)(m.disp + 4)); /* mov edx, [ebp+d+4] */
         }
         op2(e, 4, 0xc7, 1, m);
-        return FI(0, F_ZF, 0);
+        return;
     }
     }
 }
 
-static struct finfo t_mov(struct enc *e)
+static void t_mov(struct enc *e)
 {
     unsigned size = rsize(), k = rn(10);
     struct rm rm = pick_rm(size == 1, 1);
@@ -451,12 +442,12 @@ static struct finfo t_mov(struct enc *e)
         unsigned i = rn(5);
         e8(e, f[i]);
         if (i < 2)
-            return FI(0, F_CF, 0);
+            return;
         if (i == 2)
-            return FI(F_CF, F_CF, 0);
+            return;
         if (i == 3)
-            return FI(ARITH & ~F_OF, 0, 0);
-        return FI(0, ARITH & ~F_OF, 0);
+            return;
+        return;
     }
     case 8: /* xlat */
         e8(e, 0x8d); e8(e, 0x5d); e8(e, 0x80 + rn(128)); /* lea ebx, [ebp+d] */
@@ -469,22 +460,21 @@ static struct finfo t_mov(struct enc *e)
         e32(e, (uint32_t)(DATA_MID + rn(256) - 128));
         break;
     }
-    return FI(0, 0, 0);
 }
 
-static struct finfo t_bcd(struct enc *e)
+static void t_bcd(struct enc *e)
 {
     switch (rn(6)) {
-    case 0: e8(e, 0x27); return FI(F_CF | F_AF, ARITH & ~F_OF, F_OF);
-    case 1: e8(e, 0x2f); return FI(F_CF | F_AF, ARITH & ~F_OF, F_OF);
-    case 2: e8(e, 0x37); return FI(F_AF, F_AF | F_CF, F_OF | F_SF | F_ZF | F_PF);
-    case 3: e8(e, 0x3f); return FI(F_AF, F_AF | F_CF, F_OF | F_SF | F_ZF | F_PF);
-    case 4: e8(e, 0xd4); e8(e, rn(8) ? 1 + rn(255) : 0); return FI(0, F_SF | F_ZF | F_PF, F_OF | F_AF | F_CF);
-    default: e8(e, 0xd5); e8(e, rnd()); return FI(0, F_SF | F_ZF | F_PF, F_OF | F_AF | F_CF);
+    case 0: e8(e, 0x27); return;
+    case 1: e8(e, 0x2f); return;
+    case 2: e8(e, 0x37); return;
+    case 3: e8(e, 0x3f); return;
+    case 4: e8(e, 0xd4); e8(e, rn(8) ? 1 + rn(255) : 0); return;
+    default: e8(e, 0xd5); e8(e, rnd()); return;
     }
 }
 
-static struct finfo t_stack(struct enc *e)
+static void t_stack(struct enc *e)
 {
     unsigned k = rn(9), sz = wsize();
     switch (k) {
@@ -592,10 +582,9 @@ static struct finfo t_stack(struct enc *e)
         break;
     }
     }
-    return FI(0, 0, 0);
 }
 
-static struct finfo t_branch(struct enc *e)
+static void t_branch(struct enc *e)
 {
     unsigned k = rn(4), cc = rn(16);
     switch (k) {
@@ -610,15 +599,14 @@ static struct finfo t_branch(struct enc *e)
         e8(e, 0xe0 + op);
         e8(e, 1);
         e8(e, 0x40 | (rn(2) ? 0 : 2));
-        return FI(op < 2 ? F_ZF : 0, 0, 0);
+        return;
     }
     default: e8(e, 0xeb); e8(e, 1); break;
     }
     e8(e, 0x40 | (rn(2) ? 0 : 3)); /* inc eax/ebx, perhaps skipped */
-    return FI(k < 2 ? ARITH : 0, 0, 0);
 }
 
-static struct finfo t_string(struct enc *e)
+static void t_string(struct enc *e)
 {
     static const uint8_t ops[] = {0xa4, 0xa6, 0xaa, 0xac, 0xae};
     unsigned k = rn(5), size = rsize(), rep = rn(4);
@@ -633,11 +621,10 @@ static struct finfo t_string(struct enc *e)
     if (rep)
         e8(e, rep == 1 ? 0xf3 : rep == 2 ? 0xf2 : (rn(2) ? 0xf3 : 0xf2));
     e8(e, ops[k] + (size == 1 ? 0 : 1));
-    return FI(0, 0, 0);
 }
 
 struct templ {
-    struct finfo (*fn)(struct enc *e);
+    void (*fn)(struct enc *e);
     unsigned weight;
 };
 
@@ -650,8 +637,8 @@ static const struct templ templates[] = {
 
 struct seq {
     struct enc code;
-    uint16_t off[64];
-    uint32_t undef_before[64];
+    uint16_t off[512];
+    uint32_t undef_before[512];
     unsigned n;
     uint32_t undef_end;
 };
@@ -664,23 +651,26 @@ static void gen_seq(struct seq *s, unsigned count)
     s->code.n = s->n = 0;
     uint32_t undef = 0;
     for (unsigned t = 0; t < count; t++) {
-        unsigned w = rn(total), i = 0;
-        while (w >= templates[i].weight)
-            w -= templates[i].weight, i++;
-        struct enc tmp = {.n = 0};
-        struct finfo f = templates[i].fn(&tmp);
-        if (f.reads & undef) {
+        struct enc tmp;
+        uint32_t reads, u;
+        do {
+            unsigned w = rn(total), i = 0;
+            while (w >= templates[i].weight)
+                w -= templates[i].weight, i++;
+            tmp.n = 0;
+            templates[i].fn(&tmp);
+            u = 0;
+        } while (!oracle_walk_flags(&tmp, 4, &u, &reads, 0, NULL, NULL, NULL));
+        if (reads & undef) {
             s->off[s->n] = (uint16_t)s->code.n;
             s->undef_before[s->n++] = undef;
             e8(&s->code, 0x39); /* cmp r, r: defines all six flags */
             e8(&s->code, 0xc0 | rn(8) << 3 | rn(8));
             undef = 0;
         }
-        s->off[s->n] = (uint16_t)s->code.n;
-        s->undef_before[s->n++] = undef;
+        oracle_walk_flags(&tmp, 4, &undef, &reads, s->code.n, s->off, s->undef_before, &s->n);
         memcpy(s->code.b + s->code.n, tmp.b, tmp.n);
         s->code.n += tmp.n;
-        undef = (undef & ~f.defines) | f.undef;
     }
     s->undef_end = undef;
 }
@@ -923,6 +913,7 @@ START_TEST(test_oracle_int32)
            "%u mismatches\n",
            (unsigned long long)executed, (unsigned long long)seqs,
            (unsigned long long)faults, mismatches);
+    oracle_print_walk_stats("oracle32");
     ck_assert_uint_eq(mismatches, 0);
     harness_free(&H);
 }
