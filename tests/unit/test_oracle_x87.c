@@ -73,7 +73,10 @@ static unsigned rn(unsigned n) { return (unsigned)(rnd() % n); }
 
 /* ---- instruction templates ---------------------------------------------- */
 
-enum kind { K_PLAIN, K_TRANS, K_CTRL_LOAD, K_ENV };
+/* K_PREM: FPREM/FPREM1, whose partial remainder (exponent difference above
+ * 63) is implementation-dependent (Vol.2 FPREM: "N ... between 32 and 63"):
+ * they end a sequence, so that nothing reads it. */
+enum kind { K_PLAIN, K_TRANS, K_CTRL_LOAD, K_ENV, K_PREM };
 
 struct tmpl {
     const char *name;
@@ -177,8 +180,8 @@ static void build_templates(void)
     add("frndint", K_PLAIN, false, 2, 0xd9, 0xfc);
     add("fscale", K_PLAIN, false, 2, 0xd9, 0xfd);
     add("fxtract", K_PLAIN, false, 2, 0xd9, 0xf4);
-    add("fprem", K_PLAIN, false, 2, 0xd9, 0xf8);
-    add("fprem1", K_PLAIN, false, 2, 0xd9, 0xf5);
+    add("fprem", K_PREM, false, 2, 0xd9, 0xf8);
+    add("fprem1", K_PREM, false, 2, 0xd9, 0xf5);
     add("fsin", K_TRANS, false, 2, 0xd9, 0xfe);
     add("fcos", K_TRANS, false, 2, 0xd9, 0xff);
     add("fsincos", K_TRANS, false, 2, 0xd9, 0xfb);
@@ -642,14 +645,24 @@ static bool compare_trans(const struct tmpl *tt, const struct image *in, const u
  * FNSTENV/FNSAVE (implementation-specific on this host). */
 static uint8_t env_mask[DATA_SIZE];
 
+static uint64_t partial_remainders, partial_same;
+
 static bool compare(const struct outcome *n, const struct outcome *t, const struct tmpl *trans,
-                    const struct image *in, char *why, size_t whylen)
+                    bool last_prem, const struct image *in, char *why, size_t whylen)
 {
     const uint8_t *a = n->img.b, *b = t->img.b;
     uint16_t fsw_mask = 0xffff;
     bool skip_reg[8] = {false};
     if (trans && !compare_trans(trans, in, a, b, &fsw_mask, skip_reg, why, whylen))
         return false;
+    if (last_prem && (get16(a + 2) & 0x0400) && (get16(b + 2) & 0x0400)) {
+        /* Incomplete reduction (C2, defined): the partial remainder and
+         * C0/C1/C3 depend on the implementation's N. */
+        partial_remainders++;
+        partial_same += !memcmp(a + 32, b + 32, 10) && get16(a + 2) == get16(b + 2);
+        skip_reg[0] = true;
+        fsw_mask &= (uint16_t)~0x4300;
+    }
     if (get16(a) != get16(b)) {
         snprintf(why, whylen, "fcw %04x vs %04x", get16(a), get16(b));
         return false;
@@ -768,9 +781,10 @@ START_TEST(test_x87_oracle)
          * nothing builds on them and a transcendental's operands are the
          * image's ST0/ST1, the inputs of its MPFR reference. */
         unsigned count = 0,
-                 max = (masked && first->kind == K_PLAIN)
+                 max = (masked && (first->kind == K_PLAIN || first->kind == K_PREM))
                            ? 1 + rn(seqmax) : 1;
         const struct tmpl *trans = NULL;
+        bool last_prem = false;
         const struct tmpl *t = first;
         memset(env_mask, 0, sizeof(env_mask));
         while (count < max) {
@@ -788,7 +802,8 @@ START_TEST(test_x87_oracle)
             count++;
             if (t->kind == K_TRANS)
                 trans = t;
-            if (count == max)
+            last_prem = t->kind == K_PREM;
+            if (count == max || last_prem)
                 break;
             do
                 t = &tmpls[pick[rn(npick)]];
@@ -800,7 +815,7 @@ START_TEST(test_x87_oracle)
         run_native(seq, n, &in, data, flags, rax, &o_nat);
         int rc = run_turtles(seq, n, &in, data, flags, rax, &o_tur);
         char why[160] = "";
-        bool ok = rc == 0 && compare(&o_nat, &o_tur, trans, &in, why, sizeof(why));
+        bool ok = rc == 0 && compare(&o_nat, &o_tur, trans, last_prem, &in, why, sizeof(why));
         if (rc != 0)
             snprintf(why, sizeof(why), "turtles run returned %d (exception %d)", rc,
                      H.cpu.exc_vector);
@@ -828,6 +843,9 @@ START_TEST(test_x87_oracle)
     fprintf(stderr, "x87 oracle: %llu instructions in %llu sequences, %llu mismatches\n",
             (unsigned long long)executed, (unsigned long long)cases,
             (unsigned long long)mismatches);
+    fprintf(stderr, "x87 oracle: %llu incomplete FPREM/FPREM1 reductions (partial remainder "
+            "and C0/C1/C3 not compared; %llu identical to the host's anyway)\n",
+            (unsigned long long)partial_remainders, (unsigned long long)partial_same);
     fprintf(stderr,
             "x87 oracle: transcendentals %llu defined (bit for bit), %llu approximate (%llu results "
             "differ from the host's, checked within the SDM bound of MPFR; host outside it: %llu, "
