@@ -573,6 +573,12 @@ static void rnd_input(enum host_op op, struct op_input *in)
 static bool results_equal(enum host_op op, const struct op_result *h, const struct op_result *s)
 {
     uint16_t m = fsw_mask(op);
+    if ((op == H_PREM || op == H_PREM1) && (h->fsw & F80_C2) && (s->fsw & F80_C2)) {
+        /* Incomplete reduction (C2, defined): the partial remainder and
+         * C0/C1/C3 depend on the implementation's N (Vol.2 FPREM: between 32
+         * and 63); turtles' own choice is pinned in test_prem. */
+        return (h->fsw & 0x3F) == (s->fsw & 0x3F);
+    }
     if ((h->fsw & m) != (s->fsw & m))
         return false;
     switch (op) {
@@ -595,7 +601,13 @@ START_TEST(test_host_x87_random)
     long total = 0, bad = 0;
     int printed = 0;
     long bad_by_op[H_COUNT] = { 0 };
+    /* FISTTP is SSE3 (CPUID.1:ECX bit 0): not on the first x86-64 parts. */
+    bool sse3 = oracle_host()->leaf1_ecx & 1;
+    if (!sse3)
+        printf("test_fpu_f80: not compared on this host (no SSE3): fisttp\n");
     for (int op = 0; op < H_COUNT; op++) {
+        if (!sse3 && (op == H_ISTT16 || op == H_ISTT32 || op == H_ISTT64))
+            continue;
         for (int i = 0; i < HOST_CASES_PER_OP; i++) {
             struct op_input in;
             struct op_result h, s;
