@@ -1056,6 +1056,21 @@ START_TEST(test_transcendental_specials)
     ck_f80_eq(f80_atan2(f80_from_i32(-1), f80_zero(false), &e), mk(1, F80_EXP_BIAS, 0xC90FDAA22168C235ULL));
     ck_f80_eq(f80_atan2(f80_one(), f80_one(), &e), mk(0, F80_EXP_BIAS - 1, 0xC90FDAA22168C235ULL));
     ck_f80_eq(f80_yl2xp1(f80_from_i32(5), f80_zero(true), &e), f80_zero(true));
+    /* A pseudo-denormal is read as the denormal of the same value (Vol.1
+     * 8.2.2): DE, and its sine below 2^-68 is the operand itself, normalised,
+     * inexact with C1 = 0 in every rounding mode, as on Intel parts (an AMD
+     * part rounds sin x toward zero to the largest denormal, with UE). */
+    for (int rc = 0; rc < 4; rc++) {
+        e = env_rc(rc, F80_PC_64);
+        ck_assert(f80_sin(mk(1, 0, 0x8000000000000000ULL), &r, &e));
+        ck_f80_eq(r, mk(1, 1, 0x8000000000000000ULL));
+        ck_assert_uint_eq(e.flags, F80_DE | F80_PE);
+        ck_assert(!e.c1);
+    }
+    e = f80_env_default();
+    ck_assert(f80_sin(mk(0, 0, 5), &r, &e));
+    ck_f80_eq(r, mk(0, 0, 5));
+    ck_assert_uint_eq(e.flags, F80_DE | F80_UE | F80_PE);
     /* Outside the documented domains (Vol.2 says "undefined") turtles does
      * what Intel parts do: return the operand, inexact. */
     e = f80_env_default();
