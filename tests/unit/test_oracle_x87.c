@@ -7,14 +7,23 @@
  * exceptions (then the sequence is one instruction long, since the next
  * waiting instruction would take #MF). MMX instructions (moves, arithmetic,
  * packs, unpacks, shifts, EMMS) mix in, on the same register file.
- * Environment loads/stores and transcendentals run alone or last.
- * Compared: the FXSAVE image except
- * the implementation-specific FOP/FIP/FDP/FCS/FDS (this host deprecates or
- * defers them), RAX, the arithmetic flags and a 128-byte memory operand
- * buffer. Transcendental results may differ by 2 ulp and C1 is not
- * compared after them (the library note in cpu/fpu_f80.h).
+ * Environment loads/stores and transcendentals run alone.
+ * Compared: the FXSAVE image except the implementation-specific
+ * FOP/FIP/FDP/FCS/FDS (deprecated, or stored only with an exception pending,
+ * differently on Intel and AMD parts) and, on a non-Intel host, MXCSR_MASK;
+ * RAX, the arithmetic flags and a 128-byte memory operand buffer (except
+ * the pointer fields FNSTENV/FNSAVE store). A transcendental is compared
+ * where the SDM defines it (tests/unit/x87_reference.h): special-value
+ * results bit for bit, function values within the SDM bound of MPFR (with
+ * the 66-bit pi reduction for the trig functions) when the two sides
+ * differ, results outside the documented domain not at all; C1 after a
+ * transcendental is never compared. Condition codes an instruction leaves
+ * undefined (Vol.2 "FPU Flags Affected", cc_effect()) are not compared, and
+ * a sequence ends before an FNSTSW would store them; FPREM/FPREM1 and FBLD
+ * have their own rules (enum kind).
  *
- * Environment: X87_ORACLE_SEED, X87_ORACLE_INSNS (default 250000),
+ * Environment: X87_ORACLE_SEED, X87_ORACLE_INSNS (default 250000, 25000
+ * under AddressSanitizer),
  * X87_ORACLE_ONLY=mnemonic prefix. */
 #define _GNU_SOURCE
 #include <check.h>
@@ -27,6 +36,7 @@
 #include "cpu/opcodes.h"
 #include "tests/unit/harness.h"
 #include "tests/unit/oracle_common.h"
+#include "tests/unit/x87_reference.h"
 
 #if defined(__x86_64__)
 
@@ -37,6 +47,20 @@
 #define G_DATA 0x113000ull
 #define DATA_SIZE 128u
 #define ARITH 0x8d5ull
+
+/* The default run: 250000 instructions; under AddressSanitizer (about ten
+ * times slower) a tenth, so `make test` in build-asan stays short. */
+#if defined(__SANITIZE_ADDRESS__)
+#define X87_ORACLE_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define X87_ORACLE_SANITIZED 1
+#endif
+#endif
+#ifndef X87_ORACLE_SANITIZED
+#define X87_ORACLE_SANITIZED 0
+#endif
+#define X87_ORACLE_DEFAULT_INSNS (X87_ORACLE_SANITIZED ? 25000u : 250000u)
 
 static uint64_t rng;
 
@@ -52,7 +76,12 @@ static unsigned rn(unsigned n) { return (unsigned)(rnd() % n); }
 
 /* ---- instruction templates ---------------------------------------------- */
 
-enum kind { K_PLAIN, K_TRANS, K_CTRL_LOAD, K_ENV };
+/* K_PREM: FPREM/FPREM1, whose partial remainder (exponent difference above
+ * 63) is implementation-dependent (Vol.2 FPREM: "N ... between 32 and 63"):
+ * they end a sequence, so that nothing reads it. */
+/* K_FIRST: FBLD, whose result for invalid BCD digits is undefined (Vol.2
+ * FBLD): it starts a sequence, reading a buffer of valid digits. */
+enum kind { K_PLAIN, K_TRANS, K_CTRL_LOAD, K_ENV, K_PREM, K_FIRST };
 
 struct tmpl {
     const char *name;
@@ -118,7 +147,7 @@ static void build_templates(void)
     add("fild", K_PLAIN, false, 2, 0xdf, M(0));
     add("fild", K_PLAIN, false, 2, 0xdb, M(0));
     add("fild", K_PLAIN, false, 2, 0xdf, M(5));
-    add("fbld", K_PLAIN, false, 2, 0xdf, M(4));
+    add("fbld", K_FIRST, false, 2, 0xdf, M(4));
     add("fst", K_PLAIN, false, 2, 0xd9, M(2));
     add("fstp", K_PLAIN, false, 2, 0xd9, M(3));
     add("fst", K_PLAIN, false, 2, 0xdd, M(2));
@@ -134,9 +163,12 @@ static void build_templates(void)
     add("fist", K_PLAIN, false, 2, 0xdb, M(2));
     add("fistp", K_PLAIN, false, 2, 0xdb, M(3));
     add("fistp", K_PLAIN, false, 2, 0xdf, M(7));
-    add("fisttp", K_PLAIN, false, 2, 0xdf, M(1));
-    add("fisttp", K_PLAIN, false, 2, 0xdb, M(1));
-    add("fisttp", K_PLAIN, false, 2, 0xdd, M(1));
+    /* FISTTP is SSE3 (CPUID.1:ECX bit 0): not on the first x86-64 parts. */
+    if (oracle_host()->leaf1_ecx & 1) {
+        add("fisttp", K_PLAIN, false, 2, 0xdf, M(1));
+        add("fisttp", K_PLAIN, false, 2, 0xdb, M(1));
+        add("fisttp", K_PLAIN, false, 2, 0xdd, M(1));
+    }
     add("fbstp", K_PLAIN, false, 2, 0xdf, M(6));
     static const char *consts[7] = {"fld1", "fldl2t", "fldl2e", "fldpi", "fldlg2", "fldln2",
                                     "fldz"};
@@ -156,8 +188,8 @@ static void build_templates(void)
     add("frndint", K_PLAIN, false, 2, 0xd9, 0xfc);
     add("fscale", K_PLAIN, false, 2, 0xd9, 0xfd);
     add("fxtract", K_PLAIN, false, 2, 0xd9, 0xf4);
-    add("fprem", K_PLAIN, false, 2, 0xd9, 0xf8);
-    add("fprem1", K_PLAIN, false, 2, 0xd9, 0xf5);
+    add("fprem", K_PREM, false, 2, 0xd9, 0xf8);
+    add("fprem1", K_PREM, false, 2, 0xd9, 0xf5);
     add("fsin", K_TRANS, false, 2, 0xd9, 0xfe);
     add("fcos", K_TRANS, false, 2, 0xd9, 0xff);
     add("fsincos", K_TRANS, false, 2, 0xd9, 0xfb);
@@ -222,6 +254,64 @@ static void build_templates(void)
             add("psh_imm", K_PLAIN, false, 4, 0x0f, shimm[k][0],
                 0xc0 | (shimm[k][1] << 3) | ((k + c) & 7), counts[c]);
     add("emms", K_PLAIN, false, 2, 0x0f, 0x77);
+}
+
+/* ---- condition codes the SDM leaves undefined ------------------------------ */
+
+#define CC_C0 0x0100u
+#define CC_C1 0x0200u
+#define CC_C2 0x0400u
+#define CC_C3 0x4000u
+#define CC_ALL (CC_C0 | CC_C1 | CC_C2 | CC_C3)
+
+static bool name_in(const char *name, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(name, *list))
+            return true;
+    return false;
+}
+
+/*
+ * An instruction's effect on C0-C3 by its "FPU Flags Affected" in Vol.2:
+ * *def gets the bits it sets to a defined value, *undef the bits it leaves
+ * undefined (the implementation's: never compared, never read by a later
+ * FNSTSW). Bits in neither are unchanged (FCOMI, the MMX instructions).
+ */
+static void cc_effect(const char *name, uint16_t *def, uint16_t *undef)
+{
+    static const char *const all_defined[] = {
+        "fcom", "fcomp", "fcom2", "fcomp3", "fcomp5", "fcompp", "fucom", "fucomp", "fucompp",
+        "ftst", "fxam", "fprem", "fprem1", "fninit", "fnsave", "fnsave16", "fldenv", "fldenv16",
+        "frstor", "frstor16", NULL};
+    static const char *const all_undefined[] = {
+        "ffree", "ffreep", "fnop", "fnclex", "fnstsw", "fnstcw", "fwait", "fldcw", "fnstenv",
+        "fnstenv16", NULL};
+    static const char *const c1_only[] = {"fucomi", "fcomi", "fucomip", "fcomip", NULL};
+    /* FSIN, FCOS, FSINCOS, FPTAN: C2 tells an out-of-range operand. */
+    static const char *const trig[] = {"fsin", "fcos", "fsincos", "fptan", NULL};
+    static const char *const x87_other[] = {
+        "fadd", "fmul", "fsub", "fsubr", "fdiv", "fdivr", "fld", "fild", "fbld", "fst", "fstp",
+        "fstp1", "fstp8", "fstp9", "fist", "fistp", "fisttp", "fbstp", "fld1", "fldl2t", "fldl2e",
+        "fldpi", "fldlg2", "fldln2", "fldz", "fxch", "fxch4", "fxch7", "fcmovb", "fcmove",
+        "fcmovbe", "fcmovu", "fcmovnb", "fcmovne", "fcmovnbe", "fcmovnu", "fchs", "fabs", "fsqrt",
+        "frndint", "fscale", "fxtract", "fincstp", "fdecstp", "fpatan", "f2xm1", "fyl2x",
+        "fyl2xp1", NULL};
+    *def = 0;
+    *undef = 0;
+    if (name_in(name, all_defined)) {
+        *def = CC_ALL;
+    } else if (name_in(name, all_undefined)) {
+        *undef = CC_ALL;
+    } else if (name_in(name, c1_only)) {
+        *def = CC_C1;
+    } else if (name_in(name, trig)) {
+        *def = CC_C1 | CC_C2;
+        *undef = CC_C0 | CC_C3;
+    } else if (name_in(name, x87_other)) {
+        *def = CC_C1;
+        *undef = CC_C0 | CC_C2 | CC_C3;
+    }
 }
 
 /* ---- random values -------------------------------------------------------- */
@@ -304,6 +394,7 @@ struct image { uint8_t b[512] __attribute__((aligned(64))); };
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
 
 static void put_reg(struct image *im, unsigned st, struct r80 v)
 {
@@ -351,13 +442,13 @@ static bool rand_image(struct image *im, const struct tmpl *first)
     return masks == 0x3f;
 }
 
-static void rand_data(uint8_t *d)
+static void rand_data(uint8_t *d, bool bcd)
 {
     for (unsigned i = 0; i < DATA_SIZE; i += 8) {
         uint64_t v = rnd();
         memcpy(d + i, &v, 8);
     }
-    switch (rn(6)) {
+    switch (bcd ? 4 : rn(6)) {
     case 0: { /* f32 */
         uint32_t f = (uint32_t)rnd();
         if (rn(3) == 0)
@@ -493,36 +584,162 @@ static int run_turtles(const uint8_t *seq, size_t n, const struct image *in, con
     return rc;
 }
 
-/* 80-bit values as ordinals for the ulp distance. */
-static bool within_ulps(const uint8_t *a, const uint8_t *b, unsigned ulps)
+/* ---- transcendentals: checked against the architecture ------------------ */
+
+static f80 reg_f80(const uint8_t *r)
 {
-    uint64_t ma, mb;
-    memcpy(&ma, a, 8);
-    memcpy(&mb, b, 8);
-    uint16_t sa = get16(a + 8), sb = get16(b + 8);
-    if (sa == sb && ma == mb)
-        return true;
-    if ((sa & 0x8000) != (sb & 0x8000))
-        return false;
-    unsigned __int128 oa = ((unsigned __int128)(sa & 0x7fff) << 63) + (ma & ~(1ull << 63));
-    unsigned __int128 ob = ((unsigned __int128)(sb & 0x7fff) << 63) + (mb & ~(1ull << 63));
-    unsigned __int128 d = oa > ob ? oa - ob : ob - oa;
-    return d <= ulps && ((ma >> 63) == (mb >> 63));
+    uint64_t m;
+    memcpy(&m, r, 8);
+    f80 v = { m, get16(r + 8) };
+    return v;
 }
 
-/* Bytes of the data buffer holding instruction/data pointers written by
- * FNSTENV/FNSAVE (implementation-specific on this host). */
+static bool trans_op_of(const char *name, enum trans_op *op)
+{
+    static const struct { const char *name; enum trans_op op; } ops[] = {
+        {"fsin", T_SIN}, {"fcos", T_COS}, {"fsincos", T_SIN}, {"fptan", T_TAN},
+        {"fpatan", T_ATAN2}, {"f2xm1", T_2XM1}, {"fyl2x", T_YL2X}, {"fyl2xp1", T_YL2XP1},
+    };
+    for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+        if (!strcmp(name, ops[i].name)) {
+            *op = ops[i].op;
+            return true;
+        }
+    return false;
+}
+
+/* Tallies printed at the end of the run. */
+static uint64_t trans_by_class[3], trans_differ, trans_host_out_of_bound, trans_tiny_skipped;
+
+/*
+ * How a transcendental (run alone, so its operands are the starting image's
+ * ST0/ST1) is compared. *fsw_mask: the FSW bits the SDM defines for this
+ * case; result[i]/refs: the ST(i) after the instruction that hold function
+ * values, checked against the MPFR reference within the SDM bound when the
+ * two sides differ (Vol.1 8.3.10); every other register must match bit for
+ * bit. Returns false if turtles' value is outside the bound (why says so).
+ */
+static bool compare_trans(const struct tmpl *tt, const struct image *in, const uint8_t *a,
+                          const uint8_t *b, uint16_t *fsw_mask, bool skip_reg[8], char *why,
+                          size_t whylen)
+{
+    enum trans_op op;
+    if (!trans_op_of(tt->name, &op))
+        return true;
+    bool sincos = !strcmp(tt->name, "fsincos");
+    bool two_op = op == T_ATAN2 || op == T_YL2X || op == T_YL2XP1;
+    bool push = sincos || op == T_TAN;
+    uint16_t fcw = get16(in->b), fsw = get16(in->b + 2);
+    unsigned top = (fsw >> 11) & 7;
+    uint8_t tags = in->b[4];
+    bool st0_empty = !(tags & (1u << top)), st1_empty = !(tags & (1u << ((top + 1) & 7)));
+    bool st7_full = tags & (1u << ((top + 7) & 7));
+    /* C1 is "rounded up" in the implementation's own rounding: never compared,
+     * except after a stack fault, where it tells overflow from underflow. */
+    uint16_t keep = *fsw_mask;
+    *fsw_mask = (uint16_t)(keep & ~0x0200);
+    if (st0_empty || (two_op && st1_empty) || (push && st7_full)) {
+        *fsw_mask = keep;
+        trans_by_class[TRANS_DEFINED]++;
+        return true;
+    }
+    f80 x = reg_f80(in->b + 32), y = reg_f80(in->b + 48);
+    enum trans_defined cls = two_op ? trans_classify(op, y, x) : trans_classify(op, x, x);
+    trans_by_class[cls]++;
+    if (cls == TRANS_DEFINED)
+        return true;
+    /* Where the result lands: ST0, or ST1 (FPTAN's tangent under its 1.0,
+     * FSINCOS's sine under the cosine). */
+    unsigned nres = sincos ? 2 : 1;
+    unsigned slot[2] = {op == T_TAN ? 1u : 0u, 0};
+    enum trans_op fn[2] = {op, T_COS};
+    if (sincos)
+        slot[0] = 1;
+    if (cls == TRANS_UNDEFINED) {
+        /* Vol.2: "undefined" outside the domain; only the stack effect is
+         * architectural. */
+        *fsw_mask &= 0x3800;
+        for (unsigned k = 0; k < nres; k++)
+            skip_reg[slot[k]] = true;
+        return true;
+    }
+    unsigned rc = (fcw >> 10) & 3;
+    bool ok = true;
+    mpfr_t ref, r64;
+    mpfr_init2(ref, REF_PREC);
+    mpfr_init2(r64, 64);
+    for (unsigned k = 0; k < nres; k++) {
+        if (two_op)
+            trans_reference(fn[k], y, x, true, ref);
+        else
+            trans_reference(fn[k], x, x, true, ref);
+        bool exact = mpfr_set(r64, ref, MPFR_RNDN) == 0 && mpfr_equal_p(r64, ref);
+        bool tiny = !mpfr_zero_p(ref) && mpfr_get_exp(ref) <= 2 - F80_EXP_BIAS + 1;
+        bool huge = !mpfr_zero_p(ref) && mpfr_get_exp(ref) > F80_EXP_BIAS + 1;
+        if (huge)
+            continue; /* the overflow response is defined: compared bit for bit */
+        /* PE of an exact result and UE/PE at the underflow threshold follow
+         * the implementation's last bit; so do ES and B if they are unmasked. */
+        uint16_t loose = (uint16_t)((exact ? 0x20 : 0) | (tiny ? 0x30 : 0));
+        *fsw_mask &= (uint16_t)~loose;
+        if (loose & ~fcw & 0x3f)
+            *fsw_mask &= (uint16_t)~0x8080;
+        const uint8_t *ra = a + 32 + 16 * slot[k], *rb = b + 32 + 16 * slot[k];
+        skip_reg[slot[k]] = true;
+        if (!memcmp(ra, rb, 10))
+            continue;
+        if (tiny && !(fcw & 0x10)) {
+            trans_tiny_skipped++; /* unmasked UE: the stored value is rebiased (Vol.1 8.5.5) */
+            continue;
+        }
+        trans_differ++;
+        double bound = trans_ulp_bound((int)rc);
+        if (ulp_error(reg_f80(ra), ref) > bound)
+            trans_host_out_of_bound++;
+        double err = ulp_error(reg_f80(rb), ref);
+        if (err > bound && ok) {
+            snprintf(why, whylen, "%s st%u %04x:%016llx is %.3f ulp from the exact value",
+                     tt->name, slot[k], get16(rb + 8),
+                     (unsigned long long)reg_f80(rb).mant, err);
+            ok = false;
+        }
+    }
+    mpfr_clears(ref, r64, (mpfr_ptr)0);
+    return ok;
+}
+
+/* Bytes of the data buffer that FNSTENV/FNSAVE fill with what the SDM
+ * leaves to the implementation: the instruction/data pointers and opcode
+ * (without a pending exception) and the reserved upper halves. */
 static uint8_t env_mask[DATA_SIZE];
 
-static bool compare(const struct outcome *n, const struct outcome *t, bool trans, char *why,
+static uint64_t partial_remainders, partial_same, cc_undefined_cases, cc_undefined_differ;
+
+static bool compare(const struct outcome *n, const struct outcome *t, const struct tmpl *trans,
+                    bool last_prem, uint16_t cc_unknown, const struct image *in, char *why,
                     size_t whylen)
 {
     const uint8_t *a = n->img.b, *b = t->img.b;
-    uint16_t fsw_mask = trans ? (uint16_t)~0x0200 : 0xffff;
+    uint16_t fsw_mask = (uint16_t)~cc_unknown;
+    bool skip_reg[8] = {false};
+    if (trans && !compare_trans(trans, in, a, b, &fsw_mask, skip_reg, why, whylen))
+        return false;
+    if (last_prem && (get16(a + 2) & 0x0400) && (get16(b + 2) & 0x0400)) {
+        /* Incomplete reduction (C2, defined): the partial remainder and
+         * C0/C1/C3 depend on the implementation's N. */
+        partial_remainders++;
+        partial_same += !memcmp(a + 32, b + 32, 10) && get16(a + 2) == get16(b + 2);
+        skip_reg[0] = true;
+        fsw_mask &= (uint16_t)~0x4300;
+    }
     if (get16(a) != get16(b)) {
         snprintf(why, whylen, "fcw %04x vs %04x", get16(a), get16(b));
         return false;
     }
+    if (cc_unknown)
+        cc_undefined_cases++;
+    if ((get16(a + 2) ^ get16(b + 2)) & cc_unknown)
+        cc_undefined_differ++;
     if ((get16(a + 2) & fsw_mask) != (get16(b + 2) & fsw_mask)) {
         snprintf(why, whylen, "fsw %04x vs %04x", get16(a + 2), get16(b + 2));
         return false;
@@ -531,13 +748,19 @@ static bool compare(const struct outcome *n, const struct outcome *t, bool trans
         snprintf(why, whylen, "ftw %02x vs %02x", a[4], b[4]);
         return false;
     }
-    if (memcmp(a + 24, b + 24, 8)) {
-        snprintf(why, whylen, "mxcsr");
+    if (memcmp(a + 24, b + 24, 4)) {
+        snprintf(why, whylen, "mxcsr %08x vs %08x", get32(a + 24), get32(b + 24));
+        return false;
+    }
+    /* MXCSR_MASK: Intel stores 0xffff (with DAZ); AMD parts add MM (bit
+     * 17, misaligned SSE exception mask). Compared on Intel hosts only. */
+    if (oracle_host()->intel && memcmp(a + 28, b + 28, 4)) {
+        snprintf(why, whylen, "mxcsr_mask %08x vs %08x", get32(a + 28), get32(b + 28));
         return false;
     }
     for (unsigned i = 0; i < 8; i++) {
         const uint8_t *ra = a + 32 + 16 * i, *rb = b + 32 + 16 * i;
-        bool same = trans ? within_ulps(ra, rb, 2) : !memcmp(ra, rb, 10);
+        bool same = skip_reg[i] || !memcmp(ra, rb, 10);
         if (!same || memcmp(ra + 10, rb + 10, 6)) {
             uint64_t ma, mb;
             memcpy(&ma, ra, 8);
@@ -594,8 +817,14 @@ START_TEST(test_x87_oracle)
     build_templates();
     const char *s = getenv("X87_ORACLE_SEED");
     rng = s ? strtoull(s, NULL, 0) : 0x87871234ull;
-    const char *ni = getenv("X87_ORACLE_INSNS");
-    uint64_t target = ni ? strtoull(ni, NULL, 0) : 250000;
+    uint64_t target = oracle_env_u64("X87_ORACLE_INSNS", X87_ORACLE_DEFAULT_INSNS);
+    printf("test_oracle_x87: %llu instructions (X87_ORACLE_INSNS)%s\n", (unsigned long long)target,
+           X87_ORACLE_SANITIZED ? ", fewer under AddressSanitizer" : "");
+    printf("test_oracle_x87: never compared: FOP, FIP, FDP, FCS, FDS in the FXSAVE image and the "
+           "pointer and reserved fields of FNSTENV/FNSAVE (implementation-specific)\n");
+    if (!oracle_host()->intel)
+        printf("test_oracle_x87: not compared on this non-Intel host: MXCSR_MASK\n");
+    fflush(stdout);
     const char *only = getenv("X87_ORACLE_ONLY");
     const char *sq = getenv("X87_ORACLE_SEQ");
     unsigned seqmax = sq ? (unsigned)atoi(sq) : 6;
@@ -607,7 +836,7 @@ START_TEST(test_x87_oracle)
     ck_assert_uint_gt(npick, 0);
     bool any_plain = false;
     for (unsigned i = 0; i < npick; i++)
-        any_plain |= tmpls[pick[i]].kind != K_CTRL_LOAD && tmpls[pick[i]].kind != K_ENV;
+        any_plain |= tmpls[pick[i]].kind == K_PLAIN || tmpls[pick[i]].kind == K_PREM;
     if (!any_plain)
         seqmax = 1;
     uint64_t executed = 0, cases = 0, mismatches = 0;
@@ -616,38 +845,58 @@ START_TEST(test_x87_oracle)
         struct image in;
         bool masked = rand_image(&in, first);
         uint8_t data[DATA_SIZE];
-        rand_data(data);
+        rand_data(data, first->kind == K_FIRST);
         uint8_t seq[64];
         size_t n = 0;
         /* Environment stores hold implementation-specific pointers that later
-         * loads from the buffer would spread: they run alone. */
+         * loads from the buffer would spread, and a transcendental's last bit
+         * and C1 are the implementation's (Vol.1 8.3.10): they run alone, so
+         * nothing builds on them and a transcendental's operands are the
+         * image's ST0/ST1, the inputs of its MPFR reference. */
         unsigned count = 0,
-                 max = (masked && first->kind != K_CTRL_LOAD && first->kind != K_ENV)
+                 max = (masked && (first->kind == K_PLAIN || first->kind == K_PREM ||
+                                   first->kind == K_FIRST))
                            ? 1 + rn(seqmax) : 1;
-        bool trans = false;
+        const struct tmpl *trans = NULL;
+        uint16_t cc_unknown = 0; /* condition codes left undefined so far */
+        bool last_prem = false;
         const struct tmpl *t = first;
         memset(env_mask, 0, sizeof(env_mask));
         while (count < max) {
             if (t->kind == K_ENV) {
                 bool w16 = t->bytes[0] == 0x66;
-                if (w16)
+                if (w16) {
                     memset(env_mask + 6, 1, 8);
-                else
+                } else {
                     memset(env_mask + 12, 1, 16);
+                    /* The upper halves of the FCW/FSW/FTW dwords are
+                     * reserved (Vol.1 Figure 8-9); turtles writes Intel's
+                     * 0xffff (pinned in test_ops_x87). */
+                    memset(env_mask + 2, 1, 2);
+                    memset(env_mask + 6, 1, 2);
+                    memset(env_mask + 10, 1, 2);
+                }
             }
+            uint16_t cc_def, cc_undef;
+            cc_effect(t->name, &cc_def, &cc_undef);
+            cc_unknown = (uint16_t)((cc_unknown & ~cc_def) | cc_undef);
             memcpy(seq + n, t->bytes, t->len);
             if (t->reg_i)
                 seq[n + t->len - 1] = (uint8_t)(seq[n + t->len - 1] + rn(8));
             n += t->len;
             count++;
-            trans |= t->kind == K_TRANS;
-            /* A transcendental result may differ by an ulp or in C1: it ends
-             * the sequence so that nothing builds on it. */
-            if (count == max || t->kind == K_TRANS)
+            if (t->kind == K_TRANS)
+                trans = t;
+            last_prem = t->kind == K_PREM;
+            if (count == max || last_prem)
                 break;
             do
                 t = &tmpls[pick[rn(npick)]];
-            while (t->kind == K_CTRL_LOAD || t->kind == K_ENV);
+            while (t->kind != K_PLAIN && t->kind != K_PREM);
+            /* FNSTSW would store undefined condition codes: the sequence
+             * ends before it. */
+            if (cc_unknown && !strcmp(t->name, "fnstsw"))
+                break;
         }
         uint64_t flags = 0x2 | (rnd() & ARITH);
         uint64_t rax = rnd();
@@ -655,7 +904,8 @@ START_TEST(test_x87_oracle)
         run_native(seq, n, &in, data, flags, rax, &o_nat);
         int rc = run_turtles(seq, n, &in, data, flags, rax, &o_tur);
         char why[160] = "";
-        bool ok = rc == 0 && compare(&o_nat, &o_tur, trans, why, sizeof(why));
+        bool ok = rc == 0 && compare(&o_nat, &o_tur, trans, last_prem, cc_unknown, &in, why,
+                                     sizeof(why));
         if (rc != 0)
             snprintf(why, sizeof(why), "turtles run returned %d (exception %d)", rc,
                      H.cpu.exc_vector);
@@ -683,6 +933,20 @@ START_TEST(test_x87_oracle)
     fprintf(stderr, "x87 oracle: %llu instructions in %llu sequences, %llu mismatches\n",
             (unsigned long long)executed, (unsigned long long)cases,
             (unsigned long long)mismatches);
+    fprintf(stderr, "x87 oracle: %llu sequences end with condition codes the SDM leaves undefined "
+            "(not compared; they differ from the host's in %llu)\n",
+            (unsigned long long)cc_undefined_cases, (unsigned long long)cc_undefined_differ);
+    fprintf(stderr, "x87 oracle: %llu incomplete FPREM/FPREM1 reductions (partial remainder "
+            "and C0/C1/C3 not compared; %llu identical to the host's anyway)\n",
+            (unsigned long long)partial_remainders, (unsigned long long)partial_same);
+    fprintf(stderr,
+            "x87 oracle: transcendentals %llu defined (bit for bit), %llu approximate (%llu results "
+            "differ from the host's, checked within the SDM bound of MPFR; host outside it: %llu, "
+            "unmasked-underflow values skipped: %llu), %llu undefined (stack effect only)\n",
+            (unsigned long long)trans_by_class[TRANS_DEFINED],
+            (unsigned long long)trans_by_class[TRANS_APPROX], (unsigned long long)trans_differ,
+            (unsigned long long)trans_host_out_of_bound, (unsigned long long)trans_tiny_skipped,
+            (unsigned long long)trans_by_class[TRANS_UNDEFINED]);
     ck_assert_uint_eq(mismatches, 0);
 }
 END_TEST
