@@ -361,6 +361,84 @@ START_TEST(test_dpps_order)
 }
 END_TEST
 
+/* Which NaN DPPS/DPPD propagate when several meet is the implementation's;
+ * turtles' choice (cpu/fpu_sse_float.h) is pinned here, and the oracles'
+ * checker (tests/unit/oracle_sse_defined.h) must accept another CPU's
+ * choice among the input NaNs while still rejecting what no order gives. */
+START_TEST(test_dpps_nan_choice)
+{
+    struct sse_env e = { RN };
+    uint32_t a[4] = { 0x7fc00001u, 0x7fc00002u, 0x7fc00003u, 0x7fc00004u };
+    uint32_t b[4] = { F32_ONE, F32_ONE, F32_ONE, F32_ONE };
+    uint32_t out[4];
+    f32_dpps(a, b, 0xff, out, &e);
+    /* lane 0: (t1+t0)+(t3+t2), lane 1: (t0+t1)+(t2+t3), lane 2:
+     * (t3+t2)+(t1+t0), lane 3: (t2+t3)+(t0+t1); the first addend's NaN wins. */
+    ck_assert_uint_eq(out[0], 0x7fc00002u);
+    ck_assert_uint_eq(out[1], 0x7fc00001u);
+    ck_assert_uint_eq(out[2], 0x7fc00004u);
+    ck_assert_uint_eq(out[3], 0x7fc00003u);
+    ck_assert_uint_eq(e.mxcsr, RN);
+    for (unsigned k = 0; k < 4; k++) {
+        /* AMD family 1Ah gives t0's NaN in every lane. */
+        ck_assert(oracle_dp_lane_ok(a, b, 0xff, false, k, 0x7fc00001u, out[k]));
+        ck_assert(!oracle_dp_lane_ok(a, b, 0xff, false, k, 0x7fc00005u, out[k]));
+        ck_assert(!oracle_dp_lane_ok(a, b, 0xff, false, k, F32_ONE, out[k]));
+    }
+    /* Lane 0 not multiplied (imm bit 4 clear): its NaN is no candidate. */
+    ck_assert(!oracle_dp_lane_ok(a, b, 0xef, false, 0, 0x7fc00001u, 0x7fc00002u));
+    /* An unselected destination lane is +0.0, whatever the NaNs. */
+    ck_assert(!oracle_dp_lane_ok(a, b, 0xfe, false, 0, 0x7fc00001u, 0));
+    /* One NaN input and nothing infinite: its NaN is defined. */
+    uint32_t one_nan[4] = { F32_ONE, 0x7f800005u, F32_ONE, F32_ONE };
+    f32_dpps(one_nan, b, 0xff, out, &e);
+    ck_assert_uint_eq(out[3], 0x7fc00005u);
+    ck_assert(!oracle_dp_lane_ok(one_nan, b, 0xff, false, 3, 0xffc00000u, out[3]));
+    /* One NaN and an infinity times zero: the default NaN competes. */
+    uint32_t inf_zero[4] = { F32_INF, 0x7fc00005u, F32_ONE, F32_ONE };
+    uint32_t zero_b[4] = { 0, F32_ONE, F32_ONE, F32_ONE };
+    ck_assert(oracle_dp_lane_ok(inf_zero, zero_b, 0xff, false, 0, 0xffc00000u, 0x7fc00005u));
+
+    uint64_t c[2] = { 0x7ff8000000000001ull, 0x7ff8000000000002ull };
+    uint64_t d[2] = { F64_ONE, F64_ONE }, o[2];
+    f64_dppd(c, d, 0x33, o, &e);
+    ck_assert_uint_eq(o[0], 0x7ff8000000000001ull);   /* t0+t1 */
+    ck_assert_uint_eq(o[1], 0x7ff8000000000002ull);   /* t1+t0 */
+    ck_assert(oracle_dp_lane_ok(c, d, 0x33, true, 1, 0x7ff8000000000001ull, o[1]));
+    ck_assert(!oracle_dp_lane_ok(c, d, 0x33, true, 1, 0x7ff8000000000003ull, o[1]));
+}
+END_TEST
+
+/* The RCP/RSQRT definition the oracles check both CPUs' results against
+ * (SDM Vol.2 RCPSS, RSQRTSS). */
+START_TEST(test_approx_definition)
+{
+    ck_assert(oracle_approx_ok(0x40000000u, 0x3f000000u, false));       /* 1/2 */
+    ck_assert(oracle_approx_ok(0x40000000u, 0x3f000002u, false));       /* within 1.5*2^-12 */
+    ck_assert(oracle_approx_ok(0x40000000u, 0x3f000c00u, false));       /* 1.5*2^-12 off */
+    ck_assert(!oracle_approx_ok(0x40000000u, 0x3f000d00u, false));      /* 1.625*2^-12 off */
+    ck_assert(!oracle_approx_ok(0x40000000u, 0xbf000000u, false));      /* sign */
+    ck_assert(oracle_approx_ok(0x00000001u, F32_INF, false));           /* denormal as 0 */
+    ck_assert(oracle_approx_ok(0x80000000u, F32_NINF, true));
+    ck_assert(oracle_approx_ok(F32_NINF, 0x80000000u, false));
+    ck_assert(oracle_approx_ok(F32_INF, 0, true));
+    ck_assert(oracle_approx_ok(0xbf800000u, F32_DEFAULT_NAN, true));    /* negative */
+    ck_assert(!oracle_approx_ok(0xbf800000u, 0x7fc00000u, true));
+    ck_assert(oracle_approx_ok(F32_SNAN1, F32_SNAN1 | 0x00400000u, true));
+    ck_assert(!oracle_approx_ok(F32_SNAN1, F32_DEFAULT_NAN, false));
+    /* Inputs above 1.00000000000110000000001B * 2^126 give a tiny result,
+     * flushed; in the band below it either answer is allowed. */
+    ck_assert(oracle_approx_ok(0x7e800c02u, 0, false));
+    ck_assert(!oracle_approx_ok(0x7e800c02u, 0x00800000u, false));
+    ck_assert(oracle_approx_ok(0xfe7fe800u, 0x80000000u, false));
+    ck_assert(oracle_approx_ok(0xfe7fe800u, 0x80800000u, false));
+    ck_assert(!oracle_approx_ok(0x7e7fe7ffu, 0, false));
+    /* turtles' own answers meet the definition at both ends of the band */
+    ck_assert(oracle_approx_ok(0x7e7fe7ffu, f32_rcp_approx(0x7e7fe7ffu), false));
+    ck_assert(oracle_approx_ok(0x7e800c02u, f32_rcp_approx(0x7e800c02u), false));
+}
+END_TEST
+
 /* ---- random operands ---- */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -1281,6 +1359,8 @@ static Suite *fpu_sse_float_suite(void)
     tcase_add_test(tc, test_unmasked);
     tcase_add_test(tc, test_approx);
     tcase_add_test(tc, test_dpps_order);
+    tcase_add_test(tc, test_dpps_nan_choice);
+    tcase_add_test(tc, test_approx_definition);
     tcase_add_test(tc, test_golden_hash);
 #if HOST_ORACLE
     tcase_add_test(tc, test_host_random);
