@@ -1,7 +1,9 @@
 /*
  * Tests for cpu/fpu_sse_float: fixed edge cases from the SDM on every host,
- * and on x86-64 hosts a randomized bit-exact comparison against the host
- * CPU's own SSE unit (results and MXCSR flags).
+ * and on x86-64 hosts a randomized comparison against the host
+ * CPU's own SSE unit: results and MXCSR flags bit for bit where the SDM
+ * defines them, RCP/RSQRT and the NaN DPPS/DPPD propagate by the SDM's
+ * definition (tests/unit/oracle_sse_defined.h).
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -1334,14 +1336,16 @@ START_TEST(test_host_random)
 {
     mismatches = 0;
     host_cases = 0;
-    random_binary_ops(150000);
-    random_unary_ops(50000);
-    random_compares(50000);
+    /* A third of the cases under ASan keeps the sanitized unit run fast. */
+    unsigned scale = ORACLE_UNDER_ASAN ? 3 : 1;
+    random_binary_ops(150000 / scale);
+    random_unary_ops(50000 / scale);
+    random_compares(50000 / scale);
     if (host_has_sse41())
-        random_dot_products(30000);
-    random_approx(30000);
+        random_dot_products(30000 / scale);
+    random_approx(30000 / scale);
     fprintf(stderr, "host comparison: %lu cases, %u mismatches\n", host_cases, mismatches);
-    ck_assert_uint_ge(host_cases, 500000);
+    ck_assert_uint_ge(host_cases, 1000000);
     ck_assert_uint_eq(mismatches, 0);
 }
 END_TEST

@@ -833,7 +833,7 @@ static void compare(const struct seq *s, const struct sse_state *in, const struc
 /* The default run: the full one in the optimized build, a shorter one
  * under AddressSanitizer (about 10 times slower) so that the sanitized unit
  * run stays fast. */
-#if defined(__SANITIZE_ADDRESS__)
+#if ORACLE_UNDER_ASAN
 #define DEFAULT_MASKED_INSNS 100000
 #define DEFAULT_UNMASKED_INSNS 40000
 #else
