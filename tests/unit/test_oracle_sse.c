@@ -787,7 +787,8 @@ static void compare_loose(const struct seq *s, const struct sse_state *in,
             uint32_t src = l->src_val.d[k];
             loose_lanes++;
             loose_differ += nd->d[k] != td->d[k];
-            if (!oracle_approx_ok(src, nd->d[k], rsqrt) || !oracle_approx_ok(src, td->d[k], rsqrt)) {
+            if (!oracle_approx_ok(src, nd->d[k], rsqrt) ||
+                !oracle_approx_ok(src, td->d[k], rsqrt)) {
                 fprintf(stderr, "approx source lane %08x\n", src);
                 mismatch(s, in, "approx lane", l->dst * 4 + k, nd->d[k], td->d[k]);
             }
