@@ -180,8 +180,11 @@ uint32_t f32_rsqrt_approx(uint32_t a);
  *   DPPD: t[i] = imm.bit(4+i) ? a[i]*b[i] : +0.0   (i = 0..1)
  *         sum = t[0] + t[1];   out[k] = imm.bit(k) ? sum : +0.0
  * The operand order inside each addition only decides which NaN comes out
- * when both addends are NaNs; hardware uses a different order for each
- * destination lane k, reproduced here (measured on the host CPU):
+ * when both addends are NaNs, which the SDM leaves to the implementation
+ * and hardware does differently: AMD family 1Ah adds (t0+t1)+(t2+t3),
+ * first operand first, for every lane; turtles keeps the per-lane order
+ * measured on the host this code was first checked against (Intel's is not
+ * documented; the oracles accept either, tests/unit/oracle_sse_defined.h):
  *   DPPS even k: t1+t0, t3+t2; odd k: t0+t1, t2+t3;
  *        k < 2: s01+s23; k >= 2: s23+s01.
  *   DPPD k = 0: t0+t1; k = 1: t1+t0.

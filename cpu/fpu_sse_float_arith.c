@@ -343,9 +343,11 @@ uint64_t f64_max(uint64_t a, uint64_t b, struct sse_env *e)
 /* SDM Vol.2 DPPS "Operation": products of the selected lanes, then the
  * pairwise sums (0,1), (2,3) and their sum, each rounded.  The SDM leaves
  * the operand order of each addition open, and it shows only in which NaN
- * comes out when both addends are NaNs.  Hardware computes the horizontal
- * sum separately for each destination lane k (measured on the host CPU,
- * see tests/unit/test_fpu_sse_float.c):
+ * comes out when both addends are NaNs.  The host this was first checked
+ * against computes the horizontal sum separately for each destination lane
+ * k, and turtles keeps that choice (pinned by test_dpps_nan_choice in
+ * tests/unit/test_fpu_sse_float.c; AMD family 1Ah instead adds
+ * (t0+t1)+(t2+t3), first operand first, in every lane):
  *   even k: t1+t0 and t3+t2;  odd k: t0+t1 and t2+t3;
  *   k < 2: s01+s23;  k >= 2: s23+s01.
  * Flags do not depend on the order (a quieted NaN is never an SNaN), so
@@ -369,7 +371,8 @@ void f32_dpps(const uint32_t a[4], const uint32_t b[4], unsigned imm,
         out[i] = (imm >> i) & 1 ? sum[i] : 0;
 }
 
-/* DPPD likewise: lane 0 gets t0+t1, lane 1 gets t1+t0 (measured). */
+/* DPPD likewise: lane 0 gets t0+t1, lane 1 gets t1+t0 (the first host's
+ * choice; AMD family 1Ah gives t0+t1 in both). */
 void f64_dppd(const uint64_t a[2], const uint64_t b[2], unsigned imm,
               uint64_t out[2], struct sse_env *e)
 {

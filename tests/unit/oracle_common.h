@@ -13,6 +13,20 @@
 #include "cpu/cpuid.h"
 #include "tests/unit/harness.h"
 
+/* 1 in a build with AddressSanitizer (GCC's __SANITIZE_ADDRESS__, clang's
+ * __has_feature), where the oracles run a shorter default so that the
+ * sanitized unit run stays fast. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ORACLE_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ORACLE_UNDER_ASAN 1
+#endif
+#endif
+#ifndef ORACLE_UNDER_ASAN
+#define ORACLE_UNDER_ASAN 0
+#endif
+
 /* ---- hand assembler: little-endian bytes appended to a buffer ---- */
 
 struct enc {
