@@ -1012,13 +1012,14 @@ bool gdbstub_poll(struct gdbstub *g)
     set_exec_mode(g);
     char *pkt = g->pkt;
     while (g->stopped) {
+        /* A signal stopping the machine ends the wait; it is no kill. */
         if (g->fd < 0 && !accept_client(g, true))
-            return g->m->stop != STOP_NONE;
+            return false;
         int kind = next_packet(g, pkt);
         if (kind == PKT_NONE) {
             if (!fill(g, true)) {
                 if (g->m->stop != STOP_NONE)
-                    return true;
+                    return false;
                 detach(g); /* gdb went away: the guest runs on */
             }
             continue;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bios/acpi_tables.h"
 #include "cpu/cpuid.h"
@@ -14,6 +15,7 @@
 #include "vmx_emul/vmx.h"
 #include "frontend/gdbstub.h"
 #include "frontend/platform.h"
+#include "frontend/serial_backend.h"
 #include "vmx_emul/vmx_nonroot.h"
 
 static uint32_t io_in(void *opaque, uint16_t port, unsigned size)
@@ -78,37 +80,6 @@ void machine_signal_stop(struct machine *m, int signo)
     }
 }
 
-static int load_file(const char *path, uint8_t **data, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    if (fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return -1;
-    }
-    long len = ftell(f);
-    if (len < 0) {
-        fclose(f);
-        return -1;
-    }
-    rewind(f);
-    *data = malloc(len ? (size_t)len : 1);
-    if (!*data) {
-        fclose(f);
-        return -1;
-    }
-    if (fread(*data, 1, (size_t)len, f) != (size_t)len) {
-        free(*data);
-        fclose(f);
-        errno = EIO;
-        return -1;
-    }
-    fclose(f);
-    *size = (size_t)len;
-    return 0;
-}
-
 /* The BIOS area's PAM segments (i440FX datasheet 3.2.18): PAM0 bits 5:4
  * hold 0xF0000-0xFFFFF, PAM5/PAM6 the 16 KiB quarters of 0xE0000-0xEFFFF
  * (bits 1:0 the lower, 5:4 the upper half). */
@@ -128,13 +99,17 @@ static const struct pam_segment pam_segments[PAM_BIOS_SEGMENTS] = {
 
 static int setup_bios(struct machine *m, const char *path)
 {
-    if (load_file(path, &m->bios_image, &m->bios_size) < 0) {
-        fprintf(stderr, "turtles: cannot read BIOS image '%s': %s\n", path, strerror(errno));
+    char err[512];
+    uint64_t size;
+    if (loader_read_whole("-bios", path, &m->bios_image, &size, err, sizeof(err)) < 0) {
+        fprintf(stderr, "turtles: %s\n", err);
         return -1;
     }
-    if (m->bios_size == 0 || m->bios_size > (16u << 20) || (m->bios_size & 0xffff)) {
-        fprintf(stderr, "turtles: BIOS image '%s' must be a multiple of 64 KiB, at most 16 MiB\n",
-                path);
+    m->bios_size = (size_t)size;
+    if (m->bios_size > (16u << 20) || (m->bios_size & 0xffff)) {
+        fprintf(stderr, "turtles: -bios '%s': %llu bytes; a ROM image is a multiple of 64 KiB, "
+                        "at most 16 MiB\n",
+                path, (unsigned long long)size);
         return -1;
     }
     /* The whole image ends at 4 GiB; its last 128 KiB (or all of a smaller
@@ -216,8 +191,9 @@ static int setup_direct_boot(struct machine *m)
         .append = m->opt.append,
         .ncpus = m->ncpus,
         .bios_rom = m->opt.bios != NULL,
+        .cache = &m->images,
     };
-    char err[256] = "";
+    char err[512] = "";
     if (direct_boot_setup(&m->mem, &cfg, &m->boot, err, sizeof(err)) < 0) {
         fprintf(stderr, "turtles: %s\n", err[0] ? err : "cannot load the kernel");
         return -1;
@@ -273,17 +249,20 @@ int machine_init(struct machine *m, const struct options *opt)
         return -1;
     }
     if (opt->debug_log) {
-        m->log = fopen(opt->debug_log, "w");
+        int fd = output_file_open("-D", opt->debug_log);
+        if (fd < 0)
+            return -1;
+        m->log = fdopen(fd, "w");
         if (!m->log) {
-            fprintf(stderr, "turtles: cannot open log file '%s': %s\n", opt->debug_log,
-                    strerror(errno));
+            fprintf(stderr, "turtles: -D '%s': %s\n", opt->debug_log, strerror(errno));
+            close(fd);
             return -1;
         }
     }
     uint32_t log_mask = opt->log_mask;
     uint64_t low_limit = opt->ram_size > 0xe0000000ull ? 0xc0000000ull : 0xe0000000ull;
     if (physmem_init(&m->mem, opt->ram_size, low_limit) < 0) {
-        fprintf(stderr, "turtles: cannot allocate %llu MiB of guest RAM: %s\n",
+        fprintf(stderr, "turtles: -m: cannot reserve %llu MiB of guest RAM: %s\n",
                 (unsigned long long)(opt->ram_size >> 20), strerror(errno));
         return -1;
     }
@@ -337,6 +316,7 @@ void machine_destroy(struct machine *m)
     block_cache_free(m->blocks);
     physmem_destroy(&m->mem);
     free(m->bios_image);
+    loader_cache_free(&m->images);
     if (m->log && m->log != stderr)
         fclose(m->log);
 }
@@ -344,6 +324,19 @@ void machine_destroy(struct machine *m)
 static void machine_reset(struct machine *m)
 {
     m->reset_requested = false;
+    if (m->insns_total - m->insns_at_reset < RESET_STORM_INSNS)
+        m->storm_resets++;
+    else
+        m->storm_resets = 1;
+    m->insns_at_reset = m->insns_total;
+    if (m->storm_resets >= RESET_STORM_COUNT) {
+        machine_request_stop(m, STOP_ERROR, EXIT_RESET_STORM);
+        snprintf(m->stop_text, sizeof(m->stop_text),
+                 "reset storm: %u resets in a row, each within %llu instructions of the last",
+                 m->storm_resets, (unsigned long long)RESET_STORM_INSNS);
+        m->stop_message = m->stop_text;
+        return;
+    }
     m->a20 = true;
     platform_reset(m);
     if (boot_setup(m) < 0)
@@ -378,10 +371,12 @@ int machine_run(struct machine *m)
         /* The gdb stub: a cheap look at the socket now and then while the
          * guest runs; blocks serving gdb while the guest is stopped. */
         if (m->gdb && gdbstub_poll(m->gdb)) {
-            machine_request_stop(m, STOP_USER_QUIT, 0);
+            machine_request_stop(m, STOP_USER_QUIT, EXIT_GDB_KILL);
             m->stop_message = "killed by gdb";
             break;
         }
+        if (m->stop != STOP_NONE)
+            break; /* a signal while gdb had the machine stopped */
         if (m->reset_requested)
             machine_reset(m);
         bool all_idle = true;
@@ -412,6 +407,7 @@ int machine_run(struct machine *m)
             uint64_t n = cpu_run(c);
             m->clock.turn_elapsed_ns = NULL;
             gdbstub_after_run(m->gdb, i);
+            m->insns_total += n;
             if (n)
                 all_idle = false;
             machine_time_ran(&m->time, &m->clock, n);

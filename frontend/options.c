@@ -159,6 +159,12 @@ static int parse_device(struct options *o, const char *spec)
             return bad("bad -device isa-debug-exit property", p);
         p = next ? next : p + strlen(p);
     }
+    /* The ports must exist: iobase + iosize - 1 at most 0xffff. */
+    if ((unsigned)o->debug_exit_base + o->debug_exit_size > 0x10000u) {
+        fprintf(stderr, "turtles: -device isa-debug-exit: ports 0x%x-0x%x pass 0xffff\n",
+                o->debug_exit_base, (unsigned)o->debug_exit_base + o->debug_exit_size - 1);
+        return 2;
+    }
     return 0;
 }
 

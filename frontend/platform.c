@@ -122,13 +122,21 @@ static void reset_request(void *opaque)
 static void poweroff(void *opaque)
 {
     struct machine *m = opaque;
+    if (m->stop != STOP_NONE)
+        return;
     machine_request_stop(m, STOP_POWEROFF, 0);
+    m->stop_message = "the guest powered off (ACPI S5)";
 }
 
 static void debug_exit(void *opaque, int status)
 {
     struct machine *m = opaque;
+    if (m->stop != STOP_NONE)
+        return;
     machine_request_stop(m, STOP_DEBUG_EXIT, status);
+    snprintf(m->stop_text, sizeof(m->stop_text),
+             "the guest wrote %d to isa-debug-exit: exit status %d", status >> 1, status);
+    m->stop_message = m->stop_text;
 }
 
 /* QEMU's isa-debugcon: reads return 0xe9 so firmware (SeaBIOS) can tell
@@ -167,11 +175,17 @@ static int fill_fw_cfg(struct machine *m)
         cfg.kernel = m->opt.kernel;
         cfg.initrd = m->opt.initrd;
         cfg.append = m->opt.append;
-        if (fw_cfg_setup_pc(&m->platform->fw_cfg, &cfg, err, sizeof(err)) == 0) {
+        int rc = fw_cfg_setup_pc(&m->platform->fw_cfg, &cfg, err, sizeof(err));
+        if (rc == 0) {
             m->kernel_via_firmware = true;
             return 0;
         }
-        fprintf(stderr, "turtles: %s; loading the kernel directly instead\n", err);
+        if (rc != FW_CFG_NOT_BZIMAGE) {
+            fprintf(stderr, "turtles: %s\n", err);
+            return -1;
+        }
+        /* A multiboot kernel: loaded directly, the firmware mapped but not
+         * run (QEMU's firmware would load it through its multiboot ROM). */
         cfg.kernel = cfg.initrd = cfg.append = NULL;
     }
     if (fw_cfg_setup_pc(&m->platform->fw_cfg, &cfg, err, sizeof(err)) < 0) {
@@ -205,7 +219,7 @@ int platform_init(struct machine *m)
          * NULL, which also lets the dispatch loop trust cpu->intr_idle. */
         lapic_reset(a, i == 0);
     }
-    if (serial_backend_open(&p->serial, m->opt.serial) < 0)
+    if (serial_backend_open(&p->serial, "-serial", m->opt.serial) < 0)
         return -1;
     p->com1_out = (struct chardev){.opaque = &p->serial, .write = serial_backend_write};
 
@@ -227,7 +241,7 @@ int platform_init(struct machine *m)
     static const unsigned more_irqs[3] = {UART_COM2_IRQ, UART_COM3_IRQ, UART_COM4_IRQ};
     for (int i = 0; i < 3; i++) {
         const char *spec = m->opt.serial_more[i] ? m->opt.serial_more[i] : "null";
-        if (serial_backend_open(&p->serial_more[i], spec) < 0)
+        if (serial_backend_open(&p->serial_more[i], "-serial", spec) < 0)
             return -1;
         p->com_more_out[i] = (struct chardev){.opaque = &p->serial_more[i],
                                               .write = serial_backend_write};
@@ -257,7 +271,7 @@ int platform_init(struct machine *m)
         }
     }
     if (m->opt.debugcon) {
-        if (serial_backend_open(&p->debugcon, m->opt.debugcon) < 0)
+        if (serial_backend_open(&p->debugcon, "-debugcon", m->opt.debugcon) < 0)
             return -1;
         iobus_register(&m->io, m->opt.debugcon_base, 1, &p->debugcon, debugcon_read,
                        debugcon_write, "debugcon");
