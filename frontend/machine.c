@@ -11,6 +11,7 @@
 #include "bios/acpi_tables.h"
 #include "cpu/cpuid.h"
 #include "cpu/exception.h"
+#include "cpu/log.h"
 #include "cpu/tsc.h"
 #include "vmx_emul/vmx.h"
 #include "frontend/gdbstub.h"
@@ -18,16 +19,61 @@
 #include "frontend/serial_backend.h"
 #include "vmx_emul/vmx_nonroot.h"
 
+/* The vCPU whose turn it is (for log lines), or vCPU 0 between turns. */
+static const struct cpu *running_cpu(const struct machine *m)
+{
+    return m->clock.turn_opaque ? m->clock.turn_opaque : &m->cpus[0];
+}
+
+/* -d guest_errors: an access to a port no device decodes (it reads as all
+ * ones and writes are lost, as on a PC). */
+static void log_unassigned_port(struct machine *m, uint16_t port, bool write, uint32_t value,
+                                unsigned size)
+{
+    const struct cpu *c = running_cpu(m);
+    if (write)
+        cpu_log(c, "guest_errors: cpu%d rip=%016llx: OUT 0x%x to unassigned port 0x%04x "
+                   "(size %u)\n",
+                c->index, (unsigned long long)c->rip, value, port, size);
+    else
+        cpu_log(c, "guest_errors: cpu%d rip=%016llx: IN from unassigned port 0x%04x (size %u)\n",
+                c->index, (unsigned long long)c->rip, port, size);
+}
+
 static uint32_t io_in(void *opaque, uint16_t port, unsigned size)
 {
     struct machine *m = opaque;
+    if ((m->opt.log_mask & LOG_GUEST_ERRORS) && !m->io.map[port])
+        log_unassigned_port(m, port, false, 0, size);
     return iobus_read(&m->io, port, size);
 }
 
 static void io_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
 {
     struct machine *m = opaque;
+    if ((m->opt.log_mask & LOG_GUEST_ERRORS) && !m->io.map[port])
+        log_unassigned_port(m, port, true, value, size);
     iobus_write(&m->io, port, value, size);
+}
+
+/* -d guest_errors: physical memory with neither RAM nor a device behind
+ * it (reads as all ones, writes are lost). */
+static void log_unassigned_memory(void *opaque, uint64_t paddr, bool write, unsigned size)
+{
+    const struct machine *m = opaque;
+    const struct cpu *c = running_cpu(m);
+    cpu_log(c, "guest_errors: cpu%d rip=%016llx: %s unassigned memory at 0x%llx (size %u)\n",
+            c->index, (unsigned long long)c->rip, write ? "write to" : "read from",
+            (unsigned long long)paddr, size);
+}
+
+/* -d cpu_reset: the state a RESET or INIT discards, as QEMU logs it. */
+static void log_cpu_reset(const struct cpu *c, const char *what)
+{
+    if (!(c->log_mask & LOG_CPU_RESET))
+        return;
+    cpu_log(c, "CPU %s (CPU %d)\n", what, c->index);
+    cpu_log_state(c);
 }
 
 /* A write hit a page holding decoded code: drop its blocks, and make a vCPU
@@ -268,6 +314,10 @@ int machine_init(struct machine *m, const struct options *opt)
     }
     m->mem.on_code_write = on_code_write;
     m->mem.code_write_opaque = m;
+    if (log_mask & LOG_GUEST_ERRORS) {
+        m->mem.on_unassigned = log_unassigned_memory;
+        m->mem.unassigned_opaque = m;
+    }
     iobus_init(&m->io);
     machine_time_init(&m->time, &m->clock, opt);
     m->blocks = block_cache_new();
@@ -329,6 +379,8 @@ static void machine_reset(struct machine *m)
     else
         m->storm_resets = 1;
     m->insns_at_reset = m->insns_total;
+    for (int i = 0; i < m->ncpus; i++)
+        log_cpu_reset(&m->cpus[i], "Reset");
     if (m->storm_resets >= RESET_STORM_COUNT) {
         machine_request_stop(m, STOP_ERROR, EXIT_RESET_STORM);
         snprintf(m->stop_text, sizeof(m->stop_text),
@@ -350,6 +402,7 @@ static void handle_init_sipi(struct cpu *c)
     if (c->vmx && vmx_nonroot_init_sipi(c)) return; /* VMX-B: exit reasons 3/4, blocked in root */
     if (c->init_pending) {
         c->init_pending = false;
+        log_cpu_reset(c, "INIT");
         cpu_reset(c, true);
         c->wait_for_sipi = true;
     }

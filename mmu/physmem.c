@@ -203,6 +203,8 @@ uint64_t physmem_read(struct physmem *pm, uint64_t paddr, unsigned size)
         if (off != UINT64_MAX && ram_index(pm, paddr + size - 1) == off + size - 1)
             return load_le(pm->ram + off, size);
     }
+    if (pm->on_unassigned && !r && ram_index(pm, paddr) == UINT64_MAX)
+        pm->on_unassigned(pm->unassigned_opaque, paddr, false, size);
     uint64_t v = 0;
     for (unsigned i = 0; i < size; i++)
         v |= (uint64_t)read_byte(pm, paddr + i) << (8 * i);
@@ -226,6 +228,8 @@ void physmem_write(struct physmem *pm, uint64_t paddr, uint64_t value, unsigned 
             return;
         }
     }
+    if (pm->on_unassigned && !r && ram_index(pm, paddr) == UINT64_MAX)
+        pm->on_unassigned(pm->unassigned_opaque, paddr, true, size);
     for (unsigned i = 0; i < size; i++)
         write_byte(pm, paddr + i, (uint8_t)(value >> (8 * i)));
 }
