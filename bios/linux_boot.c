@@ -52,6 +52,12 @@ int linux_parse_header(const uint8_t *buf, size_t len, uint64_t file_size, struc
         snprintf(err, errlen, "not a Linux bzImage (boot_flag is not 0xAA55)");
         return -1;
     }
+    if (len < LINUX_HDR_VERSION + 2 || file_size < LINUX_HDR_VERSION + 2) {
+        snprintf(err, errlen, "truncated: %llu bytes, the setup header is cut before its "
+                              "protocol version",
+                 (unsigned long long)file_size);
+        return -1;
+    }
     h->version = ld_le16(buf + LINUX_HDR_VERSION);
     if (h->version < LINUX_MIN_PROTOCOL) {
         snprintf(err, errlen, "boot protocol %u.%02u is too old (need 2.06 or later)",

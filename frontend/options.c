@@ -264,7 +264,9 @@ static int parse_rtc(struct options *o, const char *spec)
                     return bad("cannot read the host's local time for -rtc", base);
                 o->rtc_start_epoch = (uint64_t)((int64_t)now + lt.tm_gmtoff);
             } else if (!parse_rtc_date(base, &o->rtc_start_epoch)) {
-                return bad("bad -rtc base (utc, localtime, YYYY-MM-DD[THH:MM:SS])", base);
+                return bad("bad -rtc base (utc, localtime, or YYYY-MM-DD[THH:MM:SS] from 1970-01-01 to "
+                           "2099-12-31)",
+                           base);
             }
             o->rtc_base = spec;
         } else if (!strcmp(tok, "clock=host")) {

@@ -64,6 +64,17 @@ try 1 "-debugcon '$dir/adir': a directory, not a regular file" -bios "$rom" -nog
     -debugcon "file:$dir/adir"
 try 1 "-D '$dir/fifo': a FIFO, not a regular file" -bios "$rom" -nographic -D "$dir/fifo"
 
+# Messages mended: a bzImage cut inside its setup header says so; -rtc
+# states the accepted range.
+python3 -c "
+import sys
+b = bytearray(518); b[0x1fe:0x200] = b'\x55\xaa'; b[0x202:0x206] = b'HdrS'
+open(sys.argv[1], 'wb').write(b)" "$dir/bz518"
+try 1 "-kernel '$dir/bz518': truncated: 518 bytes, the setup header is cut before its protocol version" \
+    -kernel "$dir/bz518" -m 64M -nographic
+try 2 "bad -rtc base \(utc, localtime, or YYYY-MM-DD\[THH:MM:SS\] from 1970-01-01 to 2099-12-31\): '2100-01-01'" \
+    -bios "$rom" -nographic -rtc base=2100-01-01
+
 # 11: the isa-debug-exit range must end at 0xffff at most.
 try 2 "-device isa-debug-exit: ports 0xfffd-0x10000 pass 0xffff" -bios "$rom" -nographic \
     -device isa-debug-exit,iobase=0xfffd,iosize=4
