@@ -21,6 +21,17 @@ static void on_signal(int signo)
         early_signal = signo;
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/* Under AddressSanitizer a failed allocation returns NULL as in the plain
+ * build (instead of aborting), so that it ends in turtles' own one-line
+ * message and status 1 in every build. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
+#endif
+
 int main(int argc, char **argv)
 {
     static struct options opt;
