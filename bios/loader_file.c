@@ -24,9 +24,11 @@ static const char *file_kind(mode_t mode)
     return "not a regular file";
 }
 
-int loader_read_whole(const char *option, const char *path, uint8_t **data, uint64_t *size,
-                      char *err, size_t errlen)
+int loader_read_whole(const char *option, const char *path, uint64_t max_size, uint8_t **data,
+                      uint64_t *size, char *err, size_t errlen)
 {
+    if (max_size == 0 || max_size >= LOADER_FILE_MAX_SIZE)
+        max_size = LOADER_FILE_MAX_SIZE - 1;
     *data = NULL;
     *size = 0;
     if (!path || !*path) {
@@ -57,9 +59,9 @@ int loader_read_whole(const char *option, const char *path, uint8_t **data, uint
         close(fd);
         return -1;
     }
-    if ((uint64_t)st.st_size >= LOADER_FILE_MAX_SIZE) {
-        snprintf(err, errlen, "%s '%s': too large (%llu bytes; at most 4 GiB - 1)", option, path,
-                 (unsigned long long)st.st_size);
+    if ((uint64_t)st.st_size > max_size) {
+        snprintf(err, errlen, "%s '%s': too large (%llu bytes, at most %llu)", option, path,
+                 (unsigned long long)st.st_size, (unsigned long long)max_size);
         close(fd);
         return -1;
     }
@@ -120,7 +122,7 @@ int loader_file_open(struct loader_file *lf, struct loader_cache *cache, const c
     }
     uint8_t *data;
     uint64_t size;
-    if (loader_read_whole(option, path, &data, &size, err, errlen) < 0)
+    if (loader_read_whole(option, path, 0, &data, &size, err, errlen) < 0)
         return -1;
     if (cache && cache->n < LOADER_CACHE_MAX) {
         struct loader_cache_entry *e = &cache->entries[cache->n];

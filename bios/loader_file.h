@@ -38,11 +38,12 @@ struct loader_cache {
 };
 void loader_cache_free(struct loader_cache *c);
 
-/* Reads the whole regular file `path` named by `option` ("-kernel").
- * Returns 0 with *data (malloc'ed) and *size, or -1 with a message in err
- * that names the option and the file. */
-int loader_read_whole(const char *option, const char *path, uint8_t **data, uint64_t *size,
-                      char *err, size_t errlen);
+/* Reads the whole regular file `path` named by `option` ("-kernel"),
+ * refusing one over max_size bytes (0: LOADER_FILE_MAX_SIZE - 1) before
+ * reading it. Returns 0 with *data (malloc'ed) and *size, or -1 with a
+ * message in err that names the option and the file. */
+int loader_read_whole(const char *option, const char *path, uint64_t max_size, uint8_t **data,
+                      uint64_t *size, char *err, size_t errlen);
 
 /* Opens the file for the loaders: from the cache when it holds it (cache
  * may be NULL). Returns 0, or -1 with a message in err. */

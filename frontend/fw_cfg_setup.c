@@ -250,7 +250,7 @@ static int read_whole(const char *option, const char *path, uint8_t **data, size
                       char *err, size_t errlen)
 {
     uint64_t size;
-    if (loader_read_whole(option, path, data, &size, err, errlen) < 0)
+    if (loader_read_whole(option, path, 0, data, &size, err, errlen) < 0)
         return -1;
     *len = (size_t)size;
     return 0;

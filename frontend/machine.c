@@ -143,16 +143,19 @@ static const struct pam_segment pam_segments[PAM_BIOS_SEGMENTS] = {
     {0xF0000, 0x10000, 0, 4, "bios-low-f0000"},
 };
 
+#define BIOS_MAX_SIZE (16ull << 20) /* a flash chip's worth below 4 GiB */
+
 static int setup_bios(struct machine *m, const char *path)
 {
     char err[512];
     uint64_t size;
-    if (loader_read_whole("-bios", path, &m->bios_image, &size, err, sizeof(err)) < 0) {
+    if (loader_read_whole("-bios", path, BIOS_MAX_SIZE, &m->bios_image, &size, err,
+                          sizeof(err)) < 0) {
         fprintf(stderr, "turtles: %s\n", err);
         return -1;
     }
     m->bios_size = (size_t)size;
-    if (m->bios_size > (16u << 20) || (m->bios_size & 0xffff)) {
+    if (m->bios_size & 0xffff) {
         fprintf(stderr, "turtles: -bios '%s': %llu bytes; a ROM image is a multiple of 64 KiB, "
                         "at most 16 MiB\n",
                 path, (unsigned long long)size);

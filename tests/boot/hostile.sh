@@ -51,6 +51,9 @@ if [ "$(id -u)" -ne 0 ]; then # root reads a mode-000 file
 fi
 try 1 "-bios '$dir/data': 4096 bytes; a ROM image is a multiple of 64 KiB, at most 16 MiB" \
     -bios "$dir/data" -nographic
+truncate -s 17M "$dir/big.rom" # sparse: refused by its size, never read
+try 1 "-bios '$dir/big.rom': too large \(17825792 bytes, at most 16777216\)" \
+    -bios "$dir/big.rom" -nographic
 for bad in "$dir/adir:a directory, not a regular file" "$dir/fifo:a FIFO, not a regular file" \
            "$dir/empty:the file is empty"; do
     try 1 "-initrd '${bad%%:*}': ${bad#*:}" -kernel "$mbk" -initrd "${bad%%:*}" -m 64M -nographic
