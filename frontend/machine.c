@@ -67,6 +67,15 @@ static void log_unassigned_memory(void *opaque, uint64_t paddr, bool write, unsi
             (unsigned long long)paddr, size);
 }
 
+/* -d guest_errors: a device ignored what the guest programmed. */
+void machine_log_guest_error(void *opaque, const char *device, const char *what)
+{
+    const struct machine *m = opaque;
+    const struct cpu *c = running_cpu(m);
+    cpu_log(c, "guest_errors: cpu%d rip=%016llx: %s: %s\n", c->index, (unsigned long long)c->rip,
+            device, what);
+}
+
 /* -d cpu_reset: the state a RESET or INIT discards, as QEMU logs it. */
 static void log_cpu_reset(const struct cpu *c, const char *what)
 {

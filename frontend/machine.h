@@ -88,6 +88,9 @@ void machine_request_stop(struct machine *m, enum machine_stop why, int status);
 void machine_request_reset(struct machine *m);
 /* i440FX PAM registers changed: shadow RAM or ROM in the BIOS area. */
 void machine_pam_changed(void *opaque, const uint8_t pam[7]);
+/* -d guest_errors: a device's report of programming it ignored (the
+ * device_env callback; opaque is the machine). */
+void machine_log_guest_error(void *opaque, const char *device, const char *what);
 /* Asynchronous stop from a signal handler. */
 void machine_signal_stop(struct machine *m, int signo);
 

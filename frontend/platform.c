@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "cpu/log.h"
 #include "frontend/fw_cfg_setup.h"
 #include "frontend/machine.h"
 
@@ -201,6 +202,10 @@ int platform_init(struct machine *m)
     struct device_env env = {.io = &m->io, .mem = &m->mem, .clock = &m->clock,
                              .set_irq = set_irq, .irq_opaque = m,
                              .send_msg = send_msg, .msg_opaque = m};
+    if (m->opt.log_mask & LOG_GUEST_ERRORS) {
+        env.guest_error = machine_log_guest_error;
+        env.guest_error_opaque = m;
+    }
     p->env = env;
     p->env_pit = env;
     p->env_pit.set_irq = set_irq_pit;

@@ -151,13 +151,15 @@ open(sys.argv[2], 'wb').write(b)" "$vmlinuz" "$dir/vmlinuz-ss0"
         -kernel "$dir/vmlinuz-ss0" -m 256M -nographic
 fi
 
-# 10: -d guest_errors logs accesses to ports no device decodes.
+# 10: -d guest_errors logs accesses to ports no device decodes and device
+# programming that is ignored.
 timeout --signal=KILL 20 "$turtles" -bios "$PLATFORM_ROMS/guesterr.rom" -m 64M -nographic \
     "${DEBUG_EXIT[@]}" -d guest_errors </dev/null >"$out" 2>"$err"
 status=$?
 expect_status 1 "guesterr.rom"
 expect_output "$err" "^guest_errors: cpu0 rip=0000000000000006: OUT 0x5a to unassigned port 0x2345 \(size 1\)$" "-d guest_errors OUT"
 expect_output "$err" "^guest_errors: cpu0 rip=[0-9a-f]{16}: IN from unassigned port 0x2346 \(size 1\)$" "-d guest_errors IN"
+expect_output "$err" "^guest_errors: cpu0 rip=[0-9a-f]{16}: i8042: unknown controller command 0x05 ignored$" "-d guest_errors: bad device programming"
 expect_output "$out" "guesterr: done" "unassigned ports read as all ones"
 
 # 14: -bios with -kernel checks RAM as direct boot does. A bzImage header

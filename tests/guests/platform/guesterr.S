@@ -1,5 +1,6 @@
-/* Touches I/O ports no device decodes, then exits through isa-debug-exit:
- * with -d guest_errors turtles logs each access (tests/boot/hostile.sh). */
+/* Touches I/O ports no device decodes and gives the keyboard controller a
+ * command it does not know, then exits through isa-debug-exit: with
+ * -d guest_errors turtles logs each (tests/boot/hostile.sh). */
 #include "platform.h"
     .code16
     .text
@@ -13,6 +14,8 @@ _start:
     in %dx, %al         /* read from an unassigned port: all ones */
     cmp $0xff, %al
     jne 1f
+    mov $0x05, %al
+    out %al, $0x64      /* no such i8042 controller command */
     PRINT msg
     EXIT16 0
 1:  EXIT16 1
