@@ -108,9 +108,15 @@ static int elf32_segments(struct loader_file *lf, const uint8_t *ehdr, struct mb
     int n = 0;
     for (unsigned i = 0; i < phnum; i++) {
         uint8_t ph[ELF32_PHDR_SIZE];
-        if (loader_file_read(lf, (uint64_t)phoff + (uint64_t)i * phentsize, ph, sizeof ph, err,
-                             errlen) != 0)
+        uint64_t at = (uint64_t)phoff + (uint64_t)i * phentsize;
+        char why[256];
+        /* The caller names the file: this message must not name it again. */
+        if (loader_file_read(lf, at, ph, sizeof ph, why, sizeof why) != 0) {
+            snprintf(err, errlen, "truncated: ELF program header %u at offset 0x%llx is past "
+                                  "the end of the file (%llu bytes)",
+                     i, (unsigned long long)at, (unsigned long long)lf->size);
             return -1;
+        }
         if (ld_le32(ph) != ELF_PT_LOAD)
             continue;
         struct mb_segment *s = &segs[n++];

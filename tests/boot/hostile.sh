@@ -78,6 +78,15 @@ try 1 "-kernel '$dir/bz518': truncated: 518 bytes, the setup header is cut befor
 try 2 "bad -rtc base \(utc, localtime, or YYYY-MM-DD\[THH:MM:SS\] from 1970-01-01 to 2099-12-31\): '2100-01-01'" \
     -bios "$rom" -nographic -rtc base=2100-01-01
 
+# A multiboot error names the file once.
+cp "$mbk" "$dir/mb-phoff"
+python3 -c "
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read()); struct.pack_into('<I', b, 28, 0x100000)
+open(sys.argv[1], 'wb').write(b)" "$dir/mb-phoff"
+try 1 "-kernel '$dir/mb-phoff': truncated: ELF program header 0 at offset 0x100000 is past the end of the file \([0-9]+ bytes\)" \
+    -kernel "$dir/mb-phoff" -m 64M -nographic
+
 # 11: the isa-debug-exit range must end at 0xffff at most.
 try 2 "-device isa-debug-exit: ports 0xfffd-0x10000 pass 0xffff" -bios "$rom" -nographic \
     -device isa-debug-exit,iobase=0xfffd,iosize=4
