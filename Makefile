@@ -45,10 +45,11 @@ images: deps
 images-l1host: deps
 	tests/images/build-images.sh --with-qemu
 
-# Unit tests under ASan+UBSan first, then the whole suite (unit, guest and
+# Unit tests and the quick hostile-input script (tests/boot/hostile.sh) under
+# ASan+UBSan first, then the whole suite (unit, guest and
 # boot tests) on the optimized build; ctest's summary line ends the output.
 test: build build-asan images images-l1host
-	cd $(ASAN_BUILD) && ctest --output-on-failure -R '^unit/' -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -R '^(unit/|boot/hostile$$)' -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long
 
 test-long: build images images-l1host

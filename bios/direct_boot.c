@@ -47,10 +47,11 @@ int direct_boot_parse_modules(const char *list, struct multiboot_module_spec *mo
     return n;
 }
 
-static int is_bzimage(const char *path, bool *yes, char *err, size_t errlen)
+static int is_bzimage(struct loader_cache *cache, const char *path, bool *yes, char *err,
+                      size_t errlen)
 {
     struct loader_file f;
-    if (loader_file_open(&f, path, err, errlen) != 0)
+    if (loader_file_open(&f, cache, "-kernel", path, err, errlen) != 0)
         return -1;
     uint8_t magic[4] = {0};
     *yes = f.size >= 0x206 && loader_file_read(&f, 0x202, magic, 4, err, errlen) == 0 &&
@@ -65,6 +66,11 @@ int direct_boot_setup(struct physmem *pm, const struct direct_boot_config *cfg,
     memset(out, 0, sizeof *out);
     if (!pm || !cfg || !cfg->kernel) {
         snprintf(err, errlen, "direct boot: no kernel given");
+        return -1;
+    }
+    /* "-initrd ''" names no file: an error, not a boot without one. */
+    if (cfg->initrd && !*cfg->initrd) {
+        snprintf(err, errlen, "-initrd: no file name given");
         return -1;
     }
     struct e820_options eo = {.bios_rom = cfg->bios_rom, .no_hpet = cfg->no_hpet};
@@ -91,14 +97,14 @@ int direct_boot_setup(struct physmem *pm, const struct direct_boot_config *cfg,
     }
 
     bool linux;
-    if (is_bzimage(cfg->kernel, &linux, err, errlen) != 0)
+    if (is_bzimage(cfg->cache, cfg->kernel, &linux, err, errlen) != 0)
         return -1;
     if (linux) {
         struct linux_boot_config lc = {.kernel_path = cfg->kernel, .initrd_path = cfg->initrd,
                                        .cmdline = cfg->append, .e820 = out->e820,
                                        .e820_count = out->e820_count,
                                        .acpi_rsdp_addr = out->acpi.rsdp,
-                                       .vga_text = cfg->vga_text};
+                                       .vga_text = cfg->vga_text, .cache = cfg->cache};
         return linux_boot_load(pm, &lc, &out->cpu, &out->linux_info, err, errlen);
     }
 
@@ -126,11 +132,11 @@ int direct_boot_setup(struct physmem *pm, const struct direct_boot_config *cfg,
     snprintf(cmdline, clen, "%s%s%s", cfg->kernel, *append ? " " : "", append);
     struct multiboot_config mc = {.kernel_path = cfg->kernel, .cmdline = cmdline,
                                   .modules = mods, .nmodules = nmods, .e820 = out->e820,
-                                  .e820_count = out->e820_count};
+                                  .e820_count = out->e820_count, .cache = cfg->cache};
     char why[256];
     if (multiboot_load(pm, &mc, &out->cpu, &out->multiboot_info, why, sizeof why) != 0) {
         if (strstr(why, "no multiboot header"))
-            snprintf(err, errlen, "%s: neither a Linux bzImage nor a multiboot kernel",
+            snprintf(err, errlen, "-kernel '%s': neither a Linux bzImage nor a multiboot kernel",
                      cfg->kernel);
         else
             snprintf(err, errlen, "%s", why);

@@ -29,6 +29,7 @@ struct direct_boot_config {
     bool no_acpi;        /* -no-acpi */
     bool no_hpet;        /* no HPET on this machine */
     bool vga_text;       /* a VGA text console exists (Linux screen_info) */
+    struct loader_cache *cache; /* NULL, or the files of an earlier boot (resets) */
 };
 
 struct direct_boot_result {

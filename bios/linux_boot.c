@@ -10,7 +10,6 @@
 
 #define LINUX_MAGIC_HDRS 0x53726448u /* "HdrS" little endian */
 #define LINUX_MIN_PROTOCOL 0x0206    /* cmdline_size and initrd_addr_max exist */
-#define LINUX_SETUP_MAX_BYTES ((255u + 1u) * 512u)
 #define LINUX_HEAP_END 0xDE00u       /* boot.rst: 0xe000 - 0x200 for a setup at 0x90000 */
 #define PAGE_4K 0x1000ull
 #define PAGE_2M 0x200000ull
@@ -51,6 +50,12 @@ int linux_parse_header(const uint8_t *buf, size_t len, uint64_t file_size, struc
     }
     if (ld_le16(buf + LINUX_HDR_BOOT_FLAG) != 0xAA55) {
         snprintf(err, errlen, "not a Linux bzImage (boot_flag is not 0xAA55)");
+        return -1;
+    }
+    if (len < LINUX_HDR_VERSION + 2 || file_size < LINUX_HDR_VERSION + 2) {
+        snprintf(err, errlen, "truncated: %llu bytes, the setup header is cut before its "
+                              "protocol version",
+                 (unsigned long long)file_size);
         return -1;
     }
     h->version = ld_le16(buf + LINUX_HDR_VERSION);
@@ -180,6 +185,25 @@ static uint64_t place_initrd(const struct linux_boot_config *cfg, uint64_t size,
     return best;
 }
 
+int linux_boot_check_fit(const struct linux_header *h, const struct e820_entry *e820,
+                         int e820_count, uint64_t initrd_size, char *err, size_t errlen)
+{
+    struct linux_boot_config cfg = {.e820 = e820, .e820_count = e820_count};
+    uint64_t load, ks, ke;
+    if (choose_load_address(h, &cfg, &load, &ks, &ke, err, errlen) != 0)
+        return -1;
+    uint64_t limit = (uint64_t)h->initrd_addr_max + 1;
+    if (limit > PHYS_4G)
+        limit = PHYS_4G;
+    if (initrd_size && !place_initrd(&cfg, initrd_size, limit, ks, ke)) {
+        snprintf(err, errlen,
+                 "initrd (%llu bytes) does not fit in RAM below 0x%llx next to the kernel",
+                 (unsigned long long)initrd_size, (unsigned long long)limit);
+        return -1;
+    }
+    return 0;
+}
+
 static void build_gdt(uint8_t gdt[32], bool long_mode)
 {
     memset(gdt, 0, 32);
@@ -241,7 +265,7 @@ int linux_boot_load(struct physmem *pm, const struct linux_boot_config *cfg,
     }
 
     struct loader_file kf;
-    if (loader_file_open(&kf, cfg->kernel_path, err, errlen) != 0)
+    if (loader_file_open(&kf, cfg->cache, "-kernel", cfg->kernel_path, err, errlen) != 0)
         return -1;
     int rc = -1;
     uint8_t *setup = NULL;
@@ -258,14 +282,14 @@ int linux_boot_load(struct physmem *pm, const struct linux_boot_config *cfg,
     struct linux_header h;
     char why[256];
     if (linux_parse_header(setup, head_len, kf.size, &h, why, sizeof why) != 0) {
-        snprintf(err, errlen, "%s: %s", kf.path, why);
+        snprintf(err, errlen, "%s: %s", kf.name, why);
         goto out;
     }
     bool entry64 = (h.xloadflags & LINUX_XLF_KERNEL_64) && !cfg->force_32bit_entry;
 
     uint64_t load, fp_start, fp_end;
     if (choose_load_address(&h, cfg, &load, &fp_start, &fp_end, why, sizeof why) != 0) {
-        snprintf(err, errlen, "%s: %s", kf.path, why);
+        snprintf(err, errlen, "%s: %s", kf.name, why);
         goto out;
     }
 
@@ -279,7 +303,7 @@ int linux_boot_load(struct physmem *pm, const struct linux_boot_config *cfg,
 
     uint64_t initrd_addr = 0, initrd_size = 0;
     if (cfg->initrd_path && *cfg->initrd_path) {
-        if (loader_file_open(&rf, cfg->initrd_path, err, errlen) != 0)
+        if (loader_file_open(&rf, cfg->cache, "-initrd", cfg->initrd_path, err, errlen) != 0)
             goto out;
         initrd_size = rf.size;
         /* initrd_addr_max is the highest byte the initrd may occupy. */
@@ -292,7 +316,7 @@ int linux_boot_load(struct physmem *pm, const struct linux_boot_config *cfg,
                 snprintf(err, errlen,
                          "%s: initrd (%llu bytes) does not fit in RAM below 0x%llx next to the "
                          "kernel",
-                         rf.path, (unsigned long long)initrd_size, (unsigned long long)limit);
+                         rf.name, (unsigned long long)initrd_size, (unsigned long long)limit);
                 goto out;
             }
         }

@@ -85,6 +85,9 @@
 #define LINUX_XLF_CAN_BE_LOADED_ABOVE_4G 0x0002
 
 /* What the bzImage header says, parsed and validated. */
+/* The boot sector and the largest setup (setup_sects is one byte). */
+#define LINUX_SETUP_MAX_BYTES ((255u + 1u) * 512u)
+
 struct linux_header {
     uint16_t version;         /* boot protocol, e.g. 0x020F */
     unsigned setup_sects;     /* 512-byte sectors of real-mode setup after the boot sector */
@@ -117,6 +120,7 @@ struct linux_boot_config {
     uint64_t acpi_rsdp_addr;   /* boot_params.acpi_rsdp_addr; 0 = let Linux scan */
     bool force_32bit_entry;    /* use the 32-bit entry even for a 64-bit kernel */
     bool vga_text;             /* describe an 80x25 VGA text console in screen_info */
+    struct loader_cache *cache; /* NULL, or files kept from an earlier load */
 };
 
 /* Where things went, for the log and the monitor. */
@@ -138,6 +142,14 @@ struct linux_boot_info {
  * with the state to start vCPU 0 in. Every input may be missing, truncated
  * or garbage: returns 0, or -1 with a message in err and no guarantee about
  * what was already written to guest RAM. `info` may be NULL. */
+/* Whether the kernel of header h and an initrd of initrd_size bytes (0:
+ * none) fit in the usable RAM of the memory map, by the rules
+ * linux_boot_load places them with; the firmware path (-bios with -kernel)
+ * asks the same question before the firmware runs. Returns 0, or -1 with
+ * the message linux_boot_load would give. */
+int linux_boot_check_fit(const struct linux_header *h, const struct e820_entry *e820,
+                         int e820_count, uint64_t initrd_size, char *err, size_t errlen);
+
 int linux_boot_load(struct physmem *pm, const struct linux_boot_config *cfg,
                     struct boot_cpu_state *cpu, struct linux_boot_info *info, char *err,
                     size_t errlen);

@@ -108,9 +108,15 @@ static int elf32_segments(struct loader_file *lf, const uint8_t *ehdr, struct mb
     int n = 0;
     for (unsigned i = 0; i < phnum; i++) {
         uint8_t ph[ELF32_PHDR_SIZE];
-        if (loader_file_read(lf, (uint64_t)phoff + (uint64_t)i * phentsize, ph, sizeof ph, err,
-                             errlen) != 0)
+        uint64_t at = (uint64_t)phoff + (uint64_t)i * phentsize;
+        char why[256];
+        /* The caller names the file: this message must not name it again. */
+        if (loader_file_read(lf, at, ph, sizeof ph, why, sizeof why) != 0) {
+            snprintf(err, errlen, "truncated: ELF program header %u at offset 0x%llx is past "
+                                  "the end of the file (%llu bytes)",
+                     i, (unsigned long long)at, (unsigned long long)lf->size);
             return -1;
+        }
         if (ld_le32(ph) != ELF_PT_LOAD)
             continue;
         struct mb_segment *s = &segs[n++];
@@ -230,7 +236,7 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
     struct mb_segment *segs = NULL;
     struct mb_area *area = NULL;
     struct loader_file kf;
-    if (loader_file_open(&kf, cfg->kernel_path, err, errlen) != 0)
+    if (loader_file_open(&kf, cfg->cache, "-kernel", cfg->kernel_path, err, errlen) != 0)
         return -1;
     char why[256];
 
@@ -240,7 +246,7 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
         goto out;
     struct multiboot_header mh;
     if (multiboot_find_header(head, head_len, &mh, why, sizeof why) != 0) {
-        snprintf(err, errlen, "%s: %s", kf.path, why);
+        snprintf(err, errlen, "%s: %s", kf.name, why);
         goto out;
     }
 
@@ -258,7 +264,7 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
     uint64_t entry;
     if (mh.flags & MULTIBOOT_FLAG_AOUT_KLUDGE) {
         if (aout_segment(&mh, kf.size, &segs[0], why, sizeof why) != 0) {
-            snprintf(err, errlen, "%s: %s", kf.path, why);
+            snprintf(err, errlen, "%s: %s", kf.name, why);
             goto out;
         }
         nsegs = 1;
@@ -268,12 +274,12 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
         if (head_len < ELF32_EHDR_SIZE || memcmp(head, "\177ELF", 4) != 0) {
             snprintf(err, errlen, "%s: not an ELF image and no a.out kludge in the multiboot "
                                   "header",
-                     kf.path);
+                     kf.name);
             goto out;
         }
         nsegs = elf32_segments(&kf, head, segs, &entry, why, sizeof why);
         if (nsegs < 0) {
-            snprintf(err, errlen, "%s: %s", kf.path, why);
+            snprintf(err, errlen, "%s: %s", kf.name, why);
             goto out;
         }
     }
@@ -281,7 +287,7 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
     uint64_t kstart = UINT64_MAX, kend = 0;
     for (int i = 0; i < nsegs; i++) {
         if (check_segment(cfg, &segs[i], kf.size, why, sizeof why) != 0) {
-            snprintf(err, errlen, "%s: %s", kf.path, why);
+            snprintf(err, errlen, "%s: %s", kf.name, why);
             goto out;
         }
         if (segs[i].mem_len == 0)
@@ -292,11 +298,11 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
             kend = segs[i].paddr + segs[i].mem_len;
     }
     if (kend == 0) {
-        snprintf(err, errlen, "%s: the image loads no bytes", kf.path);
+        snprintf(err, errlen, "%s: the image loads no bytes", kf.name);
         goto out;
     }
     if (entry < kstart || entry >= kend) {
-        snprintf(err, errlen, "%s: entry point 0x%llx is outside the loaded image", kf.path,
+        snprintf(err, errlen, "%s: entry point 0x%llx is outside the loaded image", kf.name,
                  (unsigned long long)entry);
         goto out;
     }
@@ -354,12 +360,12 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
     for (int i = 0; i < cfg->nmodules; i++) {
         const struct multiboot_module_spec *ms = &cfg->modules[i];
         struct loader_file mf;
-        if (loader_file_open(&mf, ms->path, err, errlen) != 0)
+        if (loader_file_open(&mf, cfg->cache, "-initrd", ms->path, err, errlen) != 0)
             goto out;
         if (mf.size >= 0x100000000ull || next + mf.size > 0x100000000ull ||
             (mf.size && !e820_range_is_ram(cfg->e820, cfg->e820_count, next, mf.size))) {
             snprintf(err, errlen, "%s: module (%llu bytes) does not fit in RAM at 0x%llx",
-                     mf.path, (unsigned long long)mf.size, (unsigned long long)next);
+                     mf.name, (unsigned long long)mf.size, (unsigned long long)next);
             loader_file_close(&mf);
             goto out;
         }

@@ -77,6 +77,7 @@ struct multiboot_config {
     int nmodules;
     const struct e820_entry *e820;
     int e820_count;
+    struct loader_cache *cache; /* NULL, or files kept from an earlier load */
 };
 
 struct multiboot_boot_info {

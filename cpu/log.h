@@ -16,4 +16,8 @@
 
 void cpu_log(const struct cpu *cpu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The register state in a few lines (-d cpu_reset logs it at each RESET
+ * and INIT, as QEMU's does). */
+void cpu_log_state(const struct cpu *cpu);
+
 #endif

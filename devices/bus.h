@@ -76,7 +76,23 @@ struct device_env {
     /* Deliver an interrupt message to the local APICs. */
     apic_msg_fn send_msg;
     void *msg_opaque;
+    /* -d guest_errors: a device tells of programming it cannot honour and
+     * ignores (NULL: nobody asked). `device` names it, `what` says what. */
+    void (*guest_error)(void *opaque, const char *device, const char *what);
+    void *guest_error_opaque;
 };
+
+static inline bool device_logs_guest_errors(const struct device_env *env)
+{
+    return env->guest_error != NULL;
+}
+
+static inline void device_guest_error(const struct device_env *env, const char *device,
+                                      const char *what)
+{
+    if (env->guest_error)
+        env->guest_error(env->guest_error_opaque, device, what);
+}
 
 static inline void device_set_irq(const struct device_env *env, unsigned line, bool level)
 {

@@ -279,8 +279,11 @@ void fw_cfg_io_write(void *opaque, uint16_t port, uint32_t value, unsigned size)
     if (port == FW_CFG_DMA_IO_BASE + 4 && size == 4) {
         fw->dma_addr |= bswap32(value);
         dma_transfer(fw);
+        return;
     }
     /* Data port writes were removed from the interface; ignored. */
+    device_guest_error(&fw->env, "fw_cfg", "write to the data port or a partial DMA address "
+                                           "register ignored");
 }
 
 void fw_cfg_reset(struct fw_cfg *fw)

@@ -310,8 +310,11 @@ void hpet_mmio_write(void *opaque, uint64_t offset, uint64_t value, unsigned siz
 {
     struct hpet *h = opaque;
     unsigned shift = 8 * (unsigned)(offset & 7);
-    if (size > 8 || shift + 8 * size > 64)
-        return;   /* straddles two registers: ignore */
+    if (size > 8 || shift + 8 * size > 64) {
+        /* Straddles two registers: ignored. */
+        device_guest_error(&h->env, "hpet", "write straddling two registers ignored");
+        return;
+    }
     uint64_t wmask = (size == 8 ? ~0ull : ((1ull << (8 * size)) - 1)) << shift;
     write_reg64(h, offset & ~7ull, value << shift, wmask);
 }

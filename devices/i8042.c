@@ -3,6 +3,7 @@
  * in the IBM PS/2 Technical Reference and the 8042 BIOS interface. */
 #include "devices/i8042.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define STAT_OBF 0x01
@@ -251,7 +252,13 @@ static void controller_command(struct i8042 *k, uint8_t cmd)
         queue_ctrl(k, 0x00);
         break;
     default:
-        break;   /* unknown commands are ignored */
+        /* Unknown commands are ignored. */
+        if (device_logs_guest_errors(&k->env)) {
+            char what[64];
+            snprintf(what, sizeof(what), "unknown controller command 0x%02x ignored", cmd);
+            device_guest_error(&k->env, "i8042", what);
+        }
+        break;
     }
 }
 

@@ -9,6 +9,7 @@
 
 #include "bios/acpi_tables.h"
 #include "bios/e820.h"
+#include "bios/linux_boot.h"
 #include "bios/loader_file.h"
 #include "mmu/physmem.h"
 
@@ -250,24 +251,14 @@ static int add_e820(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg)
 #define ACPI_DATA_RESERVE 0x28000ull  /* what QEMU keeps free below the top of low RAM */
 #define SETUP_HDR_MIN 0x250u
 
-static int read_whole(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
+static int read_whole(const char *option, const char *path, uint8_t **data, size_t *len,
+                      char *err, size_t errlen)
 {
-    struct loader_file lf;
-    if (loader_file_open(&lf, path, err, errlen) < 0)
+    uint64_t size;
+    if (loader_read_whole(option, path, 0, data, &size, err, errlen) < 0)
         return -1;
-    if (lf.size > (1ull << 31)) {
-        loader_file_close(&lf);
-        return fail(err, errlen, "file too large");
-    }
-    *len = (size_t)lf.size;
-    *data = malloc(*len ? *len : 1);
-    int rc = *data ? loader_file_read(&lf, 0, *data, *len, err, errlen) : -1;
-    loader_file_close(&lf);
-    if (rc < 0) {
-        free(*data);
-        *data = NULL;
-    }
-    return rc;
+    *len = (size_t)size;
+    return 0;
 }
 
 static int add_linux(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char *err,
@@ -278,12 +269,13 @@ static int add_linux(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char
     if (!cfg->linuxboot_rom || cfg->linuxboot_rom_len < 512)
         return fail(err, errlen, "no linuxboot option ROM");
     int rc = -1;
-    if (read_whole(cfg->kernel, &k, &klen, err, errlen) < 0)
+    if (read_whole("-kernel", cfg->kernel, &k, &klen, err, errlen) < 0)
         goto out;
     /* Linux boot protocol (Documentation/arch/x86/boot.rst): "HdrS" at
      * 0x202, version at 0x206; roms/linuxboot.S needs 2.02 or later. */
     if (klen < SETUP_HDR_MIN || memcmp(k + 0x202, "HdrS", 4) || ld_le16(k + 0x206) < 0x202) {
         fail(err, errlen, "-kernel with -bios needs a bzImage (boot protocol 2.02+)");
+        rc = FW_CFG_NOT_BZIMAGE;
         goto out;
     }
     uint16_t protocol = ld_le16(k + 0x206);
@@ -292,14 +284,34 @@ static int add_linux(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char
         fail(err, errlen, "kernel setup size exceeds the file");
         goto out;
     }
+    /* The RAM check of direct boot (linux_boot_check_fit), on the map the
+     * firmware gets: a kernel and initrd that cannot fit are refused here,
+     * not left to hang in the firmware. */
+    struct linux_header h;
+    char why[200];
+    if (linux_parse_header(k, klen < LINUX_SETUP_MAX_BYTES ? klen : LINUX_SETUP_MAX_BYTES, klen,
+                           &h, why, sizeof why) != 0) {
+        snprintf(err, errlen, "-kernel '%s': %s", cfg->kernel, why);
+        goto out;
+    }
+    if (cfg->initrd) {
+        if (read_whole("-initrd", cfg->initrd, &initrd, &initrd_len, err, errlen) < 0)
+            goto out;
+    }
+    struct e820_entry map[E820_MAX];
+    struct e820_options eo = {.bios_rom = true, .no_hpet = cfg->no_hpet};
+    int nmap = e820_build(map, E820_MAX, cfg->ram_size, cfg->low_ram_size, &eo);
+    if (nmap < 0 || linux_boot_check_fit(&h, map, nmap, initrd_len, why, sizeof why) != 0) {
+        snprintf(err, errlen, "-kernel '%s': %s", cfg->kernel,
+                 nmap < 0 ? "no memory map for this RAM layout" : why);
+        goto out;
+    }
     const char *cmdline = cfg->append ? cfg->append : "";
     k[0x210] = 0xb0; /* type_of_loader: QEMU's ID */
     k[0x211] |= 0x80; /* CAN_USE_HEAP */
     st_le16(k + 0x224, (uint16_t)(FW_CFG_LINUX_CMDLINE_ADDR - FW_CFG_LINUX_SETUP_ADDR - 0x200));
     st_le32(k + 0x228, FW_CFG_LINUX_CMDLINE_ADDR);
     if (cfg->initrd) {
-        if (read_whole(cfg->initrd, &initrd, &initrd_len, err, errlen) < 0)
-            goto out;
         uint64_t max = protocol >= 0x203 ? ld_le32(k + 0x22c) : 0x37ffffffu;
         if (max >= cfg->low_ram_size - ACPI_DATA_RESERVE)
             max = cfg->low_ram_size - ACPI_DATA_RESERVE - 1;
@@ -368,7 +380,10 @@ int fw_cfg_setup_pc(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char 
         }
         free(table);
     }
-    if (cfg->kernel && add_linux(fw, cfg, err, errlen) < 0)
-        return -1;
+    if (cfg->kernel) {
+        int rc = add_linux(fw, cfg, err, errlen);
+        if (rc < 0)
+            return rc;
+    }
     return 0;
 }

@@ -52,7 +52,11 @@ struct fw_cfg_pc_config {
 extern const unsigned char turtles_linuxboot_rom[];
 extern const unsigned long turtles_linuxboot_rom_len;
 
-/* Fills an initialized fw_cfg. Returns 0, or -1 with a message in err. */
+/* Fills an initialized fw_cfg. Returns 0, or -1 with a message in err;
+ * FW_CFG_NOT_BZIMAGE when the -kernel is no bzImage the firmware's
+ * linuxboot ROM can take (a multiboot kernel: the caller loads it
+ * directly). */
+#define FW_CFG_NOT_BZIMAGE (-2)
 int fw_cfg_setup_pc(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char *err,
                     size_t errlen);
 

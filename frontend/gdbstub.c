@@ -19,10 +19,10 @@
 
 #include "cpu/cpu.h"
 #include "cpu/mem.h"
+#include "frontend/gdb_packet.h"
 #include "frontend/machine.h"
 
 #define GDB_MAX_BP 64
-#define GDB_PACKET_MAX 16384 /* advertised as PacketSize (hex 4000) */
 /* While the guest runs, the socket is looked at once every this many
  * rounds of quanta: Ctrl-C latency stays far below a human's notice and
  * the syscall cost stays off the guest's path. */
@@ -48,9 +48,9 @@ struct gdbstub {
     uint64_t bp[GDB_MAX_BP];
     int nbp;
     unsigned poll_count;
-    char in[GDB_PACKET_MAX + 8];
+    char in[GDB_PACKET_MAX + 8]; /* received, not yet framed */
     size_t inlen;
-    char pkt[GDB_PACKET_MAX + 1]; /* the packet being served */
+    struct gdb_framer frame; /* holds the packet being served */
 };
 
 /* ---- socket and packets ---- */
@@ -61,6 +61,7 @@ static void close_client(struct gdbstub *g)
         close(g->fd);
     g->fd = -1;
     g->inlen = 0;
+    gdb_framer_reset(&g->frame);
 }
 
 static void send_raw(struct gdbstub *g, const char *data, size_t len)
@@ -139,33 +140,37 @@ static void consume(struct gdbstub *g, size_t n)
 
 enum { PKT_NONE, PKT_DATA, PKT_INTERRUPT };
 
-/* Take the next packet or Ctrl-C out of the input. Acknowledgements and
- * stray bytes are skipped; a packet is acknowledged before it is served. */
-static int next_packet(struct gdbstub *g, char *out)
+/* Frame the input: the next packet (in g->frame.payload) or Ctrl-C.
+ * Acknowledgements and stray bytes are skipped; a packet is acknowledged
+ * ('+') before it is served; a bad checksum is answered '-' (gdb resends);
+ * a packet longer than GDB_PACKET_MAX gets an error reply. */
+static int next_packet(struct gdbstub *g)
 {
-    while (g->inlen) {
-        char c = g->in[0];
-        if (c == 0x03) {
-            consume(g, 1);
-            return PKT_INTERRUPT;
+    size_t i = 0;
+    int kind = PKT_NONE;
+    while (i < g->inlen && kind == PKT_NONE) {
+        switch (gdb_framer_feed(&g->frame, (uint8_t)g->in[i++])) {
+        case GDB_FRAME_MORE:
+            break;
+        case GDB_FRAME_INTERRUPT:
+            kind = PKT_INTERRUPT;
+            break;
+        case GDB_FRAME_PACKET:
+            send_raw(g, "+", 1);
+            kind = PKT_DATA;
+            break;
+        case GDB_FRAME_BAD_CHECKSUM:
+            send_raw(g, "-", 1);
+            break;
+        case GDB_FRAME_TOO_LONG:
+            send_raw(g, "+", 1);
+            send_packet(g, "E22");
+            break;
         }
-        if (c != '$') {
-            consume(g, 1);
-            continue;
-        }
-        char *hash = memchr(g->in, '#', g->inlen);
-        if (!hash || (size_t)(hash - g->in) + 3 > g->inlen)
-            return PKT_NONE;
-        size_t len = (size_t)(hash - g->in) - 1;
-        if (len > GDB_PACKET_MAX)
-            len = GDB_PACKET_MAX;
-        memcpy(out, g->in + 1, len);
-        out[len] = '\0';
-        consume(g, (size_t)(hash - g->in) + 3);
-        send_raw(g, "+", 1);
-        return PKT_DATA;
     }
-    return PKT_NONE;
+    if (g->fd >= 0)
+        consume(g, i);
+    return kind;
 }
 
 static int hexval(char c)
@@ -991,13 +996,12 @@ bool gdbstub_poll(struct gdbstub *g)
                 g->stopped = true;
         } else {
             bool alive = fill(g, false);
-            char pkt[8];
             /* Only Ctrl-C is expected while running (after late acks);
              * a packet waits for the next stop. */
             while (g->inlen && (g->in[0] == '+' || g->in[0] == '-'))
                 consume(g, 1);
-            if (g->inlen && g->in[0] == 0x03) {
-                next_packet(g, pkt);
+            if (g->inlen && g->in[0] == 0x03 && g->frame.state == GDB_FRAMER_IDLE) {
+                next_packet(g);
                 g->stopped = true;
                 g->stop_cpu = g->c_cpu;
                 g->stop_signal = GDB_SIGINT;
@@ -1010,22 +1014,22 @@ bool gdbstub_poll(struct gdbstub *g)
             return false;
     }
     set_exec_mode(g);
-    char *pkt = g->pkt;
     while (g->stopped) {
+        /* A signal stopping the machine ends the wait; it is no kill. */
         if (g->fd < 0 && !accept_client(g, true))
-            return g->m->stop != STOP_NONE;
-        int kind = next_packet(g, pkt);
+            return false;
+        int kind = next_packet(g);
         if (kind == PKT_NONE) {
             if (!fill(g, true)) {
                 if (g->m->stop != STOP_NONE)
-                    return true;
+                    return false;
                 detach(g); /* gdb went away: the guest runs on */
             }
             continue;
         }
         if (kind == PKT_INTERRUPT)
             continue; /* already stopped */
-        int r = handle_packet(g, pkt);
+        int r = handle_packet(g, g->frame.payload);
         if (r == CMD_KILL) {
             close_client(g);
             return true;

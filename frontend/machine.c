@@ -6,26 +6,83 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bios/acpi_tables.h"
 #include "cpu/cpuid.h"
 #include "cpu/exception.h"
+#include "cpu/log.h"
 #include "cpu/tsc.h"
 #include "vmx_emul/vmx.h"
 #include "frontend/gdbstub.h"
 #include "frontend/platform.h"
+#include "frontend/serial_backend.h"
 #include "vmx_emul/vmx_nonroot.h"
+
+/* The vCPU whose turn it is (for log lines), or vCPU 0 between turns. */
+static const struct cpu *running_cpu(const struct machine *m)
+{
+    return m->clock.turn_opaque ? m->clock.turn_opaque : &m->cpus[0];
+}
+
+/* -d guest_errors: an access to a port no device decodes (it reads as all
+ * ones and writes are lost, as on a PC). */
+static void log_unassigned_port(struct machine *m, uint16_t port, bool write, uint32_t value,
+                                unsigned size)
+{
+    const struct cpu *c = running_cpu(m);
+    if (write)
+        cpu_log(c, "guest_errors: cpu%d rip=%016llx: OUT 0x%x to unassigned port 0x%04x "
+                   "(size %u)\n",
+                c->index, (unsigned long long)c->rip, value, port, size);
+    else
+        cpu_log(c, "guest_errors: cpu%d rip=%016llx: IN from unassigned port 0x%04x (size %u)\n",
+                c->index, (unsigned long long)c->rip, port, size);
+}
 
 static uint32_t io_in(void *opaque, uint16_t port, unsigned size)
 {
     struct machine *m = opaque;
+    if ((m->opt.log_mask & LOG_GUEST_ERRORS) && !m->io.map[port])
+        log_unassigned_port(m, port, false, 0, size);
     return iobus_read(&m->io, port, size);
 }
 
 static void io_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
 {
     struct machine *m = opaque;
+    if ((m->opt.log_mask & LOG_GUEST_ERRORS) && !m->io.map[port])
+        log_unassigned_port(m, port, true, value, size);
     iobus_write(&m->io, port, value, size);
+}
+
+/* -d guest_errors: physical memory with neither RAM nor a device behind
+ * it (reads as all ones, writes are lost). */
+static void log_unassigned_memory(void *opaque, uint64_t paddr, bool write, unsigned size)
+{
+    const struct machine *m = opaque;
+    const struct cpu *c = running_cpu(m);
+    cpu_log(c, "guest_errors: cpu%d rip=%016llx: %s unassigned memory at 0x%llx (size %u)\n",
+            c->index, (unsigned long long)c->rip, write ? "write to" : "read from",
+            (unsigned long long)paddr, size);
+}
+
+/* -d guest_errors: a device ignored what the guest programmed. */
+void machine_log_guest_error(void *opaque, const char *device, const char *what)
+{
+    const struct machine *m = opaque;
+    const struct cpu *c = running_cpu(m);
+    cpu_log(c, "guest_errors: cpu%d rip=%016llx: %s: %s\n", c->index, (unsigned long long)c->rip,
+            device, what);
+}
+
+/* -d cpu_reset: the state a RESET or INIT discards, as QEMU logs it. */
+static void log_cpu_reset(const struct cpu *c, const char *what)
+{
+    if (!(c->log_mask & LOG_CPU_RESET))
+        return;
+    cpu_log(c, "CPU %s (CPU %d)\n", what, c->index);
+    cpu_log_state(c);
 }
 
 /* A write hit a page holding decoded code: drop its blocks, and make a vCPU
@@ -78,37 +135,6 @@ void machine_signal_stop(struct machine *m, int signo)
     }
 }
 
-static int load_file(const char *path, uint8_t **data, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    if (fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return -1;
-    }
-    long len = ftell(f);
-    if (len < 0) {
-        fclose(f);
-        return -1;
-    }
-    rewind(f);
-    *data = malloc(len ? (size_t)len : 1);
-    if (!*data) {
-        fclose(f);
-        return -1;
-    }
-    if (fread(*data, 1, (size_t)len, f) != (size_t)len) {
-        free(*data);
-        fclose(f);
-        errno = EIO;
-        return -1;
-    }
-    fclose(f);
-    *size = (size_t)len;
-    return 0;
-}
-
 /* The BIOS area's PAM segments (i440FX datasheet 3.2.18): PAM0 bits 5:4
  * hold 0xF0000-0xFFFFF, PAM5/PAM6 the 16 KiB quarters of 0xE0000-0xEFFFF
  * (bits 1:0 the lower, 5:4 the upper half). */
@@ -126,16 +152,23 @@ static const struct pam_segment pam_segments[PAM_BIOS_SEGMENTS] = {
     {0xF0000, 0x10000, 0, 4, "bios-low-f0000"},
 };
 
+#define BIOS_MAX_SIZE (16ull << 20) /* a flash chip's worth below 4 GiB */
+
 static int setup_bios(struct machine *m, const char *path)
 {
-    if (load_file(path, &m->bios_image, &m->bios_size) < 0) {
-        fprintf(stderr, "turtles: cannot read BIOS image '%s': %s%s\n", path, strerror(errno),
+    char err[512];
+    uint64_t size;
+    if (loader_read_whole("-bios", path, BIOS_MAX_SIZE, &m->bios_image, &size, err,
+                          sizeof(err)) < 0) {
+        fprintf(stderr, "turtles: %s%s\n", err,
                 m->opt.bios_default ? " (the default firmware: apt-get install seabios)" : "");
         return -1;
     }
-    if (m->bios_size == 0 || m->bios_size > (16u << 20) || (m->bios_size & 0xffff)) {
-        fprintf(stderr, "turtles: BIOS image '%s' must be a multiple of 64 KiB, at most 16 MiB\n",
-                path);
+    m->bios_size = (size_t)size;
+    if (m->bios_size & 0xffff) {
+        fprintf(stderr, "turtles: -bios '%s': %llu bytes; a ROM image is a multiple of 64 KiB, "
+                        "at most 16 MiB\n",
+                path, (unsigned long long)size);
         return -1;
     }
     /* The whole image ends at 4 GiB; its last 128 KiB (or all of a smaller
@@ -217,8 +250,9 @@ static int setup_direct_boot(struct machine *m)
         .append = m->opt.append,
         .ncpus = m->ncpus,
         .bios_rom = m->opt.bios != NULL,
+        .cache = &m->images,
     };
-    char err[256] = "";
+    char err[512] = "";
     if (direct_boot_setup(&m->mem, &cfg, &m->boot, err, sizeof(err)) < 0) {
         fprintf(stderr, "turtles: %s\n", err[0] ? err : "cannot load the kernel");
         return -1;
@@ -274,22 +308,29 @@ int machine_init(struct machine *m, const struct options *opt)
         return -1;
     }
     if (opt->debug_log) {
-        m->log = fopen(opt->debug_log, "w");
+        int fd = output_file_open("-D", opt->debug_log);
+        if (fd < 0)
+            return -1;
+        m->log = fdopen(fd, "w");
         if (!m->log) {
-            fprintf(stderr, "turtles: cannot open log file '%s': %s\n", opt->debug_log,
-                    strerror(errno));
+            fprintf(stderr, "turtles: -D '%s': %s\n", opt->debug_log, strerror(errno));
+            close(fd);
             return -1;
         }
     }
     uint32_t log_mask = opt->log_mask;
     uint64_t low_limit = opt->ram_size > 0xe0000000ull ? 0xc0000000ull : 0xe0000000ull;
     if (physmem_init(&m->mem, opt->ram_size, low_limit) < 0) {
-        fprintf(stderr, "turtles: cannot allocate %llu MiB of guest RAM: %s\n",
+        fprintf(stderr, "turtles: -m: cannot reserve %llu MiB of guest RAM: %s\n",
                 (unsigned long long)(opt->ram_size >> 20), strerror(errno));
         return -1;
     }
     m->mem.on_code_write = on_code_write;
     m->mem.code_write_opaque = m;
+    if (log_mask & LOG_GUEST_ERRORS) {
+        m->mem.on_unassigned = log_unassigned_memory;
+        m->mem.unassigned_opaque = m;
+    }
     iobus_init(&m->io);
     machine_time_init(&m->time, &m->clock, opt);
     m->blocks = block_cache_new(opt->tb_size ? opt->tb_size : BLOCK_CACHE_DEFAULT_BYTES);
@@ -340,6 +381,7 @@ void machine_destroy(struct machine *m)
     block_cache_free(m->blocks);
     physmem_destroy(&m->mem);
     free(m->bios_image);
+    loader_cache_free(&m->images);
     if (m->log && m->log != stderr)
         fclose(m->log);
 }
@@ -347,6 +389,21 @@ void machine_destroy(struct machine *m)
 static void machine_reset(struct machine *m)
 {
     m->reset_requested = false;
+    if (m->insns_total - m->insns_at_reset < RESET_STORM_INSNS)
+        m->storm_resets++;
+    else
+        m->storm_resets = 1;
+    m->insns_at_reset = m->insns_total;
+    for (int i = 0; i < m->ncpus; i++)
+        log_cpu_reset(&m->cpus[i], "Reset");
+    if (m->storm_resets >= RESET_STORM_COUNT) {
+        machine_request_stop(m, STOP_ERROR, EXIT_RESET_STORM);
+        snprintf(m->stop_text, sizeof(m->stop_text),
+                 "reset storm: %u resets in a row, each within %llu instructions of the last",
+                 m->storm_resets, (unsigned long long)RESET_STORM_INSNS);
+        m->stop_message = m->stop_text;
+        return;
+    }
     m->a20 = true;
     platform_reset(m);
     if (boot_setup(m) < 0)
@@ -360,6 +417,7 @@ static void handle_init_sipi(struct cpu *c)
     if (c->vmx && vmx_nonroot_init_sipi(c)) return; /* VMX-B: exit reasons 3/4, blocked in root */
     if (c->init_pending) {
         c->init_pending = false;
+        log_cpu_reset(c, "INIT");
         cpu_reset(c, true);
         c->wait_for_sipi = true;
     }
@@ -381,10 +439,12 @@ int machine_run(struct machine *m)
         /* The gdb stub: a cheap look at the socket now and then while the
          * guest runs; blocks serving gdb while the guest is stopped. */
         if (m->gdb && gdbstub_poll(m->gdb)) {
-            machine_request_stop(m, STOP_USER_QUIT, 0);
+            machine_request_stop(m, STOP_USER_QUIT, EXIT_GDB_KILL);
             m->stop_message = "killed by gdb";
             break;
         }
+        if (m->stop != STOP_NONE)
+            break; /* a signal while gdb had the machine stopped */
         if (m->reset_requested)
             machine_reset(m);
         bool all_idle = true;
@@ -415,6 +475,7 @@ int machine_run(struct machine *m)
             uint64_t n = cpu_run(c);
             m->clock.turn_elapsed_ns = NULL;
             gdbstub_after_run(m->gdb, i);
+            m->insns_total += n;
             if (n)
                 all_idle = false;
             machine_time_ran(&m->time, &m->clock, n);

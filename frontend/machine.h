@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "bios/direct_boot.h"
+#include "bios/loader_file.h"
 #include "cpu/block_cache.h"
 #include "cpu/cpu.h"
 #include "devices/bus.h"
@@ -29,6 +30,16 @@ enum machine_stop {
 #define EXIT_SIGNAL 4
 #define EXIT_INSN_LIMIT 5
 #define EXIT_DEADLOCK 6
+#define EXIT_GDB_KILL 7    /* gdb's kill request (k, vKill) */
+#define EXIT_RESET_STORM 8 /* RESET_STORM_COUNT resets in a row, each soon after the last */
+
+/* A guest that resets again and again without getting anywhere (a kernel
+ * that faults before its first instruction, a ROM that triple-faults) is
+ * stopped: this many resets in a row, each fewer than RESET_STORM_INSNS
+ * instructions after the previous one. A real reboot (firmware POST, a
+ * kernel booting) retires far more between resets. */
+#define RESET_STORM_COUNT 64
+#define RESET_STORM_INSNS 1000000ull
 
 struct platform;
 struct gdbstub;
@@ -51,11 +62,16 @@ struct machine {
     bool booted_once;
     bool kernel_via_firmware; /* -bios with -kernel: the firmware loads it (fw_cfg) */
     struct direct_boot_result boot;
+    struct loader_cache images; /* -kernel/-initrd files, read once: resets reload from here */
+    uint64_t insns_total;       /* instructions retired by all vCPUs */
+    uint64_t insns_at_reset;    /* insns_total at the last reset */
+    unsigned storm_resets;      /* resets in a row, each soon after the last */
 
     bool reset_requested;
     enum machine_stop stop;
     int exit_status;
     const char *stop_message;
+    char stop_text[128]; /* stop_message when it carries a number */
 
     FILE *log;
     struct gdbstub *gdb; /* -gdb / -s: NULL when there is no gdb stub */
@@ -72,6 +88,9 @@ void machine_request_stop(struct machine *m, enum machine_stop why, int status);
 void machine_request_reset(struct machine *m);
 /* i440FX PAM registers changed: shadow RAM or ROM in the BIOS area. */
 void machine_pam_changed(void *opaque, const uint8_t pam[7]);
+/* -d guest_errors: a device's report of programming it ignored (the
+ * device_env callback; opaque is the machine). */
+void machine_log_guest_error(void *opaque, const char *device, const char *what);
 /* Asynchronous stop from a signal handler. */
 void machine_signal_stop(struct machine *m, int signo);
 

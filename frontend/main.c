@@ -9,14 +9,28 @@
 #include "frontend/options.h"
 
 /* The one piece of process-wide state: where a signal handler finds the
- * machine to stop. */
+ * machine to stop, and a signal that came before there was one. */
 static struct machine *signal_target;
+static volatile sig_atomic_t early_signal;
 
 static void on_signal(int signo)
 {
     if (signal_target)
         machine_signal_stop(signal_target, signo);
+    else
+        early_signal = signo;
 }
+
+#ifdef __SANITIZE_ADDRESS__
+/* Under AddressSanitizer a failed allocation returns NULL as in the plain
+ * build (instead of aborting), so that it ends in turtles' own one-line
+ * message and status 1 in every build. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
+#endif
 
 int main(int argc, char **argv)
 {
@@ -26,12 +40,8 @@ int main(int argc, char **argv)
         return 0;
     if (r)
         return r;
-    static struct machine m;
-    if (machine_init(&m, &opt) < 0) {
-        machine_destroy(&m);
-        return 1;
-    }
-    signal_target = &m;
+    /* Handlers first: a signal during machine init (reading a large
+     * initrd) still ends in a clean stop with its message and status 4. */
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -39,6 +49,14 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
+    static struct machine m;
+    if (machine_init(&m, &opt) < 0) {
+        machine_destroy(&m);
+        return 1;
+    }
+    signal_target = &m;
+    if (early_signal)
+        machine_signal_stop(&m, early_signal);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int status = machine_run(&m);

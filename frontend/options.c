@@ -260,6 +260,12 @@ static int parse_device(struct options *o, const char *spec)
             return bad("bad -device isa-debug-exit property", p);
         p = next ? next : p + strlen(p);
     }
+    /* The ports must exist: iobase + iosize - 1 at most 0xffff. */
+    if ((unsigned)o->debug_exit_base + o->debug_exit_size > 0x10000u) {
+        fprintf(stderr, "turtles: -device isa-debug-exit: ports 0x%x-0x%x pass 0xffff\n",
+                o->debug_exit_base, (unsigned)o->debug_exit_base + o->debug_exit_size - 1);
+        return 2;
+    }
     return 0;
 }
 
@@ -359,7 +365,9 @@ static int parse_rtc(struct options *o, const char *spec)
                     return bad("cannot read the host's local time for -rtc", base);
                 o->rtc_start_epoch = (uint64_t)((int64_t)now + lt.tm_gmtoff);
             } else if (!parse_rtc_date(base, &o->rtc_start_epoch)) {
-                return bad("bad -rtc base (utc, localtime, YYYY-MM-DD[THH:MM:SS])", base);
+                return bad("bad -rtc base (utc, localtime, or YYYY-MM-DD[THH:MM:SS] from 1970-01-01 to "
+                           "2099-12-31)",
+                           base);
             }
             o->rtc_base = spec;
         } else if (!strcmp(tok, "clock=host")) {

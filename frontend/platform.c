@@ -9,6 +9,7 @@
 #include "bios/loader_file.h"
 #include "cpu/cpu.h"
 #include "cpu/cpuid.h"
+#include "cpu/log.h"
 #include "frontend/fw_cfg_setup.h"
 #include "frontend/machine.h"
 
@@ -125,13 +126,21 @@ static void reset_request(void *opaque)
 static void poweroff(void *opaque)
 {
     struct machine *m = opaque;
+    if (m->stop != STOP_NONE)
+        return;
     machine_request_stop(m, STOP_POWEROFF, 0);
+    m->stop_message = "the guest powered off (ACPI S5)";
 }
 
 static void debug_exit(void *opaque, int status)
 {
     struct machine *m = opaque;
+    if (m->stop != STOP_NONE)
+        return;
     machine_request_stop(m, STOP_DEBUG_EXIT, status);
+    snprintf(m->stop_text, sizeof(m->stop_text),
+             "the guest wrote %d to isa-debug-exit: exit status %d", status >> 1, status);
+    m->stop_message = m->stop_text;
 }
 
 /* QEMU's isa-debugcon: reads return 0xe9 so firmware (SeaBIOS) can tell
@@ -161,24 +170,11 @@ static void debugcon_write(void *opaque, uint16_t port, uint32_t value, unsigned
 static int read_user_file(const char *path, uint8_t **data, size_t *len, char *err,
                           size_t errlen)
 {
-    struct loader_file lf;
-    if (loader_file_open(&lf, path, err, errlen) < 0)
+    uint64_t size = 0;
+    if (loader_read_whole("-fw_cfg", path, FW_CFG_USER_FILE_MAX, data, &size, err, errlen) < 0)
         return -1;
-    int rc = -1;
-    if (lf.size > FW_CFG_USER_FILE_MAX)
-        snprintf(err, errlen, "%s is larger than 16 MiB", path);
-    else if (!(*data = malloc(lf.size ? lf.size : 1)))
-        snprintf(err, errlen, "out of memory");
-    else if (loader_file_read(&lf, 0, *data, lf.size, err, errlen) == 0)
-        rc = 0;
-    loader_file_close(&lf);
-    if (rc < 0) {
-        free(*data);
-        *data = NULL;
-    } else {
-        *len = lf.size;
-    }
-    return rc;
+    *len = (size_t)size;
+    return 0;
 }
 
 static int add_user_fw_cfg(struct machine *m)
@@ -248,11 +244,17 @@ static int fill_fw_cfg(struct machine *m)
         cfg.kernel = m->opt.kernel;
         cfg.initrd = m->opt.initrd;
         cfg.append = m->opt.append;
-        if (fw_cfg_setup_pc(&m->platform->fw_cfg, &cfg, err, sizeof(err)) == 0) {
+        int rc = fw_cfg_setup_pc(&m->platform->fw_cfg, &cfg, err, sizeof(err));
+        if (rc == 0) {
             m->kernel_via_firmware = true;
             return 0;
         }
-        fprintf(stderr, "turtles: %s; loading the kernel directly instead\n", err);
+        if (rc != FW_CFG_NOT_BZIMAGE) {
+            fprintf(stderr, "turtles: %s\n", err);
+            return -1;
+        }
+        /* A multiboot kernel: loaded directly, the firmware mapped but not
+         * run (QEMU's firmware would load it through its multiboot ROM). */
         cfg.kernel = cfg.initrd = cfg.append = NULL;
     }
     if (fw_cfg_setup_pc(&m->platform->fw_cfg, &cfg, err, sizeof(err)) < 0) {
@@ -292,19 +294,11 @@ static bool vga_wanted(const struct options *o)
 
 static void load_vga_bios(struct platform *p)
 {
-    struct loader_file lf;
-    char err[256];
-    if (loader_file_open(&lf, VGA_BIOS_PATH, err, sizeof(err)) < 0)
-        return;
-    if (lf.size >= 512 && lf.size <= VGA_BIOS_MAX && (p->vga_bios = malloc(lf.size))) {
-        if (loader_file_read(&lf, 0, p->vga_bios, lf.size, err, sizeof(err)) == 0) {
-            p->vga_bios_len = lf.size;
-        } else {
-            free(p->vga_bios);
-            p->vga_bios = NULL;
-        }
-    }
-    loader_file_close(&lf);
+    char err[512];
+    uint64_t size = 0;
+    if (loader_read_whole("VGA BIOS", VGA_BIOS_PATH, VGA_BIOS_MAX, &p->vga_bios, &size, err,
+                          sizeof(err)) == 0)
+        p->vga_bios_len = (size_t)size;
 }
 
 static int setup_vga(struct machine *m)
@@ -345,6 +339,10 @@ int platform_init(struct machine *m)
     struct device_env env = {.io = &m->io, .mem = &m->mem, .clock = &m->clock,
                              .set_irq = set_irq, .irq_opaque = m,
                              .send_msg = send_msg, .msg_opaque = m};
+    if (m->opt.log_mask & LOG_GUEST_ERRORS) {
+        env.guest_error = machine_log_guest_error;
+        env.guest_error_opaque = m;
+    }
     p->env = env;
     p->env_pit = env;
     p->env_pit.set_irq = set_irq_pit;
@@ -363,7 +361,7 @@ int platform_init(struct machine *m)
          * NULL, which also lets the dispatch loop trust cpu->intr_idle. */
         lapic_reset(a, i == 0);
     }
-    if (serial_backend_open(&p->serial, m->opt.serial) < 0)
+    if (serial_backend_open(&p->serial, "-serial", m->opt.serial) < 0)
         return -1;
     p->com1_out = (struct chardev){.opaque = &p->serial, .write = serial_backend_write};
 
@@ -386,7 +384,7 @@ int platform_init(struct machine *m)
     static const unsigned more_irqs[3] = {UART_COM2_IRQ, UART_COM3_IRQ, UART_COM4_IRQ};
     for (int i = 0; i < 3; i++) {
         const char *spec = m->opt.serial_more[i] ? m->opt.serial_more[i] : "null";
-        if (serial_backend_open(&p->serial_more[i], spec) < 0)
+        if (serial_backend_open(&p->serial_more[i], "-serial", spec) < 0)
             return -1;
         p->com_more_out[i] = (struct chardev){.opaque = &p->serial_more[i],
                                               .write = serial_backend_write};
@@ -424,7 +422,7 @@ int platform_init(struct machine *m)
         }
     }
     if (m->opt.debugcon) {
-        if (serial_backend_open(&p->debugcon, m->opt.debugcon) < 0)
+        if (serial_backend_open(&p->debugcon, "-debugcon", m->opt.debugcon) < 0)
             return -1;
         iobus_register(&m->io, m->opt.debugcon_base, 1, &p->debugcon, debugcon_read,
                        debugcon_write, "debugcon");

@@ -18,7 +18,50 @@ static void restore_tty(void)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
 }
 
-int serial_backend_open(struct serial_backend *s, const char *spec)
+static const char *unfit_output(mode_t mode)
+{
+    if (S_ISREG(mode) || S_ISCHR(mode))
+        return NULL;
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "not a regular file";
+}
+
+int output_file_open(const char *option, const char *path)
+{
+    if (!*path) {
+        fprintf(stderr, "turtles: %s: no file name given\n", option);
+        return -1;
+    }
+    struct stat st;
+    const char *why = NULL;
+    if (stat(path, &st) == 0 && (why = unfit_output(st.st_mode))) {
+        fprintf(stderr, "turtles: %s '%s': %s, not a regular file\n", option, path, why);
+        return -1;
+    }
+    /* O_NONBLOCK: should a FIFO appear between stat() and open(), open()
+     * fails (ENXIO) or returns at once instead of waiting for a reader. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "turtles: %s '%s': %s\n", option, path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) == 0 && (why = unfit_output(st.st_mode))) {
+        fprintf(stderr, "turtles: %s '%s': %s, not a regular file\n", option, path, why);
+        close(fd);
+        return -1;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
+int serial_backend_open(struct serial_backend *s, const char *option, const char *spec)
 {
     memset(s, 0, sizeof(*s));
     s->out_fd = s->in_fd = -1;
@@ -47,13 +90,8 @@ int serial_backend_open(struct serial_backend *s, const char *spec)
     }
     if (!strncmp(spec, "file:", 5)) {
         s->kind = SERIAL_FILE;
-        s->out_fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (s->out_fd < 0) {
-            fprintf(stderr, "turtles: cannot open serial file '%s': %s\n", spec + 5,
-                    strerror(errno));
-            return -1;
-        }
-        return 0;
+        s->out_fd = output_file_open(option, spec + 5);
+        return s->out_fd < 0 ? -1 : 0;
     }
     if (!strcmp(spec, "pty")) {
         s->kind = SERIAL_PTY;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 enum serial_kind { SERIAL_NULL, SERIAL_STDIO, SERIAL_FILE, SERIAL_PTY };
 
@@ -18,9 +19,16 @@ struct serial_backend {
     char pty_name[64];
 };
 
-/* spec: stdio | mon:stdio | file:PATH | null | none | pty. Returns -1 with a
- * message printed on failure. */
-int serial_backend_open(struct serial_backend *s, const char *spec);
+/* spec: stdio | mon:stdio | file:PATH | null | none | pty; option names
+ * it in messages ("-serial"). Returns -1 with a message printed on
+ * failure. */
+int serial_backend_open(struct serial_backend *s, const char *option, const char *spec);
+
+/* Opens (creates, truncates) PATH for output, never blocking: refuses
+ * FIFOs, directories, sockets and block devices (a character device such
+ * as /dev/null is fine). Returns the fd, or -1 with a message naming the
+ * option and the file printed. */
+int output_file_open(const char *option, const char *path);
 void serial_backend_close(struct serial_backend *s);
 void serial_backend_write(void *opaque, const uint8_t *buf, size_t n);
 /* Poll host input without blocking; returns bytes for the guest (escape

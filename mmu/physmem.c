@@ -1,8 +1,29 @@
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
 #include "mmu/physmem.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+/* Zero-filled memory the kernel commits page by page on first touch.
+ * NULL with errno on failure. */
+static void *reserve_zeroed(uint64_t size)
+{
+    if (size == 0 || size > SIZE_MAX) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void release(void *p, uint64_t size)
+{
+    if (p)
+        munmap(p, (size_t)size);
+}
 
 int physmem_init(struct physmem *pm, uint64_t ram_size, uint64_t low_ram_limit)
 {
@@ -11,14 +32,18 @@ int physmem_init(struct physmem *pm, uint64_t ram_size, uint64_t low_ram_limit)
         errno = EINVAL;
         return -1;
     }
-    pm->ram = calloc(1, ram_size);
-    pm->code_pages = calloc(1, ram_size >> PHYS_PAGE_SHIFT);
+    /* Guest RAM and its code-page map are reserved, not committed: a large
+     * -m costs only the pages the guest touches, and an -m beyond host
+     * RAM + swap still starts (MAP_NORESERVE: no swap is set aside). */
+    pm->ram = reserve_zeroed(ram_size);
+    pm->code_pages = reserve_zeroed(ram_size >> PHYS_PAGE_SHIFT);
     if (!pm->ram || !pm->code_pages) {
-        free(pm->ram);
-        free(pm->code_pages);
+        int e = errno;
+        release(pm->ram, ram_size);
+        release(pm->code_pages, ram_size >> PHYS_PAGE_SHIFT);
         pm->ram = NULL;
         pm->code_pages = NULL;
-        errno = ENOMEM;
+        errno = e ? e : ENOMEM;
         return -1;
     }
     pm->ram_size = ram_size;
@@ -28,17 +53,17 @@ int physmem_init(struct physmem *pm, uint64_t ram_size, uint64_t low_ram_limit)
 
 void physmem_destroy(struct physmem *pm)
 {
-    free(pm->ram);
-    free(pm->code_pages);
+    release(pm->ram, pm->ram_size);
+    release(pm->code_pages, pm->ram_size >> PHYS_PAGE_SHIFT);
     memset(pm, 0, sizeof(*pm));
 }
 
 int physmem_clear_ram(struct physmem *pm)
 {
-    uint8_t *fresh = calloc(1, pm->ram_size);
+    uint8_t *fresh = reserve_zeroed(pm->ram_size);
     if (!fresh)
         return -1;
-    free(pm->ram);
+    release(pm->ram, pm->ram_size);
     pm->ram = fresh;
     memset(pm->code_pages, 0, pm->ram_size >> PHYS_PAGE_SHIFT);
     pm->map_generation++; /* TLB entries point into the old buffer */
@@ -178,6 +203,8 @@ uint64_t physmem_read(struct physmem *pm, uint64_t paddr, unsigned size)
         if (off != UINT64_MAX && ram_index(pm, paddr + size - 1) == off + size - 1)
             return load_le(pm->ram + off, size);
     }
+    if (pm->on_unassigned && !r && ram_index(pm, paddr) == UINT64_MAX)
+        pm->on_unassigned(pm->unassigned_opaque, paddr, false, size);
     uint64_t v = 0;
     for (unsigned i = 0; i < size; i++)
         v |= (uint64_t)read_byte(pm, paddr + i) << (8 * i);
@@ -201,6 +228,8 @@ void physmem_write(struct physmem *pm, uint64_t paddr, uint64_t value, unsigned 
             return;
         }
     }
+    if (pm->on_unassigned && !r && ram_index(pm, paddr) == UINT64_MAX)
+        pm->on_unassigned(pm->unassigned_opaque, paddr, true, size);
     for (unsigned i = 0; i < size; i++)
         write_byte(pm, paddr + i, (uint8_t)(value >> (8 * i)));
 }

@@ -44,6 +44,10 @@ struct physmem {
     uint8_t *code_pages;
     code_write_fn on_code_write;
     void *code_write_opaque;
+    /* -d guest_errors: called for an access with neither RAM nor a device
+     * at paddr (NULL: not asked for). */
+    void (*on_unassigned)(void *opaque, uint64_t paddr, bool write, unsigned size);
+    void *unassigned_opaque;
     /* Incremented whenever the map changes (region added/removed); TLBs that
      * cache host pointers compare it to know they must flush. */
     uint64_t map_generation;

@@ -2,7 +2,7 @@
 # Bad command lines: every bad option value ends with one line on stderr and
 # exit status 2; unreadable, empty, corrupt or truncated -kernel, -initrd and
 # -bios files end with one clear line and status 1, never with a crash or a
-# hang. Also: -m 8G starts without touching the guest RAM (lazy calloc).
+# hang. Also: -m 8G starts without touching the guest RAM (reserved with mmap).
 set -u
 . "$(dirname "$0")/lib/guest-common.sh"
 rom=$BUILD_DIR/guests/hello.rom
@@ -86,7 +86,7 @@ timeout --signal=KILL 30 "$turtles" -bios "$rom" -m 8G -nographic "${DEBUG_EXIT[
 status=$?
 rss=$(sed -n 's/.*peak_rss_kib=\([0-9]*\).*/\1/p' "$err")
 [ $status -eq 1 ] || fail "-m 8G: status $status"
-# (AddressSanitizer writes the shadow of a large calloc: no RSS check there.)
+# (Under AddressSanitizer the RSS includes its shadow memory: no RSS check there.)
 if ! ldd "$turtles" 2>/dev/null | grep -q libasan; then
     [ -n "$rss" ] && [ "$rss" -lt 262144 ] || fail "-m 8G: peak RSS ${rss:-?} KiB (RAM touched at start?)"
 fi

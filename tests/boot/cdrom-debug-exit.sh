@@ -17,6 +17,7 @@ run_turtles 60 "$dir/out" -cdrom "$dir/cd.iso" -nographic "${DEBUG_EXIT[@]}"
 expect_status 33 "the CD's isa-debug-exit verdict"
 expect_output "$dir/out" "Booting from DVD/CD" "SeaBIOS boots the CD-ROM"
 expect_output "$dir/out" "cdboot: El Torito image running" "the boot image's line on COM1"
+expect_output "$dir/out" "^turtles: the guest wrote 16 to isa-debug-exit" "the stop line"
 rm -rf "$dir"
 [ $rc -eq 0 ] && echo "PASS: ISO verdict through isa-debug-exit (status 33)"
 exit $rc

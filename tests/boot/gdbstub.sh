@@ -80,8 +80,8 @@ if start_turtles "$tmp/t1.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -m 16M -nogr
     expect_output "$o" "^rdi +0x4242 " "the instruction at the breakpoint ran once"
     expect_output "$o" "^rbx +0x101 " "a register written by gdb (P) reached the guest"
     expect_output "$o" "^0x1000:.*0x5a" "memory written by gdb (M)"
-    expect_output "$tmp/t1.log" "killed by gdb" "turtles reports the kill"
-    expect_status 0 "turtles after gdb's kill"
+    expect_output "$tmp/t1.log" "^turtles: killed by gdb$" "turtles reports the kill"
+    expect_status 7 "turtles after gdb's kill (EXIT_GDB_KILL)"
     grep -q "gdbtarget: done" "$tmp/t1.log" && fail "the guest ran on after kill"
 fi
 
@@ -144,6 +144,53 @@ PY
     expect_output "$o" "^detach OK" "detach"
     expect_output "$o" "^still running after detach" "the guest runs on after detach"
     expect_status 4 "SIGTERM after detach"
+fi
+
+# --- 5. hostile packets (issue 18): a wrong checksum is answered '-' and not
+# served ("$k#00" must not kill), a packet over PacketSize gets an error
+# reply, then a real kill exits 7. SIGTERM while gdb holds the machine is a
+# signal stop (4), not a kill.
+if start_turtles "$tmp/t5.log" -bios "$PLATFORM_ROMS/spin.rom" -m 16M -nographic -S; then
+    timeout --signal=KILL 30 python3 - "$port" >"$tmp/rsp5.out" 2>&1 <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+def reply(n):
+    data = b""
+    while len(data) < n:
+        data += s.recv(n - len(data))
+    return data.decode()
+def packet():
+    data = b""
+    while not (b"#" in data and len(data) >= data.index(b"#") + 3):
+        data += s.recv(1)
+    return data.decode()
+s.sendall(b"$k#00")
+print("bad-kill", reply(1))
+s.sendall(b"$g#00")
+print("bad-g", reply(1))
+big = b"m" + b"0" * 20000
+s.sendall(b"$" + big + b"#%02x" % (sum(big) & 0xff))
+print("oversized", reply(1), packet())
+s.sendall(b"$?#3f")
+print("alive", reply(1), packet()[:4])
+s.sendall(b"$k#6b")
+print("kill", reply(1))
+PY
+    finish_turtles
+    o=$tmp/rsp5.out
+    expect_output "$o" "^bad-kill -$" "a kill with a bad checksum is refused"
+    expect_output "$o" "^bad-g -$" "g with a bad checksum is refused"
+    expect_output "$o" '^oversized \+ \$E22#' "an oversized packet gets an error reply"
+    expect_output "$o" '^alive \+ \$T05' "the stub still serves after bad packets"
+    expect_status 7 "gdb kill (EXIT_GDB_KILL)"
+    expect_output "$tmp/t5.log" "^turtles: killed by gdb$" "the kill's line"
+fi
+if start_turtles "$tmp/t6.log" -bios "$PLATFORM_ROMS/spin.rom" -m 16M -nographic -S; then
+    kill -TERM "$tpid"
+    finish_turtles
+    expect_status 4 "SIGTERM while -S waits for gdb"
+    expect_output "$tmp/t6.log" "^turtles: terminated: stopping$" "SIGTERM under -S is no gdb kill"
+    grep -q "killed by gdb" "$tmp/t6.log" && fail "SIGTERM under -S said 'killed by gdb'"
 fi
 
 # --- 4. the options: localhost only; -S needs a stub.

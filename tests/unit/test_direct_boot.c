@@ -175,6 +175,49 @@ START_TEST(test_parse_modules)
 }
 END_TEST
 
+/* A reset boots again from the files read at the first boot: the files
+ * may be gone (or be FIFOs by now) and the boot still succeeds, with the
+ * same bytes in guest RAM (issue 18, item 6). */
+START_TEST(test_reload_from_cache)
+{
+    char kpath[300], ipath[300];
+    write_bzimage(kpath);
+    uint8_t initrd[3000];
+    for (size_t i = 0; i < sizeof initrd; i++)
+        initrd[i] = (uint8_t)(i * 7 + 1);
+    write_file("initrd", initrd, sizeof initrd, ipath);
+    struct loader_cache *cache = calloc(1, sizeof *cache);
+    struct direct_boot_config cfg = {.kernel = kpath, .initrd = ipath, .ncpus = 1,
+                                     .cache = cache};
+    struct direct_boot_result *r = malloc(sizeof *r);
+    char err[256] = "";
+    ck_assert_msg(direct_boot_setup(&pm, &cfg, r, err, sizeof err) == 0, "%s", err);
+    uint64_t at = r->linux_info.initrd_addr;
+    ck_assert_uint_ne(at, 0);
+    ck_assert_int_eq(cache->n, 2);
+    ck_assert_int_eq(remove(kpath), 0);
+    ck_assert_int_eq(remove(ipath), 0);
+    physmem_write(&pm, at, 0, 8);
+    ck_assert_msg(direct_boot_setup(&pm, &cfg, r, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(r->linux_info.initrd_addr, at);
+    ck_assert_uint_eq(physmem_read(&pm, at, 1), initrd[0]);
+    ck_assert_uint_eq(physmem_read(&pm, at + sizeof initrd - 1, 1), initrd[sizeof initrd - 1]);
+    ck_assert_int_eq(cache->n, 2);
+    /* Without the cache the files are read again, and are gone. */
+    cfg.cache = NULL;
+    ck_assert_int_eq(direct_boot_setup(&pm, &cfg, r, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "-kernel '") && strstr(err, "No such file"), "%s", err);
+    /* -initrd '' names no file. */
+    cfg.cache = cache;
+    cfg.initrd = "";
+    ck_assert_int_eq(direct_boot_setup(&pm, &cfg, r, err, sizeof err), -1);
+    ck_assert_str_eq(err, "-initrd: no file name given");
+    loader_cache_free(cache);
+    free(cache);
+    free(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("direct_boot");
@@ -184,6 +227,7 @@ int main(void)
     tcase_add_test(tc, test_multiboot);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_parse_modules);
+    tcase_add_test(tc, test_reload_from_cache);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -286,11 +286,23 @@ START_TEST(test_kernel_keys)
     static uint8_t k[KLEN];
     static uint8_t initrd[ILEN];
     memset(k, 0x90, sizeof(k));
+    /* A complete setup header: the firmware path checks it (and the RAM
+     * it needs) as direct boot does. */
+    memset(k + 0x1f1, 0, 0x270 - 0x1f1);
     k[0x1f1] = SETUP_SECTS;
+    st_le32(k + 0x1f4, 3000 / 16); /* syssize */
+    st_le16(k + 0x1fe, 0xAA55);
+    k[0x200] = 0xEB;
+    k[0x201] = 0x6A;               /* the header ends at 0x26c */
     memcpy(k + 0x202, "HdrS", 4);
     st_le16(k + 0x206, 0x20f);
     k[0x211] = 0x01; /* LOADED_HIGH */
     st_le32(k + 0x22c, 0x7fffffff);
+    st_le32(k + 0x230, 0x200000);  /* kernel_alignment */
+    k[0x234] = 1;                  /* relocatable */
+    st_le32(k + 0x238, 2047);      /* cmdline_size */
+    st_le64(k + 0x258, 0x1000000); /* pref_address */
+    st_le32(k + 0x260, 0x400000);  /* init_size */
     static const uint8_t rom[512] = {0x55, 0xaa, 1};
     write_file(kpath, "/tmp/fwk.XXXXXX", k, sizeof(k));
     write_file(ipath, "/tmp/fwi.XXXXXX", initrd, sizeof(initrd));
@@ -352,8 +364,15 @@ START_TEST(test_kernel_errors)
     struct fw_cfg_pc_config cfg = {.ram_size = RAM, .low_ram_size = RAM, .ncpus = 1,
                                    .kernel = kpath, .linuxboot_rom = rom,
                                    .linuxboot_rom_len = sizeof(rom)};
-    ck_assert_int_eq(fw_cfg_setup_pc(&fw, &cfg, err, sizeof(err)), -1);
+    /* Not a bzImage: the caller may load it directly (multiboot). */
+    ck_assert_int_eq(fw_cfg_setup_pc(&fw, &cfg, err, sizeof(err)), FW_CFG_NOT_BZIMAGE);
     ck_assert(strstr(err, "bzImage") != NULL);
+    /* A file that cannot be read is an error, not a reason to try direct
+     * boot instead. */
+    cfg.kernel = "/tmp";
+    ck_assert_int_eq(fw_cfg_setup_pc(&fw, &cfg, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "-kernel '/tmp': a directory, not a regular file");
+    cfg.kernel = kpath;
     cfg.linuxboot_rom = NULL;
     ck_assert_int_eq(fw_cfg_setup_pc(&fw, &cfg, err, sizeof(err)), -1);
     ck_assert(strstr(err, "option ROM") != NULL);

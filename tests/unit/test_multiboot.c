@@ -259,7 +259,7 @@ START_TEST(test_errors)
     cfg.kernel_path = write_file(junk, sizeof junk);
     expect_error(&cfg, "no multiboot header");
     cfg.kernel_path = write_file(junk, 0);
-    expect_error(&cfg, "no multiboot header");
+    expect_error(&cfg, "the file is empty");
 
     /* Header beyond 8 KiB. */
     put_mb_header(junk + 8192, 0);
