@@ -338,6 +338,15 @@ uint64_t cpu_run(struct cpu *cpu)
          * not at the end of the block (which may clear IF again). */
         if (cpu->irq_shadow && cpu->rip == cpu->irq_shadow_rip)
             end = in + 1;
+        /* The turn ends exactly at its budget, not at the end of the block
+         * that crosses it: -turtles-max-insns is exact and a turn's length
+         * does not depend on where blocks end. (The interrupt check or a VM
+         * exit above may have ended the turn already.) */
+        uint64_t used = cpu->icount + cpu->turn_events;
+        if (used >= cpu->quantum_end)
+            break;
+        if (cpu->quantum_end - used < (uint64_t)(end - in))
+            end = in + (cpu->quantum_end - used);
         cpu->stop_block = false;
         /* rip mirrors cpu->rip (every handler's effect on RIP goes through
          * next_rip), which saves reloading it after each indirect call. */

@@ -122,13 +122,13 @@ static void reset_request(void *opaque)
 static void poweroff(void *opaque)
 {
     struct machine *m = opaque;
-    machine_request_stop(m, STOP_POWEROFF, 0);
+    machine_request_stop(m, STOP_POWEROFF, 0, NULL);
 }
 
 static void debug_exit(void *opaque, int status)
 {
     struct machine *m = opaque;
-    machine_request_stop(m, STOP_DEBUG_EXIT, status);
+    machine_request_stop(m, STOP_DEBUG_EXIT, status, NULL);
 }
 
 /* QEMU's isa-debugcon: reads return 0xe9 so firmware (SeaBIOS) can tell
@@ -300,6 +300,16 @@ void platform_destroy(struct machine *m)
         serial_backend_close(&p->serial_more[i]);
     if (m->opt.debugcon)
         serial_backend_close(&p->debugcon);
+}
+
+bool platform_may_send_nmi_or_init(struct machine *m)
+{
+    struct platform *p = plat(m);
+    /* Only the BSP's LINT0 is driven (by the PIC, pic_output); nothing
+     * drives LINT1, the NMI input that the ACPI tables name. PCI devices
+     * have no MSI here: the HPET's FSB delivery is the only MSI source. */
+    return lapic_lint0_ignores_if(&p->lapics[0]) || ioapic_may_send_nmi_or_init(&p->ioapic) ||
+           hpet_may_send_nmi_or_init(&p->hpet);
 }
 
 bool platform_poll_input(struct machine *m)
