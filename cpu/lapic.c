@@ -245,8 +245,10 @@ void lapic_accept(struct lapic *a, uint8_t vector, unsigned mode, bool level_tri
         /* The machine loop takes INIT between turns: a vCPU that INITs
          * itself ends its turn here rather than running on for the rest
          * of its quantum. (A vCPU that is not running gets a new quantum
-         * at its next turn.) */
-        cpu->quantum_end = cpu->icount;
+         * at its next turn; in VMX non-root the INIT exits at the next
+         * instruction boundary through the dispatch loop's event check.) */
+        if (!cpu->vmx_nonroot)
+            cpu->quantum_end = cpu->icount;
         break;
     case 6: /* SIPI: only honoured while waiting for one; a pending INIT
              * puts the CPU there before the SIPI is looked at (INIT and

@@ -51,7 +51,8 @@ void options_usage(FILE *out)
           "  -s                   same as -gdb tcp::1234\n"
           "  -S                   do not start the CPU until gdb says continue\n"
           "  -turtles-stats       print instructions executed, MIPS and peak RSS at exit\n"
-          "  -turtles-max-insns N stop (status 5) after N instructions on any vCPU\n"
+          "  -turtles-max-insns N stop (status 5) after exactly N instructions on any vCPU\n"
+          "                       (events that retire none and idle steps count too)\n"
           "  -turtles-trace-from N  with -d exec: log blocks from instruction N on\n"
           "  -help, --help        this text\n"
           "  -version             version\n",
