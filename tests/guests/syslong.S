@@ -179,7 +179,10 @@ reloaded:
 
     /* Instruction fetch from a non-canonical RIP is #GP(0), never #PF
      * (SDM Vol.3A 6.15, interrupt 13). Running sequentially off the last
-     * canonical page: the fault names the first non-canonical byte. */
+     * canonical page: the fault names the first non-canonical byte.
+     * (tests/boot/gdbstub.sh stops at fetch_checks and writes a
+     * non-canonical RIP through gdb.) */
+fetch_checks:
     mov $EDGE_CODE, %edi
     mov $0x1000, %ecx
     mov $0x90, %al
