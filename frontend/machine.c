@@ -398,8 +398,12 @@ static void check_insn_limit(struct machine *m, const struct cpu *c)
 static uint64_t turn_budget(const struct machine *m, const struct cpu *c)
 {
     uint64_t budget = m->time.quantum;
-    if (m->opt.max_insns && m->opt.max_insns - limit_units(c) < budget)
-        budget = m->opt.max_insns - limit_units(c);
+    if (m->opt.max_insns) {
+        uint64_t used = limit_units(c);
+        uint64_t left = used < m->opt.max_insns ? m->opt.max_insns - used : 0;
+        if (left < budget)
+            budget = left;
+    }
     return budget;
 }
 
