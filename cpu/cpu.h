@@ -248,7 +248,9 @@ struct cpu {
      * the turn, so a guest whose handlers fault forever still lets time,
      * devices and the other vCPUs run. */
     uint64_t turn_events;
-    uint64_t events_total; /* the same, over the vCPU's life (-turtles-max-insns) */
+    /* The same over the vCPU's life, plus the machine's idle steps that the
+     * machine loop adds (what -turtles-max-insns counts besides icount). */
+    uint64_t events_total;
     jmp_buf exc_jmp;     /* exceptions unwind to the dispatch loop */
     const struct block *cur_block;
     bool single_step;    /* monitor single-step: one instruction per block */
@@ -311,7 +313,8 @@ void cpu_update_ac_check(struct cpu *cpu);
 void cpu_reset(struct cpu *cpu, bool init_only);
 
 /* Run until the instruction count plus cpu->turn_events reaches
- * cpu->quantum_end, the CPU halts or shuts down. Returns the instructions
+ * cpu->quantum_end (exactly: a block that would cross it is cut short), the
+ * CPU halts or shuts down. Returns the instructions
  * executed plus the events that retired none (the turn's length in the
  * machine clock's units). */
 uint64_t cpu_run(struct cpu *cpu);

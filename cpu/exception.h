@@ -50,4 +50,11 @@ void cpu_check_interrupts(struct cpu *cpu);
  * cpu->intr_pending or the local APIC while IF=1. For the machine loop. */
 bool cpu_wakeable(struct cpu *cpu);
 
+/* Whether an idle vCPU (halted and not wakeable, or waiting for SIPI) could
+ * be woken by an event that has not arrived yet, while no vCPU runs:
+ * nmi_or_init_source says whether some device or LVT entry could still
+ * deliver an NMI or INIT. False means it sleeps forever. Conservative:
+ * with IF=1 any maskable interrupt source counts. */
+bool cpu_may_wake_later(struct cpu *cpu, bool nmi_or_init_source);
+
 #endif

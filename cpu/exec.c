@@ -47,7 +47,7 @@ struct fetch_ctx {
     uint64_t first_page_paddr;
     const uint8_t *host_page; /* RAM page, or NULL to read through physmem */
     bool straddled;           /* an instruction used bytes of another page */
-    bool limit_fault;
+    bool gp_fault;            /* past the CS limit or non-canonical: #GP(0) */
 };
 
 static bool fetch_byte(void *opaque, uint64_t offset, uint8_t *byte)
@@ -57,13 +57,19 @@ static bool fetch_byte(void *opaque, uint64_t offset, uint8_t *byte)
     if (cpu->mode != MODE_LONG) {
         offset &= 0xffffffffull;
         if (offset > cpu->seg[S_CS].limit) {
-            fc->limit_fault = true;
+            fc->gp_fault = true;
             return false;
         }
     }
     uint64_t lin = fc->cs_base + offset;
-    if (cpu->mode != MODE_LONG)
+    if (cpu->mode != MODE_LONG) {
         lin &= 0xffffffffull;
+    } else if (!is_canonical(lin)) {
+        /* An instruction running into the non-canonical hole: its fetch
+         * faults with #GP(0), not #PF (SDM Vol.3A 6.15, interrupt 13). */
+        fc->gp_fault = true;
+        return false;
+    }
     if ((lin & ~0xfffull) == fc->first_page_lin) {
         if (fc->host_page)
             *byte = fc->host_page[lin & 0xfff];
@@ -106,7 +112,7 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, 
     bool straddle = false;
     while (n < max) {
         fc.straddled = false;
-        fc.limit_fault = false;
+        fc.gp_fault = false;
         enum decode_status st = decode_insn(&tmp[n], cpu->code_size, cpu->model->isa_mask,
                                             fetch_byte, &fc, rip);
         if (st == DECODE_FETCH_FAULT || st == DECODE_TOO_LONG) {
@@ -114,7 +120,7 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, 
                 break;
             if (st == DECODE_TOO_LONG)
                 raise_gp(cpu, 0);
-            if (fc.limit_fault)
+            if (fc.gp_fault)
                 raise_gp(cpu, 0);
             /* Re-fetch the failing byte with exceptions on to raise the #PF. */
             uint64_t flin = fc.cs_base + rip + tmp[0].len;
@@ -216,7 +222,13 @@ static struct block *find_block(struct cpu *cpu, struct block *prev, bool step)
         return NULL;
     uint64_t lin;
     if (cpu->mode == MODE_LONG) {
+        /* Fetching from a non-canonical RIP is #GP(0) (SDM Vol.3A 6.15):
+         * reached by running sequentially past 00007FFFFFFFFFFFH or by a
+         * debugger writing RIP; branches, IRET, SYSRET and VM entry check
+         * their targets themselves and fault at the instruction. */
         lin = cpu->rip;
+        if (!is_canonical(lin))
+            raise_gp(cpu, 0);
     } else {
         if (cpu->rip > cpu->seg[S_CS].limit)
             raise_gp(cpu, 0);
@@ -377,6 +389,15 @@ uint64_t cpu_run(struct cpu *cpu)
          * not at the end of the block (which may clear IF again). */
         if (cpu->irq_shadow && cpu->rip == cpu->irq_shadow_rip)
             end = in + 1;
+        /* The turn ends exactly at its budget, not at the end of the block
+         * that crosses it: -turtles-max-insns is exact and a turn's length
+         * does not depend on where blocks end. (The interrupt check or a VM
+         * exit above may have ended the turn already.) */
+        uint64_t used = cpu->icount + cpu->turn_events;
+        if (used >= cpu->quantum_end)
+            break;
+        if (cpu->quantum_end - used < (uint64_t)(end - in))
+            end = in + (cpu->quantum_end - used);
         cpu->stop_block = false;
         /* rip mirrors cpu->rip (every handler's effect on RIP goes through
          * next_rip), which saves reloading it after each indirect call. */

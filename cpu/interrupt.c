@@ -365,6 +365,20 @@ void cpu_check_interrupts(struct cpu *cpu)
     }
 }
 
+bool cpu_may_wake_later(struct cpu *cpu, bool nmi_or_init_source)
+{
+    if (cpu->vmx_nonroot && vmx_nonroot_may_wake_later(cpu)) return true; /* VMX-B */
+    /* Waiting for SIPI: only a SIPI (from a vCPU that runs) ends it, or
+     * in VMX non-root an INIT, which is a VM exit (SDM 25.2). */
+    if (cpu->wait_for_sipi)
+        return cpu->vmx_nonroot && nmi_or_init_source;
+    /* HLT ends for an interrupt or NMI the CPU takes, or INIT (SDM Vol.2
+     * HLT; SMIs are dropped: no SMM). With IF=0 only NMI and INIT remain. */
+    if (cpu->rflags & F_IF)
+        return true;
+    return nmi_or_init_source;
+}
+
 bool cpu_wakeable(struct cpu *cpu)
 {
     if (cpu->vmx_nonroot && vmx_nonroot_wakeable(cpu)) return true; /* VMX-B */

@@ -242,6 +242,13 @@ void lapic_accept(struct lapic *a, uint8_t vector, unsigned mode, bool level_tri
         cpu->init_pending = true;
         cpu->sipi_pending = false; /* a SIPI before the INIT is superseded */
         kick(a);
+        /* The machine loop takes INIT between turns: a vCPU that INITs
+         * itself ends its turn here rather than running on for the rest
+         * of its quantum. (A vCPU that is not running gets a new quantum
+         * at its next turn; in VMX non-root the INIT exits at the next
+         * instruction boundary through the dispatch loop's event check.) */
+        if (!cpu->vmx_nonroot)
+            cpu->quantum_end = cpu->icount;
         break;
     case 6: /* SIPI: only honoured while waiting for one; a pending INIT
              * puts the CPU there before the SIPI is looked at (INIT and
@@ -285,6 +292,15 @@ void lapic_set_lint0(struct lapic *a, bool level)
     } else if (level) {
         lapic_accept(a, lvt & 0xff, mode, (lvt >> 15) & 1);
     }
+}
+
+bool lapic_lint0_ignores_if(const struct lapic *a)
+{
+    /* A disabled local APIC passes LINT0 to INTR (lapic_set_lint0), which
+     * IF masks. */
+    uint32_t lvt = REG(a, LAPIC_LVT_LINT0);
+    unsigned mode = (lvt >> 8) & 7;
+    return lapic_enabled(a) && !(lvt & LAPIC_LVT_MASKED) && (mode == 4 || mode == 5);
 }
 
 void lapic_perf_interrupt(struct lapic *a)

@@ -99,6 +99,9 @@ void lapic_perf_interrupt(struct lapic *a);
 /* For the CPU between blocks: is a maskable interrupt deliverable (IRR above
  * PPR, or ExtINT)? lapic_ack() performs the acknowledge and returns the vector. */
 bool lapic_intr_pending(const struct lapic *a);
+/* An assertion of LINT0 would deliver an NMI or INIT, which RFLAGS.IF does
+ * not mask (LVT LINT0 unmasked in one of those modes, APIC enabled). */
+bool lapic_lint0_ignores_if(const struct lapic *a);
 int lapic_ack(struct lapic *a);
 
 #endif

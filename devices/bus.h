@@ -54,6 +54,14 @@ enum apic_delivery_mode {
     APIC_DM_FIXED = 0, APIC_DM_LOWEST = 1, APIC_DM_SMI = 2, APIC_DM_NMI = 4,
     APIC_DM_INIT = 5, APIC_DM_STARTUP = 6, APIC_DM_EXTINT = 7,
 };
+/* NMI and INIT reach a core whatever its RFLAGS.IF (SDM Vol.3A 6.8.1,
+ * 11.6.1): the only messages that can end a HLT entered with interrupts
+ * disabled. (An SMI would too; turtles has no SMM and drops SMIs.) */
+static inline bool apic_mode_ignores_if(unsigned mode)
+{
+    return mode == APIC_DM_NMI || mode == APIC_DM_INIT;
+}
+
 struct apic_msg {
     uint32_t dest;        /* APIC ID or logical destination (x2APIC: 32 bits) */
     uint8_t vector;

@@ -42,6 +42,8 @@ uint64_t hpet_read_counter(const struct hpet *h);
 /* True while LEG_RT_CNF is set: the machine should then ignore the PIT's
  * IRQ0 and the RTC's IRQ8, which the HPET's timers 0 and 1 replace. */
 bool hpet_legacy_replacement(const struct hpet *h);
+/* Some enabled timer delivers through the FSB (MSI) as an NMI or INIT. */
+bool hpet_may_send_nmi_or_init(const struct hpet *h);
 
 uint64_t hpet_mmio_read(void *opaque, uint64_t offset, unsigned size);
 void hpet_mmio_write(void *opaque, uint64_t offset, uint64_t value, unsigned size);

@@ -52,6 +52,16 @@ static void service_pin(struct ioapic *io, unsigned pin)
     }
 }
 
+bool ioapic_may_send_nmi_or_init(const struct ioapic *io)
+{
+    for (unsigned pin = 0; pin < IOAPIC_NUM_PINS; pin++) {
+        uint64_t e = io->redir[pin];
+        if (!(e & RTE_MASKED) && apic_mode_ignores_if((unsigned)(e >> RTE_DELMODE_SHIFT) & 7))
+            return true;
+    }
+    return false;
+}
+
 void ioapic_set_irq(struct ioapic *io, unsigned pin, bool level)
 {
     if (pin >= IOAPIC_NUM_PINS)

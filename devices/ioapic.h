@@ -31,6 +31,10 @@ void ioapic_set_irq(struct ioapic *io, unsigned pin, bool level);
  * matching entries and redeliver those whose line is still asserted. */
 void ioapic_eoi(struct ioapic *io, uint8_t vector);
 
+/* Some unmasked redirection entry delivers an NMI or INIT when its pin is
+ * asserted (the machine's test for "can a halted CPU with IF=0 wake"). */
+bool ioapic_may_send_nmi_or_init(const struct ioapic *io);
+
 uint64_t ioapic_mmio_read(void *opaque, uint64_t offset, unsigned size);
 void ioapic_mmio_write(void *opaque, uint64_t offset, uint64_t value, unsigned size);
 

@@ -98,12 +98,15 @@ static void on_code_write(void *opaque, uint64_t page)
     }
 }
 
-void machine_request_stop(struct machine *m, enum machine_stop why, int status)
+void machine_request_stop(struct machine *m, enum machine_stop why, int status,
+                          const char *message)
 {
+    /* The first stop wins, with its own status and line (README). */
     if (m->stop != STOP_NONE)
         return;
     m->stop = why;
     m->exit_status = status;
+    m->stop_message = message;
     for (int i = 0; i < m->ncpus; i++) {
         m->cpus[i].quantum_end = 0;
         m->cpus[i].stop_block = true;
@@ -113,8 +116,7 @@ void machine_request_stop(struct machine *m, enum machine_stop why, int status)
 void machine_request_reset(struct machine *m)
 {
     if (m->opt.no_reboot) {
-        machine_request_stop(m, STOP_RESET, 0);
-        m->stop_message = "guest requested a reset (-no-reboot): exiting";
+        machine_request_stop(m, STOP_RESET, 0, "guest requested a reset (-no-reboot): exiting");
         return;
     }
     m->reset_requested = true;
@@ -126,6 +128,8 @@ void machine_request_reset(struct machine *m)
 
 void machine_signal_stop(struct machine *m, int signo)
 {
+    if (m->stop != STOP_NONE)
+        return; /* the machine is already stopping for another reason */
     m->stop = STOP_SIGNAL;
     m->exit_status = EXIT_SIGNAL;
     m->stop_message = signo == SIGINT ? "interrupted (SIGINT): stopping" : "terminated: stopping";
@@ -397,29 +401,32 @@ static void machine_reset(struct machine *m)
     for (int i = 0; i < m->ncpus; i++)
         log_cpu_reset(&m->cpus[i], "Reset");
     if (m->storm_resets >= RESET_STORM_COUNT) {
-        machine_request_stop(m, STOP_ERROR, EXIT_RESET_STORM);
-        snprintf(m->stop_text, sizeof(m->stop_text),
-                 "reset storm: %u resets in a row, each within %llu instructions of the last",
-                 m->storm_resets, (unsigned long long)RESET_STORM_INSNS);
-        m->stop_message = m->stop_text;
+        if (m->stop == STOP_NONE) {
+            snprintf(m->stop_text, sizeof(m->stop_text),
+                     "reset storm: %u resets in a row, each within %llu instructions of the last",
+                     m->storm_resets, (unsigned long long)RESET_STORM_INSNS);
+            machine_request_stop(m, STOP_ERROR, EXIT_RESET_STORM, m->stop_text);
+        }
         return;
     }
     m->a20 = true;
     platform_reset(m);
     if (boot_setup(m) < 0)
-        machine_request_stop(m, STOP_ERROR, 1);
+        machine_request_stop(m, STOP_ERROR, 1, NULL);
 }
 
-/* INIT and SIPI (SDM Vol.3A 9.4.4, 11.6.1): INIT puts a vCPU in
- * wait-for-SIPI; a SIPI starts it in real mode at vector << 12. */
+/* INIT and SIPI (SDM Vol.3A 9.4.4, 11.6.1): INIT puts an AP in
+ * wait-for-SIPI and restarts the BSP at the reset vector (SDM Vol.3A 9.1,
+ * as hardware and KVM do: only APs wait for a SIPI); a SIPI starts a
+ * waiting vCPU in real mode at vector << 12. */
 static void handle_init_sipi(struct cpu *c)
 {
     if (c->vmx && vmx_nonroot_init_sipi(c)) return; /* VMX-B: exit reasons 3/4, blocked in root */
     if (c->init_pending) {
         c->init_pending = false;
         log_cpu_reset(c, "INIT");
-        cpu_reset(c, true);
-        c->wait_for_sipi = true;
+        cpu_reset(c, true); /* keeps IA32_APIC_BASE and its BSP flag */
+        c->wait_for_sipi = !(c->apic_base & APIC_BASE_BSP);
     }
     if (c->sipi_pending && c->wait_for_sipi) {
         c->sipi_pending = false;
@@ -432,6 +439,48 @@ static void handle_init_sipi(struct cpu *c)
     }
 }
 
+/* What -turtles-max-insns counts for a vCPU (README): its retired
+ * instructions plus the events that retired none (cpu->events_total:
+ * exceptions and VM exits unwinding an instruction, and the machine's idle
+ * steps, see below), so that the limit is reached even by a guest that
+ * faults or waits forever. */
+static uint64_t limit_units(const struct cpu *c)
+{
+    return c->icount + c->events_total;
+}
+
+static void check_insn_limit(struct machine *m, const struct cpu *c)
+{
+    if (m->opt.max_insns && limit_units(c) >= m->opt.max_insns)
+        machine_request_stop(m, STOP_INSN_LIMIT, EXIT_INSN_LIMIT, "instruction limit reached");
+}
+
+/* The length of c's next turn: the quantum, cut short so that the turn
+ * ends exactly at -turtles-max-insns (cpu_run never overshoots its budget). */
+static uint64_t turn_budget(const struct machine *m, const struct cpu *c)
+{
+    uint64_t budget = m->time.quantum;
+    if (m->opt.max_insns) {
+        uint64_t used = limit_units(c);
+        uint64_t left = used < m->opt.max_insns ? m->opt.max_insns - used : 0;
+        if (left < budget)
+            budget = left;
+    }
+    return budget;
+}
+
+/* Every vCPU is idle: could any of them still be woken? An idle vCPU runs
+ * no code, so the interrupt routing (LVT, I/O APIC, HPET) cannot change
+ * until one wakes: if none can, none ever will. */
+static bool some_vcpu_may_wake(struct machine *m)
+{
+    bool nmi_or_init = platform_may_send_nmi_or_init(m);
+    for (int i = 0; i < m->ncpus; i++)
+        if (cpu_may_wake_later(&m->cpus[i], nmi_or_init))
+            return true;
+    return false;
+}
+
 int machine_run(struct machine *m)
 {
     unsigned poll = 0;
@@ -439,8 +488,7 @@ int machine_run(struct machine *m)
         /* The gdb stub: a cheap look at the socket now and then while the
          * guest runs; blocks serving gdb while the guest is stopped. */
         if (m->gdb && gdbstub_poll(m->gdb)) {
-            machine_request_stop(m, STOP_USER_QUIT, EXIT_GDB_KILL);
-            m->stop_message = "killed by gdb";
+            machine_request_stop(m, STOP_USER_QUIT, EXIT_GDB_KILL, "killed by gdb");
             break;
         }
         if (m->stop != STOP_NONE)
@@ -455,8 +503,8 @@ int machine_run(struct machine *m)
             handle_init_sipi(c);
             if (c->shutdown) {
                 if (m->opt.no_reboot) {
-                    machine_request_stop(m, STOP_TRIPLE_FAULT, EXIT_TRIPLE_FAULT);
-                    m->stop_message = "triple fault: CPU shut down (-no-reboot)";
+                    machine_request_stop(m, STOP_TRIPLE_FAULT, EXIT_TRIPLE_FAULT,
+                                         "triple fault: CPU shut down (-no-reboot)");
                 } else {
                     machine_request_reset(m);
                 }
@@ -469,7 +517,7 @@ int machine_run(struct machine *m)
              * exits (cpu_wakeable asks vmx_emul). */
             if (c->halted && !cpu_wakeable(c))
                 continue;
-            c->quantum_end = c->icount + m->time.quantum;
+            c->quantum_end = c->icount + turn_budget(m, c);
             m->clock.turn_elapsed_ns = cpu_turn_elapsed_ns;
             m->clock.turn_opaque = c;
             uint64_t n = cpu_run(c);
@@ -479,29 +527,35 @@ int machine_run(struct machine *m)
             if (n)
                 all_idle = false;
             machine_time_ran(&m->time, &m->clock, n);
-            /* Events that retired nothing count too, so that a guest
-             * faulting forever still reaches the limit. */
-            if (m->opt.max_insns && c->icount + c->events_total >= m->opt.max_insns) {
-                machine_request_stop(m, STOP_INSN_LIMIT, EXIT_INSN_LIMIT);
-                m->stop_message = "instruction limit reached";
-            }
+            check_insn_limit(m, c);
         }
         if (m->stop != STOP_NONE)
             break;
         if (gdbstub_stop_pending(m->gdb))
             continue; /* a breakpoint or a step: gdb takes over at the top */
         if (all_idle && !m->reset_requested) {
-            if (m->clock.next_deadline == UINT64_MAX) {
-                machine_request_stop(m, STOP_ERROR, EXIT_DEADLOCK);
-                m->stop_message = "all vCPUs halted with interrupts that can never come";
+            /* No timer armed, or no vCPU that any event could wake (IF=0
+             * and no NMI or INIT source, waiting for a SIPI that no running
+             * vCPU can send): skipping to timer deadlines wakes nobody. */
+            if (m->clock.next_deadline == UINT64_MAX || !some_vcpu_may_wake(m)) {
+                machine_request_stop(m, STOP_ERROR, EXIT_DEADLOCK,
+                                     "all vCPUs halted with interrupts that can never come");
                 break;
             }
             machine_time_idle(&m->time, &m->clock);
+            /* Each idle step is a unit of every vCPU's -turtles-max-insns
+             * count: a guest that only waits (IF=1 behind masked
+             * interrupt lines, say) still reaches the limit. */
+            for (int i = 0; i < m->ncpus && m->stop == STOP_NONE; i++) {
+                m->cpus[i].events_total++;
+                check_insn_limit(m, &m->cpus[i]);
+            }
+            if (m->stop != STOP_NONE)
+                break;
         }
         machine_time_adjust(&m->time, &m->clock);
         if (((++poll & 15) == 0 || all_idle) && platform_poll_input(m)) {
-            machine_request_stop(m, STOP_USER_QUIT, 0);
-            m->stop_message = "quit (Ctrl-A x)";
+            machine_request_stop(m, STOP_USER_QUIT, 0, "quit (Ctrl-A x)");
         }
     }
     if (m->stop_message)

@@ -82,7 +82,11 @@ int machine_init(struct machine *m, const struct options *opt);
 void machine_destroy(struct machine *m);
 /* Run until something stops the machine; returns the process exit status. */
 int machine_run(struct machine *m);
-void machine_request_stop(struct machine *m, enum machine_stop why, int status);
+/* Stop the machine with exit status `status` and the stderr line
+ * "turtles: <message>" (none when NULL); a later request is ignored, so a
+ * stop's status and line always belong together. */
+void machine_request_stop(struct machine *m, enum machine_stop why, int status,
+                          const char *message);
 /* Guest-requested reset (keyboard controller, 0xCF9, triple fault): resets
  * the machine, or stops with status 0 under -no-reboot. */
 void machine_request_reset(struct machine *m);

@@ -126,10 +126,7 @@ static void reset_request(void *opaque)
 static void poweroff(void *opaque)
 {
     struct machine *m = opaque;
-    if (m->stop != STOP_NONE)
-        return;
-    machine_request_stop(m, STOP_POWEROFF, 0);
-    m->stop_message = "the guest powered off (ACPI S5)";
+    machine_request_stop(m, STOP_POWEROFF, 0, "the guest powered off (ACPI S5)");
 }
 
 static void debug_exit(void *opaque, int status)
@@ -137,10 +134,9 @@ static void debug_exit(void *opaque, int status)
     struct machine *m = opaque;
     if (m->stop != STOP_NONE)
         return;
-    machine_request_stop(m, STOP_DEBUG_EXIT, status);
     snprintf(m->stop_text, sizeof(m->stop_text),
              "the guest wrote %d to isa-debug-exit: exit status %d", status >> 1, status);
-    m->stop_message = m->stop_text;
+    machine_request_stop(m, STOP_DEBUG_EXIT, status, m->stop_text);
 }
 
 /* QEMU's isa-debugcon: reads return 0xe9 so firmware (SeaBIOS) can tell
@@ -479,6 +475,16 @@ void platform_destroy(struct machine *m)
         serial_backend_close(&p->serial_more[i]);
     if (m->opt.debugcon)
         serial_backend_close(&p->debugcon);
+}
+
+bool platform_may_send_nmi_or_init(struct machine *m)
+{
+    struct platform *p = plat(m);
+    /* Only the BSP's LINT0 is driven (by the PIC, pic_output); nothing
+     * drives LINT1, the NMI input that the ACPI tables name. PCI devices
+     * have no MSI here: the HPET's FSB delivery is the only MSI source. */
+    return lapic_lint0_ignores_if(&p->lapics[0]) || ioapic_may_send_nmi_or_init(&p->ioapic) ||
+           hpet_may_send_nmi_or_init(&p->hpet);
 }
 
 bool platform_poll_input(struct machine *m)

@@ -68,6 +68,9 @@ struct platform {
 int platform_init(struct machine *m);
 void platform_reset(struct machine *m);
 void platform_destroy(struct machine *m);
+/* Some device or local APIC input could still deliver an NMI or INIT to a
+ * vCPU (the only events that wake a CPU halted with IF=0). */
+bool platform_may_send_nmi_or_init(struct machine *m);
 /* Feed host serial input to COM1; returns true when Ctrl-A x was typed. */
 bool platform_poll_input(struct machine *m);
 

@@ -604,6 +604,14 @@ bool vmx_nonroot_wakeable(struct cpu *cpu)
     return (vmx_ctl_extint_exiting(v) && intr_line(cpu)) || vmx_apicv_pending(cpu);
 }
 
+bool vmx_nonroot_may_wake_later(struct cpu *cpu)
+{
+    struct vmcs *v = cur(cpu);
+    if (!cpu->vmx || !v)
+        return false;
+    return vmx_ctl_preemption_timer(v) || vmx_ctl_extint_exiting(v);
+}
+
 bool vmx_nonroot_init_sipi(struct cpu *cpu)
 {
     if (!cpu->vmx || !cpu->vmx->vmxon)

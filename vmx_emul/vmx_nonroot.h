@@ -80,6 +80,10 @@ bool vmx_nonroot_events(struct cpu *cpu);
 /* A halted non-root vCPU has something that vmx_nonroot_events would turn
  * into a VM exit (for the machine loop's wake-up test). */
 bool vmx_nonroot_wakeable(struct cpu *cpu);
+/* A halted non-root vCPU that is not wakeable now will be or may be later
+ * whatever its RFLAGS.IF: the VMX-preemption timer runs, or an external
+ * interrupt would exit (external-interrupt exiting, SDM 25.2). */
+bool vmx_nonroot_may_wake_later(struct cpu *cpu);
 /* INIT (reason 3) and, in wait-for-SIPI, SIPI (reason 4) in non-root
  * operation: true when one exited (the signal is consumed). In VMX root
  * operation INIT is blocked: true, and it stays pending. For any vCPU with

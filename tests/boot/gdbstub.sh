@@ -101,6 +101,20 @@ if start_turtles "$tmp/t2.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
     expect_status 1 "syslong under gdb (isa-debug-exit pass)"
 fi
 
+# --- 2b. a non-canonical RIP written by gdb: the fetch is #GP(0) (SDM Vol.3A
+# 6.15), delivered through the guest's IDT, never a fetch from address 0.
+if start_turtles "$tmp/t2b.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
+        "${DEBUG_EXIT[@]}" -S; then
+    at=$(nm "$GUESTS/syslong.elf" | awk '$3 == "fetch_checks" { print $1 }')
+    gp=$(nm "$GUESTS/syslong.elf" | awk '$3 == "exc13" { print $1 }')
+    run_gdb -ex "break *0x$at" -ex 'continue' -ex 'set $pc = 0x8000000000000000' \
+        -ex "break *0x$gp" -ex 'continue' -ex 'x/2gx $sp' -ex 'kill'
+    finish_turtles
+    o=$tmp/gdb.out
+    expect_output "$o" "^Breakpoint 2, 0x0*${gp#00000000000} in" "gdb's non-canonical RIP reached the #GP handler"
+    expect_output "$o" ":[[:space:]]+0x0+[[:space:]]+0x8000000000000000" "#GP(0) saved the non-canonical RIP"
+fi
+
 # --- 3. attach to a running guest, Ctrl-C, detach: the raw protocol.
 if start_turtles "$tmp/t3.log" -bios "$PLATFORM_ROMS/spin.rom" -m 16M -nographic; then
     timeout --signal=KILL 30 python3 - "$port" >"$tmp/rsp.out" 2>&1 <<'PY'

@@ -1,4 +1,6 @@
-/* IA-32e mode system behaviour: #GP for a non-canonical address, #PF at a
+/* IA-32e mode system behaviour: #GP for a non-canonical address (data, and
+ * instruction fetch: running off the top of the lower canonical half, an
+ * instruction straddling into the hole, a jump into it), #PF at a
  * high canonical address delivered on an IST stack, #DF escalation on its
  * own IST stack, ring 3 entered by IRETQ, INT from ring 3 (null SS on the
  * ring-0 side), a 64-bit call gate with far RET back to ring 3, SYSCALL/
@@ -17,6 +19,7 @@
 #define HANDLER_SS (VARS + 0x38)
 #define GATE_CS (VARS + 0x40)
 #define SYSCALL_HIT (VARS + 0x48)
+#define EXC_RIP (VARS + 0x50)
 #define GS_MAGIC (VARS + 0x100)
 
 #define GDT 0x5000
@@ -30,6 +33,13 @@
 #define PML4 0x10000
 #define PDPT 0x11000
 #define PD 0x12000
+/* The last page of the lower canonical half, 00007FFFFFFFF000H, maps the
+ * physical page EDGE_CODE through these tables. */
+#define EDGE_PDPT 0x13000
+#define EDGE_PD 0x14000
+#define EDGE_PT 0x15000
+#define EDGE_CODE 0x16000
+#define EDGE_LIN 0x00007ffffffff000
 
 #define SEL_CODE32 0x08
 #define SEL_CODE0 0x08
@@ -67,7 +77,7 @@ pm32:
     mov $STACK0, %esp
     cld
     ZERO32 VARS, 0x4000
-    ZERO32 PML4, 0x3000
+    ZERO32 PML4, 0x7000
     /* Identity map the first GiB, user-accessible 2 MiB pages. */
     movl $(PDPT | 7), PML4
     movl $(PD | 7), PDPT
@@ -79,6 +89,10 @@ pm32:
     add $0x200000, %eax
     add $8, %edi
     loop 1b
+    movl $(EDGE_PDPT | 3), PML4 + 255 * 8
+    movl $(EDGE_PD | 3), EDGE_PDPT + 511 * 8
+    movl $(EDGE_PT | 3), EDGE_PD + 511 * 8
+    movl $(EDGE_CODE | 3), EDGE_PT + 511 * 8
     CR_OR cr4, 0x20
     mov $PML4, %eax
     mov %eax, %cr3
@@ -162,6 +176,39 @@ reloaded:
     CHECK e, 21
     movb $0x8e, IDT + 13 * 16 + 5
     SAY df
+
+    /* Instruction fetch from a non-canonical RIP is #GP(0), never #PF
+     * (SDM Vol.3A 6.15, interrupt 13). Running sequentially off the last
+     * canonical page: the fault names the first non-canonical byte.
+     * (tests/boot/gdbstub.sh stops at fetch_checks and writes a
+     * non-canonical RIP through gdb.) */
+fetch_checks:
+    mov $EDGE_CODE, %edi
+    mov $0x1000, %ecx
+    mov $0x90, %al
+    rep stosb
+    movabs $EDGE_LIN, %rax
+    TRY jmp *%rax
+    EXPECT 13, 0, 50
+    movabs $0x0000800000000000, %rax
+    cmp %rax, EXC_RIP
+    CHECK e, 53
+    /* An instruction that starts at 00007FFFFFFFFFFEH and needs a byte
+     * beyond it (MOV r/m64, r64: REX.W, opcode, ModRM): #GP(0) at its start. */
+    movw $0x8948, EDGE_CODE + 0xffe
+    movabs $EDGE_LIN, %rax
+    TRY jmp *%rax
+    EXPECT 13, 0, 54
+    movabs $0x00007ffffffffffe, %rax
+    cmp %rax, EXC_RIP
+    CHECK e, 57
+    /* A jump to a non-canonical target faults at the jump (SDM Vol.2 JMP). */
+    movabs $0x8000000000000000, %rax
+    TRY jmp_nc: jmp *%rax
+    EXPECT 13, 0, 58
+    cmpq $jmp_nc, EXC_RIP
+    CHECK e, 61
+    SAY fetch
 
     /* SYSCALL/SYSRET setup: STAR, LSTAR, SFMASK, GS bases. */
     mov $0xc0000081, %ecx
@@ -247,6 +294,8 @@ exc_common:
     mov 16(%rsp), %rax
     mov %rax, EXC_ERR
     incq EXC_COUNT
+    mov 24(%rsp), %rax
+    mov %rax, EXC_RIP
     mov RESUME, %rax
     mov %rax, 24(%rsp)
     pop %rax
