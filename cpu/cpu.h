@@ -259,7 +259,7 @@ struct cpu {
     struct vmx_cpu *vmx;
     bool vmx_nonroot;    /* running a VMX guest */
     bool vmx_off;        /* -cpu NAME,vmx=off: hide VMX although the model has it */
-    /* Debug logging (-d): LOG_* bits (vmx_emul/vmx.h LOG_VMEXIT, ...) and the
+    /* Debug logging (-d): LOG_* bits (cpu/log.h) and the
      * FILE * they go to (NULL: stderr); the frontend sets both. */
     uint32_t log_mask;
     void *log_file;

@@ -1,6 +1,5 @@
 /* Control-register and EFER writes (SDM Vol.3A 2.5, 2.2.1; Vol.2 MOV CR). */
 #include "cpu/ctrlreg.h"
-#include "vmx_emul/vmx.h"
 
 #include <string.h>
 
@@ -10,6 +9,7 @@
 #include "mmu/paging.h"
 #include "cpu/msr.h"
 #include "cpu/opcodes.h"
+#include "vmx_emul/vmx_hooks.h"
 
 static bool model_has(const struct cpu *cpu, unsigned isa)
 {

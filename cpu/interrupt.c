@@ -9,7 +9,7 @@
 #include "cpu/operands.h"
 #include "cpu/segment.h"
 #include "cpu/task_switch.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 /* Exception classes of SDM Vol.3A table 6-4. */
 enum exc_class { EXC_BENIGN, EXC_CONTRIBUTORY, EXC_PAGEFAULT };

@@ -6,9 +6,7 @@
 #include "cpu/lapic.h"
 #include "cpu/operands.h"
 #include "mmu/paging.h"
-#include "vmx_emul/vmx_apicv.h"
-#include "vmx_emul/vmx_ept.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 static _Noreturn void seg_fault(struct cpu *cpu, unsigned seg)
 {

@@ -11,7 +11,7 @@
 #include "cpu/operands.h"
 #include "cpu/pmu.h"
 #include "cpu/tsc.h"
-#include "vmx_emul/vmx.h"
+#include "vmx_emul/vmx_hooks.h"
 
 /* Microcode revision reported in IA32_BIOS_SIGN_ID[63:32]. */
 #define MICROCODE_REVISION 0xf0ull
@@ -221,7 +221,7 @@ bool msr_write(struct cpu *cpu, uint32_t msr, uint64_t v)
     }
     case MSR_FEATURE_CONTROL: {
         /* SDM Vol.3C 23.7: once locked, writes #GP until reset. */
-        uint64_t valid = FEATURE_CONTROL_LOCKED | (vmx_available(cpu) ? FEATURE_CONTROL_VMX : 0);
+        uint64_t valid = FEATURE_CONTROL_LOCKED | (cpu_vmx_offered(cpu) ? FEATURE_CONTROL_VMX : 0);
         if ((cpu->feature_control & FEATURE_CONTROL_LOCKED) || (v & ~valid))
             return false;
         cpu->feature_control = v;

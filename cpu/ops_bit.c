@@ -4,7 +4,7 @@
 #include "cpu/cpuid.h"
 #include "cpu/opcodes.h"
 #include "cpu/ops_int.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 enum { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
 

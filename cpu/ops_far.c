@@ -8,7 +8,7 @@
 #include "cpu/operands.h"
 #include "cpu/segment.h"
 #include "cpu/task_switch.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 static bool real_or_v86(const struct cpu *cpu)
 {

@@ -5,7 +5,7 @@
 #include "cpu/exception.h"
 #include "cpu/opcodes.h"
 #include "cpu/operands.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 /* SDM Vol.1 18.5.2: outside real mode, CPL > IOPL (or V86) consults the TSS
  * I/O permission bitmap. */

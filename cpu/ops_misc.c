@@ -3,7 +3,7 @@
 #include "cpu/cpu.h"
 #include "cpu/opcodes.h"
 #include "cpu/ops_int.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 void op_nop(struct cpu *cpu, const struct insn *in)
 {

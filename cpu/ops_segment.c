@@ -8,7 +8,7 @@
 #include "cpu/opcodes.h"
 #include "cpu/operands.h"
 #include "cpu/segment.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 /* The segment register named by a PUSH/POP Sreg opcode. */
 static unsigned sreg_of_opcode(const struct insn *in)

@@ -13,7 +13,7 @@
 #include "cpu/operands.h"
 #include "cpu/pmu.h"
 #include "cpu/tsc.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 /* Privileged instructions: CPL 0 only (V86 runs at CPL 3). */
 static void require_cpl0(struct cpu *cpu)

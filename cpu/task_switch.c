@@ -10,7 +10,7 @@
 #include "cpu/mem.h"
 #include "cpu/operands.h"
 #include "cpu/segment.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 /* Offsets of the dynamic fields (SDM Vol.3A figures 7-2 and 7-11). */
 struct tss_layout {

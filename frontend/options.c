@@ -9,7 +9,6 @@
 
 #include "cpu/cpuid.h"
 #include "cpu/log.h"
-#include "vmx_emul/vmx.h" /* LOG_VMEXIT */
 
 void options_usage(FILE *out)
 {
