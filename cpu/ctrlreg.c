@@ -127,7 +127,7 @@ bool cpu_set_cr3(struct cpu *cpu, uint64_t v)
         /* With PCIDE, bit 63 asks not to flush; it is never stored. */
         if (cpu->cr4 & CR4_PCIDE)
             v &= ~(1ull << 63);
-        if (v & phys_reserved_mask())
+        if (v & phys_reserved_mask(cpu))
             return false;
     } else {
         v &= 0xffffffffull;

@@ -292,7 +292,7 @@ static bool load_host_state(struct cpu *cpu, struct vmcs *v)
     if (!host64 && (cpu->cr0 & CR0_PG) && (cpu->cr4 & CR4_PAE)) {
         for (int i = 0; i < 4; i++) {
             uint64_t e = physmem_read(cpu->bus.mem, (cpu->cr3 & 0xffffffe0u) + 8u * i, 8);
-            if ((e & 1) && (e & (0x1e6ull | phys_reserved_mask()))) {
+            if ((e & 1) && (e & (0x1e6ull | phys_reserved_mask(cpu)))) {
                 vmx_abort(cpu, ABORT_HOST_PDPTE);
                 return false;
             }

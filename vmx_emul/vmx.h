@@ -227,13 +227,13 @@ void vmx_trace(struct cpu *cpu, const char *what, uint32_t reason, uint64_t qual
 
 /* Physical-address width checks for VMX pointers (SDM: "bits beyond the
  * processor's physical-address width"). */
-static inline bool vmx_paddr_ok(uint64_t pa)
+static inline bool vmx_paddr_ok(const struct cpu *cpu, uint64_t pa)
 {
-    return !(pa & phys_reserved_mask());
+    return !(pa & phys_reserved_mask(cpu));
 }
-static inline bool vmx_page_addr_ok(uint64_t pa)
+static inline bool vmx_page_addr_ok(const struct cpu *cpu, uint64_t pa)
 {
-    return !(pa & 0xfff) && vmx_paddr_ok(pa);
+    return !(pa & 0xfff) && vmx_paddr_ok(cpu, pa);
 }
 
 static inline bool vmx_available(const struct cpu *cpu)
