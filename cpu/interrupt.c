@@ -272,14 +272,14 @@ void cpu_deliver_event(struct cpu *cpu, unsigned vector, enum event_type type, b
                        uint32_t error_code, uint64_t return_rip)
 {
     int prev = cpu->delivering_vector;
-    if (cpu->vmx_nonroot && vmx_nonroot_event(cpu, vector, type, has_error, error_code, return_rip)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_event(cpu, vector, type, has_error, error_code, return_rip)) return;
     if (vector == EXC_DB && (cpu->dbg_event & DBG_EVENT_VALID))
         debug_event_commit(cpu); /* not for a #DB that became a VM exit (SDM Vol.3C 27.1) */
     if (prev >= 0 && type == EV_HWEXC) {
         /* A fault while delivering an earlier event (SDM Vol.3A 6.15,
          * table 6-5). */
         if (prev == EXC_DF) {
-            if (cpu->vmx_nonroot) { vmx_nonroot_triple_fault(cpu); return; } /* VMX-B */
+            if (cpu->vmx_nonroot) { vmx_nonroot_triple_fault(cpu); return; }
             cpu->shutdown = true; /* triple fault */
             cpu->delivering_vector = -1;
             cpu->stop_block = true;
@@ -291,7 +291,7 @@ void cpu_deliver_event(struct cpu *cpu, unsigned vector, enum event_type type, b
             vector = EXC_DF;
             has_error = true;
             error_code = 0;
-            if (cpu->vmx_nonroot && vmx_nonroot_event(cpu, vector, type, has_error, error_code, return_rip)) return; /* VMX-B */
+            if (cpu->vmx_nonroot && vmx_nonroot_event(cpu, vector, type, has_error, error_code, return_rip)) return;
         }
     }
     cpu->delivering_vector = type == EV_HWEXC ? (int)vector : (int)(0x100 | vector);
@@ -340,7 +340,7 @@ static int intr_ack(struct cpu *cpu)
 
 void cpu_check_interrupts(struct cpu *cpu)
 {
-    if (cpu->vmx_nonroot && vmx_nonroot_events(cpu)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_events(cpu)) return;
     bool shadow = false;
     if (cpu->irq_shadow) {
         if (cpu->rip == cpu->irq_shadow_rip)
@@ -367,7 +367,7 @@ void cpu_check_interrupts(struct cpu *cpu)
 
 bool cpu_wakeable(struct cpu *cpu)
 {
-    if (cpu->vmx_nonroot && vmx_nonroot_wakeable(cpu)) return true; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_wakeable(cpu)) return true;
     if (cpu->nmi_pending && !cpu->nmi_blocked)
         return true;
     return (cpu->rflags & F_IF) && intr_pending(cpu);

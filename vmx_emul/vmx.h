@@ -108,7 +108,7 @@ struct vmx_cpu {
     const char *last_check_failed;
     /* MSR-load area index of the last failed VM-entry MSR load. */
     uint32_t last_msr_fail_index;
-    /* (VMX-B, vmx_emul/vmx_nonroot.c) Non-root bookkeeping: PAUSE-loop
+    /* (vmx_emul/vmx_nonroot.c) Non-root bookkeeping: PAUSE-loop
      * state, the TSC at VM entry for the preemption timer, CR2 before a
      * #PF that may become a VM exit (SDM 27.1: such a #PF leaves CR2
      * alone), and the event being delivered through the guest IDT (for
@@ -166,7 +166,7 @@ static inline bool vmx_in_operation(const struct cpu *cpu)
 }
 
 /* SDM 23.8: INIT is blocked in VMX root operation (in non-root it is a VM
- * exit, VMX-B). For cpu/'s INIT handling. */
+ * exit: vmx_nonroot_init_sipi). */
 static inline bool vmx_blocks_init(const struct cpu *cpu)
 {
     return vmx_in_operation(cpu) && !cpu->vmx_nonroot;

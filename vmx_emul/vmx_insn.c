@@ -440,7 +440,10 @@ void op_vmfunc(struct cpu *cpu, const struct insn *in)
     }
     if (eptp != v->ept_pointer) {
         v->ept_pointer = eptp;
-        tlb_flush_all(&cpu->tlb); /* EPTP tagging is VMX-B's; flushing is always correct */
+        /* The live TLB holds the old EPTP's translations; vmx_tlb.c tags
+         * saved contexts by EPTP only at VM entry/exit. Flushing is always
+         * correct. */
+        tlb_flush_all(&cpu->tlb);
     }
     if (vmx_ctl_ept_violation_ve(v))
         v->eptp_index = (uint16_t)index;
@@ -479,7 +482,7 @@ void op_invept(struct cpu *cpu, const struct insn *in)
         return;
     }
     tlb_flush_all(&cpu->tlb);
-    vmx_tlb_drop_guests(cpu); /* VMX-B */
+    vmx_tlb_drop_guests(cpu);
     vmx_succeed(cpu);
 }
 
@@ -510,6 +513,6 @@ void op_invvpid(struct cpu *cpu, const struct insn *in)
     }
     /* No VPID tags yet: invalidating everything is always allowed. */
     tlb_flush_all(&cpu->tlb);
-    vmx_tlb_drop_guests(cpu); /* VMX-B */
+    vmx_tlb_drop_guests(cpu);
     vmx_succeed(cpu);
 }
