@@ -32,7 +32,8 @@ for folder in $LAYERS; do
         file=${hit%%:*}
         rest=${hit#*:}
         line=${rest%%:*}
-        target=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"([^"]+)".*/\1/' <<<"${rest#*:}")
+        [[ ${rest#*:} =~ include[[:space:]]*\"([^\"]+)\" ]] || continue
+        target=${BASH_REMATCH[1]}
         checked=$((checked + 1))
         # A bare name ("x.h") is a header of the including file's folder.
         [[ $target == */* ]] || continue
