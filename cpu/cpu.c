@@ -6,7 +6,7 @@
 #include "cpu/block_cache.h"
 #include "cpu/cpuid.h"
 #include "cpu/pmu.h"
-#include "vmx_emul/vmx.h"
+#include "vmx_emul/vmx_hooks.h"
 
 void cpu_update_mode(struct cpu *cpu)
 {

@@ -35,6 +35,7 @@ static const struct cpu_model model_skylake = {
     .tsc_hz = 3000000000ull,
     .vmx = true,
     .brand = "Turtles Skylake-class virtual CPU @ 3.00GHz",
+    .phys_bits = 39, /* Skylake client parts report 39 */
 };
 
 const struct cpu_model *const cpu_models[] = {&model_skylake, NULL};
@@ -45,6 +46,11 @@ const struct cpu_model *cpu_model_find(const char *name)
         if (!strcmp(cpu_models[i]->name, name))
             return cpu_models[i];
     return NULL;
+}
+
+uint64_t phys_reserved_mask(const struct cpu *cpu)
+{
+    return ~((1ull << cpu->model->phys_bits) - 1);
 }
 
 bool cpu_vmx_offered(const struct cpu *cpu)
@@ -280,7 +286,7 @@ void cpuid_query(const struct cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t ou
     case 0x80000002: case 0x80000003: case 0x80000004: brand_leaf(cpu, leaf, out); break;
     case 0x80000006: out[2] = (256u << 16) | (4u << 12) | 64u; break; /* L2 256K 4-way */
     case 0x80000007: out[3] = 1u << 8; break; /* invariant TSC */
-    case 0x80000008: out[0] = CPU_PHYS_BITS | (48u << 8); break;
+    case 0x80000008: out[0] = cpu->model->phys_bits | (48u << 8); break;
     default: break;
     }
 }

@@ -17,6 +17,10 @@ struct cpu_model {
     uint64_t tsc_hz;     /* stated TSC frequency (leaves 0x15/0x16) */
     bool vmx;            /* CPUID.1:ECX.VMX, cleared by -cpu NAME,vmx=off */
     const char *brand;   /* CPUID 0x80000002-4, at most 47 characters */
+    /* Physical-address width, MAXPHYADDR (CPUID.80000008H:EAX[7:0]): the
+     * page walks, EPT, MTRR/APIC-base MSRs, CR3 and the VMX address checks
+     * all read it from here. */
+    unsigned phys_bits;
 };
 
 const struct cpu_model *cpu_model_find(const char *name);
@@ -26,6 +30,10 @@ extern const struct cpu_model *const cpu_models[];
 /* Whether this vCPU offers VMX: the model has it and -cpu ...,vmx=off did
  * not hide it. CPUID, CR4.VMXE and IA32_FEATURE_CONTROL follow it. */
 bool cpu_vmx_offered(const struct cpu *cpu);
+
+/* The physical-address bits at and above the model's MAXPHYADDR: set in a
+ * physical address, they are reserved. */
+uint64_t phys_reserved_mask(const struct cpu *cpu);
 
 /* CPUID for this vCPU (leaf EAX, subleaf ECX) -> EAX, EBX, ECX, EDX. */
 void cpuid_query(const struct cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);

@@ -1,6 +1,5 @@
 /* Control-register and EFER writes (SDM Vol.3A 2.5, 2.2.1; Vol.2 MOV CR). */
 #include "cpu/ctrlreg.h"
-#include "vmx_emul/vmx.h"
 
 #include <string.h>
 
@@ -10,6 +9,7 @@
 #include "mmu/paging.h"
 #include "cpu/msr.h"
 #include "cpu/opcodes.h"
+#include "vmx_emul/vmx_hooks.h"
 
 static bool model_has(const struct cpu *cpu, unsigned isa)
 {
@@ -127,7 +127,7 @@ bool cpu_set_cr3(struct cpu *cpu, uint64_t v)
         /* With PCIDE, bit 63 asks not to flush; it is never stored. */
         if (cpu->cr4 & CR4_PCIDE)
             v &= ~(1ull << 63);
-        if (v & phys_reserved_mask())
+        if (v & phys_reserved_mask(cpu))
             return false;
     } else {
         v &= 0xffffffffull;

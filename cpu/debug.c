@@ -22,7 +22,7 @@
 
 #include "cpu/exception.h"
 #include "mmu/tlb.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 /* DR7 fields of breakpoint n (SDM Vol.3B 18.2.4, figure 18-1). */
 static unsigned bp_enable(uint64_t dr7, unsigned n)

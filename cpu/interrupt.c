@@ -9,7 +9,7 @@
 #include "cpu/operands.h"
 #include "cpu/segment.h"
 #include "cpu/task_switch.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 /* Exception classes of SDM Vol.3A table 6-4. */
 enum exc_class { EXC_BENIGN, EXC_CONTRIBUTORY, EXC_PAGEFAULT };
@@ -272,14 +272,14 @@ void cpu_deliver_event(struct cpu *cpu, unsigned vector, enum event_type type, b
                        uint32_t error_code, uint64_t return_rip)
 {
     int prev = cpu->delivering_vector;
-    if (cpu->vmx_nonroot && vmx_nonroot_event(cpu, vector, type, has_error, error_code, return_rip)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_event(cpu, vector, type, has_error, error_code, return_rip)) return;
     if (vector == EXC_DB && (cpu->dbg_event & DBG_EVENT_VALID))
         debug_event_commit(cpu); /* not for a #DB that became a VM exit (SDM Vol.3C 27.1) */
     if (prev >= 0 && type == EV_HWEXC) {
         /* A fault while delivering an earlier event (SDM Vol.3A 6.15,
          * table 6-5). */
         if (prev == EXC_DF) {
-            if (cpu->vmx_nonroot) { vmx_nonroot_triple_fault(cpu); return; } /* VMX-B */
+            if (cpu->vmx_nonroot) { vmx_nonroot_triple_fault(cpu); return; }
             cpu->shutdown = true; /* triple fault */
             cpu->delivering_vector = -1;
             cpu->stop_block = true;
@@ -291,7 +291,7 @@ void cpu_deliver_event(struct cpu *cpu, unsigned vector, enum event_type type, b
             vector = EXC_DF;
             has_error = true;
             error_code = 0;
-            if (cpu->vmx_nonroot && vmx_nonroot_event(cpu, vector, type, has_error, error_code, return_rip)) return; /* VMX-B */
+            if (cpu->vmx_nonroot && vmx_nonroot_event(cpu, vector, type, has_error, error_code, return_rip)) return;
         }
     }
     cpu->delivering_vector = type == EV_HWEXC ? (int)vector : (int)(0x100 | vector);
@@ -340,7 +340,7 @@ static int intr_ack(struct cpu *cpu)
 
 void cpu_check_interrupts(struct cpu *cpu)
 {
-    if (cpu->vmx_nonroot && vmx_nonroot_events(cpu)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_events(cpu)) return;
     bool shadow = false;
     if (cpu->irq_shadow) {
         if (cpu->rip == cpu->irq_shadow_rip)
@@ -367,7 +367,10 @@ void cpu_check_interrupts(struct cpu *cpu)
 
 bool cpu_may_wake_later(struct cpu *cpu, bool nmi_or_init_source)
 {
-    if (cpu->vmx_nonroot && vmx_nonroot_may_wake_later(cpu)) return true; /* VMX-B */
+    /* In VMX non-root the preemption timer or external-interrupt exiting
+     * can end the halt whatever IF says. */
+    if (cpu->vmx_nonroot && vmx_nonroot_may_wake_later(cpu))
+        return true;
     /* Waiting for SIPI: only a SIPI (from a vCPU that runs) ends it, or
      * in VMX non-root an INIT, which is a VM exit (SDM 25.2). */
     if (cpu->wait_for_sipi)
@@ -381,7 +384,8 @@ bool cpu_may_wake_later(struct cpu *cpu, bool nmi_or_init_source)
 
 bool cpu_wakeable(struct cpu *cpu)
 {
-    if (cpu->vmx_nonroot && vmx_nonroot_wakeable(cpu)) return true; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_wakeable(cpu))
+        return true;
     if (cpu->nmi_pending && !cpu->nmi_blocked)
         return true;
     return (cpu->rflags & F_IF) && intr_pending(cpu);

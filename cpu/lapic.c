@@ -185,8 +185,8 @@ void lapic_reset(struct lapic *a, bool bsp)
 bool lapic_set_base(struct lapic *a, uint64_t value)
 {
     uint64_t old = a->cpu->apic_base;
-    /* Reserved bits: above MAXPHYADDR (39), bits 0-7, 9. */
-    if (value & ~(((1ull << 39) - 1) & ~0x2ffull))
+    /* Reserved bits: MAXPHYADDR and above, bits 0-7, 9. */
+    if (value & (phys_reserved_mask(a->cpu) | 0x2ffull))
         return false;
     bool old_en = old & APIC_BASE_EN;
     bool old_x2 = old_en && (old & APIC_BASE_EXTD);

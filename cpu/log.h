@@ -7,7 +7,7 @@
 
 #include "cpu/cpu.h"
 
-/* LOG_VMEXIT is bit 0 (vmx_emul/vmx.h). */
+#define LOG_VMEXIT (1u << 0) /* -d vmexit: VM exits and entries (vmx_emul/) */
 #define LOG_INT (1u << 1)        /* -d int: exceptions and interrupts */
 #define LOG_CPU_RESET (1u << 2)  /* -d cpu_reset */
 #define LOG_GUEST_ERRORS (1u << 3)

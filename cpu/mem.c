@@ -1,14 +1,13 @@
 /* Segmentation checks, TLB fills and slow-path memory accesses. */
 #include "cpu/mem.h"
 
+#include "cpu/cpuid.h"
 #include "cpu/debug.h"
 #include "cpu/exception.h"
 #include "cpu/lapic.h"
 #include "cpu/operands.h"
 #include "mmu/paging.h"
-#include "vmx_emul/vmx_apicv.h"
-#include "vmx_emul/vmx_ept.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 static _Noreturn void seg_fault(struct cpu *cpu, unsigned seg)
 {
@@ -61,7 +60,7 @@ uint64_t seg_linear_slow(struct cpu *cpu, unsigned seg, uint64_t offset, unsigne
 static bool apic_page(const struct cpu *cpu, uint64_t paddr)
 {
     return cpu->lapic && (cpu->apic_base & APIC_BASE_EN) && !(cpu->apic_base & APIC_BASE_EXTD) &&
-           (paddr & ~0xfffull) == (cpu->apic_base & 0xfffff000ull & ((1ull << 39) - 1));
+           (paddr & ~0xfffull) == (cpu->apic_base & 0xfffff000ull & ~phys_reserved_mask(cpu));
 }
 
 static uint64_t phys_read(struct cpu *cpu, uint64_t paddr, unsigned size)
@@ -94,6 +93,7 @@ static void paging_ctx_of(struct cpu *cpu, struct paging_ctx *ctx, unsigned acce
     ctx->cr3 = cpu->cr3;
     ctx->cr4 = cpu->cr4;
     ctx->efer = cpu->efer;
+    ctx->phys_bits = cpu->model->phys_bits;
     ctx->implicit_super = (access & ACC_SUPER) != 0;
     ctx->user = cpu->cpl == 3 && !ctx->implicit_super;
     ctx->ac = (cpu->rflags & F_AC) != 0;

@@ -11,7 +11,7 @@
 #include "cpu/operands.h"
 #include "cpu/pmu.h"
 #include "cpu/tsc.h"
-#include "vmx_emul/vmx.h"
+#include "vmx_emul/vmx_hooks.h"
 
 /* Microcode revision reported in IA32_BIOS_SIGN_ID[63:32]. */
 #define MICROCODE_REVISION 0xf0ull
@@ -213,7 +213,7 @@ bool msr_write(struct cpu *cpu, uint32_t msr, uint64_t v)
             return lapic_set_base(cpu->lapic, v);
         /* BSP (8) is read-only; x2APIC enable (10) is reserved without
          * x2APIC; global enable (11); base bits up to MAXPHYADDR. */
-        uint64_t valid = (1ull << 8) | (1ull << 11) | (~phys_reserved_mask() & ~0xfffull);
+        uint64_t valid = (1ull << 8) | (1ull << 11) | (~phys_reserved_mask(cpu) & ~0xfffull);
         if (v & ~valid)
             return false;
         cpu->apic_base = (v & ~(1ull << 8)) | (cpu->apic_base & (1ull << 8));
@@ -221,7 +221,7 @@ bool msr_write(struct cpu *cpu, uint32_t msr, uint64_t v)
     }
     case MSR_FEATURE_CONTROL: {
         /* SDM Vol.3C 23.7: once locked, writes #GP until reset. */
-        uint64_t valid = FEATURE_CONTROL_LOCKED | (vmx_available(cpu) ? FEATURE_CONTROL_VMX : 0);
+        uint64_t valid = FEATURE_CONTROL_LOCKED | (cpu_vmx_offered(cpu) ? FEATURE_CONTROL_VMX : 0);
         if ((cpu->feature_control & FEATURE_CONTROL_LOCKED) || (v & ~valid))
             return false;
         cpu->feature_control = v;
@@ -317,7 +317,7 @@ bool msr_write(struct cpu *cpu, uint32_t msr, uint64_t v)
     if (msr >= MSR_MTRR_PHYSBASE0 && msr < MSR_MTRR_PHYSBASE0 + 2 * MTRR_VAR_COUNT) {
         bool is_mask = (msr - MSR_MTRR_PHYSBASE0) & 1;
         /* PHYSBASE: type in 7:0, 11:8 reserved; PHYSMASK: valid bit 11, 10:0 reserved. */
-        uint64_t rsvd = phys_reserved_mask() | (is_mask ? 0x7ffull : 0xf00ull);
+        uint64_t rsvd = phys_reserved_mask(cpu) | (is_mask ? 0x7ffull : 0xf00ull);
         if (v & rsvd)
             return false;
         if (!is_mask && !mtrr_type_valid(v & 0xff))

@@ -94,11 +94,4 @@ enum {
 bool msr_read(struct cpu *cpu, uint32_t index, uint64_t *value);
 bool msr_write(struct cpu *cpu, uint32_t index, uint64_t value);
 
-/* Physical-address width of the model (CPUID 0x80000008). */
-#define CPU_PHYS_BITS 39
-static inline uint64_t phys_reserved_mask(void)
-{
-    return ~((1ull << CPU_PHYS_BITS) - 1);
-}
-
 #endif

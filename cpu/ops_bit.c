@@ -4,7 +4,7 @@
 #include "cpu/cpuid.h"
 #include "cpu/opcodes.h"
 #include "cpu/ops_int.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 enum { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
 
@@ -221,7 +221,7 @@ void op_rdrand(struct cpu *cpu, const struct insn *in)
     unsigned sz = in->opsize;
     if (in->mandatory == PFX_66 && !(in->rex & 8))
         sz = 2;
-    if (cpu->vmx_nonroot && vmx_nonroot_rdrand(cpu, in, (in->modrm & 8) ? EXIT_REASON_RDSEED : EXIT_REASON_RDRAND, sz)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_rdrand(cpu, in, (in->modrm & 8) ? EXIT_REASON_RDSEED : EXIT_REASON_RDRAND, sz)) return;
     uint64_t z = cpu->icount * 0x9e3779b97f4a7c15ull + (uint64_t)cpu->index * 0xbf58476d1ce4e5b9ull +
                  cpu->rip + (in->modrm & 8);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;

@@ -8,7 +8,7 @@
 #include "cpu/operands.h"
 #include "cpu/segment.h"
 #include "cpu/task_switch.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 static bool real_or_v86(const struct cpu *cpu)
 {
@@ -531,7 +531,7 @@ void op_iret(struct cpu *cpu, const struct insn *in)
     /* SDM Vol.3A 6.7.1: IRET ends NMI blocking even when it faults, so
      * before anything below can fault. */
     if (cpu->vmx_nonroot)
-        vmx_nonroot_iret_begin(cpu); /* VMX-B */
+        vmx_nonroot_iret_begin(cpu);
     else
         cpu->nmi_blocked = false;
     if (real_or_v86(cpu))
@@ -539,7 +539,7 @@ void op_iret(struct cpu *cpu, const struct insn *in)
     else
         iret_protected(cpu, w);
     if (cpu->vmx_nonroot)
-        vmx_nonroot_iret_end(cpu); /* VMX-B */
+        vmx_nonroot_iret_end(cpu);
 }
 
 /* --- Software interrupts --- */

@@ -5,7 +5,7 @@
 #include "cpu/exception.h"
 #include "cpu/opcodes.h"
 #include "cpu/operands.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 /* SDM Vol.1 18.5.2: outside real mode, CPL > IOPL (or V86) consults the TSS
  * I/O permission bitmap. */
@@ -35,7 +35,7 @@ static void io_check(struct cpu *cpu, uint16_t port, unsigned size)
 static uint32_t port_in(struct cpu *cpu, uint16_t port, unsigned size)
 {
     io_check(cpu, port, size);
-    if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, cpu->cur_insn, port, size)) vmx_nonroot_unwind(cpu); /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, cpu->cur_insn, port, size)) vmx_nonroot_unwind(cpu);
     if (cpu->dbg_flags & DBG_ARM_IO)
         debug_io_access(cpu, port, size);
     return cpu->bus.io_in(cpu->bus.opaque, port, size);
@@ -44,7 +44,7 @@ static uint32_t port_in(struct cpu *cpu, uint16_t port, unsigned size)
 static void port_out(struct cpu *cpu, uint16_t port, uint32_t v, unsigned size)
 {
     io_check(cpu, port, size);
-    if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, cpu->cur_insn, port, size)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, cpu->cur_insn, port, size)) return;
     if (cpu->dbg_flags & DBG_ARM_IO)
         debug_io_access(cpu, port, size);
     cpu->bus.io_out(cpu->bus.opaque, port, v, size);
@@ -115,7 +115,7 @@ void op_hlt(struct cpu *cpu, const struct insn *in)
     (void)in;
     if (cpu->cpl != 0)
         raise_gp(cpu, 0);
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_HLT)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_HLT)) return;
     cpu->halted = true;
     cpu->stop_block = true;
 }
@@ -145,7 +145,7 @@ void op_ins(struct cpu *cpu, const struct insn *in)
     if (in->rep && count_reg(cpu, in) == 0)
         return;
     io_check(cpu, port, sz);
-    if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, in, port, sz)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, in, port, sz)) return;
     if (cpu->dbg_flags & DBG_ARM_IO)
         debug_io_access(cpu, port, sz);
     do {
@@ -167,7 +167,7 @@ void op_outs(struct cpu *cpu, const struct insn *in)
     if (in->rep && count_reg(cpu, in) == 0)
         return;
     io_check(cpu, port, sz);
-    if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, in, port, sz)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, in, port, sz)) return;
     if (cpu->dbg_flags & DBG_ARM_IO)
         debug_io_access(cpu, port, sz);
     do {

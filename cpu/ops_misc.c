@@ -3,7 +3,7 @@
 #include "cpu/cpu.h"
 #include "cpu/opcodes.h"
 #include "cpu/ops_int.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 void op_nop(struct cpu *cpu, const struct insn *in)
 {
@@ -16,7 +16,7 @@ void op_nop(struct cpu *cpu, const struct insn *in)
 void op_pause(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
-    if (cpu->vmx_nonroot && vmx_nonroot_pause(cpu, in)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_pause(cpu, in)) return;
     cpu->stop_block = true;
     cpu->quantum_end = cpu->icount;
 }

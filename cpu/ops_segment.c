@@ -8,7 +8,7 @@
 #include "cpu/opcodes.h"
 #include "cpu/operands.h"
 #include "cpu/segment.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 /* The segment register named by a PUSH/POP Sreg opcode. */
 static unsigned sreg_of_opcode(const struct insn *in)
@@ -105,7 +105,7 @@ void op_sldt(struct cpu *cpu, const struct insn *in)
 {
     if (!protected_mode(cpu))
         raise_ud(cpu);
-    if (cpu->vmx_nonroot && vmx_nonroot_desc_table(cpu, in, EXIT_REASON_LDTR_TR, 0)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_desc_table(cpu, in, EXIT_REASON_LDTR_TR, 0)) return;
     if (in->mod == 3)
         reg_write(cpu, in->rm, in->opsize, in->rex, cpu->ldtr.sel);
     else
@@ -116,7 +116,7 @@ void op_str(struct cpu *cpu, const struct insn *in)
 {
     if (!protected_mode(cpu))
         raise_ud(cpu);
-    if (cpu->vmx_nonroot && vmx_nonroot_desc_table(cpu, in, EXIT_REASON_LDTR_TR, 1)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_desc_table(cpu, in, EXIT_REASON_LDTR_TR, 1)) return;
     if (in->mod == 3)
         reg_write(cpu, in->rm, in->opsize, in->rex, cpu->tr.sel);
     else
@@ -137,7 +137,7 @@ void op_lldt(struct cpu *cpu, const struct insn *in)
         raise_ud(cpu);
     if (cpu->cpl != 0)
         raise_gp(cpu, 0);
-    if (cpu->vmx_nonroot && vmx_nonroot_desc_table(cpu, in, EXIT_REASON_LDTR_TR, 2)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_desc_table(cpu, in, EXIT_REASON_LDTR_TR, 2)) return;
     uint16_t sel = (uint16_t)rm_read(cpu, in, 2);
     if (sel_is_null(sel)) {
         cpu->ldtr = (struct segment){.sel = sel, .attr = SEG_UNUSABLE};
@@ -162,7 +162,7 @@ void op_ltr(struct cpu *cpu, const struct insn *in)
         raise_ud(cpu);
     if (cpu->cpl != 0)
         raise_gp(cpu, 0);
-    if (cpu->vmx_nonroot && vmx_nonroot_desc_table(cpu, in, EXIT_REASON_LDTR_TR, 3)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_desc_table(cpu, in, EXIT_REASON_LDTR_TR, 3)) return;
     uint16_t sel = (uint16_t)rm_read(cpu, in, 2);
     if (sel_is_null(sel))
         raise_gp(cpu, 0);

@@ -13,7 +13,7 @@
 #include "cpu/operands.h"
 #include "cpu/pmu.h"
 #include "cpu/tsc.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 /* Privileged instructions: CPL 0 only (V86 runs at CPL 3). */
 static void require_cpl0(struct cpu *cpu)
@@ -50,7 +50,7 @@ static uint64_t read_cr8(struct cpu *cpu)
 void op_mov_r_cr(struct cpu *cpu, const struct insn *in)
 {
     require_cpl0(cpu);
-    if (cpu->vmx_nonroot && vmx_nonroot_cr_read(cpu, in, in->reg, in->rm)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_cr_read(cpu, in, in->reg, in->rm)) return;
     uint64_t v;
     switch (in->reg) {
     case 0: v = cpu->cr0; break;
@@ -64,7 +64,7 @@ void op_mov_r_cr(struct cpu *cpu, const struct insn *in)
         break;
     default: raise_ud(cpu);
     }
-    if (cpu->vmx_nonroot) v = vmx_nonroot_cr_view(cpu, in->reg, v); /* VMX-B */
+    if (cpu->vmx_nonroot) v = vmx_nonroot_cr_view(cpu, in->reg, v);
     unsigned sz = cr_operand_size(cpu);
     reg_write(cpu, in->rm, sz, 1, v & size_mask(sz));
 }
@@ -74,8 +74,8 @@ void op_mov_cr_r(struct cpu *cpu, const struct insn *in)
     require_cpl0(cpu);
     unsigned sz = cr_operand_size(cpu);
     uint64_t v = reg_read(cpu, in->rm, sz, 1);
-    if (cpu->vmx_nonroot && vmx_nonroot_cr_write(cpu, in, in->reg, v, in->rm)) return; /* VMX-B */
-    if (cpu->vmx_nonroot) v = vmx_nonroot_cr_merge(cpu, in->reg, v); /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_cr_write(cpu, in, in->reg, v, in->rm)) return;
+    if (cpu->vmx_nonroot) v = vmx_nonroot_cr_merge(cpu, in->reg, v);
     bool ok = true;
     switch (in->reg) {
     case 0: ok = cpu_set_cr0(cpu, v); break;
@@ -125,7 +125,7 @@ static unsigned dr_index(struct cpu *cpu, unsigned reg)
  * DR6/DR7 write. */
 void op_mov_r_dr(struct cpu *cpu, const struct insn *in)
 {
-    if (cpu->vmx_nonroot && vmx_nonroot_mov_dr(cpu, in, true)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_mov_dr(cpu, in, true)) return;
     require_cpl0(cpu);
     unsigned n = dr_index(cpu, in->reg);
     debug_general_detect(cpu);
@@ -135,7 +135,7 @@ void op_mov_r_dr(struct cpu *cpu, const struct insn *in)
 
 void op_mov_dr_r(struct cpu *cpu, const struct insn *in)
 {
-    if (cpu->vmx_nonroot && vmx_nonroot_mov_dr(cpu, in, false)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_mov_dr(cpu, in, false)) return;
     require_cpl0(cpu);
     unsigned n = dr_index(cpu, in->reg);
     debug_general_detect(cpu);
@@ -162,7 +162,7 @@ static void load_dtable(struct cpu *cpu, const struct insn *in, struct dtable *t
     if (cpu->mode == MODE_V86)
         raise_gp(cpu, 0);
     require_cpl0(cpu);
-    if (cpu->vmx_nonroot && vmx_nonroot_desc_table(cpu, in, EXIT_REASON_GDTR_IDTR, t == &cpu->gdtr ? 2 : 3)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_desc_table(cpu, in, EXIT_REASON_GDTR_IDTR, t == &cpu->gdtr ? 2 : 3)) return;
     uint64_t ea = insn_ea(cpu, in);
     uint64_t limit = mem_read(cpu, in->seg, ea, 2);
     uint64_t next = (ea + 2) & size_mask(in->addrsize);
@@ -182,7 +182,7 @@ static void load_dtable(struct cpu *cpu, const struct insn *in, struct dtable *t
 
 static void store_dtable(struct cpu *cpu, const struct insn *in, const struct dtable *t)
 {
-    if (cpu->vmx_nonroot && vmx_nonroot_desc_table(cpu, in, EXIT_REASON_GDTR_IDTR, t == &cpu->gdtr ? 0 : 1)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_desc_table(cpu, in, EXIT_REASON_GDTR_IDTR, t == &cpu->gdtr ? 0 : 1)) return;
     uint64_t ea = insn_ea(cpu, in);
     uint64_t next = (ea + 2) & size_mask(in->addrsize);
     unsigned bsz = cpu->mode == MODE_LONG ? 8 : 4;
@@ -215,7 +215,7 @@ void op_sidt(struct cpu *cpu, const struct insn *in)
 
 void op_smsw(struct cpu *cpu, const struct insn *in)
 {
-    uint64_t cr0 = cpu->vmx_nonroot ? vmx_nonroot_cr_view(cpu, 0, cpu->cr0) : cpu->cr0; /* VMX-B */
+    uint64_t cr0 = cpu->vmx_nonroot ? vmx_nonroot_cr_view(cpu, 0, cpu->cr0) : cpu->cr0;
     if (in->mod == 3)
         reg_write(cpu, in->rm, in->opsize, in->rex, cr0 & size_mask(in->opsize));
     else
@@ -226,10 +226,10 @@ void op_lmsw(struct cpu *cpu, const struct insn *in)
 {
     require_cpl0(cpu);
     uint64_t v = rm_read(cpu, in, 2);
-    if (cpu->vmx_nonroot && vmx_nonroot_lmsw(cpu, in, (uint16_t)v, in->mod == 3 ? 0 : cpu->seg[in->seg].base + insn_ea(cpu, in))) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_lmsw(cpu, in, (uint16_t)v, in->mod == 3 ? 0 : cpu->seg[in->seg].base + insn_ea(cpu, in))) return;
     /* Only PE, MP, EM, TS; PE can be set but not cleared (SDM Vol.2 LMSW). */
     uint64_t cr0 = (cpu->cr0 & ~0xeull) | (v & 0xf) | (cpu->cr0 & CR0_PE);
-    if (cpu->vmx_nonroot) cr0 = vmx_nonroot_cr_merge(cpu, 0, cr0); /* VMX-B */
+    if (cpu->vmx_nonroot) cr0 = vmx_nonroot_cr_merge(cpu, 0, cr0);
     if (!cpu_set_cr0(cpu, cr0))
         raise_gp(cpu, 0);
 }
@@ -238,7 +238,7 @@ void op_clts(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
     require_cpl0(cpu);
-    if (cpu->vmx_nonroot && vmx_nonroot_clts(cpu, in)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_clts(cpu, in)) return;
     cpu->cr0 &= ~CR0_TS;
 }
 
@@ -253,7 +253,7 @@ void op_invlpg(struct cpu *cpu, const struct insn *in)
         lin = off + ((in->seg == S_FS || in->seg == S_GS) ? cpu->seg[in->seg].base : 0);
     else
         lin = (cpu->seg[in->seg].base + off) & 0xffffffffull;
-    if (cpu->vmx_nonroot && vmx_nonroot_invlpg(cpu, in, lin)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_invlpg(cpu, in, lin)) return;
     /* The TLB fills one 4 KiB slot per access even inside a large page, so
      * other slots of a large page survive this; software that changes a
      * large mapping invalidates each 4 KiB page of it or flushes fully. */
@@ -266,7 +266,7 @@ void op_invpcid(struct cpu *cpu, const struct insn *in)
     if (cpu->mode == MODE_V86)
         raise_gp(cpu, 0);
     require_cpl0(cpu);
-    if (cpu->vmx_nonroot && vmx_nonroot_invpcid(cpu, in)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_invpcid(cpu, in)) return;
     uint64_t type = reg_read(cpu, in->reg, cpu->mode == MODE_LONG ? 8 : 4, in->rex);
     uint64_t ea = insn_ea(cpu, in);
     uint64_t pcid = mem_read(cpu, in->seg, ea, 8);
@@ -291,7 +291,7 @@ void op_wbinvd(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
     require_cpl0(cpu); /* caches are not modelled: nothing to write back */
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, in->opcode == 0x08 ? EXIT_REASON_INVD : EXIT_REASON_WBINVD)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, in->opcode == 0x08 ? EXIT_REASON_INVD : EXIT_REASON_WBINVD)) return;
 }
 
 void op_clflush(struct cpu *cpu, const struct insn *in)
@@ -316,7 +316,7 @@ void op_rdmsr(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
     require_cpl0(cpu);
-    if (cpu->vmx_nonroot && vmx_nonroot_msr(cpu, in, false)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_msr(cpu, in, false)) return;
     uint64_t v;
     if (!msr_read(cpu, (uint32_t)cpu->gpr[R_CX], &v))
         raise_gp(cpu, 0);
@@ -327,7 +327,7 @@ void op_wrmsr(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
     require_cpl0(cpu);
-    if (cpu->vmx_nonroot && vmx_nonroot_msr(cpu, in, true)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_msr(cpu, in, true)) return;
     if (!msr_write(cpu, (uint32_t)cpu->gpr[R_CX], read_edx_eax(cpu)))
         raise_gp(cpu, 0);
     cpu->stop_block = true;
@@ -338,7 +338,7 @@ void op_rdtsc(struct cpu *cpu, const struct insn *in)
     (void)in;
     if ((cpu->cr4 & CR4_TSD) && cpu->cpl != 0)
         raise_gp(cpu, 0);
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_RDTSC)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_RDTSC)) return;
     write_edx_eax(cpu, cpu->vmx_nonroot ? vmx_nonroot_tsc(cpu, cpu_tsc(cpu)) : cpu_tsc(cpu));
 }
 
@@ -347,7 +347,7 @@ void op_rdtscp(struct cpu *cpu, const struct insn *in)
     (void)in;
     if ((cpu->cr4 & CR4_TSD) && cpu->cpl != 0)
         raise_gp(cpu, 0);
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_RDTSCP)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_RDTSCP)) return;
     write_edx_eax(cpu, cpu->vmx_nonroot ? vmx_nonroot_tsc(cpu, cpu_tsc(cpu)) : cpu_tsc(cpu));
     cpu->gpr[R_CX] = (uint32_t)cpu->tsc_aux;
 }
@@ -357,7 +357,7 @@ void op_rdpmc(struct cpu *cpu, const struct insn *in)
     (void)in;
     if (!(cpu->cr4 & CR4_PCE) && cpu->cpl != 0)
         raise_gp(cpu, 0);
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_RDPMC)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_RDPMC)) return;
     uint64_t v;
     if (!pmu_rdpmc(cpu, (uint32_t)cpu->gpr[R_CX], &v))
         raise_gp(cpu, 0);
@@ -367,7 +367,7 @@ void op_rdpmc(struct cpu *cpu, const struct insn *in)
 void op_cpuid(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_CPUID)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_CPUID)) return;
     uint32_t r[4];
     cpuid_query(cpu, (uint32_t)cpu->gpr[R_AX], (uint32_t)cpu->gpr[R_CX], r);
     cpu->gpr[R_AX] = r[0];
@@ -396,7 +396,7 @@ void op_xsetbv(struct cpu *cpu, const struct insn *in)
     if (cpu->mode == MODE_V86)
         raise_gp(cpu, 0);
     require_cpl0(cpu);
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_XSETBV)) return; /* VMX-B */
+    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_XSETBV)) return;
     if ((uint32_t)cpu->gpr[R_CX] != 0 || !cpu_set_xcr0(cpu, read_edx_eax(cpu)))
         raise_gp(cpu, 0);
 }
@@ -435,7 +435,7 @@ void op_wrfsgsbase(struct cpu *cpu, const struct insn *in)
 
 void op_rdpid(struct cpu *cpu, const struct insn *in)
 {
-    if (cpu->vmx_nonroot) vmx_nonroot_rdpid(cpu); /* VMX-B */
+    if (cpu->vmx_nonroot) vmx_nonroot_rdpid(cpu);
     unsigned sz = cpu->mode == MODE_LONG ? 8 : 4;
     reg_write(cpu, in->rm, sz, 1, cpu->tsc_aux);
 }

@@ -10,7 +10,7 @@
 #include "cpu/mem.h"
 #include "cpu/operands.h"
 #include "cpu/segment.h"
-#include "vmx_emul/vmx_nonroot.h"
+#include "vmx_emul/vmx_hooks.h"
 
 /* Offsets of the dynamic fields (SDM Vol.3A figures 7-2 and 7-11). */
 struct tss_layout {
@@ -80,7 +80,7 @@ static void load_task_segment(struct cpu *cpu, unsigned sreg, uint16_t sel, unsi
 void task_switch(struct cpu *cpu, uint16_t sel, enum task_switch_reason reason,
                  bool has_error, uint32_t error_code, uint64_t return_rip, uint32_t ext)
 {
-    if (cpu->vmx_nonroot) vmx_nonroot_task_switch(cpu, sel, reason); /* VMX-B: exit reason 9 */
+    if (cpu->vmx_nonroot) vmx_nonroot_task_switch(cpu, sel, reason); /* exit reason 9 */
     struct descriptor nd, od;
     /* The new TSS descriptor: GDT only, a TSS type, present, big enough. */
     if ((sel & 4) || !desc_read(cpu, sel, &nd))

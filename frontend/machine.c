@@ -421,7 +421,7 @@ static void machine_reset(struct machine *m)
  * waiting vCPU in real mode at vector << 12. */
 static void handle_init_sipi(struct cpu *c)
 {
-    if (c->vmx && vmx_nonroot_init_sipi(c)) return; /* VMX-B: exit reasons 3/4, blocked in root */
+    if (c->vmx && vmx_nonroot_init_sipi(c)) return; /* exit reasons 3/4 in non-root; INIT blocked in root */
     if (c->init_pending) {
         c->init_pending = false;
         log_cpu_reset(c, "INIT");

@@ -11,7 +11,6 @@
 #include "bios/smbios.h"
 #include "cpu/cpuid.h"
 #include "cpu/log.h"
-#include "vmx_emul/vmx.h" /* LOG_VMEXIT */
 
 void options_usage(FILE *out)
 {

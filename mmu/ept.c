@@ -4,12 +4,13 @@
  * accessed/dirty flags, so a faulting access changes nothing. */
 #include "mmu/ept.h"
 
-#define EPT_PHYS_MASK ((1ull << PAGING_MAXPHYADDR) - 1)
-#define EPT_FRAME_MASK (EPT_PHYS_MASK & ~0xfffull)
+/* bits: the physical-address width (MAXPHYADDR) from struct ept_ctx. */
+#define EPT_PHYS_MASK(bits) ((1ull << (bits)) - 1)
+#define EPT_FRAME_MASK(bits) (EPT_PHYS_MASK(bits) & ~0xfffull)
 /* 29.3.2, tables 29-1 to 29-6: bits 51:MAXPHYADDR are reserved everywhere;
  * bits 7:3 in entries that reference another table (bit 7 selects a page
  * where it can); address bits below the page size in large pages. */
-#define EPT_RSVD_HIGH (((1ull << 52) - 1) & ~EPT_PHYS_MASK)
+#define EPT_RSVD_HIGH(bits) (((1ull << 52) - 1) & ~EPT_PHYS_MASK(bits))
 #define EPT_RSVD_TABLE 0xf8ull
 #define EPT_RSVD_1G (((1ull << 30) - 1) & ~0xfffull)
 #define EPT_RSVD_2M (((1ull << 21) - 1) & ~0xfffull)
@@ -30,7 +31,7 @@ static bool misconfigured(const struct ept_ctx *ctx, uint64_t e, int level, bool
         return true; /* write-only or write/execute */
     if (perms == EPTE_X && !ctx->exec_only)
         return true;
-    if (e & EPT_RSVD_HIGH)
+    if (e & EPT_RSVD_HIGH(ctx->phys_bits))
         return true;
     if (!leaf)
         return (e & EPT_RSVD_TABLE) != 0;
@@ -92,7 +93,7 @@ enum ept_status ept_walk(struct physmem *pm, const struct ept_ctx *ctx, uint64_t
     struct ept_used used[EPT_LEVELS];
     unsigned nused = 0;
     unsigned perms = EPT_PERMS;
-    uint64_t table = ctx->eptp & EPT_FRAME_MASK;
+    uint64_t table = ctx->eptp & EPT_FRAME_MASK(ctx->phys_bits);
     out->hpa = 0;
     out->page_size = 4096;
     out->perms = 0;
@@ -115,7 +116,7 @@ enum ept_status ept_walk(struct physmem *pm, const struct ept_ctx *ctx, uint64_t
         used[nused].value = e;
         nused++;
         if (!leaf) {
-            table = e & EPT_FRAME_MASK;
+            table = e & EPT_FRAME_MASK(ctx->phys_bits);
             continue;
         }
         uint64_t size = 1ull << shift;
@@ -135,7 +136,7 @@ enum ept_status ept_walk(struct physmem *pm, const struct ept_ctx *ctx, uint64_t
                     physmem_write(pm, used[i].hpa, used[i].value | set, 8);
             }
         }
-        out->hpa = (e & EPT_FRAME_MASK & ~(size - 1)) | (gpa & (size - 1));
+        out->hpa = (e & EPT_FRAME_MASK(ctx->phys_bits) & ~(size - 1)) | (gpa & (size - 1));
         out->page_size = size;
         out->perms = perms;
         out->memtype = (unsigned)(e >> EPTE_MEMTYPE_SHIFT) & 7;
@@ -145,7 +146,7 @@ enum ept_status ept_walk(struct physmem *pm, const struct ept_ctx *ctx, uint64_t
     return EPT_MISCONFIG; /* not reached: level 1 is always a leaf */
 }
 
-bool ept_eptp_valid(uint64_t eptp, bool ad_supported)
+bool ept_eptp_valid(uint64_t eptp, bool ad_supported, unsigned phys_bits)
 {
     unsigned mt = (unsigned)(eptp & EPTP_MEMTYPE_MASK);
     if (mt != EPT_MT_UC && mt != EPT_MT_WB)
@@ -154,7 +155,7 @@ bool ept_eptp_valid(uint64_t eptp, bool ad_supported)
         return false;
     if ((eptp & EPTP_AD) && !ad_supported)
         return false;
-    return (eptp & (0xf80ull | ~EPT_PHYS_MASK)) == 0;
+    return (eptp & (0xf80ull | ~EPT_PHYS_MASK(phys_bits))) == 0;
 }
 
 int ept_gpa_translate(void *opaque, uint64_t gpa, unsigned access, bool is_walk, uint64_t lin,

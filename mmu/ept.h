@@ -47,6 +47,7 @@ enum { EPT_MT_UC = 0, EPT_MT_WC = 1, EPT_MT_WT = 4, EPT_MT_WP = 5, EPT_MT_WB = 6
 
 struct ept_ctx {
     uint64_t eptp;
+    unsigned phys_bits; /* MAXPHYADDR: EPTE bits 51:phys_bits are reserved */
     bool exec_only;  /* IA32_VMX_EPT_VPID_CAP bit 0: execute-only entries allowed */
     bool pages_1g;   /* IA32_VMX_EPT_VPID_CAP bit 17: 1-GiB pages */
     /* Called once the access is known to be allowed and right before the
@@ -84,7 +85,7 @@ enum ept_status ept_walk(struct physmem *pm, const struct ept_ctx *ctx, uint64_t
  * "Checks on VMX Controls"): UC or WB paging-structure memory type, 4-level
  * walk, accessed/dirty enable only when supported, bits 11:7 and the bits
  * above MAXPHYADDR clear. */
-bool ept_eptp_valid(uint64_t eptp, bool ad_supported);
+bool ept_eptp_valid(uint64_t eptp, bool ad_supported, unsigned phys_bits);
 
 /* A gpa_translate_fn (mmu/paging.h) that walks EPT: put a struct ept_hook
  * in paging_ctx.gpa_opaque. On a refusal it records what the VM exit needs

@@ -8,23 +8,26 @@
  * goes through ctx->gpa_translate when set (the EPT dimension). */
 #include "mmu/paging.h"
 
-#define PHYS_ADDR_BITS_MASK ((1ull << PAGING_MAXPHYADDR) - 1)
-#define FRAME_MASK (PHYS_ADDR_BITS_MASK & ~0xfffull)
+/* bits: the physical-address width (MAXPHYADDR) of the CPU model, from
+ * struct paging_ctx. */
+#define PHYS_ADDR_MASK(bits) ((1ull << (bits)) - 1)
+#define FRAME_MASK(bits) (PHYS_ADDR_MASK(bits) & ~0xfffull)
 
 /* SDM Vol.3A tables 4-14 to 4-19 (4-level) and 4-8 to 4-11 (PAE): bits from
  * MAXPHYADDR up to 51 (4-level) or 62 (PAE) must be zero. */
-#define RSVD_4LEVEL_HIGH (((1ull << 52) - 1) & ~PHYS_ADDR_BITS_MASK)
-#define RSVD_PAE_HIGH (((1ull << 63) - 1) & ~PHYS_ADDR_BITS_MASK)
+#define RSVD_4LEVEL_HIGH(bits) (((1ull << 52) - 1) & ~PHYS_ADDR_MASK(bits))
+#define RSVD_PAE_HIGH(bits) (((1ull << 63) - 1) & ~PHYS_ADDR_MASK(bits))
 /* Large-page address fields must be page aligned: bits 20:13 of a 2 MiB
  * PDE and bits 29:13 of a 1 GiB PDPTE (bit 12 is PAT). */
 #define RSVD_2M_ALIGN (((1ull << 21) - 1) & ~((1ull << 13) - 1))
 #define RSVD_1G_ALIGN (((1ull << 30) - 1) & ~((1ull << 13) - 1))
 /* 32-bit paging 4 MiB PDE with PSE-36 (SDM 4.3, table 4-4): bits 20:13 hold
  * physical-address bits 39:32; those at or above MAXPHYADDR, and bit 21,
- * are reserved. */
-#define RSVD_4M_PSE36 (((1ull << 22) - 1) & ~((1ull << (PAGING_MAXPHYADDR - 19)) - 1))
+ * are reserved (none of 20:13 when MAXPHYADDR is 41 or more). */
+#define RSVD_4M_PSE36(bits) \
+    (((1ull << 22) - 1) & ~((1ull << ((bits) < 41 ? (bits) - 19 : 22)) - 1))
 /* PAE PDPTE (SDM 4.4.1, table 4-8): bits 2:1 and 8:5 reserved, and no XD. */
-#define RSVD_PDPTE_PAE (0x1e6ull | RSVD_PAE_HIGH | PTE_XD)
+#define RSVD_PDPTE_PAE(bits) (0x1e6ull | RSVD_PAE_HIGH(bits) | PTE_XD)
 
 #define MAX_LEVELS 4
 
@@ -48,11 +51,11 @@ struct walk {
 enum paging_mode paging_mode_of(uint64_t cr0, uint64_t cr4, uint64_t efer)
 {
     /* SDM Vol.3A 4.1.1, table 4-1. With CR0.PG=1, EFER.LMA equals EFER.LME. */
-    if (!(cr0 & (1ull << 31)))
+    if (!(cr0 & CR0_PG))
         return PAGING_OFF;
-    if (!(cr4 & (1ull << 5)))
+    if (!(cr4 & CR4_PAE))
         return PAGING_32BIT;
-    return (efer & (1ull << 10)) ? PAGING_4LEVEL : PAGING_PAE;
+    return (efer & EFER_LMA) ? PAGING_4LEVEL : PAGING_PAE;
 }
 
 static uint64_t a20(const struct paging_ctx *ctx, uint64_t gpa)
@@ -101,8 +104,8 @@ static enum paging_status page_fault(struct walk *w, uint32_t pfec, unsigned acc
         pfec |= PFEC_U;
     /* SDM Vol.3A 4.7: I/D reports fetches only where execute-disable or
      * SMEP can make a fetch fault. */
-    bool nx_on = (ctx->cr4 & (1ull << 5)) && (ctx->efer & (1ull << 11));
-    bool smep = (ctx->cr4 & (1ull << 20)) != 0;
+    bool nx_on = (ctx->cr4 & CR4_PAE) && (ctx->efer & EFER_NXE);
+    bool smep = (ctx->cr4 & CR4_SMEP) != 0;
     if (access == PG_EXEC && (nx_on || smep))
         pfec |= PFEC_I;
     w->out->pf_error = pfec;
@@ -113,9 +116,9 @@ static enum paging_status page_fault(struct walk *w, uint32_t pfec, unsigned acc
 static bool access_allowed(const struct paging_ctx *ctx, const struct paging_result *r,
                            unsigned access)
 {
-    bool wp = (ctx->cr0 & (1ull << 16)) != 0;
-    bool smep = (ctx->cr4 & (1ull << 20)) != 0;
-    bool smap = (ctx->cr4 & (1ull << 21)) != 0;
+    bool wp = (ctx->cr0 & CR0_WP) != 0;
+    bool smep = (ctx->cr4 & CR4_SMEP) != 0;
+    bool smap = (ctx->cr4 & CR4_SMAP) != 0;
     if (ctx->user) {
         if (!r->user)
             return false;
@@ -172,7 +175,7 @@ static enum paging_status finish_walk(struct walk *w, uint64_t paddr, unsigned a
         return PAGING_NESTED_FAULT;
     const struct walk_entry *leaf = &w->entries[w->nentries - 1];
     r->dirty = (leaf->value & PTE_D) != 0;
-    r->global = (leaf->value & PTE_G) && (w->ctx->cr4 & (1ull << 7));
+    r->global = (leaf->value & PTE_G) && (w->ctx->cr4 & CR4_PGE);
     uint64_t hpa;
     paddr = a20(w->ctx, paddr);
     if (!gpa_to_hpa(w, paddr, access, false, &hpa))
@@ -202,8 +205,8 @@ static enum paging_status walk_32bit(struct walk *w, unsigned access)
     if (!(pde & PTE_P))
         return page_fault(w, 0, access);
     combine_rights(r, pde, false);
-    if ((pde & PTE_PS) && (ctx->cr4 & (1ull << 4))) {
-        if (pde & RSVD_4M_PSE36)
+    if ((pde & PTE_PS) && (ctx->cr4 & CR4_PSE)) {
+        if (pde & RSVD_4M_PSE36(ctx->phys_bits))
             return page_fault(w, PFEC_P | PFEC_RSVD, access);
         uint64_t base = (pde & 0xffc00000u) | (((pde >> 13) & 0xff) << 32);
         r->page_size = 4ull << 20;
@@ -220,9 +223,9 @@ static enum paging_status walk_32bit(struct walk *w, unsigned access)
 
 /* Reserved bits of a PDE or PTE below the top level, per mode (SDM Vol.3A
  * tables 4-9 to 4-11 and 4-17 to 4-19). */
-static uint64_t rsvd_lower(enum paging_mode mode, bool nxe)
+static uint64_t rsvd_lower(enum paging_mode mode, bool nxe, unsigned bits)
 {
-    uint64_t m = mode == PAGING_PAE ? RSVD_PAE_HIGH : RSVD_4LEVEL_HIGH;
+    uint64_t m = mode == PAGING_PAE ? RSVD_PAE_HIGH(bits) : RSVD_4LEVEL_HIGH(bits);
     if (!nxe)
         m |= PTE_XD;
     return m;
@@ -235,8 +238,9 @@ static enum paging_status walk_pd(struct walk *w, enum paging_mode mode, uint64_
 {
     const struct paging_ctx *ctx = w->ctx;
     struct paging_result *r = w->out;
-    bool nxe = (ctx->efer & (1ull << 11)) != 0;
-    uint64_t rsvd = rsvd_lower(mode, nxe);
+    bool nxe = (ctx->efer & EFER_NXE) != 0;
+    uint64_t rsvd = rsvd_lower(mode, nxe, ctx->phys_bits);
+    const uint64_t frame = FRAME_MASK(ctx->phys_bits);
     uint64_t pde, pte;
     if (!read_entry(w, table + (((w->lin >> 21) & 0x1ff) << 3), 8, &pde))
         return PAGING_NESTED_FAULT;
@@ -247,9 +251,9 @@ static enum paging_status walk_pd(struct walk *w, enum paging_mode mode, uint64_
     combine_rights(r, pde, nxe);
     if (pde & PTE_PS) {
         r->page_size = 2ull << 20;
-        return finish_walk(w, (pde & FRAME_MASK & ~0x1fffffull) | (w->lin & 0x1fffff), access);
+        return finish_walk(w, (pde & frame & ~0x1fffffull) | (w->lin & 0x1fffff), access);
     }
-    if (!read_entry(w, (pde & FRAME_MASK) + (((w->lin >> 12) & 0x1ff) << 3), 8, &pte))
+    if (!read_entry(w, (pde & frame) + (((w->lin >> 12) & 0x1ff) << 3), 8, &pte))
         return PAGING_NESTED_FAULT;
     if (!(pte & PTE_P))
         return page_fault(w, 0, access);
@@ -257,12 +261,12 @@ static enum paging_status walk_pd(struct walk *w, enum paging_mode mode, uint64_
         return page_fault(w, PFEC_P | PFEC_RSVD, access);
     combine_rights(r, pte, nxe);
     r->page_size = 4096;
-    return finish_walk(w, (pte & FRAME_MASK) | (w->lin & 0xfff), access);
+    return finish_walk(w, (pte & frame) | (w->lin & 0xfff), access);
 }
 
-bool paging_pdpte_valid(uint64_t pdpte)
+bool paging_pdpte_valid(uint64_t pdpte, unsigned phys_bits)
 {
-    return !(pdpte & PTE_P) || !(pdpte & RSVD_PDPTE_PAE);
+    return !(pdpte & PTE_P) || !(pdpte & RSVD_PDPTE_PAE(phys_bits));
 }
 
 static bool read_pdpte(struct walk *w, unsigned index, bool linear, uint64_t *value)
@@ -284,7 +288,7 @@ enum paging_status paging_pdptes_load(struct physmem *pm, const struct paging_ct
     for (unsigned i = 0; i < 4; i++) {
         if (!read_pdpte(&w, i, false, &pdpte[i]))
             return PAGING_NESTED_FAULT;
-        valid = valid && paging_pdpte_valid(pdpte[i]);
+        valid = valid && paging_pdpte_valid(pdpte[i], ctx->phys_bits);
     }
     return valid ? PAGING_OK : PAGING_PAGE_FAULT;
 }
@@ -302,10 +306,10 @@ static enum paging_status walk_pae(struct walk *w, unsigned access)
         return page_fault(w, 0, access);
     /* Registers loaded by MOV CR were validated then (#GP); a PDPTE read at
      * walk time can only report its reserved bits as a page fault. */
-    if (pdpte & RSVD_PDPTE_PAE)
+    if (pdpte & RSVD_PDPTE_PAE(w->ctx->phys_bits))
         return page_fault(w, PFEC_P | PFEC_RSVD, access);
     /* PAE PDPTEs have no R/W, U/S or XD: rights come from the PDE and PTE. */
-    return walk_pd(w, PAGING_PAE, pdpte & FRAME_MASK, access);
+    return walk_pd(w, PAGING_PAE, pdpte & FRAME_MASK(w->ctx->phys_bits), access);
 }
 
 /* SDM Vol.3A 4.5: 4-level paging, 4 KiB, 2 MiB and 1 GiB pages. */
@@ -313,17 +317,18 @@ static enum paging_status walk_4level(struct walk *w, unsigned access)
 {
     const struct paging_ctx *ctx = w->ctx;
     struct paging_result *r = w->out;
-    bool nxe = (ctx->efer & (1ull << 11)) != 0;
-    uint64_t rsvd = rsvd_lower(PAGING_4LEVEL, nxe);
+    bool nxe = (ctx->efer & EFER_NXE) != 0;
+    uint64_t rsvd = rsvd_lower(PAGING_4LEVEL, nxe, ctx->phys_bits);
+    const uint64_t frame = FRAME_MASK(ctx->phys_bits);
     uint64_t pml4e, pdpte;
-    if (!read_entry(w, (ctx->cr3 & FRAME_MASK) + (((w->lin >> 39) & 0x1ff) << 3), 8, &pml4e))
+    if (!read_entry(w, (ctx->cr3 & frame) + (((w->lin >> 39) & 0x1ff) << 3), 8, &pml4e))
         return PAGING_NESTED_FAULT;
     if (!(pml4e & PTE_P))
         return page_fault(w, 0, access);
     if (pml4e & (rsvd | PTE_PS))
         return page_fault(w, PFEC_P | PFEC_RSVD, access);
     combine_rights(r, pml4e, nxe);
-    if (!read_entry(w, (pml4e & FRAME_MASK) + (((w->lin >> 30) & 0x1ff) << 3), 8, &pdpte))
+    if (!read_entry(w, (pml4e & frame) + (((w->lin >> 30) & 0x1ff) << 3), 8, &pdpte))
         return PAGING_NESTED_FAULT;
     if (!(pdpte & PTE_P))
         return page_fault(w, 0, access);
@@ -332,10 +337,10 @@ static enum paging_status walk_4level(struct walk *w, unsigned access)
     combine_rights(r, pdpte, nxe);
     if (pdpte & PTE_PS) {
         r->page_size = 1ull << 30;
-        return finish_walk(w, (pdpte & FRAME_MASK & ~0x3fffffffull) | (w->lin & 0x3fffffff),
+        return finish_walk(w, (pdpte & frame & ~0x3fffffffull) | (w->lin & 0x3fffffff),
                            access);
     }
-    return walk_pd(w, PAGING_4LEVEL, pdpte & FRAME_MASK, access);
+    return walk_pd(w, PAGING_4LEVEL, pdpte & frame, access);
 }
 
 enum paging_status paging_walk(struct physmem *pm, const struct paging_ctx *ctx, uint64_t lin,

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mmu/arch_bits.h"
 #include "mmu/physmem.h"
 
 enum { PG_READ = 0, PG_WRITE = 1, PG_EXEC = 2 };
@@ -16,10 +17,6 @@ enum { PG_READ = 0, PG_WRITE = 1, PG_EXEC = 2 };
  * paging_pdptes_load); the hook masks it with PG_KIND_MASK. */
 #define PG_NOT_LINEAR 0x100u
 #define PG_KIND_MASK 0x3u
-
-/* Physical-address width the walker enforces (reserved bits above it fault
- * with RSVD); CPUID leaf 0x80000008 must report the same value. */
-#define PAGING_MAXPHYADDR 39
 
 /* Paging-structure entry bits common to all modes (SDM Vol.3A 4.3-4.5). */
 #define PTE_P (1ull << 0)
@@ -58,6 +55,9 @@ typedef int (*gpa_translate_fn)(void *opaque, uint64_t gpa, unsigned access, boo
 
 struct paging_ctx {
     uint64_t cr0, cr3, cr4, efer;
+    /* Physical-address width (MAXPHYADDR) of the CPU model: bits at and
+     * above it in paging-structure entries are reserved (SDM Vol.3A 4.1.4). */
+    unsigned phys_bits;
     bool user;            /* CPL 3 data/code access (not an implicit supervisor access) */
     bool implicit_super;  /* descriptor-table/TSS access: supervisor even at CPL 3 */
     bool ac;              /* EFLAGS.AC, for SMAP (SDM Vol.3A 4.6.1) */
@@ -102,7 +102,7 @@ enum paging_mode paging_mode_of(uint64_t cr0, uint64_t cr4, uint64_t efer);
 /* A PAE-paging PDPTE may be loaded into the PDPTE registers: not present, or
  * present with no reserved bit set (SDM Vol.3A 4.4.1). MOV to CR0/CR3/CR4
  * raises #GP(0) when this is false for any of the four. */
-bool paging_pdpte_valid(uint64_t pdpte);
+bool paging_pdpte_valid(uint64_t pdpte, unsigned phys_bits);
 
 /* Read the four PDPTEs that CR3 (ctx->cr3, bits 31:5) points to, through
  * the gpa_translate hook. Returns PAGING_OK with pdpte[0..3] filled and all

@@ -105,13 +105,8 @@ void tlb_paging_regs_changed(struct tlb *t, uint64_t old_cr0, uint64_t new_cr0,
                              uint64_t old_cr4, uint64_t new_cr4, uint64_t old_efer,
                              uint64_t new_efer)
 {
-    const uint64_t cr0_bits = (1ull << 0) | (1ull << 16) | (1ull << 31); /* PE WP PG */
-    const uint64_t cr4_bits = (1ull << 4) | (1ull << 5) | (1ull << 7) | (1ull << 12) |
-                              (1ull << 17) | (1ull << 20) | (1ull << 21);
-    /* PSE PAE PGE LA57 PCIDE SMEP SMAP */
-    const uint64_t efer_bits = (1ull << 10) | (1ull << 11); /* LMA NXE */
-    if (((old_cr0 ^ new_cr0) & cr0_bits) || ((old_cr4 ^ new_cr4) & cr4_bits) ||
-        ((old_efer ^ new_efer) & efer_bits))
+    if (((old_cr0 ^ new_cr0) & TLB_FLUSH_CR0_BITS) || ((old_cr4 ^ new_cr4) & TLB_FLUSH_CR4_BITS) ||
+        ((old_efer ^ new_efer) & TLB_FLUSH_EFER_BITS))
         tlb_flush_all(t);
 }
 

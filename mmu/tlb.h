@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "mmu/arch_bits.h"
+
 #define TLB_BITS 10
 #define TLB_ENTRIES (1u << TLB_BITS)
 #define TLB_TAG_INVALID 1ull /* never a page address */
@@ -66,6 +68,9 @@ void tlb_mov_cr3(struct tlb *t, uint64_t old_cr3, uint64_t operand, bool pcide);
  * entry/exit, RSM): call with the old and new values of all three; flushes
  * everything when a bit that paging or the cached permissions depend on
  * changed (CR0.PG/WP/PE, CR4.PSE/PAE/PGE/PCIDE/SMEP/SMAP/LA57, EFER.NXE/LMA). */
+#define TLB_FLUSH_CR0_BITS (CR0_PE | CR0_WP | CR0_PG)
+#define TLB_FLUSH_CR4_BITS (CR4_PSE | CR4_PAE | CR4_PGE | CR4_LA57 | CR4_PCIDE | CR4_SMEP | CR4_SMAP)
+#define TLB_FLUSH_EFER_BITS (EFER_LMA | EFER_NXE)
 void tlb_paging_regs_changed(struct tlb *t, uint64_t old_cr0, uint64_t new_cr0,
                              uint64_t old_cr4, uint64_t new_cr4, uint64_t old_efer,
                              uint64_t new_efer);

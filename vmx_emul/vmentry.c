@@ -43,7 +43,7 @@ static void load_segment(struct segment *s, uint16_t sel, uint64_t base, uint32_
 static void load_guest_state(struct cpu *cpu, const struct vmcs *v)
 {
     struct vmx_cpu *vx = cpu->vmx;
-    vmx_tlb_save_root(cpu); /* VMX-B */
+    vmx_tlb_save_root(cpu);
     bool ia32e = vmx_ctl_ia32e_mode_guest(v);
 
     /* 26.3.2.1 control registers, debug registers, MSRs. */
@@ -130,7 +130,7 @@ static void load_guest_state(struct cpu *cpu, const struct vmcs *v)
     cpu_update_mode(cpu);
     /* The TLB holds the guest's saved context for this VPID/EPTP, or
      * nothing (vmx_emul/vmx_tlb.c). */
-    vmx_tlb_guest_loaded(cpu); /* VMX-B */
+    vmx_tlb_guest_loaded(cpu);
     cpu_update_ac_check(cpu); /* the restored TLB may hold user data tags */
     debug_update(cpu); /* guest DR7 and CR4.DE; flushes the guest's TLB if data breakpoints */
 }
@@ -144,7 +144,7 @@ static void inject_event(struct cpu *cpu, struct vmcs *v)
     uint32_t ii = v->vm_entry_intr_info_field;
     unsigned type = INTR_INFO_TYPE(ii), vector = INTR_INFO_VECTOR(ii);
     if (type == INTR_TYPE_OTHER)
-        return; /* pending MTF VM exit: the monitor-trap-flag code owns it (VMX-B) */
+        return; /* pending MTF VM exit: vmx_nonroot_entered arms it (SDM 26.6.2) */
     bool has_code = (ii & INTR_INFO_DELIVER_CODE) != 0;
     uint64_t return_rip = cpu->rip;
     if (type == EV_SWINT || type == EV_PRIVSW || type == EV_SWEXC)
@@ -261,7 +261,7 @@ void vmx_vmentry(struct cpu *cpu, bool launch)
     }
     load_guest_state(cpu, v);
     cpu->vmx_nonroot = true;
-    vmx_nonroot_entered(cpu); /* VMX-B */
+    vmx_nonroot_entered(cpu);
 
     /* SDM 26.4: the VM-entry MSR-load area; qualification is the 1-based
      * index of the failing entry. */

@@ -40,9 +40,9 @@ static bool canonical(uint64_t a)
     return top == 0 || top == 0x1ffff;
 }
 
-static bool page_ok(uint64_t pa)
+static bool page_ok(const struct cpu *cpu, uint64_t pa)
 {
-    return vmx_page_addr_ok(pa);
+    return vmx_page_addr_ok(cpu, pa);
 }
 
 /* SDM Vol.3A 11.12.2: each PAT entry is 0, 1, 4, 5, 6 or 7. */
@@ -67,13 +67,13 @@ static uint64_t perf_global_ctrl_reserved(void)
 #define DEBUGCTL_BTF (1ull << 1)
 
 /* A VMX-managed area of count 16-byte entries (MSR lists, SDM 26.2.1.2). */
-static bool msr_area_ok(uint64_t addr, uint32_t count)
+static bool msr_area_ok(const struct cpu *cpu, uint64_t addr, uint32_t count)
 {
-    return count == 0 || (!(addr & 0xf) && vmx_paddr_ok(addr) &&
-                          vmx_paddr_ok(addr + (uint64_t)count * 16 - 1));
+    return count == 0 || (!(addr & 0xf) && vmx_paddr_ok(cpu, addr) &&
+                          vmx_paddr_ok(cpu, addr + (uint64_t)count * 16 - 1));
 }
 
-bool vmx_eptp_valid(const struct vmx_caps *caps, uint64_t eptp)
+bool vmx_eptp_valid(const struct cpu *cpu, const struct vmx_caps *caps, uint64_t eptp)
 {
     uint64_t cap = caps->ept_vpid_cap;
     unsigned memtype = eptp & 7, walk = (eptp >> 3) & 7;
@@ -83,7 +83,7 @@ bool vmx_eptp_valid(const struct vmx_caps *caps, uint64_t eptp)
         return false;
     if (((eptp >> 6) & 1) && !((cap >> 21) & 1))
         return false;
-    return !(eptp & 0xf80) && vmx_paddr_ok(eptp);
+    return !(eptp & 0xf80) && vmx_paddr_ok(cpu, eptp);
 }
 
 static bool cr_fixed_ok(uint64_t value, uint64_t fixed0, uint64_t fixed1)
@@ -111,11 +111,11 @@ enum vmentry_outcome vmx_check_controls_and_host(struct cpu *cpu, const struct v
               "secondary processor-based controls: an unsupported bit is set");
     CTL_CHECK(v->cr3_target_count > ((c->misc >> 16) & 0x1ff),
               "CR3-target count greater than the number of CR3-target values supported");
-    CTL_CHECK(vmx_ctl_io_bitmaps(v) && !(page_ok(v->io_bitmap_a) && page_ok(v->io_bitmap_b)),
+    CTL_CHECK(vmx_ctl_io_bitmaps(v) && !(page_ok(cpu, v->io_bitmap_a) && page_ok(cpu, v->io_bitmap_b)),
               "I/O-bitmap address not 4-KByte aligned or beyond the physical-address width");
-    CTL_CHECK(vmx_ctl_msr_bitmaps(v) && !page_ok(v->msr_bitmap),
+    CTL_CHECK(vmx_ctl_msr_bitmaps(v) && !page_ok(cpu, v->msr_bitmap),
               "MSR-bitmap address not 4-KByte aligned or beyond the physical-address width");
-    CTL_CHECK(tpr_shadow && !page_ok(v->virtual_apic_page_addr),
+    CTL_CHECK(tpr_shadow && !page_ok(cpu, v->virtual_apic_page_addr),
               "virtual-APIC address not 4-KByte aligned or beyond the physical-address width");
     CTL_CHECK(tpr_shadow && !vid && (v->tpr_threshold & ~0xfu),
               "TPR threshold bits 31:4 set without virtual-interrupt delivery");
@@ -130,7 +130,7 @@ enum vmentry_outcome vmx_check_controls_and_host(struct cpu *cpu, const struct v
               "virtual NMIs without NMI exiting");
     CTL_CHECK(!vmx_ctl_virtual_nmis(v) && vmx_ctl_nmi_window_exiting(v),
               "NMI-window exiting without virtual NMIs");
-    CTL_CHECK(vmx_ctl_virt_apic_accesses(v) && !page_ok(v->apic_access_addr),
+    CTL_CHECK(vmx_ctl_virt_apic_accesses(v) && !page_ok(cpu, v->apic_access_addr),
               "APIC-access address not 4-KByte aligned or beyond the physical-address width");
     CTL_CHECK(vmx_ctl_virt_x2apic_mode(v) && vmx_ctl_virt_apic_accesses(v),
               "virtualize x2APIC mode together with virtualize APIC accesses");
@@ -143,12 +143,12 @@ enum vmentry_outcome vmx_check_controls_and_host(struct cpu *cpu, const struct v
     CTL_CHECK(vmx_ctl_posted_interrupts(v) && (v->posted_intr_nv & 0xff00),
               "posted-interrupt notification vector bits 15:8 set");
     CTL_CHECK(vmx_ctl_posted_interrupts(v) &&
-              ((v->posted_intr_desc_addr & 0x3f) || !vmx_paddr_ok(v->posted_intr_desc_addr)),
+              ((v->posted_intr_desc_addr & 0x3f) || !vmx_paddr_ok(cpu, v->posted_intr_desc_addr)),
               "posted-interrupt descriptor address not 64-byte aligned or beyond the physical-address width");
     CTL_CHECK(vmx_ctl_vpid(v) && v->vpid == 0, "enable VPID with VPID 0");
-    CTL_CHECK(ept && !vmx_eptp_valid(c, v->ept_pointer), "EPT pointer invalid");
+    CTL_CHECK(ept && !vmx_eptp_valid(cpu, c, v->ept_pointer), "EPT pointer invalid");
     CTL_CHECK(vmx_ctl_pml(v) && !ept, "enable PML without enable EPT");
-    CTL_CHECK(vmx_ctl_pml(v) && !page_ok(v->pml_address),
+    CTL_CHECK(vmx_ctl_pml(v) && !page_ok(cpu, v->pml_address),
               "PML address not 4-KByte aligned or beyond the physical-address width");
     CTL_CHECK(vmx_ctl_unrestricted_guest(v) && !ept, "unrestricted guest without enable EPT");
     CTL_CHECK(vmx_ctl_vmfunc(v) && (v->vm_function_control & ~c->vmfunc),
@@ -156,10 +156,10 @@ enum vmentry_outcome vmx_check_controls_and_host(struct cpu *cpu, const struct v
     CTL_CHECK(vmx_ctl_vmfunc(v) && (v->vm_function_control & VMFUNC_EPTP_SWITCHING) && !ept,
               "EPTP switching without enable EPT");
     CTL_CHECK(vmx_ctl_vmfunc(v) && (v->vm_function_control & VMFUNC_EPTP_SWITCHING) &&
-              !page_ok(v->eptp_list_address),
+              !page_ok(cpu, v->eptp_list_address),
               "EPTP-list address not 4-KByte aligned or beyond the physical-address width");
     CTL_CHECK(vmx_ctl_vmcs_shadowing(v) &&
-              !(page_ok(v->vmread_bitmap) && page_ok(v->vmwrite_bitmap)),
+              !(page_ok(cpu, v->vmread_bitmap) && page_ok(cpu, v->vmwrite_bitmap)),
               "VMREAD/VMWRITE-bitmap address not 4-KByte aligned or beyond the physical-address width");
 
     /* SDM 26.2.1.2 VM-exit control fields. */
@@ -167,9 +167,9 @@ enum vmentry_outcome vmx_check_controls_and_host(struct cpu *cpu, const struct v
               "VM-exit controls: a reserved or unsupported bit has the wrong value");
     CTL_CHECK(!vmx_ctl_preemption_timer(v) && vmx_ctl_save_preemption_timer(v),
               "save VMX-preemption timer value without activate VMX-preemption timer");
-    CTL_CHECK(!msr_area_ok(v->vm_exit_msr_store_addr, v->vm_exit_msr_store_count),
+    CTL_CHECK(!msr_area_ok(cpu, v->vm_exit_msr_store_addr, v->vm_exit_msr_store_count),
               "VM-exit MSR-store address not 16-byte aligned or area beyond the physical-address width");
-    CTL_CHECK(!msr_area_ok(v->vm_exit_msr_load_addr, v->vm_exit_msr_load_count),
+    CTL_CHECK(!msr_area_ok(cpu, v->vm_exit_msr_load_addr, v->vm_exit_msr_load_count),
               "VM-exit MSR-load address not 16-byte aligned or area beyond the physical-address width");
 
     /* SDM 26.2.1.3 VM-entry control fields. */
@@ -202,7 +202,7 @@ enum vmentry_outcome vmx_check_controls_and_host(struct cpu *cpu, const struct v
                    (v->vm_entry_instruction_len == 0 && !((c->misc >> 30) & 1))),
                   "VM-entry instruction length not in 1-15 for a software event");
     }
-    CTL_CHECK(!msr_area_ok(v->vm_entry_msr_load_addr, v->vm_entry_msr_load_count),
+    CTL_CHECK(!msr_area_ok(cpu, v->vm_entry_msr_load_addr, v->vm_entry_msr_load_count),
               "VM-entry MSR-load address not 16-byte aligned or area beyond the physical-address width");
 
     /* SDM 26.2.2 host control registers and MSRs. */
@@ -211,7 +211,7 @@ enum vmentry_outcome vmx_check_controls_and_host(struct cpu *cpu, const struct v
                "host CR0 does not respect IA32_VMX_CR0_FIXED0/FIXED1");
     HOST_CHECK(!cr_fixed_ok(v->host_cr4, c->cr4_fixed0, c->cr4_fixed1),
                "host CR4 does not respect IA32_VMX_CR4_FIXED0/FIXED1");
-    HOST_CHECK(!vmx_paddr_ok(v->host_cr3), "host CR3 sets bits beyond the physical-address width");
+    HOST_CHECK(!vmx_paddr_ok(cpu, v->host_cr3), "host CR3 sets bits beyond the physical-address width");
     HOST_CHECK(!canonical(v->host_ia32_sysenter_esp), "host IA32_SYSENTER_ESP not canonical");
     HOST_CHECK(!canonical(v->host_ia32_sysenter_eip), "host IA32_SYSENTER_EIP not canonical");
     HOST_CHECK(vmx_ctl_exit_load_perf_global_ctrl(v) &&
@@ -324,7 +324,7 @@ enum vmentry_outcome vmx_check_guest_state(struct cpu *cpu, const struct vmcs *v
     GUEST_CHECK(ia32e && !(v->guest_cr0 & CR0_PG), "IA-32e mode guest with CR0.PG clear");
     GUEST_CHECK(ia32e && !(v->guest_cr4 & CR4_PAE), "IA-32e mode guest with CR4.PAE clear");
     GUEST_CHECK(!ia32e && (v->guest_cr4 & CR4_PCIDE), "guest CR4.PCIDE set outside IA-32e mode");
-    GUEST_CHECK(!vmx_paddr_ok(v->guest_cr3), "guest CR3 sets bits beyond the physical-address width");
+    GUEST_CHECK(!vmx_paddr_ok(cpu, v->guest_cr3), "guest CR3 sets bits beyond the physical-address width");
     GUEST_CHECK(vmx_ctl_load_debug_controls(v) && (v->guest_dr7 >> 32), "guest DR7 bits 63:32 set");
     GUEST_CHECK(!canonical(v->guest_sysenter_esp), "guest IA32_SYSENTER_ESP not canonical");
     GUEST_CHECK(!canonical(v->guest_sysenter_eip), "guest IA32_SYSENTER_EIP not canonical");
@@ -498,7 +498,7 @@ enum vmentry_outcome vmx_check_guest_state(struct cpu *cpu, const struct vmcs *v
                 "pending debug exceptions BS set without single-stepping while blocked or halted");
     uint64_t link = v->vmcs_link_pointer;
     if (link != VMCS_PTR_INVALID) {
-        GUEST_CHECK_Q(!page_ok(link), 4,
+        GUEST_CHECK_Q(!page_ok(cpu, link), 4,
                       "VMCS link pointer not 4-KByte aligned or beyond the physical-address width");
         uint32_t rev = (uint32_t)physmem_read(cpu->bus.mem, link, 4);
         GUEST_CHECK_Q((rev & 0x7fffffffu) != (uint32_t)(c->basic & 0x7fffffffu), 4,
@@ -528,7 +528,7 @@ enum vmentry_outcome vmx_check_guest_state(struct cpu *cpu, const struct vmcs *v
                 pdpte[i] = physmem_read(cpu->bus.mem, (v->guest_cr3 & 0xffffffe0u) + 8u * i, 8);
         }
         for (int i = 0; i < 4; i++)
-            GUEST_CHECK_Q((pdpte[i] & 1) && (pdpte[i] & (0x1e6ull | phys_reserved_mask())), 2,
+            GUEST_CHECK_Q((pdpte[i] & 1) && (pdpte[i] & (0x1e6ull | phys_reserved_mask(cpu))), 2,
                           "guest PDPTE sets reserved bits");
     }
     return VMENTRY_OK;

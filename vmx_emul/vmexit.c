@@ -180,8 +180,9 @@ static void save_guest_state(struct cpu *cpu, struct vmcs *v)
     v->guest_activity_state = cpu->wait_for_sipi ? ACTIVITY_WAIT_SIPI
                               : cpu->halted      ? ACTIVITY_HLT
                                                  : ACTIVITY_ACTIVE;
-    /* The preemption-timer value is saved by the timer code (VMX-B) when
-     * "save VMX-preemption timer value" is set; the field is left as is. */
+    /* The preemption-timer value is saved by vmx_nonroot_leaving (SDM
+     * 27.3.4) when "save VMX-preemption timer value" is set; the field is
+     * left as is here. */
 
     /* IA32_VMX_MISC bit 5: "IA-32e mode guest" follows EFER.LMA. */
     if (cpu->efer & EFER_LMA)
@@ -285,14 +286,14 @@ static bool load_host_state(struct cpu *cpu, struct vmcs *v)
 
     cpu->vmx_nonroot = false;
     cpu_update_mode(cpu);
-    vmx_tlb_host_loaded(cpu); /* VMX-B */
+    vmx_tlb_host_loaded(cpu);
     cpu->stop_block = true;
 
     /* 27.5.4 PDPTEs of a PAE host. */
     if (!host64 && (cpu->cr0 & CR0_PG) && (cpu->cr4 & CR4_PAE)) {
         for (int i = 0; i < 4; i++) {
             uint64_t e = physmem_read(cpu->bus.mem, (cpu->cr3 & 0xffffffe0u) + 8u * i, 8);
-            if ((e & 1) && (e & (0x1e6ull | phys_reserved_mask()))) {
+            if ((e & 1) && (e & (0x1e6ull | phys_reserved_mask(cpu)))) {
                 vmx_abort(cpu, ABORT_HOST_PDPTE);
                 return false;
             }
@@ -357,7 +358,7 @@ void vmx_vmexit(struct cpu *cpu, uint32_t reason, uint64_t qualification,
     v->vm_entry_intr_info_field &= ~INTR_INFO_VALID;
 
     /* 27.3 saving guest state, 27.4 the MSR-store area. */
-    vmx_nonroot_leaving(cpu); /* VMX-B */
+    vmx_nonroot_leaving(cpu);
     save_guest_state(cpu, v);
     /* 27.3.3: an exit for an access that an instruction makes (not during
      * event delivery) saves RF = 1, as the image of a fault would, so that

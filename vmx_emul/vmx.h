@@ -14,78 +14,11 @@
 
 #include "cpu/cpu.h"
 #include "cpu/cpuid.h"
+#include "cpu/log.h"
 #include "cpu/msr.h"
 #include "vmx_emul/vmcs.h"
+#include "vmx_emul/vmx_hooks.h"
 #include "vmx_emul/vmx_intercept.h"
-
-/* Basic exit reasons (SDM Vol.3C Appendix C). */
-enum vmx_exit_reason {
-    EXIT_REASON_EXCEPTION_NMI = 0,
-    EXIT_REASON_EXTERNAL_INTERRUPT = 1,
-    EXIT_REASON_TRIPLE_FAULT = 2,
-    EXIT_REASON_INIT_SIGNAL = 3,
-    EXIT_REASON_SIPI_SIGNAL = 4,
-    EXIT_REASON_IO_SMI = 5,
-    EXIT_REASON_OTHER_SMI = 6,
-    EXIT_REASON_INTERRUPT_WINDOW = 7,
-    EXIT_REASON_NMI_WINDOW = 8,
-    EXIT_REASON_TASK_SWITCH = 9,
-    EXIT_REASON_CPUID = 10,
-    EXIT_REASON_GETSEC = 11,
-    EXIT_REASON_HLT = 12,
-    EXIT_REASON_INVD = 13,
-    EXIT_REASON_INVLPG = 14,
-    EXIT_REASON_RDPMC = 15,
-    EXIT_REASON_RDTSC = 16,
-    EXIT_REASON_RSM = 17,
-    EXIT_REASON_VMCALL = 18,
-    EXIT_REASON_VMCLEAR = 19,
-    EXIT_REASON_VMLAUNCH = 20,
-    EXIT_REASON_VMPTRLD = 21,
-    EXIT_REASON_VMPTRST = 22,
-    EXIT_REASON_VMREAD = 23,
-    EXIT_REASON_VMRESUME = 24,
-    EXIT_REASON_VMWRITE = 25,
-    EXIT_REASON_VMXOFF = 26,
-    EXIT_REASON_VMXON = 27,
-    EXIT_REASON_CR_ACCESS = 28,
-    EXIT_REASON_DR_ACCESS = 29,
-    EXIT_REASON_IO_INSTRUCTION = 30,
-    EXIT_REASON_MSR_READ = 31,
-    EXIT_REASON_MSR_WRITE = 32,
-    EXIT_REASON_INVALID_STATE = 33,
-    EXIT_REASON_MSR_LOAD_FAIL = 34,
-    EXIT_REASON_MWAIT = 36,
-    EXIT_REASON_MONITOR_TRAP_FLAG = 37,
-    EXIT_REASON_MONITOR = 39,
-    EXIT_REASON_PAUSE = 40,
-    EXIT_REASON_MCE_DURING_VMENTRY = 41,
-    EXIT_REASON_TPR_BELOW_THRESHOLD = 43,
-    EXIT_REASON_APIC_ACCESS = 44,
-    EXIT_REASON_EOI_INDUCED = 45,
-    EXIT_REASON_GDTR_IDTR = 46,
-    EXIT_REASON_LDTR_TR = 47,
-    EXIT_REASON_EPT_VIOLATION = 48,
-    EXIT_REASON_EPT_MISCONFIG = 49,
-    EXIT_REASON_INVEPT = 50,
-    EXIT_REASON_RDTSCP = 51,
-    EXIT_REASON_PREEMPTION_TIMER = 52,
-    EXIT_REASON_INVVPID = 53,
-    EXIT_REASON_WBINVD = 54,
-    EXIT_REASON_XSETBV = 55,
-    EXIT_REASON_APIC_WRITE = 56,
-    EXIT_REASON_RDRAND = 57,
-    EXIT_REASON_INVPCID = 58,
-    EXIT_REASON_VMFUNC = 59,
-    EXIT_REASON_ENCLS = 60,
-    EXIT_REASON_RDSEED = 61,
-    EXIT_REASON_PML_FULL = 62,
-    EXIT_REASON_XSAVES = 63,
-    EXIT_REASON_XRSTORS = 64,
-    EXIT_REASON_COUNT = 80
-};
-/* Exit-reason field bits (SDM 24.9.1). */
-#define EXIT_REASON_ENTRY_FAILURE (1u << 31)
 
 /* Name of a basic exit reason for traces ("CPUID"); "?" when unknown. */
 const char *vmx_exit_reason_name(unsigned reason);
@@ -175,7 +108,7 @@ struct vmx_cpu {
     const char *last_check_failed;
     /* MSR-load area index of the last failed VM-entry MSR load. */
     uint32_t last_msr_fail_index;
-    /* (VMX-B, vmx_emul/vmx_nonroot.c) Non-root bookkeeping: PAUSE-loop
+    /* (vmx_emul/vmx_nonroot.c) Non-root bookkeeping: PAUSE-loop
      * state, the TSC at VM entry for the preemption timer, CR2 before a
      * #PF that may become a VM exit (SDM 27.1: such a #PF leaves CR2
      * alone), and the event being delivered through the guest IDT (for
@@ -220,7 +153,7 @@ static inline bool vmx_available(const struct cpu *cpu);
 struct vmx_cpu *vmx_get(struct cpu *cpu);
 /* Fill the capability MSRs from the model (vmx_emul/vmx_caps.c). */
 void vmx_caps_init(struct cpu *cpu, struct vmx_caps *caps);
-void vmx_cpu_free(struct cpu *cpu);
+/* vmx_cpu_free: vmx_emul/vmx_hooks.h. */
 
 static inline bool vmx_nonroot(const struct cpu *cpu)
 {
@@ -233,18 +166,11 @@ static inline bool vmx_in_operation(const struct cpu *cpu)
 }
 
 /* SDM 23.8: INIT is blocked in VMX root operation (in non-root it is a VM
- * exit, VMX-B). For cpu/'s INIT handling. */
+ * exit: vmx_nonroot_init_sipi). */
 static inline bool vmx_blocks_init(const struct cpu *cpu)
 {
     return vmx_in_operation(cpu) && !cpu->vmx_nonroot;
 }
-
-/* SDM 23.8: in VMX operation a MOV to CR0/CR4 that would give a FIXED0 bit
- * the value 0 or a FIXED1 bit the value 1 raises #GP(0); in non-root
- * operation with "unrestricted guest", CR0.PE and CR0.PG are free (SDM
- * 25.3). For cpu/ctrlreg.c: refuse the write when these return false. */
-bool vmx_cr0_value_ok(const struct cpu *cpu, uint64_t cr0);
-bool vmx_cr4_value_ok(const struct cpu *cpu, uint64_t cr4);
 
 /* The current VMCS (the one VM exits read and write), NULL when the
  * current-VMCS pointer is invalid. */
@@ -293,24 +219,21 @@ struct insn;
 void vmx_exit_insn(struct cpu *cpu, const struct insn *in, uint32_t reason, uint64_t qual,
                    uint32_t insn_info, bool insn_info_valid);
 
-/* Capability MSRs 0x480-0x491 and IA32_FEATURE_CONTROL as vmx_emul/ sees
- * them. vmx_msr_read returns false when the MSR is absent (#GP). */
-bool vmx_msr_read(struct cpu *cpu, uint32_t msr, uint64_t *value);
-bool vmx_msr_is_vmx_cap(uint32_t msr);
+/* The capability MSRs (vmx_msr_read) and the CR0/CR4 fixed-bit checks
+ * are declared in vmx_emul/vmx_hooks.h. */
 
-/* VM-exit/entry trace (-d vmexit). */
-#define LOG_VMEXIT (1u << 0)
+/* VM-exit/entry trace (-d vmexit, LOG_VMEXIT of cpu/log.h). */
 void vmx_trace(struct cpu *cpu, const char *what, uint32_t reason, uint64_t qualification);
 
 /* Physical-address width checks for VMX pointers (SDM: "bits beyond the
  * processor's physical-address width"). */
-static inline bool vmx_paddr_ok(uint64_t pa)
+static inline bool vmx_paddr_ok(const struct cpu *cpu, uint64_t pa)
 {
-    return !(pa & phys_reserved_mask());
+    return !(pa & phys_reserved_mask(cpu));
 }
-static inline bool vmx_page_addr_ok(uint64_t pa)
+static inline bool vmx_page_addr_ok(const struct cpu *cpu, uint64_t pa)
 {
-    return !(pa & 0xfff) && vmx_paddr_ok(pa);
+    return !(pa & 0xfff) && vmx_paddr_ok(cpu, pa);
 }
 
 static inline bool vmx_available(const struct cpu *cpu)

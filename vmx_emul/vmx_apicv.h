@@ -11,20 +11,11 @@
 
 #include "cpu/cpu.h"
 #include "vmx_emul/vmcs.h"
+#include "vmx_emul/vmx_hooks.h"
 
-/* The physical page paddr is the APIC-access page of a non-root guest
- * with "virtualize APIC accesses" (cpu/mem.c keeps it out of the TLB and
- * sends its accesses here). */
-bool vmx_apicv_access_page(const struct cpu *cpu, uint64_t paddr);
-/* A linear read/write of `size` bytes at `offset` in the APIC-access page
- * (SDM 29.4): virtualized, or an APIC-access VM exit (reason 44,
- * fault-like: does not return), or for writes that need it an APIC-write
- * exit after the instruction (reason 56, trap-like). */
-uint64_t vmx_apicv_mmio_read(struct cpu *cpu, uint32_t offset, unsigned size);
-void vmx_apicv_mmio_write(struct cpu *cpu, uint32_t offset, uint64_t value, unsigned size);
-/* An instruction fetch from the APIC-access page at paddr: the
- * APIC-access VM exit (SDM 29.4.1; does not return). */
-_Noreturn void vmx_apicv_fetch_exit(struct cpu *cpu, uint64_t paddr);
+/* The APIC-access page hooks cpu/mem.c calls (vmx_apicv_access_page,
+ * vmx_apicv_mmio_read/write, vmx_apicv_fetch_exit) are in
+ * vmx_emul/vmx_hooks.h. */
 
 /* RDMSR/WRMSR of 0x800-0x8ff with "virtualize x2APIC mode" (SDM 29.5),
  * after the MSR bitmap let it through: true when virtualized (*value set

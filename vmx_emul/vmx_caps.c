@@ -3,7 +3,8 @@
  *
  * DESIGN.md: the capability MSRs tell the truth. Each control MSR is built
  * as (model's wish) & (emulated), plus the default1 bits that are always 1.
- * VMX-B grows the *_EMULATED masks below as it wires each control. */
+ * A control joins the *_EMULATED masks below only with the code that
+ * implements it. */
 #include <stdlib.h>
 
 #include "cpu/cpuid.h"
@@ -60,11 +61,12 @@ static const struct vmx_model_caps skylake_caps = {
 /* What turtles emulates today, bit by bit (vmx_emul/vmx_controls.h names
  * them). Entry/exit controls are emulated entirely by vmentry.c/vmexit.c;
  * "activate secondary controls" is a plain gate; VMCS shadowing is done by
- * vmx_insn.c. Everything else waits for VMX-B (exit predicates, EPT, VPID,
- * APIC virtualization, preemption timer, PML): add bits here as they land. */
+ * vmx_insn.c. Pin-based controls: vmx_nonroot.c (external-interrupt, NMI
+ * and virtual-NMI handling, the preemption timer) and vmx_apicv.c (posted
+ * interrupts). */
 #define PIN_EMULATED (PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS | \
-                      PIN_PREEMPTION_TIMER | PIN_POSTED_INTERRUPTS) /* VMX-B */
-/* VMX-B: vmx_intercept.c/vmx_nonroot.c. MWAIT/MONITOR exiting are exact
+                      PIN_PREEMPTION_TIMER | PIN_POSTED_INTERRUPTS)
+/* Exit predicates: vmx_intercept.c/vmx_nonroot.c. MWAIT/MONITOR exiting are exact
  * because those instructions are #UD (not decoded), which has priority
  * over their VM exits. */
 #define CPU1_EMULATED (CPU_SECONDARY_CONTROLS | CPU_INTR_WINDOW_EXITING | \
@@ -75,9 +77,9 @@ static const struct vmx_model_caps skylake_caps = {
                        CPU_MOV_DR_EXITING | CPU_UNCOND_IO_EXITING | CPU_USE_IO_BITMAPS | \
                        CPU_USE_MSR_BITMAPS | CPU_MONITOR_EXITING | CPU_PAUSE_EXITING | \
                        CPU_MONITOR_TRAP_FLAG)
-/* VMX-B: EPT and PML (vmx_ept.c; TLB contexts keyed by VPID and EPTP are
- * saved and restored at VM entry and exit, vmx_tlb.c, so VPID is exact), unrestricted guest (paging off walks through
- * EPT), APIC virtualization (vmx_apicv.c). */
+/* EPT and PML (vmx_ept.c; TLB contexts keyed by VPID and EPTP are saved and
+ * restored at VM entry and exit, vmx_tlb.c, so VPID is exact), unrestricted
+ * guest (paging off walks through EPT), APIC virtualization (vmx_apicv.c). */
 #define CPU2_EMULATED (CPU2_VMCS_SHADOWING | CPU2_ENABLE_EPT | CPU2_DESC_TABLE_EXITING | \
                        CPU2_ENABLE_RDTSCP | CPU2_ENABLE_VPID | CPU2_WBINVD_EXITING | \
                        CPU2_UNRESTRICTED_GUEST | CPU2_PAUSE_LOOP_EXITING | \
@@ -91,7 +93,7 @@ static const struct vmx_model_caps skylake_caps = {
                        EXIT_SAVE_PREEMPTION_TIMER)
 #define ENTRY_EMULATED (ENTRY_LOAD_DEBUG_CONTROLS | ENTRY_IA32E_MODE_GUEST | \
                         ENTRY_LOAD_PERF_GLOBAL_CTRL | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER)
-/* VMX-B: everything the model lists (mmu/ept.c walks execute-only, 2M/1G
+/* Everything the model lists (mmu/ept.c walks execute-only, 2M/1G
  * and A/D; INVEPT/INVVPID flush the whole TLB, which every type allows). */
 #define EPT_VPID_EMULATED (~0ull)
 #define VMFUNC_EMULATED VMFUNC_EPTP_SWITCHING
@@ -242,7 +244,7 @@ struct vmx_cpu *vmx_get(struct cpu *cpu)
 
 void vmx_cpu_free(struct cpu *cpu)
 {
-    vmx_tlb_free(cpu); /* VMX-B */
+    vmx_tlb_free(cpu);
     if (cpu->vmx && cpu->bus.clock)
         timer_disarm(cpu->bus.clock, &cpu->vmx->preemption_wake);
     free(cpu->vmx);

@@ -1,8 +1,8 @@
 /* VMX control bits (SDM Vol.3C 24.6 VM-execution, 24.7 VM-exit, 24.8
  * VM-entry controls) and one named predicate per bit, on the decoded VMCS.
  * "(not emulated)" marks bits that vmx_emul/vmx_caps.c never lets a guest
- * set; "(VMX-B)" marks bits offered in the model data but masked off until
- * the exit/virtualization code that implements them is wired. */
+ * set; every other bit with a predicate here is emulated and offered
+ * through the *_EMULATED masks of vmx_emul/vmx_caps.c. */
 #ifndef TURTLES_VMX_EMUL_VMX_CONTROLS_H
 #define TURTLES_VMX_EMUL_VMX_CONTROLS_H
 
@@ -157,53 +157,53 @@ static inline bool vmx_entryctl(const struct vmcs *v, uint32_t bit)
 }
 
 /* Pin-based. */
-static inline bool vmx_ctl_extint_exiting(const struct vmcs *v) { return vmx_pin(v, PIN_EXTINT_EXITING); }          /* (VMX-B) */
-static inline bool vmx_ctl_nmi_exiting(const struct vmcs *v) { return vmx_pin(v, PIN_NMI_EXITING); }                /* (VMX-B) */
-static inline bool vmx_ctl_virtual_nmis(const struct vmcs *v) { return vmx_pin(v, PIN_VIRTUAL_NMIS); }              /* (VMX-B) */
-static inline bool vmx_ctl_preemption_timer(const struct vmcs *v) { return vmx_pin(v, PIN_PREEMPTION_TIMER); }      /* (VMX-B) */
-static inline bool vmx_ctl_posted_interrupts(const struct vmcs *v) { return vmx_pin(v, PIN_POSTED_INTERRUPTS); }    /* (VMX-B) */
+static inline bool vmx_ctl_extint_exiting(const struct vmcs *v) { return vmx_pin(v, PIN_EXTINT_EXITING); }
+static inline bool vmx_ctl_nmi_exiting(const struct vmcs *v) { return vmx_pin(v, PIN_NMI_EXITING); }
+static inline bool vmx_ctl_virtual_nmis(const struct vmcs *v) { return vmx_pin(v, PIN_VIRTUAL_NMIS); }
+static inline bool vmx_ctl_preemption_timer(const struct vmcs *v) { return vmx_pin(v, PIN_PREEMPTION_TIMER); }
+static inline bool vmx_ctl_posted_interrupts(const struct vmcs *v) { return vmx_pin(v, PIN_POSTED_INTERRUPTS); }
 /* Primary processor-based. */
-static inline bool vmx_ctl_intr_window_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_INTR_WINDOW_EXITING); } /* (VMX-B) */
-static inline bool vmx_ctl_tsc_offsetting(const struct vmcs *v) { return vmx_cpu1(v, CPU_USE_TSC_OFFSETTING); }       /* (VMX-B) */
-static inline bool vmx_ctl_hlt_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_HLT_EXITING); }                 /* (VMX-B) */
-static inline bool vmx_ctl_invlpg_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_INVLPG_EXITING); }           /* (VMX-B) */
-static inline bool vmx_ctl_mwait_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_MWAIT_EXITING); }             /* (VMX-B) */
-static inline bool vmx_ctl_rdpmc_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_RDPMC_EXITING); }             /* (VMX-B) */
-static inline bool vmx_ctl_rdtsc_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_RDTSC_EXITING); }             /* (VMX-B) */
-static inline bool vmx_ctl_cr3_load_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_CR3_LOAD_EXITING); }       /* (VMX-B) */
-static inline bool vmx_ctl_cr3_store_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_CR3_STORE_EXITING); }     /* (VMX-B) */
+static inline bool vmx_ctl_intr_window_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_INTR_WINDOW_EXITING); }
+static inline bool vmx_ctl_tsc_offsetting(const struct vmcs *v) { return vmx_cpu1(v, CPU_USE_TSC_OFFSETTING); }
+static inline bool vmx_ctl_hlt_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_HLT_EXITING); }
+static inline bool vmx_ctl_invlpg_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_INVLPG_EXITING); }
+static inline bool vmx_ctl_mwait_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_MWAIT_EXITING); }
+static inline bool vmx_ctl_rdpmc_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_RDPMC_EXITING); }
+static inline bool vmx_ctl_rdtsc_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_RDTSC_EXITING); }
+static inline bool vmx_ctl_cr3_load_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_CR3_LOAD_EXITING); }
+static inline bool vmx_ctl_cr3_store_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_CR3_STORE_EXITING); }
 static inline bool vmx_ctl_tertiary_controls(const struct vmcs *v) { return vmx_cpu1(v, CPU_TERTIARY_CONTROLS); }     /* (not emulated) */
-static inline bool vmx_ctl_cr8_load_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_CR8_LOAD_EXITING); }       /* (VMX-B) */
-static inline bool vmx_ctl_cr8_store_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_CR8_STORE_EXITING); }     /* (VMX-B) */
-static inline bool vmx_ctl_tpr_shadow(const struct vmcs *v) { return vmx_cpu1(v, CPU_TPR_SHADOW); }                   /* (VMX-B) */
-static inline bool vmx_ctl_nmi_window_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_NMI_WINDOW_EXITING); }   /* (VMX-B) */
-static inline bool vmx_ctl_mov_dr_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_MOV_DR_EXITING); }           /* (VMX-B) */
-static inline bool vmx_ctl_uncond_io_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_UNCOND_IO_EXITING); }     /* (VMX-B) */
-static inline bool vmx_ctl_io_bitmaps(const struct vmcs *v) { return vmx_cpu1(v, CPU_USE_IO_BITMAPS); }               /* (VMX-B) */
-static inline bool vmx_ctl_monitor_trap_flag(const struct vmcs *v) { return vmx_cpu1(v, CPU_MONITOR_TRAP_FLAG); }     /* (VMX-B) */
-static inline bool vmx_ctl_msr_bitmaps(const struct vmcs *v) { return vmx_cpu1(v, CPU_USE_MSR_BITMAPS); }             /* (VMX-B) */
-static inline bool vmx_ctl_monitor_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_MONITOR_EXITING); }         /* (VMX-B) */
-static inline bool vmx_ctl_pause_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_PAUSE_EXITING); }             /* (VMX-B) */
+static inline bool vmx_ctl_cr8_load_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_CR8_LOAD_EXITING); }
+static inline bool vmx_ctl_cr8_store_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_CR8_STORE_EXITING); }
+static inline bool vmx_ctl_tpr_shadow(const struct vmcs *v) { return vmx_cpu1(v, CPU_TPR_SHADOW); }
+static inline bool vmx_ctl_nmi_window_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_NMI_WINDOW_EXITING); }
+static inline bool vmx_ctl_mov_dr_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_MOV_DR_EXITING); }
+static inline bool vmx_ctl_uncond_io_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_UNCOND_IO_EXITING); }
+static inline bool vmx_ctl_io_bitmaps(const struct vmcs *v) { return vmx_cpu1(v, CPU_USE_IO_BITMAPS); }
+static inline bool vmx_ctl_monitor_trap_flag(const struct vmcs *v) { return vmx_cpu1(v, CPU_MONITOR_TRAP_FLAG); }
+static inline bool vmx_ctl_msr_bitmaps(const struct vmcs *v) { return vmx_cpu1(v, CPU_USE_MSR_BITMAPS); }
+static inline bool vmx_ctl_monitor_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_MONITOR_EXITING); }
+static inline bool vmx_ctl_pause_exiting(const struct vmcs *v) { return vmx_cpu1(v, CPU_PAUSE_EXITING); }
 static inline bool vmx_ctl_secondary_controls(const struct vmcs *v) { return vmx_cpu1(v, CPU_SECONDARY_CONTROLS); }
 /* Secondary processor-based. */
-static inline bool vmx_ctl_virt_apic_accesses(const struct vmcs *v) { return vmx_cpu2(v, CPU2_VIRT_APIC_ACCESSES); }   /* (VMX-B) */
-static inline bool vmx_ctl_ept(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENABLE_EPT); }                          /* (VMX-B) */
-static inline bool vmx_ctl_desc_table_exiting(const struct vmcs *v) { return vmx_cpu2(v, CPU2_DESC_TABLE_EXITING); }   /* (VMX-B) */
-static inline bool vmx_ctl_rdtscp(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENABLE_RDTSCP); }                    /* (VMX-B) */
-static inline bool vmx_ctl_virt_x2apic_mode(const struct vmcs *v) { return vmx_cpu2(v, CPU2_VIRT_X2APIC_MODE); }       /* (VMX-B) */
-static inline bool vmx_ctl_vpid(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENABLE_VPID); }                        /* (VMX-B) */
-static inline bool vmx_ctl_wbinvd_exiting(const struct vmcs *v) { return vmx_cpu2(v, CPU2_WBINVD_EXITING); }           /* (VMX-B) */
-static inline bool vmx_ctl_unrestricted_guest(const struct vmcs *v) { return vmx_cpu2(v, CPU2_UNRESTRICTED_GUEST); }   /* needs EPT (VMX-B) */
-static inline bool vmx_ctl_apic_register_virt(const struct vmcs *v) { return vmx_cpu2(v, CPU2_APIC_REGISTER_VIRT); }   /* (VMX-B) */
-static inline bool vmx_ctl_virtual_intr_delivery(const struct vmcs *v) { return vmx_cpu2(v, CPU2_VIRTUAL_INTR_DELIVERY); } /* (VMX-B) */
-static inline bool vmx_ctl_pause_loop_exiting(const struct vmcs *v) { return vmx_cpu2(v, CPU2_PAUSE_LOOP_EXITING); }   /* (VMX-B) */
-static inline bool vmx_ctl_rdrand_exiting(const struct vmcs *v) { return vmx_cpu2(v, CPU2_RDRAND_EXITING); }           /* (VMX-B) */
-static inline bool vmx_ctl_invpcid(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENABLE_INVPCID); }                  /* (VMX-B) */
-static inline bool vmx_ctl_vmfunc(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENABLE_VMFUNC); }                    /* EPTP switching needs EPT (VMX-B) */
+static inline bool vmx_ctl_virt_apic_accesses(const struct vmcs *v) { return vmx_cpu2(v, CPU2_VIRT_APIC_ACCESSES); }
+static inline bool vmx_ctl_ept(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENABLE_EPT); }
+static inline bool vmx_ctl_desc_table_exiting(const struct vmcs *v) { return vmx_cpu2(v, CPU2_DESC_TABLE_EXITING); }
+static inline bool vmx_ctl_rdtscp(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENABLE_RDTSCP); }
+static inline bool vmx_ctl_virt_x2apic_mode(const struct vmcs *v) { return vmx_cpu2(v, CPU2_VIRT_X2APIC_MODE); }
+static inline bool vmx_ctl_vpid(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENABLE_VPID); }
+static inline bool vmx_ctl_wbinvd_exiting(const struct vmcs *v) { return vmx_cpu2(v, CPU2_WBINVD_EXITING); }
+static inline bool vmx_ctl_unrestricted_guest(const struct vmcs *v) { return vmx_cpu2(v, CPU2_UNRESTRICTED_GUEST); }   /* needs EPT */
+static inline bool vmx_ctl_apic_register_virt(const struct vmcs *v) { return vmx_cpu2(v, CPU2_APIC_REGISTER_VIRT); }
+static inline bool vmx_ctl_virtual_intr_delivery(const struct vmcs *v) { return vmx_cpu2(v, CPU2_VIRTUAL_INTR_DELIVERY); }
+static inline bool vmx_ctl_pause_loop_exiting(const struct vmcs *v) { return vmx_cpu2(v, CPU2_PAUSE_LOOP_EXITING); }
+static inline bool vmx_ctl_rdrand_exiting(const struct vmcs *v) { return vmx_cpu2(v, CPU2_RDRAND_EXITING); }
+static inline bool vmx_ctl_invpcid(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENABLE_INVPCID); }
+static inline bool vmx_ctl_vmfunc(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENABLE_VMFUNC); }                    /* EPTP switching needs EPT */
 static inline bool vmx_ctl_vmcs_shadowing(const struct vmcs *v) { return vmx_cpu2(v, CPU2_VMCS_SHADOWING); }
 static inline bool vmx_ctl_encls_exiting(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENCLS_EXITING); }             /* (not emulated) */
-static inline bool vmx_ctl_rdseed_exiting(const struct vmcs *v) { return vmx_cpu2(v, CPU2_RDSEED_EXITING); }           /* (VMX-B) */
-static inline bool vmx_ctl_pml(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENABLE_PML); }                          /* (VMX-B) */
+static inline bool vmx_ctl_rdseed_exiting(const struct vmcs *v) { return vmx_cpu2(v, CPU2_RDSEED_EXITING); }
+static inline bool vmx_ctl_pml(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENABLE_PML); }
 static inline bool vmx_ctl_ept_violation_ve(const struct vmcs *v) { return vmx_cpu2(v, CPU2_EPT_VIOLATION_VE); }       /* (not emulated) */
 static inline bool vmx_ctl_xsaves(const struct vmcs *v) { return vmx_cpu2(v, CPU2_ENABLE_XSAVES); }                    /* (not emulated) */
 static inline bool vmx_ctl_tsc_scaling(const struct vmcs *v) { return vmx_cpu2(v, CPU2_TSC_SCALING); }                 /* (not emulated) */
@@ -211,12 +211,12 @@ static inline bool vmx_ctl_tsc_scaling(const struct vmcs *v) { return vmx_cpu2(v
 static inline bool vmx_ctl_save_debug_controls(const struct vmcs *v) { return vmx_exitctl(v, EXIT_SAVE_DEBUG_CONTROLS); }
 static inline bool vmx_ctl_host_addr_space_size(const struct vmcs *v) { return vmx_exitctl(v, EXIT_HOST_ADDR_SPACE_SIZE); }
 static inline bool vmx_ctl_exit_load_perf_global_ctrl(const struct vmcs *v) { return vmx_exitctl(v, EXIT_LOAD_PERF_GLOBAL_CTRL); }
-static inline bool vmx_ctl_ack_intr_on_exit(const struct vmcs *v) { return vmx_exitctl(v, EXIT_ACK_INTR_ON_EXIT); }     /* (VMX-B) */
+static inline bool vmx_ctl_ack_intr_on_exit(const struct vmcs *v) { return vmx_exitctl(v, EXIT_ACK_INTR_ON_EXIT); }
 static inline bool vmx_ctl_save_pat(const struct vmcs *v) { return vmx_exitctl(v, EXIT_SAVE_PAT); }
 static inline bool vmx_ctl_exit_load_pat(const struct vmcs *v) { return vmx_exitctl(v, EXIT_LOAD_PAT); }
 static inline bool vmx_ctl_save_efer(const struct vmcs *v) { return vmx_exitctl(v, EXIT_SAVE_EFER); }
 static inline bool vmx_ctl_exit_load_efer(const struct vmcs *v) { return vmx_exitctl(v, EXIT_LOAD_EFER); }
-static inline bool vmx_ctl_save_preemption_timer(const struct vmcs *v) { return vmx_exitctl(v, EXIT_SAVE_PREEMPTION_TIMER); } /* (VMX-B) */
+static inline bool vmx_ctl_save_preemption_timer(const struct vmcs *v) { return vmx_exitctl(v, EXIT_SAVE_PREEMPTION_TIMER); }
 /* VM-entry. */
 static inline bool vmx_ctl_load_debug_controls(const struct vmcs *v) { return vmx_entryctl(v, ENTRY_LOAD_DEBUG_CONTROLS); }
 static inline bool vmx_ctl_ia32e_mode_guest(const struct vmcs *v) { return vmx_entryctl(v, ENTRY_IA32E_MODE_GUEST); }

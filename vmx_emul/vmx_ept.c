@@ -56,6 +56,7 @@ bool vmx_ept_attach(struct cpu *cpu, struct paging_ctx *ctx, struct vmx_ept_walk
     *w = (struct vmx_ept_walk){
         .hook = {.pm = cpu->bus.mem,
                  .ctx = {.eptp = v->ept_pointer,
+                         .phys_bits = cpu->model->phys_bits,
                          .exec_only = (cap & 1) != 0,
                          .pages_1g = ((cap >> 17) & 1) != 0}},
         .cpu = cpu,

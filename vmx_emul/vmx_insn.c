@@ -127,7 +127,7 @@ void op_vmxon(struct cpu *cpu, const struct insn *in)
         !(cpu->feature_control & FEATURE_CONTROL_VMX))
         raise_gp(cpu, 0);
     uint64_t addr = read_m64(cpu, in);
-    if (!vmx_page_addr_ok(addr)) {
+    if (!vmx_page_addr_ok(cpu, addr)) {
         vmx_fail_invalid(cpu);
         return;
     }
@@ -192,7 +192,7 @@ void op_vmclear(struct cpu *cpu, const struct insn *in)
     if (!v)
         return;
     uint64_t addr = read_m64(cpu, in);
-    if (!vmx_page_addr_ok(addr)) {
+    if (!vmx_page_addr_ok(cpu, addr)) {
         vmx_fail(cpu, VMXERR_VMCLEAR_INVALID_ADDRESS);
         return;
     }
@@ -215,7 +215,7 @@ void op_vmptrld(struct cpu *cpu, const struct insn *in)
     if (!v)
         return;
     uint64_t addr = read_m64(cpu, in);
-    if (!vmx_page_addr_ok(addr)) {
+    if (!vmx_page_addr_ok(cpu, addr)) {
         vmx_fail(cpu, VMXERR_VMPTRLD_INVALID_ADDRESS);
         return;
     }
@@ -434,13 +434,16 @@ void op_vmfunc(struct cpu *cpu, const struct insn *in)
         return;
     }
     uint64_t eptp = physmem_read(cpu->bus.mem, v->eptp_list_address + index * 8, 8);
-    if (!vmx_eptp_valid(&cpu->vmx->caps, eptp)) {
+    if (!vmx_eptp_valid(cpu, &cpu->vmx->caps, eptp)) {
         vmx_exit_insn(cpu, in, EXIT_REASON_VMFUNC, 0, 0, false);
         return;
     }
     if (eptp != v->ept_pointer) {
         v->ept_pointer = eptp;
-        tlb_flush_all(&cpu->tlb); /* EPTP tagging is VMX-B's; flushing is always correct */
+        /* The live TLB holds the old EPTP's translations; vmx_tlb.c tags
+         * saved contexts by EPTP only at VM entry/exit. Flushing is always
+         * correct. */
+        tlb_flush_all(&cpu->tlb);
     }
     if (vmx_ctl_ept_violation_ve(v))
         v->eptp_index = (uint16_t)index;
@@ -474,12 +477,12 @@ void op_invept(struct cpu *cpu, const struct insn *in)
     uint64_t lin = insn_ea(cpu, in);
     uint64_t eptp = mem_read(cpu, in->seg, lin, 8);
     (void)mem_read(cpu, in->seg, lin + 8, 8); /* reserved, but read (may fault) */
-    if (type == 1 && !vmx_eptp_valid(&v->caps, eptp)) {
+    if (type == 1 && !vmx_eptp_valid(cpu, &v->caps, eptp)) {
         vmx_fail(cpu, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
         return;
     }
     tlb_flush_all(&cpu->tlb);
-    vmx_tlb_drop_guests(cpu); /* VMX-B */
+    vmx_tlb_drop_guests(cpu);
     vmx_succeed(cpu);
 }
 
@@ -510,6 +513,6 @@ void op_invvpid(struct cpu *cpu, const struct insn *in)
     }
     /* No VPID tags yet: invalidating everything is always allowed. */
     tlb_flush_all(&cpu->tlb);
-    vmx_tlb_drop_guests(cpu); /* VMX-B */
+    vmx_tlb_drop_guests(cpu);
     vmx_succeed(cpu);
 }

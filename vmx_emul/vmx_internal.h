@@ -33,7 +33,7 @@ enum vmentry_outcome vmx_check_guest_state(struct cpu *cpu, const struct vmcs *v
                                            uint64_t *qualification);
 
 /* An EPT pointer that VM entry, INVEPT and VMFUNC accept (SDM 26.2.1.1). */
-bool vmx_eptp_valid(const struct vmx_caps *caps, uint64_t eptp);
+bool vmx_eptp_valid(const struct cpu *cpu, const struct vmx_caps *caps, uint64_t eptp);
 
 /* Allowed settings of a control word under a capability MSR (allowed-0
  * bits 31:0 must be 1, only allowed-1 bits 63:32 may be 1; SDM A.3). */

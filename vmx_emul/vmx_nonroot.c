@@ -385,7 +385,7 @@ static uint32_t event_info(unsigned vector, enum event_type type, bool has_error
            INTR_INFO_VALID;
 }
 
-bool vmx_nonroot_event(struct cpu *cpu, unsigned vector, enum event_type type, bool has_error,
+bool vmx_nonroot_event(struct cpu *cpu, unsigned vector, unsigned type, bool has_error,
                        uint32_t error_code, uint64_t return_rip)
 {
     struct vmx_cpu *vx = cpu->vmx;

@@ -34,11 +34,6 @@ struct vmx_tlb_store {
     struct tlb_context guest[GUEST_CONTEXTS];
 };
 
-/* The bits tlb_paging_regs_changed() flushes for (mmu/tlb.c): entries
- * cache decisions that depend on them. */
-#define CR0_BITS (CR0_PE | CR0_WP | CR0_PG)
-#define CR4_BITS (CR4_PSE | CR4_PAE | CR4_PGE | (1ull << 12) | CR4_PCIDE | CR4_SMEP | CR4_SMAP)
-#define EFER_BITS (EFER_LMA | EFER_NXE)
 
 static struct vmx_tlb_store *store(struct cpu *cpu)
 {
@@ -61,9 +56,9 @@ static void save(struct cpu *cpu, struct tlb_context *c)
             c->items[c->n++] = (struct tlb_item){(uint16_t)i, (uint8_t)u, *e};
         }
     c->cr3 = cpu->cr3;
-    c->cr0 = cpu->cr0 & CR0_BITS;
-    c->cr4 = cpu->cr4 & CR4_BITS;
-    c->efer = cpu->efer & EFER_BITS;
+    c->cr0 = cpu->cr0 & TLB_FLUSH_CR0_BITS;
+    c->cr4 = cpu->cr4 & TLB_FLUSH_CR4_BITS;
+    c->efer = cpu->efer & TLB_FLUSH_EFER_BITS;
     c->map_generation = t->map_generation;
     c->large_lo = t->large_lo;
     c->large_hi = t->large_hi;
@@ -72,8 +67,9 @@ static void save(struct cpu *cpu, struct tlb_context *c)
 
 static bool matches_paging(const struct cpu *cpu, const struct tlb_context *c)
 {
-    return c->valid && c->cr3 == cpu->cr3 && c->cr0 == (cpu->cr0 & CR0_BITS) &&
-           c->cr4 == (cpu->cr4 & CR4_BITS) && c->efer == (cpu->efer & EFER_BITS) &&
+    return c->valid && c->cr3 == cpu->cr3 && c->cr0 == (cpu->cr0 & TLB_FLUSH_CR0_BITS) &&
+           c->cr4 == (cpu->cr4 & TLB_FLUSH_CR4_BITS) &&
+           c->efer == (cpu->efer & TLB_FLUSH_EFER_BITS) &&
            c->map_generation == cpu->bus.mem->map_generation;
 }
 

@@ -21,6 +21,9 @@
 #define HPA_PAGE 0x500000ull
 
 static struct physmem pm;
+/* The physical-address width these walks run with (ept_ctx.phys_bits). */
+#define PHYS_BITS 39
+
 static struct ept_ctx ctx;
 static struct ept_result res;
 
@@ -30,6 +33,7 @@ static void setup(void)
     memset(&ctx, 0, sizeof(ctx));
     memset(&res, 0, sizeof(res));
     ctx.eptp = PML4 | (3u << EPTP_WALK_LENGTH_SHIFT) | EPT_MT_WB;
+    ctx.phys_bits = PHYS_BITS;
     ctx.exec_only = true;
     ctx.pages_1g = true;
 }
@@ -150,7 +154,7 @@ START_TEST(test_ept_misconfig)
     /* Reserved bits: above MAXPHYADDR, 7:3 of table entries, bit 7 of a PML4E. */
     build(RWX | (1ull << 51), RWX, RWX, RWX | WB_MT);
     ck_assert_int_eq(walk(GPA, PG_READ, false, true), EPT_MISCONFIG);
-    build(RWX, RWX, RWX, RWX | WB_MT | (1ull << PAGING_MAXPHYADDR));
+    build(RWX, RWX, RWX, RWX | WB_MT | (1ull << PHYS_BITS));
     ck_assert_int_eq(walk(GPA, PG_READ, false, true), EPT_MISCONFIG);
     build(RWX, RWX | (1u << 4), RWX, RWX | WB_MT);
     ck_assert_int_eq(walk(GPA, PG_READ, false, true), EPT_MISCONFIG);
@@ -204,14 +208,14 @@ END_TEST
 START_TEST(test_ept_eptp)
 {
     uint64_t base = PML4 | (3u << EPTP_WALK_LENGTH_SHIFT);
-    ck_assert(ept_eptp_valid(base | EPT_MT_WB, false));
-    ck_assert(ept_eptp_valid(base | EPT_MT_UC, false));
-    ck_assert(!ept_eptp_valid(base | EPT_MT_WT, false));
-    ck_assert(!ept_eptp_valid(PML4 | (4u << EPTP_WALK_LENGTH_SHIFT) | EPT_MT_WB, false));
-    ck_assert(!ept_eptp_valid(base | EPT_MT_WB | EPTP_AD, false));
-    ck_assert(ept_eptp_valid(base | EPT_MT_WB | EPTP_AD, true));
-    ck_assert(!ept_eptp_valid(base | EPT_MT_WB | (1u << 7), true));
-    ck_assert(!ept_eptp_valid(base | EPT_MT_WB | (1ull << PAGING_MAXPHYADDR), true));
+    ck_assert(ept_eptp_valid(base | EPT_MT_WB, false, PHYS_BITS));
+    ck_assert(ept_eptp_valid(base | EPT_MT_UC, false, PHYS_BITS));
+    ck_assert(!ept_eptp_valid(base | EPT_MT_WT, false, PHYS_BITS));
+    ck_assert(!ept_eptp_valid(PML4 | (4u << EPTP_WALK_LENGTH_SHIFT) | EPT_MT_WB, false, PHYS_BITS));
+    ck_assert(!ept_eptp_valid(base | EPT_MT_WB | EPTP_AD, false, PHYS_BITS));
+    ck_assert(ept_eptp_valid(base | EPT_MT_WB | EPTP_AD, true, PHYS_BITS));
+    ck_assert(!ept_eptp_valid(base | EPT_MT_WB | (1u << 7), true, PHYS_BITS));
+    ck_assert(!ept_eptp_valid(base | EPT_MT_WB | (1ull << PHYS_BITS), true, PHYS_BITS));
 }
 END_TEST
 
@@ -238,6 +242,7 @@ static void build_nested(struct ept_hook *h, struct paging_ctx *pc)
     memset(pc, 0, sizeof(*pc));
     pc->cr0 = 1 | (1ull << 31);
     pc->cr3 = G_PD;
+    pc->phys_bits = PHYS_BITS;
     pc->gpa_translate = ept_gpa_translate;
     pc->gpa_opaque = h;
     /* lin 0x00405123 -> gpa 0x000ab123; PDE and PTE flags A (and D) preset so the

@@ -81,7 +81,7 @@ START_TEST(pat_and_mtrr_validity)
     ck_assert(!wr(MSR_MTRR_DEF_TYPE, 1u << 12));
     ck_assert(wr(MSR_MTRR_PHYSBASE0, 0x80000006ull));
     ck_assert(!wr(MSR_MTRR_PHYSBASE0, 0x80000003ull));       /* type 3 */
-    ck_assert(!wr(MSR_MTRR_PHYSBASE0, 1ull << CPU_PHYS_BITS));  /* above MAXPHYADDR */
+    ck_assert(!wr(MSR_MTRR_PHYSBASE0, 1ull << h.cpu.model->phys_bits));  /* above MAXPHYADDR */
     ck_assert(wr(MSR_MTRR_PHYSBASE0 + 1, 0x7f80000800ull));
     ck_assert(!wr(MSR_MTRR_PHYSBASE0 + 1, 0x7f80000801ull)); /* mask bits 10:0 */
     ck_assert(!msr_write(&h.cpu, MSR_MTRR_PHYSBASE0 + 2 * MTRR_VAR_COUNT, 0));

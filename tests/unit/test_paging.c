@@ -17,6 +17,10 @@
 #define PS PTE_PS
 
 static struct physmem pm;
+/* The physical-address width these walks run with (paging_ctx.phys_bits;
+ * the CPU model supplies it in turtles). */
+#define PHYS_BITS 39
+
 static struct paging_ctx ctx;
 static struct paging_result res;
 
@@ -24,6 +28,7 @@ static void setup(void)
 {
     ck_assert_int_eq(physmem_init(&pm, 32u << 20, 32u << 20), 0);
     memset(&ctx, 0, sizeof(ctx));
+    ctx.phys_bits = PHYS_BITS;
     memset(&res, 0, sizeof(res));
 }
 
@@ -293,7 +298,7 @@ END_TEST
 START_TEST(test_pae_reserved)
 {
     /* Bits 62:MAXPHYADDR in a PTE. */
-    build_pae(P | RW, P | RW | (1ull << PAGING_MAXPHYADDR));
+    build_pae(P | RW, P | RW | (1ull << PHYS_BITS));
     expect_pf(LIN_PAE, PG_READ, PFEC_P | PFEC_RSVD);
     build_pae(P | RW, P | RW | (1ull << 62));
     expect_pf(LIN_PAE, PG_READ, PFEC_P | PFEC_RSVD);
@@ -308,12 +313,15 @@ START_TEST(test_pae_reserved)
     build_pae(P | RW, P | RW);
     put64(PDPT_PAE + 8, PD_PAE | P | RW);
     expect_pf(LIN_PAE, PG_READ, PFEC_P | PFEC_RSVD);
-    ck_assert(!paging_pdpte_valid(PD_PAE | P | RW));
-    ck_assert(!paging_pdpte_valid(PD_PAE | P | PTE_A));
-    ck_assert(!paging_pdpte_valid(PD_PAE | P | PTE_XD));
-    ck_assert(!paging_pdpte_valid(PD_PAE | P | (1ull << PAGING_MAXPHYADDR)));
-    ck_assert(paging_pdpte_valid(PD_PAE | P | PTE_PWT | PTE_PCD | (7u << 9)));
-    ck_assert(paging_pdpte_valid(PTE_XD | RW)); /* not present */
+    ck_assert(!paging_pdpte_valid(PD_PAE | P | RW, PHYS_BITS));
+    ck_assert(!paging_pdpte_valid(PD_PAE | P | PTE_A, PHYS_BITS));
+    ck_assert(!paging_pdpte_valid(PD_PAE | P | PTE_XD, PHYS_BITS));
+    ck_assert(!paging_pdpte_valid(PD_PAE | P | (1ull << PHYS_BITS), PHYS_BITS));
+    ck_assert(paging_pdpte_valid(PD_PAE | P | PTE_PWT | PTE_PCD | (7u << 9), PHYS_BITS));
+    ck_assert(paging_pdpte_valid(PTE_XD | RW, PHYS_BITS)); /* not present */
+    /* The width is a parameter: bit 39 is an address bit at 46 bits. */
+    ck_assert(paging_pdpte_valid(PD_PAE | P | (1ull << 39), 46));
+    ck_assert(!paging_pdpte_valid(PD_PAE | P | (1ull << 46), 46));
 }
 END_TEST
 
@@ -428,7 +436,7 @@ START_TEST(test_4l_reserved)
         f[lvl] |= 1ull << 51;
         build_4level(f[0], f[1], f[2], f[3]);
         expect_pf(LIN4, PG_READ, PFEC_P | PFEC_RSVD);
-        f[lvl] = all | (1ull << PAGING_MAXPHYADDR);
+        f[lvl] = all | (1ull << PHYS_BITS);
         build_4level(f[0], f[1], f[2], f[3]);
         expect_pf(LIN4, PG_WRITE, PFEC_P | PFEC_RSVD | PFEC_W);
         f[lvl] = all | (0x7ffull << 52);

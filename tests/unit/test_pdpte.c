@@ -110,7 +110,7 @@ START_TEST(reserved_bit_refuses_mov_cr3_and_keeps_registers)
 {
     enable_pae_paging();
     const uint64_t rsvd[] = {1ull << 1, 1ull << 2, 1ull << 5, 1ull << 6, 1ull << 7, 1ull << 8,
-                             PTE_XD, 1ull << PAGING_MAXPHYADDR};
+                             PTE_XD, 1ull << h.cpu.model->phys_bits};
     for (unsigned i = 0; i < sizeof(rsvd) / sizeof(rsvd[0]); i++) {
         put64(&h, PDPT + 8 * 2, PD_B | P | rsvd[i]);
         ck_assert(!cpu_set_cr3(&h.cpu, PDPT));

@@ -32,7 +32,7 @@ static void teardown(void)
 }
 
 /* Offer every control the model data names, as if all were emulated (the
- * checks must work for them before VMX-B turns them on). */
+ * entry checks must hold for controls the capability masks leave out too). */
 static void widen_caps(struct vmx_caps *c)
 {
     uint32_t pin = PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS |
@@ -191,10 +191,10 @@ struct entry_case {
 
 /* Controls: VMfailValid(7). */
 MUT(pin_default1_clear, v->pin_based_vm_exec_control &= ~2u)
-MUT(pin_not_offered, v->pin_based_vm_exec_control |= 1u << 8) /* VMX-B: a reserved bit */
-MUT(cpu1_not_offered, v->cpu_based_vm_exec_control |= CPU_TERTIARY_CONTROLS) /* VMX-B: still not offered */
+MUT(pin_not_offered, v->pin_based_vm_exec_control |= 1u << 8) /* a reserved bit */
+MUT(cpu1_not_offered, v->cpu_based_vm_exec_control |= CPU_TERTIARY_CONTROLS) /* not emulated, not offered */
 MUT(cpu2_not_offered, v->cpu_based_vm_exec_control |= CPU_SECONDARY_CONTROLS;
-    v->secondary_vm_exec_control = CPU2_ENABLE_XSAVES) /* VMX-B: still not offered */
+    v->secondary_vm_exec_control = CPU2_ENABLE_XSAVES) /* not emulated, not offered */
 MUT(cr3_targets, v->cr3_target_count = 5)
 MUT(io_bitmap, widen_caps(c); v->cpu_based_vm_exec_control |= CPU_USE_IO_BITMAPS;
     v->io_bitmap_a = 0x40000; v->io_bitmap_b = 0x40800)
@@ -252,7 +252,7 @@ MUT(eptp_switching_without_ept, widen_caps(c);
 MUT(shadow_bitmaps, v->cpu_based_vm_exec_control |= CPU_SECONDARY_CONTROLS;
     v->secondary_vm_exec_control = CPU2_VMCS_SHADOWING; v->vmread_bitmap = 0x40000;
     v->vmwrite_bitmap = 0x40004)
-MUT(exit_not_offered, v->vm_exit_controls |= EXIT_CLEAR_BNDCFGS) /* VMX-B: still not offered */
+MUT(exit_not_offered, v->vm_exit_controls |= EXIT_CLEAR_BNDCFGS) /* not emulated, not offered */
 MUT(save_timer_without_timer, widen_caps(c); v->vm_exit_controls |= EXIT_SAVE_PREEMPTION_TIMER)
 MUT(exit_store_area, v->vm_exit_msr_store_count = 1; v->vm_exit_msr_store_addr = MSR_AREA + 8)
 MUT(exit_load_area, v->vm_exit_msr_load_count = 2;
@@ -260,7 +260,7 @@ MUT(exit_load_area, v->vm_exit_msr_load_count = 2;
 MUT(entry_not_offered, v->vm_entry_controls |= ENTRY_TO_SMM)
 MUT(inject_type1, v->vm_entry_intr_info_field = INTR_INFO_VALID | (1u << 8) | 0x20)
 MUT(inject_other_without_mtf, v->vm_entry_intr_info_field = INTR_INFO_VALID | (7u << 8);
-    c->procbased &= ~((uint64_t)CPU_MONITOR_TRAP_FLAG << 32)) /* VMX-B: MTF is offered now */
+    c->procbased &= ~((uint64_t)CPU_MONITOR_TRAP_FLAG << 32)) /* MTF is offered: withdraw it */
 MUT(inject_nmi_vector, v->vm_entry_intr_info_field = INTR_INFO_VALID | (2u << 8) | 3)
 MUT(inject_exc_vector, v->vm_entry_intr_info_field = INTR_INFO_VALID | (3u << 8) | 32)
 MUT(inject_code_for_ud, v->vm_entry_intr_info_field =
@@ -770,7 +770,7 @@ START_TEST(launch_run_exit_resume_64bit)
     ck_assert_uint_eq(h.cpu.sysenter_esp, 0x1234);
     ck_assert_uint_eq(h.cpu.vmx->cache[h.cpu.vmx->current_slot].launch_state, VMCS_LAUNCHED);
 
-    /* The guest runs CPUID (an unconditional exit, wired by VMX-B) then HLT
+    /* The guest runs CPUID (an unconditional exit, SDM 25.1.2) then HLT
      * (no HLT exiting: it halts in non-root operation). The host's code at
      * HOST_RIP is a HLT. */
     static const uint8_t guest[] = {0x31, 0xc0, 0x0f, 0xa2, 0xf4};

@@ -69,7 +69,8 @@ START_TEST(caps_controls_default1_and_true)
     ck_assert_uint_eq((tproc >> 32) & 0x0401e172, 0x0401e172);
     ck_assert(msr_read(&h.cpu, 0x48b, &proc2));
     ck_assert(proc2 >> 32 & CPU2_VMCS_SHADOWING);
-    /* VMX-B: EPT/VPID capability and VM functions are offered now. */
+    /* The EPT/VPID capability and VM-function MSRs exist (EPT, VPID and
+     * VM functions are offered). */
     ck_assert(msr_read(&h.cpu, 0x48c, &proc2));
     ck_assert(msr_read(&h.cpu, 0x491, &proc2));
 }
@@ -522,7 +523,7 @@ END_TEST
 START_TEST(invept_invvpid_ud_when_not_offered)
 {
     vmx_enter_root(&h);
-    vmx_get(&h.cpu)->caps.procbased2 &= ~((uint64_t)(CPU2_ENABLE_EPT | CPU2_ENABLE_VPID) << 32); /* VMX-B */
+    vmx_get(&h.cpu)->caps.procbased2 &= ~((uint64_t)(CPU2_ENABLE_EPT | CPU2_ENABLE_VPID) << 32); /* withdraw EPT/VPID */
     h.cpu.gpr[R_AX] = DATA_ADDR;
     h.cpu.gpr[R_CX] = 2;
     /* invept rcx, [rax]: 66 0F 38 80 08 */
