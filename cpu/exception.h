@@ -53,8 +53,10 @@ bool cpu_wakeable(struct cpu *cpu);
 /* Whether an idle vCPU (halted and not wakeable, or waiting for SIPI) could
  * be woken by an event that has not arrived yet, while no vCPU runs:
  * nmi_or_init_source says whether some device or LVT entry could still
- * deliver an NMI or INIT. False means it sleeps forever. Conservative:
- * with IF=1 any maskable interrupt source counts. */
-bool cpu_may_wake_later(struct cpu *cpu, bool nmi_or_init_source);
+ * deliver an NMI or INIT, maskable_source whether a maskable interrupt
+ * could still reach this vCPU (an unmasked LVT timer, or a path from the
+ * PIC, I/O APIC or HPET that is not masked). False means it sleeps forever.
+ * Conservative: every open path counts, armed or not. */
+bool cpu_may_wake_later(struct cpu *cpu, bool nmi_or_init_source, bool maskable_source);
 
 #endif

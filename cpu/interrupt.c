@@ -365,7 +365,7 @@ void cpu_check_interrupts(struct cpu *cpu)
     }
 }
 
-bool cpu_may_wake_later(struct cpu *cpu, bool nmi_or_init_source)
+bool cpu_may_wake_later(struct cpu *cpu, bool nmi_or_init_source, bool maskable_source)
 {
     /* In VMX non-root the preemption timer or external-interrupt exiting
      * can end the halt whatever IF says. */
@@ -376,9 +376,10 @@ bool cpu_may_wake_later(struct cpu *cpu, bool nmi_or_init_source)
     if (cpu->wait_for_sipi)
         return cpu->vmx_nonroot && nmi_or_init_source;
     /* HLT ends for an interrupt or NMI the CPU takes, or INIT (SDM Vol.2
-     * HLT; SMIs are dropped: no SMM). With IF=0 only NMI and INIT remain. */
+     * HLT; SMIs are dropped: no SMM). With IF=0 only NMI and INIT remain;
+     * with IF=1 a maskable interrupt too, if any path to this vCPU is open. */
     if (cpu->rflags & F_IF)
-        return true;
+        return maskable_source || nmi_or_init_source;
     return nmi_or_init_source;
 }
 

@@ -294,6 +294,18 @@ void lapic_set_lint0(struct lapic *a, bool level)
     }
 }
 
+bool lapic_timer_may_fire(const struct lapic *a)
+{
+    return lapic_enabled(a) && !(REG(a, LAPIC_LVT_TIMER) & LAPIC_LVT_MASKED);
+}
+
+bool lapic_lint0_open(const struct lapic *a)
+{
+    uint32_t lvt = REG(a, LAPIC_LVT_LINT0);
+    unsigned mode = (lvt >> 8) & 7;
+    return !(lvt & LAPIC_LVT_MASKED) && (mode == 0 || mode == 7);
+}
+
 bool lapic_lint0_ignores_if(const struct lapic *a)
 {
     /* A disabled local APIC passes LINT0 to INTR (lapic_set_lint0), which

@@ -60,6 +60,11 @@ struct lapic {
 void lapic_init(struct lapic *a, struct cpu *cpu, struct clock *clock, uint32_t id);
 void lapic_reset(struct lapic *a, bool bsp);
 bool lapic_enabled(const struct lapic *a);     /* globally and software enabled */
+/* The LVT timer could still interrupt: enabled and unmasked (armed or
+ * not: an idle vCPU cannot arm it, but a conservative answer is cheap). */
+bool lapic_timer_may_fire(const struct lapic *a);
+/* LINT0 passes a maskable interrupt (ExtINT or fixed, unmasked). */
+bool lapic_lint0_open(const struct lapic *a);
 bool lapic_x2apic(const struct lapic *a);
 
 uint32_t lapic_mmio_read(struct lapic *a, uint32_t offset);

@@ -90,6 +90,21 @@ bool hpet_may_send_nmi_or_init(const struct hpet *h)
     return false;
 }
 
+bool hpet_may_send_maskable(const struct hpet *h)
+{
+    for (int n = 0; n < HPET_NUM_TIMERS; n++) {
+        const struct hpet_timer *t = &h->t[n];
+        if (!(t->config & TN_ENABLE) || !(t->config & TN_FSB_EN) ||
+            ((h->config & CFG_LEGACY) && n < 2))
+            continue;
+        struct apic_msg msg;
+        msi_decode(t->fsb >> 32, (uint32_t)t->fsb, &msg);
+        if (!apic_mode_ignores_if(msg.delivery_mode))
+            return true;
+    }
+    return false;
+}
+
 static void raise_interrupt(struct hpet *h, int n)
 {
     struct hpet_timer *t = &h->t[n];

@@ -44,6 +44,9 @@ uint64_t hpet_read_counter(const struct hpet *h);
 bool hpet_legacy_replacement(const struct hpet *h);
 /* Some enabled timer delivers through the FSB (MSI) as an NMI or INIT. */
 bool hpet_may_send_nmi_or_init(const struct hpet *h);
+/* Some enabled timer delivers by FSB (MSI) with a maskable mode. Timers
+ * on the I/O APIC or PIC lines count through those devices' masks. */
+bool hpet_may_send_maskable(const struct hpet *h);
 
 uint64_t hpet_mmio_read(void *opaque, uint64_t offset, unsigned size);
 void hpet_mmio_write(void *opaque, uint64_t offset, uint64_t value, unsigned size);

@@ -62,6 +62,18 @@ bool ioapic_may_send_nmi_or_init(const struct ioapic *io)
     return false;
 }
 
+bool ioapic_may_send_maskable(const struct ioapic *io)
+{
+    for (unsigned pin = 0; pin < IOAPIC_NUM_PINS; pin++) {
+        uint64_t e = io->redir[pin];
+        unsigned mode = (unsigned)(e >> RTE_DELMODE_SHIFT) & 7;
+        if (!(e & RTE_MASKED) && (mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST ||
+                                  mode == APIC_DM_EXTINT))
+            return true;
+    }
+    return false;
+}
+
 void ioapic_set_irq(struct ioapic *io, unsigned pin, bool level)
 {
     if (pin >= IOAPIC_NUM_PINS)

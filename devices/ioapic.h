@@ -34,6 +34,9 @@ void ioapic_eoi(struct ioapic *io, uint8_t vector);
 /* Some unmasked redirection entry delivers an NMI or INIT when its pin is
  * asserted (the machine's test for "can a halted CPU with IF=0 wake"). */
 bool ioapic_may_send_nmi_or_init(const struct ioapic *io);
+/* Some entry is unmasked with a maskable delivery mode (fixed or lowest
+ * priority): a device line could still interrupt a local APIC. */
+bool ioapic_may_send_maskable(const struct ioapic *io);
 
 uint64_t ioapic_mmio_read(void *opaque, uint64_t offset, unsigned size);
 void ioapic_mmio_write(void *opaque, uint64_t offset, uint64_t value, unsigned size);

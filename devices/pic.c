@@ -312,3 +312,10 @@ void pic_init(struct pic *pic, const struct device_env *env, pic_output_fn outpu
         iobus_register(env->io, PIC_ELCR_PORT, 2, pic, pic_io_read, pic_io_write, "elcr");
     }
 }
+
+bool pic_any_unmasked(const struct pic *p)
+{
+    uint8_t master = (uint8_t)~p->chip[0].imr;
+    uint8_t slave = (uint8_t)~p->chip[1].imr;
+    return (master & ~(1u << 2)) != 0 || ((master & (1u << 2)) && slave != 0);
+}

@@ -61,4 +61,9 @@ uint8_t pic_acknowledge(struct pic *pic);
 uint32_t pic_io_read(void *opaque, uint16_t port, unsigned size);
 void pic_io_write(void *opaque, uint16_t port, uint32_t value, unsigned size);
 
+/* Some input line of the pair is not masked: an interrupt could still
+ * reach the CPU through INTR (the slave's lines count only while the
+ * master passes IRQ 2). */
+bool pic_any_unmasked(const struct pic *p);
+
 #endif

@@ -476,7 +476,7 @@ static bool some_vcpu_may_wake(struct machine *m)
 {
     bool nmi_or_init = platform_may_send_nmi_or_init(m);
     for (int i = 0; i < m->ncpus; i++)
-        if (cpu_may_wake_later(&m->cpus[i], nmi_or_init))
+        if (cpu_may_wake_later(&m->cpus[i], nmi_or_init, platform_may_interrupt(m, i)))
             return true;
     return false;
 }

@@ -487,6 +487,24 @@ bool platform_may_send_nmi_or_init(struct machine *m)
            hpet_may_send_nmi_or_init(&p->hpet);
 }
 
+bool platform_may_interrupt(struct machine *m, int i)
+{
+    struct platform *p = plat(m);
+    const struct lapic *a = &p->lapics[i];
+    if (lapic_timer_may_fire(a))
+        return true;
+    /* The PIC reaches the BSP only: through LINT0 (ExtINT or fixed,
+     * unmasked) when its local APIC is enabled, or straight to INTR when
+     * it is not (lapic_set_lint0). */
+    if (i == 0 && pic_any_unmasked(&p->pic) &&
+        (!lapic_enabled(a) || lapic_lint0_open(a)))
+        return true;
+    if (lapic_enabled(a) &&
+        (ioapic_may_send_maskable(&p->ioapic) || hpet_may_send_maskable(&p->hpet)))
+        return true;
+    return false;
+}
+
 bool platform_poll_input(struct machine *m)
 {
     struct platform *p = plat(m);

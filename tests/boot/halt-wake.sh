@@ -24,13 +24,19 @@ expect_status 1 "cli; hlt woken by an I/O APIC NMI"
 expect_output "$log" "nmiwake-nmi" "the NMI handler ran"
 
 run_turtles 20 "$log" -bios "$PLATFORM_ROMS/maskedwait.rom" -m 64M -nographic \
-    "${DEBUG_EXIT[@]}" -turtles-max-insns 5000 -turtles-stats
-expect_status 5 "sti; hlt behind masked lines under -turtles-max-insns"
-expect_output "$log" "^turtles: instruction limit reached" "the limit's line"
+    "${DEBUG_EXIT[@]}" -turtles-max-insns 100000000
+expect_status 6 "sti; hlt with every interrupt path masked"
+expect_output "$log" "^turtles: all vCPUs halted" "the status-6 line"
 expect_output "$log" "maskedwait-halting" "the guest ran"
+
+run_turtles 20 "$log" -bios "$PLATFORM_ROMS/kbdwait.rom" -m 64M -nographic \
+    "${DEBUG_EXIT[@]}" -turtles-max-insns 5000 -turtles-stats
+expect_status 5 "sti; hlt waiting on the open keyboard line under -turtles-max-insns"
+expect_output "$log" "^turtles: instruction limit reached" "the limit's line"
+expect_output "$log" "kbdwait-halting" "the guest ran"
 # The guest retires a few dozen instructions; the rest of the 5000 are idle steps.
 insns=$(sed -n 's/^turtles-stats: instructions=\([0-9]*\).*/\1/p' "$log")
-[ -n "$insns" ] && [ "$insns" -lt 100 ] || fail "maskedwait retired $insns instructions, expected < 100"
+[ -n "$insns" ] && [ "$insns" -lt 100 ] || fail "kbdwait retired $insns instructions, expected < 100"
 
 rm -f "$log"
 [ $rc -eq 0 ] && echo "PASS"

@@ -1,7 +1,8 @@
 /* The PIT interrupts periodically into a PIC whose lines are all masked
- * (the I/O APIC's entries are masked from reset), then sti; hlt: the CPU
- * waits forever while machine time runs. -turtles-max-insns must still
- * end the run (it counts the machine's idle steps; tests/boot/halt-wake.sh). */
+ * (the I/O APIC's entries are masked from reset, the local APIC is
+ * software-disabled), then sti; hlt: no interrupt can ever reach the CPU,
+ * so turtles stops with status 6 instead of skipping from one timer
+ * deadline to the next forever (tests/boot/halt-wake.sh). */
 #include "guest_sys.h"
     .code16
     .text
