@@ -340,8 +340,6 @@ END_TEST
  * menu wait and the wait after a failed boot, as QEMU gives them. */
 START_TEST(test_boot_options)
 {
-    t = test_env_new(1 << 20);
-    fw_cfg_init(&fw, &t->env);
     struct fw_cfg_pc_config cfg = {.ram_size = RAM, .low_ram_size = RAM, .ncpus = 1,
                                    .boot_menu = true, .boot_splash_ms = 2500,
                                    .boot_reboot_timeout = 0};
