@@ -75,7 +75,10 @@ static void set_line(struct hpet *h, int n, bool level)
         device_set_irq(&h->env, timer_line(h, n), level);
 }
 
-bool hpet_may_send_nmi_or_init(const struct hpet *h)
+/* Some enabled timer delivers by FSB (MSI) with a delivery mode that IF
+ * does (ignores_if false) or does not (true) mask. Timers on the I/O APIC
+ * or PIC lines count through those devices' masks. */
+static bool fsb_timer_with_mode(const struct hpet *h, bool ignores_if)
 {
     for (int n = 0; n < HPET_NUM_TIMERS; n++) {
         const struct hpet_timer *t = &h->t[n];
@@ -84,25 +87,20 @@ bool hpet_may_send_nmi_or_init(const struct hpet *h)
             continue;
         struct apic_msg msg;
         msi_decode(t->fsb >> 32, (uint32_t)t->fsb, &msg);
-        if (apic_mode_ignores_if(msg.delivery_mode))
+        if (apic_mode_ignores_if(msg.delivery_mode) == ignores_if)
             return true;
     }
     return false;
 }
 
+bool hpet_may_send_nmi_or_init(const struct hpet *h)
+{
+    return fsb_timer_with_mode(h, true);
+}
+
 bool hpet_may_send_maskable(const struct hpet *h)
 {
-    for (int n = 0; n < HPET_NUM_TIMERS; n++) {
-        const struct hpet_timer *t = &h->t[n];
-        if (!(t->config & TN_ENABLE) || !(t->config & TN_FSB_EN) ||
-            ((h->config & CFG_LEGACY) && n < 2))
-            continue;
-        struct apic_msg msg;
-        msi_decode(t->fsb >> 32, (uint32_t)t->fsb, &msg);
-        if (!apic_mode_ignores_if(msg.delivery_mode))
-            return true;
-    }
-    return false;
+    return fsb_timer_with_mode(h, false);
 }
 
 static void raise_interrupt(struct hpet *h, int n)

@@ -311,18 +311,30 @@ static uint8_t media_error_bits(int rc)
     return rc == -ERANGE ? (IDE_ERR_IDNF | IDE_ERR_ABRT) : rc == -EROFS ? IDE_ERR_ABRT : IDE_ERR_UNC;
 }
 
+/* A media error ends the command: the task file names the failing sector. */
+static void media_failed(struct ide_channel *c, struct ide_drive *d, int rc)
+{
+    set_taskfile_lba(d, d->lba, cmd_is_lba48(d->cmd));
+    cmd_abort(c, d, media_error_bits(rc));
+}
+
+/* n sectors moved: advance the command. */
+static void sectors_done(struct ide_drive *d, uint32_t n)
+{
+    d->lba += n;
+    d->remaining -= n;
+}
+
 /* Fill io_buf with the next PIO block of a read, raise DRQ and the IRQ. */
 static void pio_read_block(struct ide_channel *c, struct ide_drive *d)
 {
     uint32_t n = d->remaining < d->block_sectors ? d->remaining : d->block_sectors;
     int rc = media_read(d, d->lba, d->io_buf, n);
     if (rc < 0) {
-        set_taskfile_lba(d, d->lba, cmd_is_lba48(d->cmd));
-        cmd_abort(c, d, media_error_bits(rc));
+        media_failed(c, d, rc);
         return;
     }
-    d->lba += n;
-    d->remaining -= n;
+    sectors_done(d, n);
     d->io_pos = 0;
     d->io_end = n * IDE_SECTOR_SIZE;
     d->pio = PIO_READ_SECTORS;
@@ -356,12 +368,10 @@ static void pio_done(struct ide_channel *c, struct ide_drive *d)
         uint32_t n = d->io_end / IDE_SECTOR_SIZE;
         int rc = media_write(d, d->lba, d->io_buf, n);
         if (rc < 0) {
-            set_taskfile_lba(d, d->lba, cmd_is_lba48(d->cmd));
-            cmd_abort(c, d, media_error_bits(rc));
+            media_failed(c, d, rc);
             break;
         }
-        d->lba += n;
-        d->remaining -= n;
+        sectors_done(d, n);
         if (d->remaining) {
             pio_write_expect(d);
             ide_set_irq(c);
@@ -467,12 +477,10 @@ static void ata_dma_run(struct ide_channel *c, struct ide_drive *d)
             rc = media_write(d, d->lba, d->io_buf, n);
         if (rc < 0) {
             ide_dma_finish(c, false, true);
-            set_taskfile_lba(d, d->lba, cmd_is_lba48(d->cmd));
-            cmd_abort(c, d, media_error_bits(rc));
+            media_failed(c, d, rc);
             return;
         }
-        d->lba += n;
-        d->remaining -= n;
+        sectors_done(d, n);
     }
     set_taskfile_lba(d, d->lba - 1, cmd_is_lba48(d->cmd));
     ide_dma_finish(c, !prd_exhausted(&pc), false);

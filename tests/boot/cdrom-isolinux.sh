@@ -10,12 +10,8 @@ need_images
 iso=$CACHE/isolinux-boot.iso
 [ -f "$iso" ] || { echo "SKIP: $iso missing (tests/images/build-isos.sh)"; exit 77; }
 log=$(mktemp /tmp/turtles-cd.XXXXXX)
-start=$(date +%s)
-timeout --signal=TERM --kill-after=15 600 "$turtles" -m 512M -cdrom "$iso" -nographic -no-reboot \
-    </dev/null >"$log" 2>&1
+boot_media "$turtles" 600 "$log" -m 512M -cdrom "$iso"
 status=$?
-echo "turtles exited with status $status after $(( $(date +%s) - start )) s"
-tr -d '\033' < "$log" | grep -v '^\[ ' | head -40
 rc=0
 [ $status -eq 0 ] || { echo "FAIL: exit status $status (expected 0 from poweroff)"; rc=1; }
 expect_line "$log" "SeaBIOS \(version" || rc=1

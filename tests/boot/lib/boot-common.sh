@@ -34,6 +34,22 @@ boot_guest() {
     return $status
 }
 
+# boot_media TURTLES TIMEOUT_SECONDS LOGFILE turtles-args...: a boot through
+# the firmware from the media the args name (-cdrom ISO, -hda ...), headless;
+# prints the exit status, the time and the log without the kernel's lines.
+# Returns turtles' exit status.
+boot_media() {
+    local turtles=$1 limit=$2 log=$3 start status
+    shift 3
+    start=$(date +%s)
+    timeout --signal=TERM --kill-after=15 "$limit" "$turtles" "$@" -nographic -no-reboot \
+        </dev/null >"$log" 2>&1
+    status=$?
+    echo "turtles exited with status $status after $(( $(date +%s) - start )) s"
+    tr -d '\033' < "$log" | grep -v '^\[ ' | head -60
+    return $status
+}
+
 # check_dmesg LOGFILE: every warning line between the dmesg markers must
 # match an allowlist pattern.
 check_dmesg() {
