@@ -40,6 +40,7 @@ build-asan: deps
 images: deps
 	tests/images/build-images.sh
 	tests/images/build-isos.sh
+	tests/images/fetch-grub-rescue.sh
 
 # The L1 image that carries Debian's QEMU (for the L2 Linux and L3 tests).
 images-l1host: deps
