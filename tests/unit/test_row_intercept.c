@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cpu/opcodes.h"
+#include "cpu/specialize.h"
 #include "tests/unit/vmx_l2_util.h"
 #include "vmx_emul/vmx_controls.h"
 #include "vmx_emul/vmx_intercept.h"
@@ -66,6 +67,7 @@ START_TEST(table_matches_sdm_lists)
     }
     for (unsigned i = 0; i < N_SDM_ROWS; i++)
         ck_assert_msg(seen[i] > 0, "no row for %s", sdm_rows[i].name);
+    ck_assert_str_eq(handler_name(op_row_intercept), "op_row_intercept");
     /* Every RX_ value has a reason vmx_l1_wants_exit decides, and only
      * SDM 25.1.2's unconditional ones exit with every control clear. */
     struct vmcs none;
