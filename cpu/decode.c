@@ -336,6 +336,10 @@ enum decode_status decode_insn(struct insn *in, unsigned code_size, uint64_t isa
     in->row = (uint16_t)row_index;
     in->mandatory = (uint8_t)(row->prefix);
     in->fn = insn_specialize(in);
+    /* Rows with an exit column run the generic intercept step first; it
+     * calls the row's handler (opcode_rows[in->row].fn) when no exit. */
+    if (row->exit != RX_NONE)
+        in->fn = op_row_intercept;
     return DECODE_OK;
 
 fetch_failed:

@@ -73,10 +73,34 @@ enum isa {
     ISA_INVPCID, ISA_BMI1, ISA_BMI2, ISA_ADX, ISA_LM, ISA_XSAVEOPT, ISA_XSAVEC, ISA_COUNT
 };
 
-/* Instruction-level VM-exit intercepts of the row (the exit column). */
+/* Instruction-level VM-exit intercepts of the row (the exit column): the
+ * instructions that exit in VMX non-root unconditionally or by one control
+ * bit and need no operand to decide or to describe the exit (SDM Vol.3C
+ * 25.1.2, 25.1.3). cpu/row_intercept.c applies them, after the row's checks
+ * that have priority over VM exits (SDM 25.1.1), before the handler runs.
+ * Intercepts that need operands (I/O, MSR, CR, DR, INVLPG, INVPCID, RDRAND/
+ * RDSEED and the VMX instructions with their instruction information,
+ * descriptor tables) stay in the handlers. */
 enum row_exit {
     RX_NONE,
+    RX_CPUID,   /* unconditional */
+    RX_INVD,    /* unconditional */
+    RX_XSETBV,  /* unconditional */
+    RX_HLT,     /* HLT exiting */
+    RX_RDTSC,   /* RDTSC exiting */
+    RX_RDTSCP,  /* #UD unless enable RDTSCP; then RDTSC exiting */
+    RX_RDPMC,   /* RDPMC exiting */
+    RX_WBINVD,  /* WBINVD exiting */
+    RX_PAUSE,   /* PAUSE exiting, or PAUSE-loop exiting at CPL 0 */
+    RX_COUNT
 };
+
+/* The basic exit reason of each RX_ value (RX_NONE: 0, unused). */
+extern const uint16_t row_exit_reason[RX_COUNT];
+
+/* The handler that rows with an exit column run first (cpu/row_intercept.c):
+ * checks, then the intercept, then the row's own handler. */
+void op_row_intercept(struct cpu *cpu, const struct insn *in);
 
 /* The EF column: flags read, written with a defined value, left undefined. */
 struct row_eflags {

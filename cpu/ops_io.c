@@ -112,10 +112,7 @@ void op_sti(struct cpu *cpu, const struct insn *in)
 
 void op_hlt(struct cpu *cpu, const struct insn *in)
 {
-    (void)in;
-    if (cpu->cpl != 0)
-        raise_gp(cpu, 0);
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_HLT)) return;
+    (void)in; /* CPL and VM exit: cpu/row_intercept.c (RX_HLT) */
     cpu->halted = true;
     cpu->stop_block = true;
 }

@@ -3,7 +3,6 @@
 #include "cpu/cpu.h"
 #include "cpu/opcodes.h"
 #include "cpu/ops_int.h"
-#include "vmx_emul/vmx_hooks.h"
 
 void op_nop(struct cpu *cpu, const struct insn *in)
 {
@@ -15,8 +14,7 @@ void op_nop(struct cpu *cpu, const struct insn *in)
  * one we are waiting for cannot make progress while this one spins. */
 void op_pause(struct cpu *cpu, const struct insn *in)
 {
-    (void)in;
-    if (cpu->vmx_nonroot && vmx_nonroot_pause(cpu, in)) return;
+    (void)in; /* VM exits: cpu/row_intercept.c (RX_PAUSE) */
     cpu->stop_block = true;
     cpu->quantum_end = cpu->icount;
 }

@@ -289,9 +289,10 @@ void op_invpcid(struct cpu *cpu, const struct insn *in)
 
 void op_wbinvd(struct cpu *cpu, const struct insn *in)
 {
+    /* CPL and VM exit: cpu/row_intercept.c (RX_INVD, RX_WBINVD). Caches
+     * are not modelled: nothing to write back or drop. */
+    (void)cpu;
     (void)in;
-    require_cpl0(cpu); /* caches are not modelled: nothing to write back */
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, in->opcode == 0x08 ? EXIT_REASON_INVD : EXIT_REASON_WBINVD)) return;
 }
 
 void op_clflush(struct cpu *cpu, const struct insn *in)
@@ -335,29 +336,20 @@ void op_wrmsr(struct cpu *cpu, const struct insn *in)
 
 void op_rdtsc(struct cpu *cpu, const struct insn *in)
 {
-    (void)in;
-    if ((cpu->cr4 & CR4_TSD) && cpu->cpl != 0)
-        raise_gp(cpu, 0);
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_RDTSC)) return;
+    (void)in; /* CR4.TSD and VM exit: cpu/row_intercept.c (RX_RDTSC) */
     write_edx_eax(cpu, cpu->vmx_nonroot ? vmx_nonroot_tsc(cpu, cpu_tsc(cpu)) : cpu_tsc(cpu));
 }
 
 void op_rdtscp(struct cpu *cpu, const struct insn *in)
 {
-    (void)in;
-    if ((cpu->cr4 & CR4_TSD) && cpu->cpl != 0)
-        raise_gp(cpu, 0);
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_RDTSCP)) return;
+    (void)in; /* CR4.TSD and VM exit: cpu/row_intercept.c (RX_RDTSCP) */
     write_edx_eax(cpu, cpu->vmx_nonroot ? vmx_nonroot_tsc(cpu, cpu_tsc(cpu)) : cpu_tsc(cpu));
     cpu->gpr[R_CX] = (uint32_t)cpu->tsc_aux;
 }
 
 void op_rdpmc(struct cpu *cpu, const struct insn *in)
 {
-    (void)in;
-    if (!(cpu->cr4 & CR4_PCE) && cpu->cpl != 0)
-        raise_gp(cpu, 0);
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_RDPMC)) return;
+    (void)in; /* CR4.PCE and VM exit: cpu/row_intercept.c (RX_RDPMC) */
     uint64_t v;
     if (!pmu_rdpmc(cpu, (uint32_t)cpu->gpr[R_CX], &v))
         raise_gp(cpu, 0);
@@ -366,8 +358,7 @@ void op_rdpmc(struct cpu *cpu, const struct insn *in)
 
 void op_cpuid(struct cpu *cpu, const struct insn *in)
 {
-    (void)in;
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_CPUID)) return;
+    (void)in; /* VM exit: cpu/row_intercept.c (RX_CPUID) */
     uint32_t r[4];
     cpuid_query(cpu, (uint32_t)cpu->gpr[R_AX], (uint32_t)cpu->gpr[R_CX], r);
     cpu->gpr[R_AX] = r[0];
@@ -390,13 +381,7 @@ void op_xgetbv(struct cpu *cpu, const struct insn *in)
 
 void op_xsetbv(struct cpu *cpu, const struct insn *in)
 {
-    (void)in;
-    if (!(cpu->cr4 & CR4_OSXSAVE))
-        raise_ud(cpu);
-    if (cpu->mode == MODE_V86)
-        raise_gp(cpu, 0);
-    require_cpl0(cpu);
-    if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_XSETBV)) return;
+    (void)in; /* #UD, #GP(0) and VM exit: cpu/row_intercept.c (RX_XSETBV) */
     if ((uint32_t)cpu->gpr[R_CX] != 0 || !cpu_set_xcr0(cpu, read_edx_eax(cpu)))
         raise_gp(cpu, 0);
 }

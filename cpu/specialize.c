@@ -25,6 +25,9 @@ const char *handler_name(insn_handler fn)
         for (unsigned i = 0; i < families[f]->nnames; i++)
             if (families[f]->names[i].fn == fn)
                 return families[f]->names[i].name;
+    /* Rows with an exit column run through the intercept step first. */
+    if (fn == op_row_intercept)
+        return "op_row_intercept";
     for (unsigned r = 0; r < opcode_row_count; r++)
         if (opcode_rows[r].fn == fn)
             return opcode_rows[r].fn_name;

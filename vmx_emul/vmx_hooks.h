@@ -9,7 +9,9 @@
  * this?" (vmx_emul/vmx_intercept.h) and, if so, make the VM exit with its
  * qualification, instruction length and information (SDM Vol.3C 27.2).
  * Handlers call them as
- *     if (cpu->vmx_nonroot && vmx_nonroot_insn(cpu, in, EXIT_REASON_CPUID)) return;
+ *     if (cpu->vmx_nonroot && vmx_nonroot_io(cpu, in, port, size)) return;
+ * (the exits that need no operand are the opcode table's exit column,
+ * applied by cpu/row_intercept.c).
  * A true answer means the VM exit happened (the vCPU is in root operation
  * at the host RIP) or, for virtualized accesses, that the hook did the
  * instruction's work: the handler returns at once. Call them after the

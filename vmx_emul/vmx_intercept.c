@@ -2,12 +2,17 @@
  * the decoded VMCS and L1's bitmaps. */
 #include "vmx_emul/vmx_intercept.h"
 
+#include <stdio.h>
+
 #include "cpu/cpu.h"
 #include "vmx_emul/vmx.h"
 #include "vmx_emul/vmx_controls.h"
 
-bool vmx_l1_wants_exit(const struct vmcs *v, unsigned reason)
+/* The one list of reasons the controls alone decide; *known is cleared for
+ * any other reason (vmx_l1_wants_exit reports those). */
+static bool wants_exit_by_controls(const struct vmcs *v, unsigned reason, bool *known)
 {
+    *known = true;
     switch (reason) {
     /* SDM 25.1.2: unconditionally. */
     case EXIT_REASON_CPUID:
@@ -58,8 +63,31 @@ bool vmx_l1_wants_exit(const struct vmcs *v, unsigned reason)
     case EXIT_REASON_DR_ACCESS:
         return vmx_ctl_mov_dr_exiting(v);
     default:
-        return false;
+        *known = false;
+        return true;
     }
+}
+
+bool vmx_l1_exit_reason_known(unsigned reason)
+{
+    static const struct vmcs no_controls;
+    bool known;
+    (void)wants_exit_by_controls(&no_controls, reason, &known);
+    return known;
+}
+
+bool vmx_l1_wants_exit(const struct vmcs *v, unsigned reason)
+{
+    bool known;
+    bool wants = wants_exit_by_controls(v, reason, &known);
+    if (!known) {
+        /* A caller passed a reason that needs an operand or that this
+         * switch lacks: a bug in turtles, not in the guest. Exit to L1
+         * (which sees the reason) rather than let L2 run on silently. */
+        fprintf(stderr, "turtles: vmx_l1_wants_exit: exit reason %u is not decided by the "
+                        "controls alone\n", reason);
+    }
+    return wants;
 }
 
 bool vmx_l1_wants_exception(const struct vmcs *v, unsigned vector, uint32_t error_code)

@@ -18,9 +18,15 @@
  * XSETBV, the VMX instructions) and the ones a single control bit decides
  * (HLT, INVLPG, RDPMC, RDTSC, RDTSCP, MWAIT, MONITOR, PAUSE exiting,
  * RDRAND, RDSEED, WBINVD, INVPCID, descriptor-table accesses, MOV DR).
- * Reasons that need an operand (I/O, MSRs, CR accesses, exceptions) answer
- * false here: use their own predicate. */
+ * Reasons that need an operand (I/O, MSRs, CR accesses, exceptions) have
+ * their own predicate: passed here, such a reason (or one the switch does
+ * not know) is reported on stderr and answers true, so an L2 never runs on
+ * past an exit nobody decided. */
 bool vmx_l1_wants_exit(const struct vmcs *v, unsigned reason);
+
+/* Whether vmx_l1_wants_exit decides this reason (tests walk it against the
+ * opcode table's exit column). */
+bool vmx_l1_exit_reason_known(unsigned reason);
 
 /* SDM 25.2: an exception (not an NMI) with this vector and error code
  * exits when its bit is set in the exception bitmap; #PF additionally

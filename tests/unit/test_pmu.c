@@ -326,6 +326,17 @@ START_TEST(masked_lvt_perf_delivers_nothing)
 }
 END_TEST
 
+/* RDPMC as the dispatcher runs it: its row's intercept step (CR4.PCE check,
+ * cpu/row_intercept.c) and then op_rdpmc. */
+static void rdpmc_row(struct cpu *cpu, struct insn *in)
+{
+    for (unsigned i = 0; i < opcode_row_count; i++)
+        if (opcode_rows[i].fn == op_rdpmc)
+            in->row = (uint16_t)i;
+    ck_assert_int_eq(opcode_rows[in->row].exit, RX_RDPMC);
+    op_row_intercept(cpu, in);
+}
+
 START_TEST(rdpmc_reads_live_values_and_honours_cr4_pce)
 {
     struct insn in;
@@ -336,13 +347,13 @@ START_TEST(rdpmc_reads_live_values_and_honours_cr4_pce)
     load_nops_hlt(9);
     run_to_hlt();
     h.cpu.gpr[R_CX] = 1u << 30; /* fixed counter 0 */
-    TRY_RAISE(&h.cpu, vec, op_rdpmc(&h.cpu, &in));
+    TRY_RAISE(&h.cpu, vec, rdpmc_row(&h.cpu, &in));
     ck_assert_int_eq(vec, -1);
     ck_assert_uint_eq(h.cpu.gpr[R_AX], 10);
     ck_assert_uint_eq(h.cpu.gpr[R_DX], 0);
     wr(MSR_PMC0 + 2, 0x87654321u);
     h.cpu.gpr[R_CX] = 2;
-    TRY_RAISE(&h.cpu, vec, op_rdpmc(&h.cpu, &in));
+    TRY_RAISE(&h.cpu, vec, rdpmc_row(&h.cpu, &in));
     ck_assert_int_eq(vec, -1);
     ck_assert_uint_eq(h.cpu.gpr[R_AX], 0x87654321u);
     ck_assert_uint_eq(h.cpu.gpr[R_DX], 0xffff);
@@ -350,17 +361,17 @@ START_TEST(rdpmc_reads_live_values_and_honours_cr4_pce)
     static const uint32_t bad[] = {4, 64, (1u << 30) | 3, 1u << 31, (1u << 31) | (1u << 30)};
     for (volatile unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         h.cpu.gpr[R_CX] = bad[i];
-        TRY_RAISE(&h.cpu, vec, op_rdpmc(&h.cpu, &in));
+        TRY_RAISE(&h.cpu, vec, rdpmc_row(&h.cpu, &in));
         ck_assert_int_eq(vec, EXC_GP);
     }
     /* CPL 3: #GP unless CR4.PCE. */
     sys_gdt_flat(&h, 0xc);
     sys_to_ring3(&h.cpu, 0x1b, 0x23);
     h.cpu.gpr[R_CX] = 2;
-    TRY_RAISE(&h.cpu, vec, op_rdpmc(&h.cpu, &in));
+    TRY_RAISE(&h.cpu, vec, rdpmc_row(&h.cpu, &in));
     ck_assert_int_eq(vec, EXC_GP);
     h.cpu.cr4 |= CR4_PCE;
-    TRY_RAISE(&h.cpu, vec, op_rdpmc(&h.cpu, &in));
+    TRY_RAISE(&h.cpu, vec, rdpmc_row(&h.cpu, &in));
     ck_assert_int_eq(vec, -1);
     ck_assert_uint_eq(h.cpu.gpr[R_AX], 0x87654321u);
 }
