@@ -2,6 +2,7 @@
 #include "frontend/serial_backend.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,22 +40,29 @@ int output_file_open(const char *option, const char *path)
     }
     struct stat st;
     const char *why = NULL;
-    if (stat(path, &st) == 0 && (why = unfit_output(st.st_mode))) {
+    /* A FIFO is fine while something reads it (a pipe into tee): the
+     * non-blocking open below succeeds then, and fails with ENXIO when no
+     * reader is there, which would otherwise block forever. */
+    bool exists = stat(path, &st) == 0;
+    bool fifo = exists && S_ISFIFO(st.st_mode);
+    if (exists && !fifo && (why = unfit_output(st.st_mode))) {
         fprintf(stderr, "turtles: %s '%s': %s, not a regular file\n", option, path, why);
         return -1;
     }
-    /* O_NONBLOCK: should a FIFO appear between stat() and open(), open()
-     * fails (ENXIO) or returns at once instead of waiting for a reader. */
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
     if (fd < 0) {
-        fprintf(stderr, "turtles: %s '%s': %s\n", option, path, strerror(errno));
+        if (fifo && errno == ENXIO)
+            fprintf(stderr, "turtles: %s '%s': a FIFO with no reader\n", option, path);
+        else
+            fprintf(stderr, "turtles: %s '%s': %s\n", option, path, strerror(errno));
         return -1;
     }
-    if (fstat(fd, &st) == 0 && (why = unfit_output(st.st_mode))) {
+    if (fstat(fd, &st) == 0 && !S_ISFIFO(st.st_mode) && (why = unfit_output(st.st_mode))) {
         fprintf(stderr, "turtles: %s '%s': %s, not a regular file\n", option, path, why);
         close(fd);
         return -1;
     }
+    /* Output blocks from here on, as writing to a pipe should. */
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0)
         fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);

@@ -59,13 +59,23 @@ for bad in "$dir/adir:a directory, not a regular file" "$dir/fifo:a FIFO, not a 
     try 1 "-initrd '${bad%%:*}': ${bad#*:}" -kernel "$mbk" -initrd "${bad%%:*}" -m 64M -nographic
 done
 try 1 "-initrd: no file name given" -kernel "$mbk" -initrd '' -m 64M -nographic
-try 1 "-serial '$dir/fifo': a FIFO, not a regular file" -bios "$rom" -serial "file:$dir/fifo"
+try 1 "-serial '$dir/fifo': a FIFO with no reader" -bios "$rom" -serial "file:$dir/fifo"
 try 1 "-serial '$dir/adir': a directory, not a regular file" -bios "$rom" -serial "file:$dir/adir"
-try 1 "-debugcon '$dir/fifo': a FIFO, not a regular file" -bios "$rom" -nographic \
+try 1 "-debugcon '$dir/fifo': a FIFO with no reader" -bios "$rom" -nographic \
     -debugcon "file:$dir/fifo"
 try 1 "-debugcon '$dir/adir': a directory, not a regular file" -bios "$rom" -nographic \
     -debugcon "file:$dir/adir"
-try 1 "-D '$dir/fifo': a FIFO, not a regular file" -bios "$rom" -nographic -D "$dir/fifo"
+try 1 "-D '$dir/fifo': a FIFO with no reader" -bios "$rom" -nographic -D "$dir/fifo"
+# A FIFO that something reads (a pipe into tee) is a fine -serial file.
+cat "$dir/fifo" > "$dir/fifo.out" &
+reader=$!
+sleep 0.2
+timeout --signal=KILL 20 "$turtles" -bios "$rom" -serial "file:$dir/fifo" \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >"$out" 2>"$err"
+st=$?
+wait $reader
+[ $st -eq 1 ] || fail "-serial file: on a FIFO with a reader: status $st, want 1 (hello.rom's pass)"
+grep -q . "$dir/fifo.out" || fail "-serial file: on a FIFO with a reader: nothing arrived"
 
 # Messages mended: a bzImage cut inside its setup header says so; -rtc
 # states the accepted range.
