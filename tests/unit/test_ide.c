@@ -1,5 +1,5 @@
 /* Tests for devices/ide.c and devices/atapi.c: the ATA register protocol
- * (IDENTIFY, PIO reads and writes, LBA48, DMA through a PRD table, flushes
+ * (IDENTIFY, PIO reads and writes, LBA48, DMA through a PRD table, disk_bb.flushes
  * and media errors reaching the guest as ATA errors), interrupts (nIEN,
  * status read acknowledges), an absent slave, and the ATAPI CD-ROM
  * (signature, PACKET phases by PIO and DMA, sense data, unit attention). */
@@ -10,6 +10,7 @@
 
 #include "devices/ide.h"
 #include "device_test_env.h"
+#include "mem_block.h"
 
 #define RAM (4u << 20)
 #define DISK_SECTORS 4096u
@@ -19,59 +20,9 @@ static struct test_env *t;
 static struct pci_bus bus;
 static struct piix_ide ide;
 static uint8_t *disk, *cd;
-static int flushes, fail_reads, fail_flush;
-
-/* A block backend over a host buffer, with a flush counter and switchable
- * failures. */
-struct mem_bb {
-    struct block_backend bb;
-    uint8_t *data;
-    uint64_t size;
-    bool ro;
-};
-
-static int mem_read(struct block_backend *bb, uint64_t off, void *buf, size_t len)
-{
-    struct mem_bb *m = (struct mem_bb *)bb;
-    if (fail_reads)
-        return -EIO;
-    if (!block_range_ok(m->size, off, len))
-        return -EINVAL;
-    memcpy(buf, m->data + off, len);
-    return 0;
-}
-static int mem_write(struct block_backend *bb, uint64_t off, const void *buf, size_t len)
-{
-    struct mem_bb *m = (struct mem_bb *)bb;
-    if (!block_range_ok(m->size, off, len))
-        return -EINVAL;
-    memcpy(m->data + off, buf, len);
-    return 0;
-}
-static int mem_flush(struct block_backend *bb)
-{
-    (void)bb;
-    flushes++;
-    return fail_flush ? -EIO : 0;
-}
-static int mem_discard(struct block_backend *bb, uint64_t off, uint64_t len)
-{
-    (void)bb; (void)off; (void)len;
-    return 0;
-}
-static uint64_t mem_length(struct block_backend *bb) { return ((struct mem_bb *)bb)->size; }
-static bool mem_ro(struct block_backend *bb) { return ((struct mem_bb *)bb)->ro; }
-static void mem_close(struct block_backend *bb) { (void)bb; }
 
 static struct mem_bb disk_bb, cd_bb;
 
-static void mem_bb_init(struct mem_bb *m, uint8_t *data, uint64_t size, bool ro)
-{
-    *m = (struct mem_bb){.bb = {.read = mem_read, .write = mem_write, .flush = mem_flush,
-                                .discard = mem_discard, .length = mem_length,
-                                .read_only = mem_ro, .close = mem_close},
-                         .data = data, .size = size, .ro = ro};
-}
 
 static void on_reset(void *o) { (void)o; }
 
@@ -90,7 +41,6 @@ static void setup(void)
     mem_bb_init(&cd_bb, cd, CD_BLOCKS * ATAPI_SECTOR_SIZE, true);
     ck_assert_int_eq(ide_attach(&ide, 0, 0, IDE_DISK, &disk_bb.bb, "SERIAL1"), 0);
     ck_assert_int_eq(ide_attach(&ide, 1, 0, IDE_CDROM, &cd_bb.bb, "SERIAL2"), 0);
-    flushes = fail_reads = fail_flush = 0;
     /* BAR4 at 0xc000 with I/O decoding. */
     pci_config_write(&bus, 0, PIIX3_IDE_DEVFN, PCI_BAR0 + 16, 0xc000, 4);
     pci_config_write(&bus, 0, PIIX3_IDE_DEVFN, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MASTER, 2);
@@ -193,14 +143,14 @@ START_TEST(test_lba48_dma_flush_and_errors)
 
     /* FLUSH CACHE reaches the media; a failing flush is an error. */
     out8(0x1f7, 0xe7);
-    ck_assert_int_eq(flushes, 1);
+    ck_assert_int_eq(disk_bb.flushes, 1);
     ck_assert_uint_eq(in8(0x1f7) & IDE_ST_ERR, 0);
-    fail_flush = 1;
+    disk_bb.fail_flush = true;
     out8(0x1f7, 0xea);
     ck_assert(in8(0x1f7) & IDE_ST_ERR);
     ck_assert_uint_eq(in8(0x1f1), IDE_ERR_ABRT);
     /* A media read error: ERR with UNC, never data. */
-    fail_reads = 1;
+    disk_bb.fail_reads = true;
     lba28(0x1f0, 1, 1);
     out8(0x1f7, 0x20);
     ck_assert(in8(0x1f7) & IDE_ST_ERR);

@@ -12,6 +12,7 @@
 
 #include "devices/virtio_blk.h"
 #include "device_test_env.h"
+#include "mem_block.h"
 
 #define RAM (4u << 20)
 #define DISK_SECTORS 256u
@@ -42,50 +43,6 @@ static struct test_env *t;
 static struct pci_bus bus;
 static struct virtio_blk vb;
 static uint8_t *disk;
-static int flushes, discards;
-static uint64_t discard_off, discard_len;
-
-struct mem_bb {
-    struct block_backend bb;
-    uint8_t *data;
-    uint64_t size;
-    bool ro;
-};
-
-static int mem_read(struct block_backend *bb, uint64_t off, void *buf, size_t len)
-{
-    struct mem_bb *m = (struct mem_bb *)bb;
-    if (!block_range_ok(m->size, off, len))
-        return -EINVAL;
-    memcpy(buf, m->data + off, len);
-    return 0;
-}
-static int mem_write(struct block_backend *bb, uint64_t off, const void *buf, size_t len)
-{
-    struct mem_bb *m = (struct mem_bb *)bb;
-    if (m->ro || !block_range_ok(m->size, off, len))
-        return -EINVAL;
-    memcpy(m->data + off, buf, len);
-    return 0;
-}
-static int mem_flush(struct block_backend *bb)
-{
-    (void)bb;
-    flushes++;
-    return 0;
-}
-static int mem_discard(struct block_backend *bb, uint64_t off, uint64_t len)
-{
-    (void)bb;
-    discards++;
-    discard_off = off;
-    discard_len = len;
-    return 0;
-}
-static uint64_t mem_length(struct block_backend *bb) { return ((struct mem_bb *)bb)->size; }
-static bool mem_ro(struct block_backend *bb) { return ((struct mem_bb *)bb)->ro; }
-static void mem_close(struct block_backend *bb) { (void)bb; }
-
 static struct mem_bb disk_bb;
 
 static void on_reset(void *o) { (void)o; }
@@ -98,11 +55,7 @@ static void make_device(bool ro)
     disk = calloc(DISK_SECTORS, 512);
     for (unsigned i = 0; i < DISK_SECTORS * 512; i++)
         disk[i] = (uint8_t)(i * 11 + (i >> 9));
-    disk_bb = (struct mem_bb){.bb = {.read = mem_read, .write = mem_write, .flush = mem_flush,
-                                     .discard = mem_discard, .length = mem_length,
-                                     .read_only = mem_ro, .close = mem_close},
-                              .data = disk, .size = DISK_SECTORS * 512, .ro = ro};
-    flushes = discards = 0;
+    mem_bb_init(&disk_bb, disk, DISK_SECTORS * 512, ro);
     ck_assert_int_eq(virtio_blk_init(&vb, &bus, DEVFN, &t->env, &disk_bb.bb, "TURTLES-VBLK-0001"), 0);
     pci_config_write(&bus, 0, DEVFN, PCI_BAR0, IO_BASE, 4);
     pci_config_write(&bus, 0, DEVFN, PCI_BAR0 + 16, MMIO_BASE, 4);
@@ -246,7 +199,7 @@ START_TEST(test_legacy_requests)
     post(T_FLUSH, 0, 0, false);
     legacy_notify();
     ck_assert_uint_eq(status_byte(), S_OK);
-    ck_assert_uint_eq(flushes, 1);
+    ck_assert_uint_eq(disk_bb.flushes, 1);
     one_used();
 
     /* GET_ID: the serial, 20 bytes. */
@@ -267,9 +220,9 @@ START_TEST(test_legacy_requests)
     post(T_DISCARD, 0, 16, false);
     legacy_notify();
     ck_assert_uint_eq(status_byte(), S_OK);
-    ck_assert_uint_eq(discards, 1);
-    ck_assert_uint_eq(discard_off, 8 * 512);
-    ck_assert_uint_eq(discard_len, 4 * 512);
+    ck_assert_uint_eq(disk_bb.discards, 1);
+    ck_assert_uint_eq(disk_bb.discard_off, 8 * 512);
+    ck_assert_uint_eq(disk_bb.discard_len, 4 * 512);
     one_used();
     /* A discard running past the end, and unknown flags. */
     physmem_write(&t->mem, DATA, DISK_SECTORS - 2, 8);
@@ -283,7 +236,7 @@ START_TEST(test_legacy_requests)
     legacy_notify();
     ck_assert_uint_eq(status_byte(), S_UNSUPP);
     one_used();
-    ck_assert_uint_eq(discards, 1);
+    ck_assert_uint_eq(disk_bb.discards, 1);
 
     /* Past the end: the last sector reads, one more is an I/O error, and
      * so is a sector number far beyond (no wrap-around). */
@@ -436,7 +389,7 @@ START_TEST(test_modern_requests)
         ck_assert_uint_eq(status_byte(), S_OK);
         one_used();
     }
-    ck_assert_uint_eq(flushes, 2 * QSIZE);
+    ck_assert_uint_eq(disk_bb.flushes, 2 * QSIZE);
 
     /* Past the end. */
     post(T_OUT, DISK_SECTORS, 512, false);
@@ -465,7 +418,7 @@ START_TEST(test_malformed_rings)
     ck_assert_uint_eq(mr(q_used + 2, 2), 0);
     post(T_FLUSH, 0, 0, false);
     modern_notify(&c);
-    ck_assert_uint_eq(flushes, 0);
+    ck_assert_uint_eq(disk_bb.flushes, 0);
     ck_assert_uint_eq(mr(q_used + 2, 2), 0);
 
     /* A head out of range. */
@@ -554,7 +507,7 @@ START_TEST(test_read_only_media)
     modern_notify(&c);
     ck_assert_uint_eq(status_byte(), S_IOERR);
     one_used();
-    ck_assert_uint_eq(discards, 0);
+    ck_assert_uint_eq(disk_bb.discards, 0);
     post(T_IN, 4, 512, true);
     modern_notify(&c);
     ck_assert_uint_eq(status_byte(), S_OK);
