@@ -566,6 +566,17 @@ static void flush_cache(struct ide_channel *c, struct ide_drive *d)
     cmd_ok(c, d);
 }
 
+/* IDENTIFY (PACKET) DEVICE: the 256 words in io_buf are one PIO data-in
+ * block; the command ends when the host has read it. */
+static void identify_data_in(struct ide_channel *c, struct ide_drive *d)
+{
+    d->io_pos = 0;
+    d->io_end = 512;
+    d->pio = PIO_DATA_IN_DONE;
+    d->status = IDE_ST_DRDY | IDE_ST_DSC | IDE_ST_DRQ;
+    ide_set_irq(c);
+}
+
 static void exec_command(struct ide_channel *c, uint8_t cmd)
 {
     struct ide_drive *d = cur_drive(c);
@@ -590,11 +601,7 @@ static void exec_command(struct ide_channel *c, uint8_t cmd)
             return;
         case CMD_IDENTIFY_PACKET:
             ide_atapi_identify(d);
-            d->io_pos = 0;
-            d->io_end = 512;
-            d->pio = PIO_DATA_IN_DONE;
-            d->status = IDE_ST_DRDY | IDE_ST_DSC | IDE_ST_DRQ;
-            ide_set_irq(c);
+            identify_data_in(c, d);
             return;
         case CMD_DEVICE_RESET:
             set_signature(d);
@@ -629,11 +636,7 @@ static void exec_command(struct ide_channel *c, uint8_t cmd)
     switch (cmd) {
     case CMD_IDENTIFY:
         identify_disk(d);
-        d->io_pos = 0;
-        d->io_end = 512;
-        d->pio = PIO_DATA_IN_DONE;
-        d->status = IDE_ST_DRDY | IDE_ST_DSC | IDE_ST_DRQ;
-        ide_set_irq(c);
+        identify_data_in(c, d);
         return;
     case CMD_READ_SECTORS: case CMD_READ_SECTORS_NORETRY: case CMD_READ_SECTORS_EXT:
         start_rw(c, d, false, false, 1);
