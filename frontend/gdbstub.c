@@ -37,6 +37,10 @@ struct gdbstub {
     bool stopped;      /* the guest waits for gdb; gdbstub_poll() serves it */
     bool stop_pending; /* a vCPU hit a breakpoint or ended a step */
     int stop_cpu, stop_signal;
+    /* The stop is a watchpoint's: "watch", "rwatch" or "awatch" and the
+     * watchpoint's address for the stop reply; NULL otherwise. */
+    const char *stop_watch_kind;
+    uint64_t stop_watch_addr;
     int g_cpu, c_cpu;  /* vCPUs selected by Hg (registers, memory) and Hc */
     bool stepping;
     int step_cpu;
@@ -518,6 +522,23 @@ static void request_stop(struct gdbstub *g, int cpu, int sig)
     g->stop_pending = true;
     g->stop_cpu = cpu;
     g->stop_signal = sig;
+    g->stop_watch_kind = NULL;
+}
+
+/* The vCPU's last instruction met a watchpoint (cpu/debug.h): stop with
+ * gdb's watch stop reply, whoever set it (the monitor's too). */
+static void watch_stop(struct gdbstub *g, struct cpu *c)
+{
+    int i = c->watch_hit - 1;
+    c->watch_hit = 0;
+    if (g->stop_pending || i < 0 || (unsigned)i >= g->m->watches.n)
+        return;
+    const struct debug_watch *w = &g->m->watches.w[i];
+    request_stop(g, c->index, GDB_SIGTRAP);
+    g->stop_watch_kind = w->kind == DEBUG_WATCH_WRITE  ? "watch"
+                         : w->kind == DEBUG_WATCH_READ ? "rwatch"
+                                                       : "awatch";
+    g->stop_watch_addr = w->addr;
 }
 
 static bool step_done(const struct gdbstub *g, const struct cpu *c)
@@ -547,6 +568,10 @@ static bool gdb_debug_hook(struct cpu *c)
     struct gdbstub *g = m->gdb;
     if (g->stop_pending)
         return true;
+    if (c->watch_hit) {
+        watch_stop(g, c);
+        return true;
+    }
     bool stepping = g->stepping && c->index == g->step_cpu;
     if (stepping && step_done(g, c)) {
         request_stop(g, c->index, GDB_SIGTRAP);
@@ -566,9 +591,15 @@ static bool gdb_debug_hook(struct cpu *c)
 
 void gdbstub_after_run(struct gdbstub *g, int cpu_index)
 {
-    if (!g || !g->stepping || cpu_index != g->step_cpu || g->stop_pending)
+    if (!g)
         return;
     struct cpu *c = &g->m->cpus[cpu_index];
+    /* A watched access at the end of the turn: stop now, before the next
+     * turn's interrupt check could move the vCPU elsewhere. */
+    if (c->watch_hit)
+        watch_stop(g, c);
+    if (!g->stepping || cpu_index != g->step_cpu || g->stop_pending)
+        return;
     if ((c->halted || c->shutdown) && step_done(g, c))
         request_stop(g, cpu_index, GDB_SIGTRAP);
 }
@@ -578,15 +609,16 @@ bool gdbstub_stop_pending(const struct gdbstub *g)
     return g && g->stop_pending;
 }
 
-/* Install or remove the per-block hook: with no breakpoint and no step
- * the dispatch loop runs at full speed. */
+/* Install or remove the per-block hook: with no breakpoint, watchpoint
+ * or step the dispatch loop runs at full speed. Watchpoints alone keep
+ * whole blocks (the hook runs between them). */
 static void set_exec_mode(struct gdbstub *g)
 {
     for (int i = 0; i < g->m->ncpus; i++) {
         struct cpu *c = &g->m->cpus[i];
         bool watch = g->nbp > 0 || (g->stepping && g->step_cpu == i);
         c->single_step = watch;
-        c->debug_hook = watch || g->stepping ? gdb_debug_hook : NULL;
+        c->debug_hook = watch || g->stepping || g->m->watches.n ? gdb_debug_hook : NULL;
     }
 }
 
@@ -613,14 +645,20 @@ static void resume(struct gdbstub *g, bool step, int step_cpu)
 static void detach(struct gdbstub *g)
 {
     g->nbp = 0;
+    debug_watch_remove_owner(&g->m->watches, WATCH_BY_GDB);
+    machine_watches_changed(g->m);
     close_client(g);
     resume(g, false, 0);
 }
 
 static void send_stop_reply(struct gdbstub *g)
 {
-    char buf[48];
-    snprintf(buf, sizeof(buf), "T%02xthread:%x;", g->stop_signal, g->stop_cpu + 1);
+    char buf[96];
+    int n = snprintf(buf, sizeof(buf), "T%02x", g->stop_signal);
+    if (g->stop_watch_kind)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s:%llx;", g->stop_watch_kind,
+                      (unsigned long long)g->stop_watch_addr);
+    snprintf(buf + n, sizeof(buf) - (size_t)n, "thread:%x;", g->stop_cpu + 1);
     send_packet(g, buf);
 }
 
@@ -724,13 +762,48 @@ static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, char 
     free(out);
 }
 
+/* Z2/Z3/Z4 (write, read, access watchpoints) ADDR,LEN: the machine's
+ * watchpoint set (cpu/debug.h), shared with the monitor's `watch`. */
+static void cmd_watchpoint(struct gdbstub *g, bool insert, char type, const char *p)
+{
+    uint64_t addr = parse_hex(&p);
+    if (*p++ != ',') {
+        send_packet(g, "E22");
+        return;
+    }
+    uint64_t len = parse_hex(&p);
+    if (*p && *p != ';') {
+        send_packet(g, "E22");
+        return;
+    }
+    unsigned kind = type == '2'   ? DEBUG_WATCH_WRITE
+                    : type == '3' ? DEBUG_WATCH_READ
+                                  : DEBUG_WATCH_READ | DEBUG_WATCH_WRITE;
+    if (insert) {
+        if (!len || len > DEBUG_WATCH_MAX_LEN) {
+            send_packet(g, "E22");
+            return;
+        }
+        if (debug_watch_add(&g->m->watches, addr, len, kind, WATCH_BY_GDB) < 0) {
+            send_packet(g, "E28"); /* the set is full */
+            return;
+        }
+    } else {
+        /* Removing one that is not there is no error (gdb may retry). */
+        debug_watch_remove(&g->m->watches, addr, len, kind, WATCH_BY_GDB);
+    }
+    machine_watches_changed(g->m);
+    send_packet(g, "OK");
+}
+
 /* Z0 (software) and Z1 (hardware) breakpoints are the same thing here:
- * an address in the stub's set, checked before each instruction. */
+ * an address in the stub's set, checked before each instruction (guest
+ * memory is never patched, and DR0-DR3 stay the guest's). */
 static void cmd_breakpoint(struct gdbstub *g, const char *pkt)
 {
     bool insert = pkt[0] == 'Z';
-    if (pkt[1] != '0' && pkt[1] != '1') {
-        send_packet(g, ""); /* watchpoints: not supported */
+    if (pkt[1] < '0' || pkt[1] > '4') {
+        send_packet(g, ""); /* a kind this stub does not know */
         return;
     }
     const char *p = pkt + 2;
@@ -738,7 +811,16 @@ static void cmd_breakpoint(struct gdbstub *g, const char *pkt)
         send_packet(g, "E22");
         return;
     }
+    if (pkt[1] >= '2') {
+        cmd_watchpoint(g, insert, pkt[1], p);
+        return;
+    }
+    const char *start = p;
     uint64_t addr = parse_hex(&p);
+    if (p == start || *p != ',') {
+        send_packet(g, "E22");
+        return;
+    }
     int found = -1;
     for (int i = 0; i < g->nbp; i++)
         if (g->bp[i] == addr)

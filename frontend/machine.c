@@ -126,6 +126,12 @@ void machine_request_reset(struct machine *m)
     }
 }
 
+void machine_watches_changed(struct machine *m)
+{
+    for (int i = 0; i < m->ncpus; i++)
+        debug_watch_attach(&m->cpus[i], m->watches.n ? &m->watches : NULL);
+}
+
 void machine_signal_stop(struct machine *m, int signo)
 {
     if (m->stop != STOP_NONE)

@@ -11,6 +11,7 @@
 #include "bios/loader_file.h"
 #include "cpu/block_cache.h"
 #include "cpu/cpu.h"
+#include "cpu/debug.h"
 #include "devices/bus.h"
 #include "frontend/machine_time.h"
 #include "frontend/options.h"
@@ -75,7 +76,12 @@ struct machine {
 
     FILE *log;
     struct gdbstub *gdb; /* -gdb / -s: NULL when there is no gdb stub */
+    /* Watchpoints of gdb (Z2-Z4) and the monitor (`watch`): one set that
+     * every vCPU points at (cpu/debug.h), each tagged with its owner. */
+    struct debug_watchset watches;
 };
+
+enum watch_owner { WATCH_BY_GDB = 1, WATCH_BY_MONITOR = 2 };
 
 /* Build the machine from options; on failure print a message and return -1. */
 int machine_init(struct machine *m, const struct options *opt);
@@ -95,6 +101,8 @@ void machine_pam_changed(void *opaque, const uint8_t pam[7]);
 /* -d guest_errors: a device's report of programming it ignored (the
  * device_env callback; opaque is the machine). */
 void machine_log_guest_error(void *opaque, const char *device, const char *what);
+/* m->watches changed: every vCPU re-arms (or drops) them. */
+void machine_watches_changed(struct machine *m);
 /* Asynchronous stop from a signal handler. */
 void machine_signal_stop(struct machine *m, int signo);
 
