@@ -7,6 +7,7 @@
 #include "frontend/gdbstub.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -1120,7 +1121,44 @@ bool gdbstub_poll(struct gdbstub *g)
     return false;
 }
 
-struct gdbstub *gdbstub_new(struct machine *m, int port, bool start_stopped)
+/* A listening socket on host:port (a name or a numeric IPv4/IPv6
+ * address: the first of its addresses that binds), or -1 after a message. */
+static int listen_on(const char *host, int port)
+{
+    char service[8];
+    snprintf(service, sizeof(service), "%d", port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *list;
+    int err = getaddrinfo(host, service, &hints, &list);
+    if (err) {
+        fprintf(stderr, "turtles: gdb stub: cannot listen on %s:%d: %s\n", host, port,
+                gai_strerror(err));
+        return -1;
+    }
+    int fd = -1, saved = 0;
+    for (struct addrinfo *a = list; a && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) {
+            saved = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, a->ai_addr, a->ai_addrlen) < 0 || listen(fd, 1) < 0) {
+            saved = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(list);
+    if (fd < 0)
+        fprintf(stderr, "turtles: gdb stub: cannot listen on %s:%d: %s\n", host, port,
+                strerror(saved));
+    return fd;
+}
+
+struct gdbstub *gdbstub_new(struct machine *m, const char *host, int port, bool start_stopped)
 {
     struct gdbstub *g = calloc(1, sizeof(*g));
     if (!g) {
@@ -1131,24 +1169,8 @@ struct gdbstub *gdbstub_new(struct machine *m, int port, bool start_stopped)
     g->fd = -1;
     g->stopped = start_stopped;
     g->stop_signal = GDB_SIGTRAP;
-    g->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    g->listen_fd = listen_on(host && *host ? host : "127.0.0.1", port);
     if (g->listen_fd < 0) {
-        fprintf(stderr, "turtles: gdb stub: socket: %s\n", strerror(errno));
-        free(g);
-        return NULL;
-    }
-    int one = 1;
-    setsockopt(g->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(g->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        listen(g->listen_fd, 1) < 0) {
-        fprintf(stderr, "turtles: gdb stub: cannot listen on 127.0.0.1:%d: %s\n", port,
-                strerror(errno));
-        close(g->listen_fd);
         free(g);
         return NULL;
     }

@@ -374,7 +374,7 @@ int machine_init(struct machine *m, const struct options *opt)
     if (boot_setup(m) < 0)
         return -1;
     if (opt->gdb_port) {
-        m->gdb = gdbstub_new(m, opt->gdb_port, opt->gdb_wait);
+        m->gdb = gdbstub_new(m, opt->gdb_host, opt->gdb_port, opt->gdb_wait);
         if (!m->gdb)
             return -1;
     }

@@ -57,6 +57,9 @@ run_gdb() {
 # --- 1. -S: from the reset vector, stepi, memory, breakpoint, registers, kill.
 if start_turtles "$tmp/t1.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -m 16M -nographic \
         "${DEBUG_EXIT[@]}" -S; then
+    # Without a HOST the stub listens on 127.0.0.1 only (0100007F).
+    grep -q "^ *[0-9]*: 0100007F:$(printf '%04X' "$port") 00000000:0000 0A" /proc/net/tcp ||
+        fail "the stub does not listen on 127.0.0.1 alone"
     run_gdb -ex 'info registers rip' -ex 'stepi' -ex 'info registers rip cs' \
         -ex 'x/4xb 0xf0000' -ex 'break *0xf0010' -ex 'continue' -ex 'info registers' \
         -ex 'set $rbx = 0x100' -ex 'stepi' -ex 'stepi' -ex 'info registers rip rdi rbx' \
@@ -208,8 +211,10 @@ if start_turtles "$tmp/t6.log" -bios "$PLATFORM_ROMS/spin.rom" -m 16M -nographic
 fi
 
 # --- 4. the options: localhost only; -S needs a stub.
-run_turtles 10 "$tmp/t4.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -gdb tcp:10.0.0.1:1234
-expect_status 2 "-gdb on a non-local address"
+# 192.0.2.1 (TEST-NET-1, RFC 5737) is no address of this machine.
+run_turtles 10 "$tmp/t4.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -gdb tcp:192.0.2.1:1234
+expect_status 1 "-gdb on an address that is not this machine's"
+expect_output "$tmp/t4.log" "^turtles: gdb stub: cannot listen on 192.0.2.1:1234: " "the bind failure's line"
 run_turtles 10 "$tmp/t4.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -gdb tcp::99999
 expect_status 2 "-gdb with a bad port"
 run_turtles 10 "$tmp/t4.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -S
