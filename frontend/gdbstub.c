@@ -22,6 +22,8 @@
 #include "cpu/mem.h"
 #include "frontend/gdb_packet.h"
 #include "frontend/machine.h"
+#include "vmx_emul/vmcs.h"
+#include "vmx_emul/vmx.h"
 
 #define GDB_MAX_BP 64
 /* While the guest runs, the socket is looked at once every this many
@@ -226,7 +228,7 @@ static uint64_t parse_hex(const char **p)
 enum {
     REG_RIP = 16, REG_EFLAGS, REG_CS, REG_ST0 = 24, REG_FCTRL = 32, REG_XMM0 = 40,
     REG_MXCSR = 56, REG_FS_BASE, REG_GS_BASE, REG_K_GS_BASE, REG_CR0, REG_CR2, REG_CR3,
-    REG_CR4, REG_CR8, REG_EFER, NREGS
+    REG_CR4, REG_CR8, REG_EFER, REG_VMX_NONROOT, REG_VMXON_PTR, REG_VMCS_PTR, REG_EPTP, NREGS
 };
 
 static const uint8_t gpr_of_reg[16] = {R_AX, R_BX, R_CX, R_DX, R_SI, R_DI, R_BP, R_SP,
@@ -235,6 +237,8 @@ static const uint8_t seg_of_reg[6] = {S_CS, S_SS, S_DS, S_ES, S_FS, S_GS};
 
 static unsigned reg_size(int r)
 {
+    if (r == REG_VMX_NONROOT)
+        return 4;
     if (r < REG_EFLAGS || (r >= REG_FS_BASE && r < NREGS))
         return 8;
     if (r >= REG_ST0 && r < REG_FCTRL)
@@ -281,6 +285,21 @@ static uint64_t *sys_reg(struct cpu *c, int r)
     }
 }
 
+/* The VMX level (org.turtles.x86.vmx): root or non-root, and the VMXON
+ * region, current VMCS and its EPT pointer that tell the levels apart
+ * (all ones: none, as the SDM's invalid VMCS pointer). */
+static uint64_t vmx_reg(const struct cpu *c, int r)
+{
+    bool on = vmx_in_operation(c);
+    const struct vmcs *v = vmx_current_vmcs(c);
+    switch (r) {
+    case REG_VMX_NONROOT: return c->vmx_nonroot;
+    case REG_VMXON_PTR: return on ? c->vmx->vmxon_ptr : ~0ull;
+    case REG_VMCS_PTR: return on ? c->vmx->current_vmcs_ptr : ~0ull;
+    default: return v ? v->ept_pointer : ~0ull;
+    }
+}
+
 static void reg_get(struct cpu *c, int r, uint8_t *b)
 {
     if (r < 16) {
@@ -303,13 +322,15 @@ static void reg_get(struct cpu *c, int r, uint8_t *b)
         memcpy(b, c->xmm[r - REG_XMM0].b, 16);
     } else if (r == REG_MXCSR) {
         put_le(b, c->mxcsr, 4);
+    } else if (r >= REG_VMX_NONROOT) {
+        put_le(b, vmx_reg(c, r), reg_size(r));
     } else {
         put_le(b, *sys_reg(c, r), 8);
     }
 }
 
-/* Registers gdb may change. Control registers and EFER are shown but not
- * written: changing them behind the CPU's back would leave its derived
+/* Registers gdb may change. Control registers, EFER and the VMX level are
+ * shown but not written: changing them behind the CPU's back would leave its derived
  * state (mode, TLB) stale; a write to them is accepted and ignored. */
 static void reg_set(struct cpu *c, int r, const uint8_t *b)
 {
@@ -470,6 +491,12 @@ static const char target_xml[] =
     "<reg name=\"cr4\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
     "<reg name=\"cr8\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
     "<reg name=\"efer\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
+    "</feature>"
+    "<feature name=\"org.turtles.x86.vmx\">"
+    "<reg name=\"vmx_nonroot\" bitsize=\"32\" type=\"int\" regnum=\"66\" group=\"vmx\"/>"
+    "<reg name=\"vmxon_ptr\" bitsize=\"64\" type=\"int\" group=\"vmx\"/>"
+    "<reg name=\"vmcs_ptr\" bitsize=\"64\" type=\"int\" group=\"vmx\"/>"
+    "<reg name=\"eptp\" bitsize=\"64\" type=\"int\" group=\"vmx\"/>"
     "</feature>"
     "</target>";
 
@@ -659,7 +686,13 @@ static void send_stop_reply(struct gdbstub *g)
     if (g->stop_watch_kind)
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s:%llx;", g->stop_watch_kind,
                       (unsigned long long)g->stop_watch_addr);
-    snprintf(buf + n, sizeof(buf) - (size_t)n, "thread:%x;", g->stop_cpu + 1);
+    n += snprintf(buf + n, sizeof(buf) - (size_t)n, "thread:%x;", g->stop_cpu + 1);
+    /* The level travels with every stop: root or non-root and the current
+     * VMCS pointer, as expedited registers (gdb shows them without asking). */
+    const struct cpu *c = &g->m->cpus[g->stop_cpu];
+    snprintf(buf + n, sizeof(buf) - (size_t)n, "%x:%08x;%x:%016llx;", REG_VMX_NONROOT,
+             c->vmx_nonroot ? 0x01000000u : 0u, REG_VMCS_PTR,
+             (unsigned long long)__builtin_bswap64(vmx_reg(c, REG_VMCS_PTR)));
     send_packet(g, buf);
 }
 
