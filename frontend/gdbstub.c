@@ -71,12 +71,29 @@ static void close_client(struct gdbstub *g)
     gdb_framer_reset(&g->frame);
 }
 
+/* A client that reads nothing for this long while a reply waits is
+ * dropped: it must not hold turtles (or a signal's stop) forever. */
+#define GDB_SEND_TIMEOUT_MS 20000
+
 static void send_raw(struct gdbstub *g, const char *data, size_t len)
 {
+    int waited = 0;
     while (len && g->fd >= 0) {
-        ssize_t n = send(g->fd, data, len, MSG_NOSIGNAL);
+        ssize_t n = send(g->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* The socket buffer is full: wait in slices, so that a signal
+             * stopping the machine is noticed. */
+            struct pollfd pfd = {.fd = g->fd, .events = POLLOUT};
+            if (g->m->stop != STOP_NONE || waited >= GDB_SEND_TIMEOUT_MS) {
+                close_client(g);
+                return;
+            }
+            if (poll(&pfd, 1, 200) == 0)
+                waited += 200;
+            continue;
+        }
         if (n <= 0) {
             close_client(g);
             return;
@@ -743,7 +760,10 @@ static void cmd_write_regs(struct gdbstub *g, struct cpu *c, const char *hex)
     send_packet(g, "OK");
 }
 
-static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, char kind)
+/* m/M/X ADDR,LEN[:DATA]; args_end bounds X's binary data, which may hold
+ * NUL bytes. */
+static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, const char *args_end,
+                       char kind)
 {
     const char *p = args;
     uint64_t addr = parse_hex(&p);
@@ -777,10 +797,10 @@ static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, char 
             ok = strlen(p) >= 2 * len && from_hex(p, buf, len);
         } else if (ok) { /* X: binary, '}' escapes the next byte XOR 0x20 */
             for (uint64_t i = 0; i < len && ok; i++) {
-                if (*p == '}' && p[1]) {
+                if (*p == '}' && p + 1 < args_end) {
                     buf[i] = (uint8_t)(p[1] ^ 0x20);
                     p += 2;
-                } else if (*p) {
+                } else if (p < args_end && *p != '}') {
                     buf[i] = (uint8_t)*p++;
                 } else {
                     ok = false;
@@ -965,7 +985,9 @@ static int cmd_vcont(struct gdbstub *g, const char *pkt)
     return CMD_RESUME;
 }
 
-static int handle_packet(struct gdbstub *g, const char *pkt)
+/* One packet of len bytes (NUL-terminated too; only X's binary data may
+ * hold NULs before the end). */
+static int handle_packet(struct gdbstub *g, const char *pkt, size_t len)
 {
     struct cpu *c = &g->m->cpus[g->g_cpu];
     switch (pkt[0]) {
@@ -1008,7 +1030,7 @@ static int handle_packet(struct gdbstub *g, const char *pkt)
     case 'm':
     case 'M':
     case 'X':
-        cmd_memory(g, c, pkt + 1, pkt[0]);
+        cmd_memory(g, c, pkt + 1, pkt + len, pkt[0]);
         return CMD_STAY;
     case 'c':
     case 's':
@@ -1028,6 +1050,10 @@ static int handle_packet(struct gdbstub *g, const char *pkt)
         return CMD_RESUME;
     }
     case 'H': {
+        if (pkt[1] != 'g' && pkt[1] != 'c') {
+            send_packet(g, "E22");
+            return CMD_STAY;
+        }
         int i = thread_index(g, pkt + 2, pkt[1] == 'g' ? g->g_cpu : g->c_cpu);
         if (i < 0) {
             send_packet(g, "E22");
@@ -1145,7 +1171,7 @@ bool gdbstub_poll(struct gdbstub *g)
         }
         if (kind == PKT_INTERRUPT)
             continue; /* already stopped */
-        int r = handle_packet(g, g->frame.payload);
+        int r = handle_packet(g, g->frame.payload, g->frame.len);
         if (r == CMD_KILL) {
             close_client(g);
             return true;
