@@ -79,8 +79,9 @@ void debug_update(struct cpu *cpu)
 int debug_watch_add(struct debug_watchset *set, uint64_t addr, uint64_t len, unsigned kind,
                     int owner)
 {
-    kind &= DEBUG_WATCH_READ | DEBUG_WATCH_WRITE;
-    if (!len || len > DEBUG_WATCH_MAX_LEN || !kind)
+    const unsigned only = DEBUG_WATCH_ROOT_ONLY | DEBUG_WATCH_NONROOT_ONLY;
+    kind &= DEBUG_WATCH_RW | only;
+    if (!len || len > DEBUG_WATCH_MAX_LEN || !(kind & DEBUG_WATCH_RW) || (kind & only) == only)
         return -1;
     for (unsigned i = 0; i < set->n; i++) {
         const struct debug_watch *w = &set->w[i];
@@ -242,7 +243,8 @@ static void watch_access(struct cpu *cpu, uint64_t lin, uint64_t last, bool writ
     unsigned access = write ? DEBUG_WATCH_WRITE : DEBUG_WATCH_READ;
     for (unsigned i = 0; i < set->n; i++) {
         const struct debug_watch *w = &set->w[i];
-        if (!(w->kind & access))
+        if (!(w->kind & access) ||
+            (w->kind & (cpu->vmx_nonroot ? DEBUG_WATCH_ROOT_ONLY : DEBUG_WATCH_NONROOT_ONLY)))
             continue;
         uint64_t a = w->addr & mask;
         if (!ranges_meet(lin, last, a, (a + w->len - 1) & mask))

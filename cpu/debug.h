@@ -69,11 +69,16 @@
 #define DEBUG_WATCH_MAX 32
 #define DEBUG_WATCH_READ 1u
 #define DEBUG_WATCH_WRITE 2u
+#define DEBUG_WATCH_RW (DEBUG_WATCH_READ | DEBUG_WATCH_WRITE)
+/* Only accesses made in VMX root (L1, or firmware before VMXON) or only in
+ * non-root: the monitor's root:/nonroot: address prefixes. */
+#define DEBUG_WATCH_ROOT_ONLY 4u
+#define DEBUG_WATCH_NONROOT_ONLY 8u
 #define DEBUG_WATCH_MAX_LEN 4096u
 
 struct debug_watch {
     uint64_t addr, len;
-    unsigned kind;   /* DEBUG_WATCH_READ and/or DEBUG_WATCH_WRITE */
+    unsigned kind;   /* DEBUG_WATCH_READ and/or _WRITE, maybe one _ONLY */
     int owner;       /* the frontend's tag (gdb or the monitor) */
 };
 
@@ -83,8 +88,8 @@ struct debug_watchset {
 };
 
 /* Add a watchpoint (an identical one is not added twice). Returns its
- * index, or -1 when the set is full or len is 0 or over DEBUG_WATCH_MAX_LEN
- * or kind is empty. */
+ * index, or -1 when the set is full, len is 0 or over DEBUG_WATCH_MAX_LEN,
+ * or kind has neither READ nor WRITE or both _ONLY bits. */
 int debug_watch_add(struct debug_watchset *set, uint64_t addr, uint64_t len, unsigned kind,
                     int owner);
 /* Remove the watchpoint with exactly these fields; false if none. */

@@ -580,9 +580,10 @@ static void watch_stop(struct gdbstub *g, struct cpu *c)
         return;
     const struct debug_watch *w = &g->m->watches.w[i];
     request_stop(g, c->index, GDB_SIGTRAP);
-    g->stop_watch_kind = w->kind == DEBUG_WATCH_WRITE  ? "watch"
-                         : w->kind == DEBUG_WATCH_READ ? "rwatch"
-                                                       : "awatch";
+    unsigned rw = w->kind & DEBUG_WATCH_RW;
+    g->stop_watch_kind = rw == DEBUG_WATCH_WRITE  ? "watch"
+                         : rw == DEBUG_WATCH_READ ? "rwatch"
+                                                  : "awatch";
     g->stop_watch_addr = w->addr;
 }
 

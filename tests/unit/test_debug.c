@@ -285,6 +285,23 @@ START_TEST(watch_stops_a_rep_string_after_the_iteration)
 }
 END_TEST
 
+START_TEST(watch_only_at_its_level)
+{
+    /* The harness runs in VMX root: a non-root-only watchpoint is quiet,
+     * a root-only one stops. */
+    ck_assert_int_eq(debug_watch_add(&watches, WATCHED, 1,
+                                     DEBUG_WATCH_WRITE | DEBUG_WATCH_ROOT_ONLY |
+                                         DEBUG_WATCH_NONROOT_ONLY, 1),
+                     -1);
+    watch(WATCHED, 4, DEBUG_WATCH_WRITE | DEBUG_WATCH_NONROOT_ONLY);
+    watch(WATCHED + 4, 4, DEBUG_WATCH_WRITE | DEBUG_WATCH_ROOT_ONLY);
+    /* mov [rbx], eax; mov [rbx+4], eax; hlt */
+    run_to_watch((const uint8_t[]){0x89, 0x03, 0x89, 0x43, 0x04, 0xf4}, 6);
+    ck_assert_uint_eq(h.cpu.rip, CODE + 5);
+    ck_assert_int_eq(h.cpu.watch_hit, 2);
+}
+END_TEST
+
 START_TEST(watch_removed_costs_nothing)
 {
     ck_assert_int_eq(debug_watch_add(&watches, 0, 0, DEBUG_WATCH_WRITE, 1), -1); /* len 0 */
@@ -334,6 +351,7 @@ int main(void)
     tcase_add_test(tw, watch_write_stops_after_the_instruction_without_db);
     tcase_add_test(tw, watch_read_and_access_kinds);
     tcase_add_test(tw, watch_stops_a_rep_string_after_the_iteration);
+    tcase_add_test(tw, watch_only_at_its_level);
     tcase_add_test(tw, watch_removed_costs_nothing);
     suite_add_tcase(s, tw);
     SRunner *sr = srunner_create(s);
