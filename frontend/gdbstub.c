@@ -7,6 +7,7 @@
 #include "frontend/gdbstub.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -21,6 +22,8 @@
 #include "cpu/mem.h"
 #include "frontend/gdb_packet.h"
 #include "frontend/machine.h"
+#include "vmx_emul/vmcs.h"
+#include "vmx_emul/vmx.h"
 
 #define GDB_MAX_BP 64
 /* While the guest runs, the socket is looked at once every this many
@@ -37,6 +40,10 @@ struct gdbstub {
     bool stopped;      /* the guest waits for gdb; gdbstub_poll() serves it */
     bool stop_pending; /* a vCPU hit a breakpoint or ended a step */
     int stop_cpu, stop_signal;
+    /* The stop is a watchpoint's: "watch", "rwatch" or "awatch" and the
+     * watchpoint's address for the stop reply; NULL otherwise. */
+    const char *stop_watch_kind;
+    uint64_t stop_watch_addr;
     int g_cpu, c_cpu;  /* vCPUs selected by Hg (registers, memory) and Hc */
     bool stepping;
     int step_cpu;
@@ -64,12 +71,29 @@ static void close_client(struct gdbstub *g)
     gdb_framer_reset(&g->frame);
 }
 
+/* A client that reads nothing for this long while a reply waits is
+ * dropped: it must not hold turtles (or a signal's stop) forever. */
+#define GDB_SEND_TIMEOUT_MS 20000
+
 static void send_raw(struct gdbstub *g, const char *data, size_t len)
 {
+    int waited = 0;
     while (len && g->fd >= 0) {
-        ssize_t n = send(g->fd, data, len, MSG_NOSIGNAL);
+        ssize_t n = send(g->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* The socket buffer is full: wait in slices, so that a signal
+             * stopping the machine is noticed. */
+            struct pollfd pfd = {.fd = g->fd, .events = POLLOUT};
+            if (g->m->stop != STOP_NONE || waited >= GDB_SEND_TIMEOUT_MS) {
+                close_client(g);
+                return;
+            }
+            if (poll(&pfd, 1, 200) == 0)
+                waited += 200;
+            continue;
+        }
         if (n <= 0) {
             close_client(g);
             return;
@@ -221,7 +245,7 @@ static uint64_t parse_hex(const char **p)
 enum {
     REG_RIP = 16, REG_EFLAGS, REG_CS, REG_ST0 = 24, REG_FCTRL = 32, REG_XMM0 = 40,
     REG_MXCSR = 56, REG_FS_BASE, REG_GS_BASE, REG_K_GS_BASE, REG_CR0, REG_CR2, REG_CR3,
-    REG_CR4, REG_CR8, REG_EFER, NREGS
+    REG_CR4, REG_CR8, REG_EFER, REG_VMX_NONROOT, REG_VMXON_PTR, REG_VMCS_PTR, REG_EPTP, NREGS
 };
 
 static const uint8_t gpr_of_reg[16] = {R_AX, R_BX, R_CX, R_DX, R_SI, R_DI, R_BP, R_SP,
@@ -230,6 +254,8 @@ static const uint8_t seg_of_reg[6] = {S_CS, S_SS, S_DS, S_ES, S_FS, S_GS};
 
 static unsigned reg_size(int r)
 {
+    if (r == REG_VMX_NONROOT)
+        return 4;
     if (r < REG_EFLAGS || (r >= REG_FS_BASE && r < NREGS))
         return 8;
     if (r >= REG_ST0 && r < REG_FCTRL)
@@ -276,6 +302,21 @@ static uint64_t *sys_reg(struct cpu *c, int r)
     }
 }
 
+/* The VMX level (org.turtles.x86.vmx): root or non-root, and the VMXON
+ * region, current VMCS and its EPT pointer that tell the levels apart
+ * (all ones: none, as the SDM's invalid VMCS pointer). */
+static uint64_t vmx_reg(const struct cpu *c, int r)
+{
+    bool on = vmx_in_operation(c);
+    const struct vmcs *v = vmx_current_vmcs(c);
+    switch (r) {
+    case REG_VMX_NONROOT: return c->vmx_nonroot;
+    case REG_VMXON_PTR: return on ? c->vmx->vmxon_ptr : ~0ull;
+    case REG_VMCS_PTR: return on ? c->vmx->current_vmcs_ptr : ~0ull;
+    default: return v ? v->ept_pointer : ~0ull;
+    }
+}
+
 static void reg_get(struct cpu *c, int r, uint8_t *b)
 {
     if (r < 16) {
@@ -298,13 +339,15 @@ static void reg_get(struct cpu *c, int r, uint8_t *b)
         memcpy(b, c->xmm[r - REG_XMM0].b, 16);
     } else if (r == REG_MXCSR) {
         put_le(b, c->mxcsr, 4);
+    } else if (r >= REG_VMX_NONROOT) {
+        put_le(b, vmx_reg(c, r), reg_size(r));
     } else {
         put_le(b, *sys_reg(c, r), 8);
     }
 }
 
-/* Registers gdb may change. Control registers and EFER are shown but not
- * written: changing them behind the CPU's back would leave its derived
+/* Registers gdb may change. Control registers, EFER and the VMX level are
+ * shown but not written: changing them behind the CPU's back would leave its derived
  * state (mode, TLB) stale; a write to them is accepted and ignored. */
 static void reg_set(struct cpu *c, int r, const uint8_t *b)
 {
@@ -466,6 +509,12 @@ static const char target_xml[] =
     "<reg name=\"cr8\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
     "<reg name=\"efer\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
     "</feature>"
+    "<feature name=\"org.turtles.x86.vmx\">"
+    "<reg name=\"vmx_nonroot\" bitsize=\"32\" type=\"int\" regnum=\"66\" group=\"vmx\"/>"
+    "<reg name=\"vmxon_ptr\" bitsize=\"64\" type=\"int\" group=\"vmx\"/>"
+    "<reg name=\"vmcs_ptr\" bitsize=\"64\" type=\"int\" group=\"vmx\"/>"
+    "<reg name=\"eptp\" bitsize=\"64\" type=\"int\" group=\"vmx\"/>"
+    "</feature>"
     "</target>";
 
 /* ---- guest memory by linear address ---- */
@@ -518,6 +567,24 @@ static void request_stop(struct gdbstub *g, int cpu, int sig)
     g->stop_pending = true;
     g->stop_cpu = cpu;
     g->stop_signal = sig;
+    g->stop_watch_kind = NULL;
+}
+
+/* The vCPU's last instruction met a watchpoint (cpu/debug.h): stop with
+ * gdb's watch stop reply, whoever set it (the monitor's too). */
+static void watch_stop(struct gdbstub *g, struct cpu *c)
+{
+    int i = c->watch_hit - 1;
+    c->watch_hit = 0;
+    if (g->stop_pending || i < 0 || (unsigned)i >= g->m->watches.n)
+        return;
+    const struct debug_watch *w = &g->m->watches.w[i];
+    request_stop(g, c->index, GDB_SIGTRAP);
+    unsigned rw = w->kind & DEBUG_WATCH_RW;
+    g->stop_watch_kind = rw == DEBUG_WATCH_WRITE  ? "watch"
+                         : rw == DEBUG_WATCH_READ ? "rwatch"
+                                                  : "awatch";
+    g->stop_watch_addr = w->addr;
 }
 
 static bool step_done(const struct gdbstub *g, const struct cpu *c)
@@ -547,6 +614,10 @@ static bool gdb_debug_hook(struct cpu *c)
     struct gdbstub *g = m->gdb;
     if (g->stop_pending)
         return true;
+    if (c->watch_hit) {
+        watch_stop(g, c);
+        return true;
+    }
     bool stepping = g->stepping && c->index == g->step_cpu;
     if (stepping && step_done(g, c)) {
         request_stop(g, c->index, GDB_SIGTRAP);
@@ -566,9 +637,15 @@ static bool gdb_debug_hook(struct cpu *c)
 
 void gdbstub_after_run(struct gdbstub *g, int cpu_index)
 {
-    if (!g || !g->stepping || cpu_index != g->step_cpu || g->stop_pending)
+    if (!g)
         return;
     struct cpu *c = &g->m->cpus[cpu_index];
+    /* A watched access at the end of the turn: stop now, before the next
+     * turn's interrupt check could move the vCPU elsewhere. */
+    if (c->watch_hit)
+        watch_stop(g, c);
+    if (!g->stepping || cpu_index != g->step_cpu || g->stop_pending)
+        return;
     if ((c->halted || c->shutdown) && step_done(g, c))
         request_stop(g, cpu_index, GDB_SIGTRAP);
 }
@@ -578,15 +655,16 @@ bool gdbstub_stop_pending(const struct gdbstub *g)
     return g && g->stop_pending;
 }
 
-/* Install or remove the per-block hook: with no breakpoint and no step
- * the dispatch loop runs at full speed. */
+/* Install or remove the per-block hook: with no breakpoint, watchpoint
+ * or step the dispatch loop runs at full speed. Watchpoints alone keep
+ * whole blocks (the hook runs between them). */
 static void set_exec_mode(struct gdbstub *g)
 {
     for (int i = 0; i < g->m->ncpus; i++) {
         struct cpu *c = &g->m->cpus[i];
         bool watch = g->nbp > 0 || (g->stepping && g->step_cpu == i);
         c->single_step = watch;
-        c->debug_hook = watch || g->stepping ? gdb_debug_hook : NULL;
+        c->debug_hook = watch || g->stepping || g->m->watches.n ? gdb_debug_hook : NULL;
     }
 }
 
@@ -613,14 +691,26 @@ static void resume(struct gdbstub *g, bool step, int step_cpu)
 static void detach(struct gdbstub *g)
 {
     g->nbp = 0;
+    debug_watch_remove_owner(&g->m->watches, WATCH_BY_GDB);
+    machine_watches_changed(g->m);
     close_client(g);
     resume(g, false, 0);
 }
 
 static void send_stop_reply(struct gdbstub *g)
 {
-    char buf[48];
-    snprintf(buf, sizeof(buf), "T%02xthread:%x;", g->stop_signal, g->stop_cpu + 1);
+    char buf[96];
+    int n = snprintf(buf, sizeof(buf), "T%02x", g->stop_signal);
+    if (g->stop_watch_kind)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s:%llx;", g->stop_watch_kind,
+                      (unsigned long long)g->stop_watch_addr);
+    n += snprintf(buf + n, sizeof(buf) - (size_t)n, "thread:%x;", g->stop_cpu + 1);
+    /* The level travels with every stop: root or non-root and the current
+     * VMCS pointer, as expedited registers (gdb shows them without asking). */
+    const struct cpu *c = &g->m->cpus[g->stop_cpu];
+    snprintf(buf + n, sizeof(buf) - (size_t)n, "%x:%08x;%x:%016llx;", REG_VMX_NONROOT,
+             c->vmx_nonroot ? 0x01000000u : 0u, REG_VMCS_PTR,
+             (unsigned long long)__builtin_bswap64(vmx_reg(c, REG_VMCS_PTR)));
     send_packet(g, buf);
 }
 
@@ -671,7 +761,10 @@ static void cmd_write_regs(struct gdbstub *g, struct cpu *c, const char *hex)
     send_packet(g, "OK");
 }
 
-static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, char kind)
+/* m/M/X ADDR,LEN[:DATA]; args_end bounds X's binary data, which may hold
+ * NUL bytes. */
+static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, const char *args_end,
+                       char kind)
 {
     const char *p = args;
     uint64_t addr = parse_hex(&p);
@@ -705,10 +798,10 @@ static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, char 
             ok = strlen(p) >= 2 * len && from_hex(p, buf, len);
         } else if (ok) { /* X: binary, '}' escapes the next byte XOR 0x20 */
             for (uint64_t i = 0; i < len && ok; i++) {
-                if (*p == '}' && p[1]) {
+                if (*p == '}' && p + 1 < args_end) {
                     buf[i] = (uint8_t)(p[1] ^ 0x20);
                     p += 2;
-                } else if (*p) {
+                } else if (p < args_end && *p != '}') {
                     buf[i] = (uint8_t)*p++;
                 } else {
                     ok = false;
@@ -724,13 +817,48 @@ static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, char 
     free(out);
 }
 
+/* Z2/Z3/Z4 (write, read, access watchpoints) ADDR,LEN: the machine's
+ * watchpoint set (cpu/debug.h), shared with the monitor's `watch`. */
+static void cmd_watchpoint(struct gdbstub *g, bool insert, char type, const char *p)
+{
+    uint64_t addr = parse_hex(&p);
+    if (*p++ != ',') {
+        send_packet(g, "E22");
+        return;
+    }
+    uint64_t len = parse_hex(&p);
+    if (*p && *p != ';') {
+        send_packet(g, "E22");
+        return;
+    }
+    unsigned kind = type == '2'   ? DEBUG_WATCH_WRITE
+                    : type == '3' ? DEBUG_WATCH_READ
+                                  : DEBUG_WATCH_READ | DEBUG_WATCH_WRITE;
+    if (insert) {
+        if (!len || len > DEBUG_WATCH_MAX_LEN) {
+            send_packet(g, "E22");
+            return;
+        }
+        if (debug_watch_add(&g->m->watches, addr, len, kind, WATCH_BY_GDB) < 0) {
+            send_packet(g, "E28"); /* the set is full */
+            return;
+        }
+    } else {
+        /* Removing one that is not there is no error (gdb may retry). */
+        debug_watch_remove(&g->m->watches, addr, len, kind, WATCH_BY_GDB);
+    }
+    machine_watches_changed(g->m);
+    send_packet(g, "OK");
+}
+
 /* Z0 (software) and Z1 (hardware) breakpoints are the same thing here:
- * an address in the stub's set, checked before each instruction. */
+ * an address in the stub's set, checked before each instruction (guest
+ * memory is never patched, and DR0-DR3 stay the guest's). */
 static void cmd_breakpoint(struct gdbstub *g, const char *pkt)
 {
     bool insert = pkt[0] == 'Z';
-    if (pkt[1] != '0' && pkt[1] != '1') {
-        send_packet(g, ""); /* watchpoints: not supported */
+    if (pkt[1] < '0' || pkt[1] > '4') {
+        send_packet(g, ""); /* a kind this stub does not know */
         return;
     }
     const char *p = pkt + 2;
@@ -738,7 +866,16 @@ static void cmd_breakpoint(struct gdbstub *g, const char *pkt)
         send_packet(g, "E22");
         return;
     }
+    if (pkt[1] >= '2') {
+        cmd_watchpoint(g, insert, pkt[1], p);
+        return;
+    }
+    const char *start = p;
     uint64_t addr = parse_hex(&p);
+    if (p == start || *p != ',') {
+        send_packet(g, "E22");
+        return;
+    }
     int found = -1;
     for (int i = 0; i < g->nbp; i++)
         if (g->bp[i] == addr)
@@ -849,7 +986,9 @@ static int cmd_vcont(struct gdbstub *g, const char *pkt)
     return CMD_RESUME;
 }
 
-static int handle_packet(struct gdbstub *g, const char *pkt)
+/* One packet of len bytes (NUL-terminated too; only X's binary data may
+ * hold NULs before the end). */
+static int handle_packet(struct gdbstub *g, const char *pkt, size_t len)
 {
     struct cpu *c = &g->m->cpus[g->g_cpu];
     switch (pkt[0]) {
@@ -892,7 +1031,7 @@ static int handle_packet(struct gdbstub *g, const char *pkt)
     case 'm':
     case 'M':
     case 'X':
-        cmd_memory(g, c, pkt + 1, pkt[0]);
+        cmd_memory(g, c, pkt + 1, pkt + len, pkt[0]);
         return CMD_STAY;
     case 'c':
     case 's':
@@ -912,6 +1051,10 @@ static int handle_packet(struct gdbstub *g, const char *pkt)
         return CMD_RESUME;
     }
     case 'H': {
+        if (pkt[1] != 'g' && pkt[1] != 'c') {
+            send_packet(g, "E22");
+            return CMD_STAY;
+        }
         int i = thread_index(g, pkt + 2, pkt[1] == 'g' ? g->g_cpu : g->c_cpu);
         if (i < 0) {
             send_packet(g, "E22");
@@ -1029,7 +1172,7 @@ bool gdbstub_poll(struct gdbstub *g)
         }
         if (kind == PKT_INTERRUPT)
             continue; /* already stopped */
-        int r = handle_packet(g, g->frame.payload);
+        int r = handle_packet(g, g->frame.payload, g->frame.len);
         if (r == CMD_KILL) {
             close_client(g);
             return true;
@@ -1038,7 +1181,44 @@ bool gdbstub_poll(struct gdbstub *g)
     return false;
 }
 
-struct gdbstub *gdbstub_new(struct machine *m, int port, bool start_stopped)
+/* A listening socket on host:port (a name or a numeric IPv4/IPv6
+ * address: the first of its addresses that binds), or -1 after a message. */
+static int listen_on(const char *host, int port)
+{
+    char service[8];
+    snprintf(service, sizeof(service), "%d", port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *list;
+    int err = getaddrinfo(host, service, &hints, &list);
+    if (err) {
+        fprintf(stderr, "turtles: gdb stub: cannot listen on %s:%d: %s\n", host, port,
+                gai_strerror(err));
+        return -1;
+    }
+    int fd = -1, saved = 0;
+    for (struct addrinfo *a = list; a && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) {
+            saved = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, a->ai_addr, a->ai_addrlen) < 0 || listen(fd, 1) < 0) {
+            saved = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(list);
+    if (fd < 0)
+        fprintf(stderr, "turtles: gdb stub: cannot listen on %s:%d: %s\n", host, port,
+                strerror(saved));
+    return fd;
+}
+
+struct gdbstub *gdbstub_new(struct machine *m, const char *host, int port, bool start_stopped)
 {
     struct gdbstub *g = calloc(1, sizeof(*g));
     if (!g) {
@@ -1049,24 +1229,8 @@ struct gdbstub *gdbstub_new(struct machine *m, int port, bool start_stopped)
     g->fd = -1;
     g->stopped = start_stopped;
     g->stop_signal = GDB_SIGTRAP;
-    g->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    g->listen_fd = listen_on(host && *host ? host : "127.0.0.1", port);
     if (g->listen_fd < 0) {
-        fprintf(stderr, "turtles: gdb stub: socket: %s\n", strerror(errno));
-        free(g);
-        return NULL;
-    }
-    int one = 1;
-    setsockopt(g->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(g->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        listen(g->listen_fd, 1) < 0) {
-        fprintf(stderr, "turtles: gdb stub: cannot listen on 127.0.0.1:%d: %s\n", port,
-                strerror(errno));
-        close(g->listen_fd);
         free(g);
         return NULL;
     }

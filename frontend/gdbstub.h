@@ -1,6 +1,7 @@
 /* GDB remote serial protocol server (QEMU's -gdb / -s / -S): TCP on
- * localhost, one thread per vCPU, breakpoints kept in the stub (guest
- * memory is never patched), memory addressed by guest linear address
+ * 127.0.0.1 unless told otherwise, one thread per vCPU, breakpoints kept
+ * in the stub (guest memory is never patched), watchpoints in the
+ * machine's set (cpu/debug.h), memory addressed by guest linear address
  * through the current paging mode, as QEMU does. */
 #ifndef TURTLES_FRONTEND_GDBSTUB_H
 #define TURTLES_FRONTEND_GDBSTUB_H
@@ -10,10 +11,10 @@
 struct machine;
 struct gdbstub;
 
-/* Listen on 127.0.0.1:port for the machine's vCPUs. start_stopped (-S):
- * the guest does not run until gdb says continue. NULL on failure (message
- * printed). */
-struct gdbstub *gdbstub_new(struct machine *m, int port, bool start_stopped);
+/* Listen on host:port (NULL or "": 127.0.0.1) for the machine's vCPUs.
+ * start_stopped (-S): the guest does not run until gdb says continue. NULL
+ * on failure (message printed). */
+struct gdbstub *gdbstub_new(struct machine *m, const char *host, int port, bool start_stopped);
 void gdbstub_free(struct gdbstub *g);
 
 /* Called by the machine loop between rounds of quanta. While the guest

@@ -128,6 +128,12 @@ void machine_request_reset(struct machine *m)
     }
 }
 
+void machine_watches_changed(struct machine *m)
+{
+    for (int i = 0; i < m->ncpus; i++)
+        debug_watch_attach(&m->cpus[i], m->watches.n ? &m->watches : NULL);
+}
+
 void machine_signal_stop(struct machine *m, int signo)
 {
     if (m->stop != STOP_NONE)
@@ -370,7 +376,7 @@ int machine_init(struct machine *m, const struct options *opt)
     if (boot_setup(m) < 0)
         return -1;
     if (opt->gdb_port) {
-        m->gdb = gdbstub_new(m, opt->gdb_port, opt->gdb_wait);
+        m->gdb = gdbstub_new(m, opt->gdb_host, opt->gdb_port, opt->gdb_wait);
         if (!m->gdb)
             return -1;
     }
