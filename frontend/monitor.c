@@ -456,8 +456,14 @@ static void run_line(struct monitor *mon, struct mon_input *in, const char *line
 {
     mon->out_fd = in->is_socket ? in->fd : STDOUT_FILENO;
     in->prompted = false;
+    bool was_paused = mon->m->dbg && mon->m->dbg->paused;
     monitor_execute_line(mon, line, NULL, NULL);
     mon->out_fd = STDOUT_FILENO;
+    /* A tool on the socket reads up to the prompt after each command; a
+     * command that resumed a paused machine gets it after the stop line. */
+    bool resumed = was_paused && !mon->m->dbg->paused;
+    if (in->is_socket && !resumed)
+        prompt(mon, in);
 }
 
 /* Take the complete lines out of in->buf; with only_one, at most one
@@ -688,6 +694,7 @@ void monitor_announce_stop(struct monitor *mon, const char *line)
         write_all(mon->client.fd, line, strlen(line));
         write_all(mon->client.fd, "\n", 1);
         mon->client.prompted = false;
+        prompt(mon, &mon->client);
     }
     if (mon->script || mon->stdio.fd >= 0 || mon->client.fd < 0) {
         if (mon->stdio.prompted && mon->editor)
