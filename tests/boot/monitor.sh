@@ -10,7 +10,9 @@
 #    L2 and not where L1 ran the same address first; `if root` the other
 #    way round; `n` steps over L2's call, `finish` returns to L1's caller;
 #  - `run N` stops at the same place in two runs; `wait` stops a spinning
-#    guest; help, errors and carrying on; option errors (status 2).
+#    guest; help, errors and carrying on; stdio, a unix socket, and
+#    -nographic's shared terminal (Ctrl-A c, line editing, history);
+#    option errors (status 2).
 # Every run has a host-time limit.
 set -u
 . "$(dirname "$0")/lib/guest-common.sh"
@@ -167,6 +169,42 @@ status=$?
 expect_status 1 "a unix-socket monitor resumes a -S guest to its end"
 expect_output "$tmp/client.log" '^turtles 0\.[0-9]+ monitor - type .help. for more information' "socket banner"
 expect_output "$tmp/client.log" '^(\(turtles\) )?stopped: cpu0 root .* -- VM exit CPUID \(10\)$' "the stop line reaches the socket"
+
+# --- 6a. -nographic on a terminal: Ctrl-A c switches to the monitor, the
+# line editor edits (backspace) and recalls (up arrow), Ctrl-A x quits ---
+python3 - "$turtles" "$PLATFORM_ROMS/spin.rom" >"$tmp/pty.log" 2>&1 <<'EOF'
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "-bios", sys.argv[2], "-m", "16M", "-nographic"])
+out = b""
+def read_for(sec):
+    global out
+    end = time.time() + sec
+    while time.time() < end:
+        if select.select([fd], [], [], 0.05)[0]:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                return
+            if not d:
+                return
+            out += d
+read_for(1.0)
+for keys, sec in [(b"\x01c", 0.5), (b"info versoin\x7f\x7f\x7fion\r", 0.5), (b"stop\r", 0.5),
+                  (b"\x1b[A\x1b[A\r", 0.5), (b"c\r", 0.3), (b"\x01c", 0.3), (b"\x01x", 2.0)]:
+    os.write(fd, keys)
+    read_for(sec)
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
+print("EXIT", os.WEXITSTATUS(st) if os.WIFEXITED(st) else -1)
+EOF
+expect_output "$tmp/pty.log" '^\[monitor: Ctrl-A c returns to the serial console\]$' "Ctrl-A c switches"
+[ "$(grep -c '^turtles 0\.' "$tmp/pty.log")" -eq 2 ] ||
+    fail "info version (typed with backspaces, then recalled with the up arrow) answers twice"
+expect_output "$tmp/pty.log" 'stopped: cpu0 root vmcs=none real .* -- stop \(monitor\)$' "stop on the terminal"
+expect_output "$tmp/pty.log" '^turtles: quit \(Ctrl-A x\)$' "Ctrl-A x still quits"
+expect_output "$tmp/pty.log" '^EXIT 0$' "status 0 after Ctrl-A x"
 
 # --- 6. command-line errors: status 2, one line ---
 for args in "-monitor stdio -serial stdio" "-monitor stdio -nographic" "-monitor tcp:1234" \
