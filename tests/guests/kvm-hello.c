@@ -1,26 +1,30 @@
 /* kvm-hello: the smallest nested-virtualization check. Runs inside the L1 guest, creates a VM
  * through /dev/kvm with one vCPU and 64 KiB of memory, and runs a real-mode L2 guest that
- * writes "Hello from L2\n" to I/O port 0x10 one byte at a time (each OUT is a KVM_EXIT_IO)
- * and then halts (KVM_EXIT_HLT, as there is no in-kernel irqchip). Prints what L2 wrote as
- * "L2: ..." and then "kvm-hello: ok". */
+ * writes "Hello from L2\n" to I/O port 0x10 one byte at a time (each OUT is a KVM_EXIT_IO),
+ * executes CPUID (handled by KVM in the kernel) and then halts (KVM_EXIT_HLT, as there is no
+ * in-kernel irqchip). Prints what L2 wrote as "L2: ..." and then "kvm-hello: ok". */
 #include "kvmtest.h"
 
 #define GUEST_MEM_SIZE (64 * 1024)
 #define GUEST_CODE_GPA 0x1000 /* loaded at CS base 0x1000 (CS=0x0100), IP=0 */
 #define GUEST_PORT 0x10
 
-/* Real-mode (16-bit) code; offsets are from CS base. DS=CS, so SI addresses the message. */
+/* Real-mode (16-bit) code; offsets are from CS base. DS=CS, so SI addresses the message.
+ * The CPUID before HLT is a VM exit that KVM handles in L1's kernel (no KVM_RUN return):
+ * the one `make demo` stops at in turtles' monitor (tests/demo.sh). */
 static const uint8_t guest_code[] = {
-    0xbe, 0x11, 0x00, /* 00: mov si, 0x0011      ; message                */
+    0xbe, 0x15, 0x00, /* 00: mov si, 0x0015      ; message                */
     0xba, 0x10, 0x00, /* 03: mov dx, 0x0010      ; GUEST_PORT             */
     0xac,             /* 06: lodsb               ; al = [ds:si++]         */
     0x84, 0xc0,       /* 07: test al, al                                  */
     0x74, 0x03,       /* 09: jz 0x0e             ; end of string          */
     0xee,             /* 0b: out dx, al          ; KVM_EXIT_IO            */
     0xeb, 0xf8,       /* 0c: jmp 0x06                                     */
-    0xf4,             /* 0e: hlt                 ; KVM_EXIT_HLT           */
-    0xeb, 0xfd,       /* 0f: jmp 0x0e                                     */
-    /* 11: the message, NUL-terminated */
+    0x31, 0xc0,       /* 0e: xor ax, ax          ; leaf 0                 */
+    0x0f, 0xa2,       /* 10: cpuid               ; exit handled by L1's KVM */
+    0xf4,             /* 12: hlt                 ; KVM_EXIT_HLT           */
+    0xeb, 0xfd,       /* 13: jmp 0x12                                     */
+    /* 15: the message, NUL-terminated */
     'H', 'e', 'l', 'l', 'o', ' ', 'f', 'r', 'o', 'm', ' ', 'L', '2', '\n', 0,
 };
 
