@@ -76,7 +76,9 @@ void vmx_exit_stats_reset(struct cpu *cpu)
 
 void vmx_exit_stats_keep_diff(struct cpu *cpu, bool on)
 {
-    struct vmx_cpu *vx = cpu->vmx; /* nothing to keep before VMX is used */
+    /* Turning it on before the guest uses VMX allocates the VMX state that
+     * its first VMX use would. */
+    struct vmx_cpu *vx = on && vmx_available(cpu) ? vmx_get(cpu) : cpu->vmx;
     if (!vx)
         return;
     struct vmx_exit_stats *s = &vx->stats;
