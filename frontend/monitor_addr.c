@@ -87,6 +87,9 @@ static void paging_base(const struct cpu *cpu, struct paging_ctx *p)
     *p = (struct paging_ctx){0};
     p->phys_bits = cpu->model ? cpu->model->phys_bits : 36;
     p->probe = true;
+    /* A supervisor read that SMAP does not refuse: the monitor looks at
+     * user pages too. */
+    p->ac = true;
     p->a20_masked = cpu->bus.a20 && !*cpu->bus.a20;
 }
 

@@ -5,6 +5,7 @@
  *                           info mtree
  *   monitor_views_vmx.c     vmcs, vmcs FIELD, vmcs diff, vmcs set, exits,
  *                           exits reset, lastexits
+ *   monitor_views_machine.c info irq, info devices, info block, info mem
  * The handlers run only while the machine is paused. */
 #ifndef TURTLES_FRONTEND_MONITOR_VIEWS_H
 #define TURTLES_FRONTEND_MONITOR_VIEWS_H
@@ -14,5 +15,6 @@
 extern const struct monitor_command monitor_views_state_commands[];
 extern const struct monitor_command monitor_views_memory_commands[];
 extern const struct monitor_command monitor_views_vmx_commands[];
+extern const struct monitor_command monitor_views_machine_commands[];
 
 #endif

@@ -143,7 +143,7 @@ static int run(const char *line)
 {
     static const struct monitor_command *const tables[] = {
         monitor_views_state_commands, monitor_views_memory_commands,
-        monitor_views_vmx_commands,
+        monitor_views_vmx_commands, monitor_views_machine_commands,
     };
     char buf[256];
     snprintf(buf, sizeof(buf), "%s", line);
@@ -252,6 +252,19 @@ START_TEST(test_walks)
     has("linear 0x1234 -> host-physical 0x401234");
     /* Looking set no EPT or paging flag. */
     ck_assert_uint_eq(physmem_read(&m->mem, 0x202000, 8) & EPTE_A, 0);
+}
+END_TEST
+
+START_TEST(test_info_mem)
+{
+    /* The harness maps the first 1 GiB with 2 MiB pages and nothing else. */
+    ck_assert_int_eq(run("info mem"), 0);
+    has("0000000000000000-0000000040000000 0000000040000000 ");
+    ck_assert_ptr_null(strstr(mon->out, "ffff8"));
+    ck_assert_int_eq(run("info block"), 0);
+    has("no drives");
+    ck_assert_int_eq(run("info irq"), -1); /* no platform in this test */
+    ck_assert_int_eq(run("info mem now"), -1);
 }
 END_TEST
 
@@ -388,6 +401,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_memory);
     tcase_add_test(tc, test_walks);
     tcase_add_test(tc, test_tlb_agrees);
+    tcase_add_test(tc, test_info_mem);
     tcase_add_test(tc, test_vmcs);
     tcase_add_test(tc, test_vmcs_diff_and_exits);
     tcase_add_test(tc, test_bad_arguments);
