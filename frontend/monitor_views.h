@@ -17,4 +17,11 @@ extern const struct monitor_command monitor_views_memory_commands[];
 extern const struct monitor_command monitor_views_vmx_commands[];
 extern const struct monitor_command monitor_views_machine_commands[];
 
+struct machine;
+/* A monitor attached to / detached from the machine: while attached, each
+ * VM exit and entry keeps a copy of the current VMCS for `vmcs diff` (a
+ * memcpy per exit/entry; nothing while detached). */
+void monitor_views_attach(struct machine *m);
+void monitor_views_detach(struct machine *m);
+
 #endif

@@ -132,11 +132,16 @@ static int cmd_vmcs_set(struct monitor *mon, int argc, char **argv)
     return 0;
 }
 
-static void keep_diff_everywhere(struct monitor *mon)
+void monitor_views_attach(struct machine *m)
 {
-    struct machine *m = monitor_machine(mon);
     for (int i = 0; i < m->ncpus; i++)
         vmx_exit_stats_keep_diff(&m->cpus[i], true);
+}
+
+void monitor_views_detach(struct machine *m)
+{
+    for (int i = 0; i < m->ncpus; i++)
+        vmx_exit_stats_keep_diff(&m->cpus[i], false);
 }
 
 static int cmd_vmcs_diff(struct monitor *mon, int argc, char **argv)
@@ -152,7 +157,7 @@ static int cmd_vmcs_diff(struct monitor *mon, int argc, char **argv)
     struct cpu *cpu = monitor_cpu(mon);
     const struct vmx_exit_stats *s = &cpu->vmx->stats;
     if (!s->diff_base) {
-        keep_diff_everywhere(mon);
+        monitor_views_attach(monitor_machine(mon));
         monitor_printf(mon, "vmcs diff: keeping a copy from now on; ask again after the next "
                             "VM exit or entry\n");
         return 0;
