@@ -1,60 +1,53 @@
-/* Capstone wrapper (see disas.h). */
+/* Capstone wrapper for the monitor (see disas.h). */
 #include "frontend/disas.h"
 
 #include <capstone/capstone.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
+#include <string.h>
 
-struct disas {
-    csh handle[3]; /* 16, 32, 64 */
-    bool open[3];
-    bool failed[3];
-};
+#include "cpu/cpu.h"
+#include "frontend/debugger.h"
 
-struct disas *disas_new(void)
+/* An x86 instruction is at most 15 bytes long (SDM Vol.2 2.3.11). */
+#define INSN_MAX 15
+
+unsigned disas_bytes(const uint8_t *bytes, size_t n, unsigned code_size, uint64_t addr,
+                     char *out, size_t size)
 {
-    return calloc(1, sizeof(struct disas));
-}
-
-void disas_free(struct disas *d)
-{
-    if (!d)
-        return;
-    for (int i = 0; i < 3; i++)
-        if (d->open[i])
-            cs_close(&d->handle[i]);
-    free(d);
-}
-
-static csh *handle_for(struct disas *d, unsigned bits)
-{
-    int i = bits == 16 ? 0 : bits == 32 ? 1 : 2;
-    static const cs_mode modes[3] = {CS_MODE_16, CS_MODE_32, CS_MODE_64};
-    if (!d->open[i] && !d->failed[i]) {
-        if (cs_open(CS_ARCH_X86, modes[i], &d->handle[i]) == CS_ERR_OK)
-            d->open[i] = true;
-        else
-            d->failed[i] = true;
-    }
-    return d->open[i] ? &d->handle[i] : NULL;
-}
-
-unsigned disas_insn(struct disas *d, unsigned bits, uint64_t addr, const uint8_t *bytes,
-                    size_t len, char *text, size_t size)
-{
-    csh *h = d ? handle_for(d, bits) : NULL;
-    cs_insn *insn = NULL;
-    size_t n = h ? cs_disasm(*h, bytes, len, addr, 1, &insn) : 0;
-    if (n == 0) {
-        snprintf(text, size, "(bad)");
+    cs_mode mode = code_size == 8 ? CS_MODE_64 : code_size == 4 ? CS_MODE_32 : CS_MODE_16;
+    csh h;
+    if (cs_open(CS_ARCH_X86, mode, &h) != CS_ERR_OK) {
+        snprintf(out, size, "(no disassembler)");
         return 0;
     }
-    if (insn->op_str[0])
-        snprintf(text, size, "%s %s", insn->mnemonic, insn->op_str);
-    else
-        snprintf(text, size, "%s", insn->mnemonic);
-    unsigned length = insn->size;
-    cs_free(insn, n);
-    return length;
+    cs_insn *insn = NULL;
+    unsigned len = 0;
+    if (cs_disasm(h, bytes, n, addr, 1, &insn) == 1) {
+        if (insn->op_str[0])
+            snprintf(out, size, "%s %s", insn->mnemonic, insn->op_str);
+        else
+            snprintf(out, size, "%s", insn->mnemonic);
+        len = insn->size;
+        cs_free(insn, 1);
+    } else {
+        snprintf(out, size, "(bad opcode)");
+    }
+    cs_close(&h);
+    return len;
+}
+
+unsigned disas_one(struct cpu *c, uint64_t linear, char *out, size_t size)
+{
+    uint8_t bytes[INSN_MAX];
+    size_t n = 0;
+    /* Byte by byte: an instruction at the end of a mapped page before an
+     * unmapped one still decodes when it fits. */
+    while (n < INSN_MAX && debugger_mem_xfer(c, linear + n, bytes + n, 1, false))
+        n++;
+    if (n == 0) {
+        snprintf(out, size, "(not mapped)");
+        return 0;
+    }
+    return disas_bytes(bytes, n, c->code_size, linear, out, size);
 }

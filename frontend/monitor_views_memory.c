@@ -104,7 +104,6 @@ static void disassemble(struct monitor *mon, struct view_addr *va, unsigned coun
 {
     struct cpu *cpu = monitor_cpu(mon);
     struct machine *m = monitor_machine(mon);
-    struct disas *d = disas_new();
     unsigned bits = code_bits(cpu, &va->space);
     uint64_t a = va->addr;
     for (unsigned i = 0; i < count; i++) {
@@ -115,14 +114,13 @@ static void disassemble(struct monitor *mon, struct view_addr *va, unsigned coun
             monitor_printf(mon, "%016llx: %s\n", (unsigned long long)a, why);
             break;
         }
-        unsigned len = disas_insn(d, bits, a, bytes, got, text, sizeof(text));
+        unsigned len = disas_bytes(bytes, got, bits / 8, a, text, sizeof(text));
         char hex[40] = "";
         for (unsigned k = 0; k < (len ? len : 1) && k < 12; k++)
             snprintf(hex + 2 * k, sizeof(hex) - 2 * k, "%02x", bytes[k]);
         monitor_printf(mon, "%016llx: %-24s %s\n", (unsigned long long)a, hex, text);
         a += len ? len : 1;
     }
-    disas_free(d);
 }
 
 /* gdb's /FMT: count, format letter (x d u i c), size letter (b h w g). */
