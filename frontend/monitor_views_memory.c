@@ -360,7 +360,7 @@ static void print_tlb_entry(struct monitor *mon, const struct tlb_entry *e, int 
                    e->tag_read == page ? 'r' : '-', e->tag_write == page ? 'w' : '-',
                    e->tag_exec == page ? 'x' : '-', user ? "user" : "supervisor",
                    e->global ? " global" : "", e->large ? " large" : "",
-                   e->addend ? "" : " (slow path: MMIO or APIC page)");
+                   e->addend ? "" : " (slow path: not plain RAM)");
 }
 
 static bool tlb_valid(const struct tlb_entry *e)
