@@ -10,6 +10,7 @@
 #include "frontend/machine.h"
 #include "frontend/monitor_addr.h"
 #include "frontend/monitor_views.h"
+#include "frontend/platform.h"
 #include "frontend/walk_explain.h"
 #include "vmx_emul/vmx.h"
 #include "vmx_emul/vmx_controls.h"
@@ -429,6 +430,23 @@ static int cmd_info_mtree(struct monitor *mon, int argc, char **argv)
                        (unsigned long long)(r->base + r->size - 1),
                        r->rom_data ? "rom " : "mmio", r->name ? r->name : "?");
     }
+    struct platform *p = monitor_machine(mon)->platform;
+    if (!p)
+        return 0;
+    /* i440FX PAM (datasheet 3.2.18): PAM0 bits 5:4 hold 0xF0000-0xFFFFF,
+     * PAM1-PAM6 two 16 KiB segments each from 0xC0000 (bits 1:0, 5:4). */
+    static const char *const pam_modes[4] = {"off (ROM/PCI)", "read RAM, write ROM/PCI",
+                                             "read ROM/PCI, write RAM", "RAM"};
+    const uint8_t *pam = &p->host_bridge.pci.config[I440FX_PAM0];
+    monitor_printf(mon, "PAM (shadow RAM of the BIOS area):\n");
+    monitor_printf(mon, "  00000000000f0000-00000000000fffff %s\n", pam_modes[(pam[0] >> 4) & 3]);
+    for (unsigned i = 1; i < I440FX_NUM_PAM; i++)
+        for (unsigned half = 0; half < 2; half++) {
+            uint64_t base = 0xc0000 + (i - 1) * 0x8000 + half * 0x4000;
+            monitor_printf(mon, "  %016llx-%016llx %s\n", (unsigned long long)base,
+                           (unsigned long long)(base + 0x3fff),
+                           pam_modes[(pam[i] >> (half * 4)) & 3]);
+        }
     return 0;
 }
 
@@ -449,7 +467,7 @@ const struct monitor_command monitor_views_memory_commands[] = {
      cmd_ept},
     {"info tlb", "[ADDR]", "the software TLB's valid entries (or the one for ADDR)", NULL,
      cmd_info_tlb},
-    {"info mtree", "", "the physical memory map: RAM, ROM and MMIO regions", NULL,
+    {"info mtree", "", "the physical memory map: RAM, ROM and MMIO regions, PAM state", NULL,
      cmd_info_mtree},
     {NULL, NULL, NULL, NULL, NULL},
 };
