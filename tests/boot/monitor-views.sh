@@ -1,7 +1,8 @@
 #!/bin/bash
 # The monitor's state and VMX views on the nested test guest
 # (tests/guests/vmx_basic.S: L1 runs a 64-bit L2 behind EPT), driven by
-# -turtles-monitor-script: stopped in non-root before L2's CPUID, `regs`
+# -turtles-monitor-script (trace switched on and off at run time too):
+# stopped in non-root before L2's CPUID, `regs`
 # gives the RIP that `vmcs` then shows as GUEST_RIP with exit reason CPUID
 # and length 2; `ept $rip` gives the host page the TLB holds for $rip;
 # vmcs diff and lastexits tell the same exit; every bad argument is one
@@ -29,8 +30,14 @@ vmcs
 vmcs diff
 lastexits 1
 exits
+trace io on TRACEFILE
+trace exits on TRACEFILE
+until exit io
+trace io off
+trace exits off
 c
 SCRIPT
+sed -i "s|TRACEFILE|$tmp/trace|" "$tmp/script"
 run_turtles 120 "$tmp/out" -bios "$rom" -m 64M -nographic "${DEBUG_EXIT[@]}" -no-reboot \
     -turtles-monitor-script "$tmp/script"
 expect_status 1 "the guest finishes normally after the session"
@@ -59,6 +66,14 @@ ept_hpa=$(sed -n 's/^linear 0x[0-9a-f]* -> host-physical 0x\([0-9a-f]*\) .*/\1/p
     fail "info tlb host page ($tlb_page) differs from ept's host-physical ($ept_hpa)"
 expect_output "$tmp/out" '^    EPT PDE\[0\] at host 0x[0-9a-f]+: 0x[0-9a-f]+ R W X WB \(large page\)$' \
     "ept: EPT entries with rights and memory type"
+
+# trace, switched on at run time: L1's serial output ("exit-cpuid"; L2's
+# OUT 0x80 is a VM exit, no port access) and L2's I/O exit.
+expect_output "$tmp/trace" '^io: cpu0 rip=[0-9a-f]+ out port 0x03f8 size 1 value 0x65 \(uart\)$' \
+    "trace io: L1's serial output"
+expect_output "$tmp/trace" '^vmx: cpu0 VM exit from non-root .* reason=IO_INSTRUCTION\(30\)' \
+    "trace exits: the I/O exit"
+[ "$(grep -c '^io: ' "$tmp/trace")" -le 20 ] || fail "trace io off did not stop the I/O trace"
 
 # Five bad commands, five one-line errors, and the session went on.
 errors=$(grep -c '^error: ' "$tmp/out")
