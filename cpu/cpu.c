@@ -5,6 +5,7 @@
 
 #include "cpu/block_cache.h"
 #include "cpu/cpuid.h"
+#include "cpu/debug.h"
 #include "cpu/pmu.h"
 #include "vmx_emul/vmx_hooks.h"
 
@@ -140,8 +141,10 @@ void cpu_reset(struct cpu *cpu, bool init_only)
     cpu->nmi_pending = cpu->nmi_blocked = false;
     cpu->irq_shadow = false;
     cpu->irq_shadow_movss = false;
-    cpu->dbg_flags = 0; /* DR7 = 400H arms nothing */
+    /* DR7 = 400H arms nothing; the debugger's watchpoints outlive a reset. */
+    cpu->dbg_flags = cpu->watches && cpu->watches->n ? DBG_ARM_WATCH : 0;
     cpu->dbg_trap = cpu->dbg_held = cpu->dbg_event = 0; /* and dbg_flags above */
+    cpu->watch_pending = 0;
     cpu->delivering_vector = -1;
     cpu->exc_vector = -1;
     cpu->stop_block = true;

@@ -110,6 +110,8 @@ struct cpu_bus {
 
 struct block; /* cpu/block_cache.h */
 
+struct debug_watchset;
+
 struct cpu {
     /* --- architectural state --- */
     uint64_t gpr[16];
@@ -268,6 +270,15 @@ struct cpu {
      * qualification. */
     uint8_t dbg_flags;
     uint32_t dbg_trap, dbg_held, dbg_event;
+    /* The debugger's watchpoints (cpu/debug.h; NULL: none), owned by the
+     * frontend. watch_pending: 1 + index of the first one the current
+     * instruction's accesses met (DBG_WATCH_HIT in dbg_trap says it is
+     * live), with the DEBUG_WATCH_* kind of that access; watch_hit: the
+     * same once the instruction completed, for the frontend to report and
+     * clear. Debugger state, not machine state: never saved. */
+    const struct debug_watchset *watches;
+    int watch_pending, watch_hit;
+    unsigned watch_pending_access, watch_hit_access;
 
     /* CPUID model (cpu/cpuid.h). */
     const struct cpu_model *model;

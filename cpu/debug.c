@@ -69,9 +69,81 @@ void debug_update(struct cpu *cpu)
         default: armed |= DBG_ARM_DATA; break;
         }
     }
-    cpu->dbg_flags = (uint8_t)((cpu->dbg_flags & ~DBG_ARMED) | armed);
-    if (armed & DBG_ARM_DATA)
+    if (cpu->watches && cpu->watches->n)
+        armed |= DBG_ARM_WATCH;
+    cpu->dbg_flags = (uint8_t)((cpu->dbg_flags & ~(DBG_ARMED | DBG_ARM_WATCH)) | armed);
+    if (armed & DBG_DATA_SLOW)
         tlb_flush_all(&cpu->tlb);
+}
+
+int debug_watch_add(struct debug_watchset *set, uint64_t addr, uint64_t len, unsigned kind,
+                    int owner)
+{
+    const unsigned only = DEBUG_WATCH_ROOT_ONLY | DEBUG_WATCH_NONROOT_ONLY;
+    kind &= DEBUG_WATCH_RW | only;
+    if (!len || len > DEBUG_WATCH_MAX_LEN || !(kind & DEBUG_WATCH_RW) || (kind & only) == only)
+        return -1;
+    for (unsigned i = 0; i < set->n; i++) {
+        const struct debug_watch *w = &set->w[i];
+        if (w->addr == addr && w->len == len && w->kind == kind && w->owner == owner)
+            return (int)i;
+    }
+    if (set->n == DEBUG_WATCH_MAX)
+        return -1;
+    set->w[set->n] = (struct debug_watch){.addr = addr, .len = len, .kind = kind, .owner = owner};
+    return (int)set->n++;
+}
+
+static void watch_remove_at(struct debug_watchset *set, unsigned i)
+{
+    /* Keep the order: the monitor numbers its watchpoints by it. */
+    for (; i + 1 < set->n; i++)
+        set->w[i] = set->w[i + 1];
+    set->n--;
+}
+
+bool debug_watch_remove(struct debug_watchset *set, uint64_t addr, uint64_t len,
+                        unsigned kind, int owner)
+{
+    for (unsigned i = 0; i < set->n; i++) {
+        const struct debug_watch *w = &set->w[i];
+        if (w->addr == addr && w->len == len && w->kind == kind && w->owner == owner) {
+            watch_remove_at(set, i);
+            return true;
+        }
+    }
+    return false;
+}
+
+void debug_watch_remove_owner(struct debug_watchset *set, int owner)
+{
+    for (unsigned i = set->n; i-- > 0;)
+        if (set->w[i].owner == owner)
+            watch_remove_at(set, i);
+}
+
+void debug_watch_attach(struct cpu *cpu, const struct debug_watchset *set)
+{
+    cpu->watches = set;
+    cpu->watch_pending = cpu->watch_hit = 0;
+    if (cpu->dbg_trap & DBG_WATCH_HIT)
+        debug_set_trap(cpu, cpu->dbg_trap & ~DBG_WATCH_HIT);
+    debug_update(cpu);
+    tlb_flush_all(&cpu->tlb); /* pages no longer watched may take the fast path again */
+}
+
+/* Whether [a, a_last] and [b, b_last] (inclusive, each possibly wrapping
+ * at the top of the linear address space) share a byte. */
+static bool ranges_meet(uint64_t a, uint64_t a_last, uint64_t b, uint64_t b_last)
+{
+    bool a_wraps = a_last < a, b_wraps = b_last < b;
+    if (a_wraps && b_wraps)
+        return true; /* both hold the top byte */
+    if (a_wraps)
+        return b <= a_last || b_last >= a;
+    if (b_wraps)
+        return a <= b_last || a_last >= b;
+    return a <= b_last && b <= a_last;
 }
 
 /* Deliver a #DB reporting `bits` (matched-condition layout), returning to
@@ -124,6 +196,13 @@ void debug_after_insn(struct cpu *cpu, bool tf)
 {
     uint32_t trap = cpu->dbg_trap;
     debug_set_trap(cpu, 0);
+    if (trap & DBG_WATCH_HIT) {
+        /* The instruction completed: its watched access is the debugger's
+         * to report (even past a VM entry or exit it made). */
+        cpu->watch_hit = cpu->watch_pending;
+        cpu->watch_hit_access = cpu->watch_pending_access;
+        trap &= ~DBG_WATCH_HIT;
+    }
     if (trap & DBG_DISCARD)
         return;
     uint32_t bits = trap & ~DBG_HOLD;
@@ -155,11 +234,40 @@ void debug_deliver_held(struct cpu *cpu)
     deliver_db(cpu, bits);
 }
 
+/* The debugger's watchpoints met by an access (cpu/debug.h): only the
+ * first is remembered, which is all a stop reports. */
+static void watch_access(struct cpu *cpu, uint64_t lin, uint64_t last, bool write)
+{
+    const struct debug_watchset *set = cpu->watches;
+    uint64_t mask = lin_mask(cpu);
+    unsigned access = write ? DEBUG_WATCH_WRITE : DEBUG_WATCH_READ;
+    for (unsigned i = 0; i < set->n; i++) {
+        const struct debug_watch *w = &set->w[i];
+        if (!(w->kind & access) ||
+            (w->kind & (cpu->vmx_nonroot ? DEBUG_WATCH_ROOT_ONLY : DEBUG_WATCH_NONROOT_ONLY)))
+            continue;
+        uint64_t a = w->addr & mask;
+        if (!ranges_meet(lin, last, a, (a + w->len - 1) & mask))
+            continue;
+        if (!(cpu->dbg_trap & DBG_WATCH_HIT)) {
+            cpu->watch_pending = (int)i + 1;
+            cpu->watch_pending_access = access;
+            debug_set_trap(cpu, cpu->dbg_trap | DBG_WATCH_HIT);
+        } else if (cpu->watch_pending == (int)i + 1) {
+            cpu->watch_pending_access |= access; /* read-modify-write */
+        }
+        cpu->stop_block = true; /* stop right after this instruction */
+        return;
+    }
+}
+
 void debug_data_access(struct cpu *cpu, uint64_t lin, unsigned size, bool write)
 {
     uint64_t dr7 = cpu->dr[7], mask = lin_mask(cpu);
     uint64_t last = (lin + size - 1) & mask;
     uint32_t hit = 0;
+    if (cpu->dbg_flags & DBG_ARM_WATCH)
+        watch_access(cpu, lin, last, write);
     for (unsigned n = 0; n < 4; n++) {
         unsigned rw = bp_rw(dr7, n);
         if (!bp_enable(dr7, n) || (rw != RW_WRITE && rw != RW_READWRITE) ||
@@ -182,6 +290,15 @@ void debug_data_access(struct cpu *cpu, uint64_t lin, unsigned size, bool write)
 bool debug_page_watched(const struct cpu *cpu, uint64_t page)
 {
     uint64_t dr7 = cpu->dr[7], mask = lin_mask(cpu);
+    if (cpu->dbg_flags & DBG_ARM_WATCH) {
+        page &= mask;
+        for (unsigned i = 0; i < cpu->watches->n; i++) {
+            const struct debug_watch *w = &cpu->watches->w[i];
+            uint64_t a = w->addr & mask;
+            if (ranges_meet(page, page + 0xfff, a, (a + w->len - 1) & mask))
+                return true;
+        }
+    }
     for (unsigned n = 0; n < 4; n++) {
         unsigned rw = bp_rw(dr7, n);
         if (!bp_enable(dr7, n) || (rw != RW_WRITE && rw != RW_READWRITE))

@@ -50,6 +50,57 @@
 #define DBG_ARMED (DBG_ARM_EXEC | DBG_ARM_DATA | DBG_ARM_IO)
 #define DBG_F_TRAP 8u  /* cpu->dbg_trap != 0 */
 #define DBG_F_HELD 16u /* cpu->dbg_held != 0 */
+#define DBG_ARM_WATCH 32u /* the debugger has watchpoints (cpu->watches) */
+/* Either kind keeps watched pages off the TLB's data fast path and sends
+ * every access to them through debug_data_access(). */
+#define DBG_DATA_SLOW (DBG_ARM_DATA | DBG_ARM_WATCH)
+/* Set in dbg_trap when an access met a debugger watchpoint: the machine
+ * stops after the instruction (never a #DB: the guest does not see it). */
+#define DBG_WATCH_HIT (1u << 29)
+
+/* Debugger watchpoints: gdb's Z2-Z4 and the monitor's `watch`. They are
+ * the debugger's, not the guest's (DR0-DR7 stay the guest's), so they
+ * never raise #DB: an instruction whose access meets one completes, then
+ * cpu->watch_hit names the watchpoint and the frontend's debug_hook stops
+ * the machine before the next block. They share the data-breakpoint path:
+ * the same slow-path check and the same pages kept off the TLB fast path,
+ * so with none set nothing costs anything. Addresses are linear, as with
+ * DR0-DR3 (32 bits wide outside 64-bit mode). */
+#define DEBUG_WATCH_MAX 32
+#define DEBUG_WATCH_READ 1u
+#define DEBUG_WATCH_WRITE 2u
+#define DEBUG_WATCH_RW (DEBUG_WATCH_READ | DEBUG_WATCH_WRITE)
+/* Only accesses made in VMX root (L1, or firmware before VMXON) or only in
+ * non-root: the monitor's root:/nonroot: address prefixes. */
+#define DEBUG_WATCH_ROOT_ONLY 4u
+#define DEBUG_WATCH_NONROOT_ONLY 8u
+#define DEBUG_WATCH_MAX_LEN 4096u
+
+struct debug_watch {
+    uint64_t addr, len;
+    unsigned kind;   /* DEBUG_WATCH_READ and/or _WRITE, maybe one _ONLY */
+    int owner;       /* the frontend's tag (gdb or the monitor) */
+};
+
+struct debug_watchset {
+    unsigned n;
+    struct debug_watch w[DEBUG_WATCH_MAX];
+};
+
+/* Add a watchpoint (an identical one is not added twice). Returns its
+ * index, or -1 when the set is full, len is 0 or over DEBUG_WATCH_MAX_LEN,
+ * or kind has neither READ nor WRITE or both _ONLY bits. */
+int debug_watch_add(struct debug_watchset *set, uint64_t addr, uint64_t len, unsigned kind,
+                    int owner);
+/* Remove the watchpoint with exactly these fields; false if none. */
+bool debug_watch_remove(struct debug_watchset *set, uint64_t addr, uint64_t len,
+                        unsigned kind, int owner);
+/* Remove every watchpoint of owner (a debugger that detaches). */
+void debug_watch_remove_owner(struct debug_watchset *set, int owner);
+/* Point the vCPU at the set (NULL: none) after it changed: re-arms
+ * DBG_ARM_WATCH and flushes the TLB so that newly watched pages leave the
+ * fast path and unwatched ones may come back. */
+void debug_watch_attach(struct cpu *cpu, const struct debug_watchset *set);
 
 /* Writers of dbg_trap and dbg_held go through these, which keep the
  * summary bits of dbg_flags right. */
@@ -66,9 +117,10 @@ static inline void debug_set_held(struct cpu *cpu, uint32_t bits)
 }
 
 /* Recompute the DBG_ARM_* bits of cpu->dbg_flags after DR0-DR3, DR7 or
- * CR4.DE change (MOV DR, task switch, VM entry/exit, reset, CR4 writes).
- * Flushes the TLB when data breakpoints are armed, so that no page they
- * watch stays on the fast path. */
+ * CR4.DE change (MOV DR, task switch, VM entry/exit, reset, CR4 writes),
+ * and DBG_ARM_WATCH from cpu->watches. Flushes the TLB when data
+ * breakpoints or watchpoints are armed, so that no page they watch stays
+ * on the fast path. */
 void debug_update(struct cpu *cpu);
 
 /* The loop must run one instruction per block with the debug checks
@@ -104,11 +156,13 @@ static inline void debug_insn_unwound(struct cpu *cpu)
  * first instruction (SDM Vol.3A 6.8.3). */
 void debug_deliver_held(struct cpu *cpu);
 
-/* A linear data access of size bytes at lin, on the slow path. */
+/* A linear data access of size bytes at lin, on the slow path: DR0-DR3
+ * data breakpoints and the debugger's watchpoints. */
 void debug_data_access(struct cpu *cpu, uint64_t lin, unsigned size, bool write);
 
-/* Whether the 4 KiB linear page holds bytes an armed data breakpoint
- * watches (the TLB must not give it a read/write fast path). */
+/* Whether the 4 KiB linear page holds bytes an armed data breakpoint or a
+ * debugger watchpoint watches (the TLB must not give it a read/write fast
+ * path). */
 bool debug_page_watched(const struct cpu *cpu, uint64_t page);
 
 /* An IN/OUT/INS/OUTS access to port..port+size-1 (I/O breakpoints need

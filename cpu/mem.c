@@ -163,7 +163,7 @@ static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *
     may_read = may_read && (ept_rights & EPTE_R);
     may_write = may_write && (ept_rights & EPTE_W);
     may_exec = may_exec && (ept_rights & EPTE_X);
-    if (host && (cpu->dbg_flags & DBG_ARM_DATA) && debug_page_watched(cpu, page))
+    if (host && (cpu->dbg_flags & DBG_DATA_SLOW) && debug_page_watched(cpu, page))
         host = NULL; /* a data breakpoint watches it: every access takes the slow path */
     if (host) {
         uint64_t off = physmem_ram_offset(pm, ppage);
@@ -246,7 +246,7 @@ uint64_t lin_read_slow(struct cpu *cpu, uint64_t lin, unsigned size, unsigned ac
     if (cpu->mode != MODE_LONG)
         lin &= 0xffffffffull;
     alignment_check(cpu, lin, size, access);
-    if (cpu->dbg_flags & DBG_ARM_DATA)
+    if (cpu->dbg_flags & DBG_DATA_SLOW)
         debug_data_access(cpu, lin, size, false);
     if (((lin & 0xfff) + size) > 0x1000) {
         /* Crosses a page: translate both pages before reading. */
@@ -275,7 +275,7 @@ void lin_write_slow(struct cpu *cpu, uint64_t lin, uint64_t value, unsigned size
         lin &= 0xffffffffull;
     access |= ACC_WRITE;
     alignment_check(cpu, lin, size, access);
-    if (cpu->dbg_flags & DBG_ARM_DATA)
+    if (cpu->dbg_flags & DBG_DATA_SLOW)
         debug_data_access(cpu, lin, size, true);
     if (((lin & 0xfff) + size) > 0x1000) {
         unsigned first = 0x1000 - (unsigned)(lin & 0xfff);

@@ -60,9 +60,9 @@ static void commit_cnt(struct cpu *cpu, struct str_state *s)
 /* Iterations allowed in this invocation of the slow path. */
 static unsigned slow_chunk(const struct cpu *cpu)
 {
-    /* With a data breakpoint armed, one iteration at a time, so that its
+    /* With a data breakpoint or watchpoint armed, one iteration at a time, so that its
      * trap comes after the iteration that hit (SDM Vol.3B 18.3.1.2). */
-    return ((cpu->rflags & F_TF) || (cpu->dbg_flags & DBG_ARM_DATA)) ? 1 : STR_SLOW_CHUNK;
+    return ((cpu->rflags & F_TF) || (cpu->dbg_flags & DBG_DATA_SLOW)) ? 1 : STR_SLOW_CHUNK;
 }
 
 /* Come back to this instruction later: the repeat is not finished. RF is

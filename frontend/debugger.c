@@ -88,7 +88,30 @@ static void request_stop(struct debugger *d, int cpu, enum dbg_stop_kind kind, c
     d->stop_pending = true;
     d->stop_cpu = cpu;
     d->stop_kind = kind;
+    d->stop_watch_kind = NULL;
     snprintf(d->stop_why, sizeof(d->stop_why), "%s", why);
+}
+
+/* The vCPU's last instruction met a watchpoint (cpu/debug.h): stop,
+ * whoever set it (gdb or the monitor). */
+static void watch_stop(struct debugger *d, struct cpu *c)
+{
+    int i = c->watch_hit - 1;
+    c->watch_hit = 0;
+    if (d->stop_pending || i < 0 || (unsigned)i >= d->m->watches.n)
+        return;
+    const struct debug_watch *w = &d->m->watches.w[i];
+    unsigned rw = w->kind & DEBUG_WATCH_RW;
+    const char *kind = rw == DEBUG_WATCH_WRITE ? "watch" : rw == DEBUG_WATCH_READ ? "rwatch"
+                                                                                : "awatch";
+    char why[96];
+    snprintf(why, sizeof(why), "watchpoint %s %#llx len %llu (%s)",
+             rw == DEBUG_WATCH_WRITE ? "write" : rw == DEBUG_WATCH_READ ? "read" : "access",
+             (unsigned long long)w->addr, (unsigned long long)w->len,
+             w->owner == WATCH_BY_GDB ? "gdb" : "monitor");
+    request_stop(d, c->index, DBG_STOP_WATCH, why);
+    d->stop_watch_kind = kind;
+    d->stop_watch_addr = w->addr;
 }
 
 static bool step_done(const struct debugger *d, const struct cpu *c)
@@ -152,6 +175,10 @@ static bool debug_hook(struct cpu *c)
     struct debugger *d = m->dbg;
     if (d->stop_pending)
         return true;
+    if (c->watch_hit) {
+        watch_stop(d, c);
+        return true;
+    }
     bool stepping = d->stepping && c->index == d->step_cpu;
     if (stepping && step_done(d, c)) {
         if (--d->steps_left == 0) {
@@ -234,7 +261,8 @@ void debugger_update_hooks(struct debugger *d)
         c->single_step = per_insn;
         /* Every vCPU gets the block hook while anything is pending: a
          * stop that one vCPU asks for ends the others' turns too. */
-        bool hook = per_insn || until_vmx || d->until != UNTIL_NONE || d->stepping;
+        bool hook = per_insn || until_vmx || d->until != UNTIL_NONE || d->stepping ||
+                    d->m->watches.n;
         c->debug_hook = hook ? debug_hook : NULL;
         c->vmx_transition_hook = until_vmx ? vmx_transition_hook : NULL;
     }
@@ -381,6 +409,12 @@ void debugger_after_run(struct debugger *d, int cpu_index)
     if (!d || d->stop_pending)
         return;
     struct cpu *c = &d->m->cpus[cpu_index];
+    /* A watched access at the end of the turn: stop now, before the next
+     * vCPU runs. */
+    if (c->watch_hit) {
+        watch_stop(d, c);
+        return;
+    }
     if (d->run_limit && cpu_index == d->run_cpu && c->icount >= d->run_target) {
         char why[64];
         snprintf(why, sizeof(why), "ran the instructions asked for (run)");
@@ -403,6 +437,8 @@ static void announce(struct debugger *d)
 {
     char line[256];
     debugger_stop_line(d, d->stop_cpu, d->stop_why, line, sizeof(line));
+    if (d->gdb)
+        gdbstub_announce_stop(d->gdb);
     if (d->mon) {
         monitor_select_cpu(d->mon, d->stop_cpu);
         monitor_announce_stop(d->mon, line);
@@ -416,6 +452,8 @@ bool debugger_round(struct debugger *d)
         if (d->wait_set && ++d->rounds % WAIT_CHECK_EVERY == 0 && wait_over(d))
             request_stop(d, d->mon ? monitor_cpu_index(d->mon) : 0, DBG_STOP_WAIT,
                          "waited (wait)");
+        if (d->gdb)
+            gdbstub_poll_running(d->gdb);
         if (d->mon)
             monitor_poll_running(d->mon);
         if (!d->stop_pending)
@@ -429,12 +467,26 @@ bool debugger_round(struct debugger *d)
         announce(d);
     }
     while (d->paused && m->stop == STOP_NONE) {
-        if (d->mon && monitor_serve_paused(d->mon, 200))
-            continue;
-        /* Nobody is left who could resume the machine. */
-        machine_request_stop(m, STOP_USER_QUIT, 0,
-                             "the monitor's input ended with the machine stopped");
-        return true;
+        bool alive = false;
+        if (d->gdb) {
+            /* A script's next line does not wait for gdb. */
+            int slice = d->mon ? (monitor_has_script(d->mon) ? 0 : 50) : 200;
+            if (gdbstub_serve_paused(d->gdb, slice)) {
+                machine_request_stop(m, STOP_USER_QUIT, EXIT_GDB_KILL, "killed by gdb");
+                return true;
+            }
+            alive = true;
+            if (!d->paused || m->stop != STOP_NONE)
+                break;
+        }
+        if (d->mon && monitor_serve_paused(d->mon, d->gdb ? 50 : 200))
+            alive = true;
+        if (!alive) {
+            /* Nobody is left who could resume the machine. */
+            machine_request_stop(m, STOP_USER_QUIT, 0,
+                                 "the monitor's input ended with the machine stopped");
+            return true;
+        }
     }
     return false;
 }

@@ -7,6 +7,7 @@
 #include "frontend/gdbstub.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -19,10 +20,12 @@
 
 #include "cpu/cpu.h"
 #include "cpu/mem.h"
+#include "frontend/debugger.h"
 #include "frontend/gdb_packet.h"
 #include "frontend/machine.h"
+#include "vmx_emul/vmcs.h"
+#include "vmx_emul/vmx.h"
 
-#define GDB_MAX_BP 64
 /* While the guest runs, the socket is looked at once every this many
  * rounds of quanta: Ctrl-C latency stays far below a human's notice and
  * the syscall cost stays off the guest's path. */
@@ -31,22 +34,16 @@
 #define GDB_SIGINT 2
 #define GDB_SIGTRAP 5
 
+/* Pausing, stepping, breakpoints and the stop reason are the machine's
+ * debugger's (frontend/debugger.h), shared with the monitor. */
 struct gdbstub {
     struct machine *m;
+    struct debugger *d;
     int listen_fd, fd;
-    bool stopped;      /* the guest waits for gdb; gdbstub_poll() serves it */
-    bool stop_pending; /* a vCPU hit a breakpoint or ended a step */
-    int stop_cpu, stop_signal;
+    /* gdb resumed the machine and waits for a stop reply (whoever stops
+     * it: a breakpoint, a step, the monitor). */
+    bool awaiting_stop;
     int g_cpu, c_cpu;  /* vCPUs selected by Hg (registers, memory) and Hc */
-    bool stepping;
-    int step_cpu;
-    uint64_t step_icount, step_rip;
-    uint16_t step_cs;
-    /* Where each vCPU was when gdb resumed it: a breakpoint at that very
-     * place must not fire again before the instruction runs. */
-    uint64_t resume_icount[MACHINE_MAX_CPUS], resume_pc[MACHINE_MAX_CPUS];
-    uint64_t bp[GDB_MAX_BP];
-    int nbp;
     unsigned poll_count;
     char in[GDB_PACKET_MAX + 8]; /* received, not yet framed */
     size_t inlen;
@@ -64,12 +61,29 @@ static void close_client(struct gdbstub *g)
     gdb_framer_reset(&g->frame);
 }
 
+/* A client that reads nothing for this long while a reply waits is
+ * dropped: it must not hold turtles (or a signal's stop) forever. */
+#define GDB_SEND_TIMEOUT_MS 20000
+
 static void send_raw(struct gdbstub *g, const char *data, size_t len)
 {
+    int waited = 0;
     while (len && g->fd >= 0) {
-        ssize_t n = send(g->fd, data, len, MSG_NOSIGNAL);
+        ssize_t n = send(g->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* The socket buffer is full: wait in slices, so that a signal
+             * stopping the machine is noticed. */
+            struct pollfd pfd = {.fd = g->fd, .events = POLLOUT};
+            if (g->m->stop != STOP_NONE || waited >= GDB_SEND_TIMEOUT_MS) {
+                close_client(g);
+                return;
+            }
+            if (poll(&pfd, 1, 200) == 0)
+                waited += 200;
+            continue;
+        }
         if (n <= 0) {
             close_client(g);
             return;
@@ -99,10 +113,9 @@ static void send_packet(struct gdbstub *g, const char *payload)
     free(buf);
 }
 
-/* Read what the socket has; when wait is set, block (in slices, so that a
- * signal that stops the machine is noticed). Returns false when the
- * client went away or the machine is stopping. */
-static bool fill(struct gdbstub *g, bool wait)
+/* Read what the socket has, waiting at most timeout_ms for it. Returns
+ * false when the client went away or the machine is stopping. */
+static bool fill(struct gdbstub *g, int timeout_ms)
 {
     if (g->fd < 0)
         return false;
@@ -110,14 +123,11 @@ static bool fill(struct gdbstub *g, bool wait)
         if (g->m->stop != STOP_NONE)
             return false;
         struct pollfd pfd = {.fd = g->fd, .events = POLLIN};
-        int r = poll(&pfd, 1, wait ? 200 : 0);
+        int r = poll(&pfd, 1, timeout_ms);
         if (r < 0 && errno != EINTR)
             return false;
-        if (r <= 0) {
-            if (!wait)
-                return true;
-            continue;
-        }
+        if (r <= 0)
+            return true;
         if (g->inlen >= sizeof(g->in)) /* garbage without a packet end: drop it */
             g->inlen = 0;
         ssize_t n = recv(g->fd, g->in + g->inlen, sizeof(g->in) - g->inlen, 0);
@@ -221,7 +231,7 @@ static uint64_t parse_hex(const char **p)
 enum {
     REG_RIP = 16, REG_EFLAGS, REG_CS, REG_ST0 = 24, REG_FCTRL = 32, REG_XMM0 = 40,
     REG_MXCSR = 56, REG_FS_BASE, REG_GS_BASE, REG_K_GS_BASE, REG_CR0, REG_CR2, REG_CR3,
-    REG_CR4, REG_CR8, REG_EFER, NREGS
+    REG_CR4, REG_CR8, REG_EFER, REG_VMX_NONROOT, REG_VMXON_PTR, REG_VMCS_PTR, REG_EPTP, NREGS
 };
 
 static const uint8_t gpr_of_reg[16] = {R_AX, R_BX, R_CX, R_DX, R_SI, R_DI, R_BP, R_SP,
@@ -230,6 +240,8 @@ static const uint8_t seg_of_reg[6] = {S_CS, S_SS, S_DS, S_ES, S_FS, S_GS};
 
 static unsigned reg_size(int r)
 {
+    if (r == REG_VMX_NONROOT)
+        return 4;
     if (r < REG_EFLAGS || (r >= REG_FS_BASE && r < NREGS))
         return 8;
     if (r >= REG_ST0 && r < REG_FCTRL)
@@ -276,6 +288,21 @@ static uint64_t *sys_reg(struct cpu *c, int r)
     }
 }
 
+/* The VMX level (org.turtles.x86.vmx): root or non-root, and the VMXON
+ * region, current VMCS and its EPT pointer that tell the levels apart
+ * (all ones: none, as the SDM's invalid VMCS pointer). */
+static uint64_t vmx_reg(const struct cpu *c, int r)
+{
+    bool on = vmx_in_operation(c);
+    const struct vmcs *v = vmx_current_vmcs(c);
+    switch (r) {
+    case REG_VMX_NONROOT: return c->vmx_nonroot;
+    case REG_VMXON_PTR: return on ? c->vmx->vmxon_ptr : ~0ull;
+    case REG_VMCS_PTR: return on ? c->vmx->current_vmcs_ptr : ~0ull;
+    default: return v ? v->ept_pointer : ~0ull;
+    }
+}
+
 static void reg_get(struct cpu *c, int r, uint8_t *b)
 {
     if (r < 16) {
@@ -298,13 +325,15 @@ static void reg_get(struct cpu *c, int r, uint8_t *b)
         memcpy(b, c->xmm[r - REG_XMM0].b, 16);
     } else if (r == REG_MXCSR) {
         put_le(b, c->mxcsr, 4);
+    } else if (r >= REG_VMX_NONROOT) {
+        put_le(b, vmx_reg(c, r), reg_size(r));
     } else {
         put_le(b, *sys_reg(c, r), 8);
     }
 }
 
-/* Registers gdb may change. Control registers and EFER are shown but not
- * written: changing them behind the CPU's back would leave its derived
+/* Registers gdb may change. Control registers, EFER and the VMX level are
+ * shown but not written: changing them behind the CPU's back would leave its derived
  * state (mode, TLB) stale; a write to them is accepted and ignored. */
 static void reg_set(struct cpu *c, int r, const uint8_t *b)
 {
@@ -466,162 +495,65 @@ static const char target_xml[] =
     "<reg name=\"cr8\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
     "<reg name=\"efer\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
     "</feature>"
+    "<feature name=\"org.turtles.x86.vmx\">"
+    "<reg name=\"vmx_nonroot\" bitsize=\"32\" type=\"int\" regnum=\"66\" group=\"vmx\"/>"
+    "<reg name=\"vmxon_ptr\" bitsize=\"64\" type=\"int\" group=\"vmx\"/>"
+    "<reg name=\"vmcs_ptr\" bitsize=\"64\" type=\"int\" group=\"vmx\"/>"
+    "<reg name=\"eptp\" bitsize=\"64\" type=\"int\" group=\"vmx\"/>"
+    "</feature>"
     "</target>";
-
-/* ---- guest memory by linear address ---- */
-
-static uint64_t linear_pc(const struct cpu *c)
-{
-    if (c->mode == MODE_LONG)
-        return c->rip;
-    return (c->seg[S_CS].base + c->rip) & 0xffffffffull;
-}
-
-/* The debugger reads and writes like the kernel would, whatever the CPL,
- * and may write to read-only pages (as a debugger writes code). */
-static bool mem_xfer(struct cpu *c, uint64_t addr, uint8_t *buf, size_t len, bool write)
-{
-    for (size_t i = 0; i < len; i++) {
-        uint64_t lin = addr + i, pa;
-        if (c->mode != MODE_LONG)
-            lin &= 0xffffffffull;
-        if (write) {
-            if (!cpu_translate_noexc(c, lin, ACC_WRITE | ACC_SUPER, &pa) &&
-                !cpu_translate_noexc(c, lin, ACC_READ | ACC_SUPER, &pa))
-                return false;
-            physmem_write(c->bus.mem, pa, buf[i], 1);
-        } else {
-            if (!cpu_translate_noexc(c, lin, ACC_READ | ACC_SUPER, &pa))
-                return false;
-            buf[i] = (uint8_t)physmem_read(c->bus.mem, pa, 1);
-        }
-    }
-    return true;
-}
 
 /* ---- running and stopping ---- */
 
-static bool gdb_debug_hook(struct cpu *c);
-
-static bool is_breakpoint(const struct gdbstub *g, uint64_t pc)
-{
-    for (int i = 0; i < g->nbp; i++)
-        if (g->bp[i] == pc)
-            return true;
-    return false;
-}
-
-static void request_stop(struct gdbstub *g, int cpu, int sig)
-{
-    if (g->stop_pending)
-        return;
-    g->stop_pending = true;
-    g->stop_cpu = cpu;
-    g->stop_signal = sig;
-}
-
-static bool step_done(const struct gdbstub *g, const struct cpu *c)
-{
-    /* An instruction retired, or an exception moved RIP without one. */
-    return c->icount != g->step_icount || c->rip != g->step_rip ||
-           c->seg[S_CS].sel != g->step_cs;
-}
-
-static bool breakpoint_on_page(const struct gdbstub *g, uint64_t page)
-{
-    for (int i = 0; i < g->nbp; i++)
-        if ((g->bp[i] & ~0xfffull) == page)
-            return true;
-    return false;
-}
-
-/* Called before every block of a vCPU while gdb has breakpoints or steps.
- * A block never runs past the end of the linear page it starts on (an
- * instruction that straddles two pages is a block of its own), so only a
- * block starting on a page that holds a breakpoint needs to be one
- * instruction long (cpu->single_step) for each of its instruction
- * addresses to pass here; elsewhere cached blocks run at full speed. */
-static bool gdb_debug_hook(struct cpu *c)
-{
-    struct machine *m = c->bus.opaque;
-    struct gdbstub *g = m->gdb;
-    if (g->stop_pending)
-        return true;
-    bool stepping = g->stepping && c->index == g->step_cpu;
-    if (stepping && step_done(g, c)) {
-        request_stop(g, c->index, GDB_SIGTRAP);
-        return true;
-    }
-    if (g->nbp) {
-        uint64_t pc = linear_pc(c);
-        if (is_breakpoint(g, pc) &&
-            !(c->icount == g->resume_icount[c->index] && pc == g->resume_pc[c->index])) {
-            request_stop(g, c->index, GDB_SIGTRAP);
-            return true;
-        }
-        c->single_step = stepping || breakpoint_on_page(g, pc & ~0xfffull);
-    }
-    return false;
-}
-
-void gdbstub_after_run(struct gdbstub *g, int cpu_index)
-{
-    if (!g || !g->stepping || cpu_index != g->step_cpu || g->stop_pending)
-        return;
-    struct cpu *c = &g->m->cpus[cpu_index];
-    if ((c->halted || c->shutdown) && step_done(g, c))
-        request_stop(g, cpu_index, GDB_SIGTRAP);
-}
-
-bool gdbstub_stop_pending(const struct gdbstub *g)
-{
-    return g && g->stop_pending;
-}
-
-/* Install or remove the per-block hook: with no breakpoint and no step
- * the dispatch loop runs at full speed. */
-static void set_exec_mode(struct gdbstub *g)
-{
-    for (int i = 0; i < g->m->ncpus; i++) {
-        struct cpu *c = &g->m->cpus[i];
-        bool watch = g->nbp > 0 || (g->stepping && g->step_cpu == i);
-        c->single_step = watch;
-        c->debug_hook = watch || g->stepping ? gdb_debug_hook : NULL;
-    }
-}
-
-static void resume(struct gdbstub *g, bool step, int step_cpu)
-{
-    for (int i = 0; i < g->m->ncpus; i++) {
-        g->resume_icount[i] = g->m->cpus[i].icount;
-        g->resume_pc[i] = linear_pc(&g->m->cpus[i]);
-    }
-    g->stepping = step;
-    if (step) {
-        struct cpu *c = &g->m->cpus[step_cpu];
-        g->step_cpu = step_cpu;
-        g->step_icount = c->icount;
-        g->step_rip = c->rip;
-        g->step_cs = c->seg[S_CS].sel;
-        /* A halted vCPU that is stepped runs on (QEMU does the same). */
-        c->halted = false;
-    }
-    g->stopped = false;
-    set_exec_mode(g);
-}
-
 static void detach(struct gdbstub *g)
 {
-    g->nbp = 0;
+    for (int i = g->d->nbp - 1; i >= 0; i--)
+        if (g->d->bp[i].from_gdb)
+            debugger_break_delete(g->d, g->d->bp[i].id);
+    debug_watch_remove_owner(&g->m->watches, WATCH_BY_GDB);
+    machine_watches_changed(g->m);
+    debugger_update_hooks(g->d);
     close_client(g);
-    resume(g, false, 0);
+    g->awaiting_stop = false;
+    /* Detached or gone: the guest runs on, as with QEMU. */
+    if (g->d->paused)
+        debugger_resume(g->d);
+}
+
+static int stop_signal(const struct debugger *d)
+{
+    return d->stop_kind == DBG_STOP_USER ? GDB_SIGINT : GDB_SIGTRAP;
 }
 
 static void send_stop_reply(struct gdbstub *g)
 {
-    char buf[48];
-    snprintf(buf, sizeof(buf), "T%02xthread:%x;", g->stop_signal, g->stop_cpu + 1);
+    const struct debugger *d = g->d;
+    char buf[96];
+    int n = snprintf(buf, sizeof(buf), "T%02x", stop_signal(d));
+    if (d->stop_kind == DBG_STOP_WATCH && d->stop_watch_kind)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s:%llx;", d->stop_watch_kind,
+                      (unsigned long long)d->stop_watch_addr);
+    n += snprintf(buf + n, sizeof(buf) - (size_t)n, "thread:%x;", d->stop_cpu + 1);
+    /* The level travels with every stop: root or non-root and the current
+     * VMCS pointer, as expedited registers (gdb shows them without asking). */
+    const struct cpu *c = &g->m->cpus[d->stop_cpu];
+    snprintf(buf + n, sizeof(buf) - (size_t)n, "%x:%08x;%x:%016llx;", REG_VMX_NONROOT,
+             c->vmx_nonroot ? 0x01000000u : 0u, REG_VMCS_PTR,
+             (unsigned long long)__builtin_bswap64(vmx_reg(c, REG_VMCS_PTR)));
     send_packet(g, buf);
+}
+
+/* Continue (step_cpu < 0) or single-step step_cpu; gdb then waits for
+ * the stop reply. */
+static void resume(struct gdbstub *g, int step_cpu)
+{
+    g->awaiting_stop = true;
+    if (step_cpu >= 0) {
+        g->d->step_trace = NULL;
+        debugger_step(g->d, step_cpu, 1);
+    } else {
+        debugger_resume(g->d);
+    }
 }
 
 /* ---- commands ---- */
@@ -671,7 +603,10 @@ static void cmd_write_regs(struct gdbstub *g, struct cpu *c, const char *hex)
     send_packet(g, "OK");
 }
 
-static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, char kind)
+/* m/M/X ADDR,LEN[:DATA]; args_end bounds X's binary data, which may hold
+ * NUL bytes. */
+static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, const char *args_end,
+                       char kind)
 {
     const char *p = args;
     uint64_t addr = parse_hex(&p);
@@ -693,7 +628,7 @@ static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, char 
         return;
     }
     if (kind == 'm') {
-        if (mem_xfer(c, addr, buf, len, false)) {
+        if (debugger_mem_xfer(c, addr, buf, len, false)) {
             to_hex(out, buf, len);
             send_packet(g, out);
         } else {
@@ -705,10 +640,10 @@ static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, char 
             ok = strlen(p) >= 2 * len && from_hex(p, buf, len);
         } else if (ok) { /* X: binary, '}' escapes the next byte XOR 0x20 */
             for (uint64_t i = 0; i < len && ok; i++) {
-                if (*p == '}' && p[1]) {
+                if (*p == '}' && p + 1 < args_end) {
                     buf[i] = (uint8_t)(p[1] ^ 0x20);
                     p += 2;
-                } else if (*p) {
+                } else if (p < args_end && *p != '}') {
                     buf[i] = (uint8_t)*p++;
                 } else {
                     ok = false;
@@ -718,19 +653,54 @@ static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, char 
         if (!ok)
             send_packet(g, "E22");
         else
-            send_packet(g, mem_xfer(c, addr, buf, len, true) ? "OK" : "E14");
+            send_packet(g, debugger_mem_xfer(c, addr, buf, len, true) ? "OK" : "E14");
     }
     free(buf);
     free(out);
 }
 
+/* Z2/Z3/Z4 (write, read, access watchpoints) ADDR,LEN: the machine's
+ * watchpoint set (cpu/debug.h), shared with the monitor's `watch`. */
+static void cmd_watchpoint(struct gdbstub *g, bool insert, char type, const char *p)
+{
+    uint64_t addr = parse_hex(&p);
+    if (*p++ != ',') {
+        send_packet(g, "E22");
+        return;
+    }
+    uint64_t len = parse_hex(&p);
+    if (*p && *p != ';') {
+        send_packet(g, "E22");
+        return;
+    }
+    unsigned kind = type == '2'   ? DEBUG_WATCH_WRITE
+                    : type == '3' ? DEBUG_WATCH_READ
+                                  : DEBUG_WATCH_READ | DEBUG_WATCH_WRITE;
+    if (insert) {
+        if (!len || len > DEBUG_WATCH_MAX_LEN) {
+            send_packet(g, "E22");
+            return;
+        }
+        if (debug_watch_add(&g->m->watches, addr, len, kind, WATCH_BY_GDB) < 0) {
+            send_packet(g, "E28"); /* the set is full */
+            return;
+        }
+    } else {
+        /* Removing one that is not there is no error (gdb may retry). */
+        debug_watch_remove(&g->m->watches, addr, len, kind, WATCH_BY_GDB);
+    }
+    machine_watches_changed(g->m);
+    send_packet(g, "OK");
+}
+
 /* Z0 (software) and Z1 (hardware) breakpoints are the same thing here:
- * an address in the stub's set, checked before each instruction. */
+ * an address in the stub's set, checked before each instruction (guest
+ * memory is never patched, and DR0-DR3 stay the guest's). */
 static void cmd_breakpoint(struct gdbstub *g, const char *pkt)
 {
     bool insert = pkt[0] == 'Z';
-    if (pkt[1] != '0' && pkt[1] != '1') {
-        send_packet(g, ""); /* watchpoints: not supported */
+    if (pkt[1] < '0' || pkt[1] > '4') {
+        send_packet(g, ""); /* a kind this stub does not know */
         return;
     }
     const char *p = pkt + 2;
@@ -738,19 +708,26 @@ static void cmd_breakpoint(struct gdbstub *g, const char *pkt)
         send_packet(g, "E22");
         return;
     }
+    if (pkt[1] >= '2') {
+        cmd_watchpoint(g, insert, pkt[1], p);
+        return;
+    }
+    const char *start = p;
     uint64_t addr = parse_hex(&p);
-    int found = -1;
-    for (int i = 0; i < g->nbp; i++)
-        if (g->bp[i] == addr)
-            found = i;
-    if (insert && found < 0) {
-        if (g->nbp == GDB_MAX_BP) {
+    if (p == start || *p != ',') {
+        send_packet(g, "E22");
+        return;
+    }
+    if (insert) {
+        bool have = false;
+        for (int i = 0; i < g->d->nbp; i++)
+            have |= g->d->bp[i].from_gdb && g->d->bp[i].addr == addr;
+        if (!have && !debugger_break_add(g->d, addr, DBG_COND_ANY, 0, true)) {
             send_packet(g, "E28");
             return;
         }
-        g->bp[g->nbp++] = addr;
-    } else if (!insert && found >= 0) {
-        g->bp[found] = g->bp[--g->nbp];
+    } else {
+        debugger_break_delete_gdb(g->d, addr);
     }
     send_packet(g, "OK");
 }
@@ -845,11 +822,13 @@ static int cmd_vcont(struct gdbstub *g, const char *pkt)
         if ((action == 's' || action == 'S') && step_cpu < 0 && cpu >= 0)
             step_cpu = cpu;
     }
-    resume(g, step_cpu >= 0, step_cpu < 0 ? 0 : step_cpu);
+    resume(g, step_cpu);
     return CMD_RESUME;
 }
 
-static int handle_packet(struct gdbstub *g, const char *pkt)
+/* One packet of len bytes (NUL-terminated too; only X's binary data may
+ * hold NULs before the end). */
+static int handle_packet(struct gdbstub *g, const char *pkt, size_t len)
 {
     struct cpu *c = &g->m->cpus[g->g_cpu];
     switch (pkt[0]) {
@@ -892,7 +871,7 @@ static int handle_packet(struct gdbstub *g, const char *pkt)
     case 'm':
     case 'M':
     case 'X':
-        cmd_memory(g, c, pkt + 1, pkt[0]);
+        cmd_memory(g, c, pkt + 1, pkt + len, pkt[0]);
         return CMD_STAY;
     case 'c':
     case 's':
@@ -908,10 +887,14 @@ static int handle_packet(struct gdbstub *g, const char *pkt)
         if (*p)
             rc->rip = parse_hex(&p);
         bool step = pkt[0] == 's' || pkt[0] == 'S';
-        resume(g, step, g->c_cpu);
+        resume(g, step ? g->c_cpu : -1);
         return CMD_RESUME;
     }
     case 'H': {
+        if (pkt[1] != 'g' && pkt[1] != 'c') {
+            send_packet(g, "E22");
+            return CMD_STAY;
+        }
         int i = thread_index(g, pkt + 2, pkt[1] == 'g' ? g->g_cpu : g->c_cpu);
         if (i < 0) {
             send_packet(g, "E22");
@@ -957,13 +940,13 @@ static int handle_packet(struct gdbstub *g, const char *pkt)
 
 /* ---- the machine loop's side ---- */
 
-static bool accept_client(struct gdbstub *g, bool wait)
+static bool accept_client(struct gdbstub *g, int timeout_ms)
 {
     for (;;) {
         if (g->m->stop != STOP_NONE)
             return false;
         struct pollfd pfd = {.fd = g->listen_fd, .events = POLLIN};
-        int r = poll(&pfd, 1, wait ? 200 : 0);
+        int r = poll(&pfd, 1, timeout_ms);
         if (r > 0) {
             int fd = accept(g->listen_fd, NULL, NULL);
             if (fd >= 0) {
@@ -974,71 +957,106 @@ static bool accept_client(struct gdbstub *g, bool wait)
                 return true;
             }
         }
-        if (!wait)
-            return false;
+        return false;
     }
 }
 
-bool gdbstub_poll(struct gdbstub *g)
+void gdbstub_poll_running(struct gdbstub *g)
 {
-    if (g->stop_pending) {
-        g->stop_pending = false;
-        g->stopped = true;
-        g->stepping = false;
-        g->g_cpu = g->c_cpu = g->stop_cpu;
-        send_stop_reply(g);
-    } else if (!g->stopped) {
-        if (++g->poll_count % GDB_POLL_EVERY)
-            return false;
-        if (g->fd < 0) {
-            /* gdb attaching stops the guest, as with QEMU. */
-            if (accept_client(g, false))
-                g->stopped = true;
-        } else {
-            bool alive = fill(g, false);
-            /* Only Ctrl-C is expected while running (after late acks);
-             * a packet waits for the next stop. */
-            while (g->inlen && (g->in[0] == '+' || g->in[0] == '-'))
-                consume(g, 1);
-            if (g->inlen && g->in[0] == 0x03 && g->frame.state == GDB_FRAMER_IDLE) {
-                next_packet(g);
-                g->stopped = true;
-                g->stop_cpu = g->c_cpu;
-                g->stop_signal = GDB_SIGINT;
-                send_stop_reply(g);
-            } else if (!alive) {
-                detach(g);
-            }
-        }
-        if (!g->stopped)
-            return false;
+    if (++g->poll_count % GDB_POLL_EVERY)
+        return;
+    if (g->fd < 0) {
+        /* gdb attaching stops the guest, as with QEMU (gdb asks '?'). */
+        if (accept_client(g, 0))
+            debugger_pause(g->d, g->c_cpu, DBG_STOP_ATTACH, "gdb attached");
+        return;
     }
-    set_exec_mode(g);
-    while (g->stopped) {
-        /* A signal stopping the machine ends the wait; it is no kill. */
-        if (g->fd < 0 && !accept_client(g, true))
-            return false;
-        int kind = next_packet(g);
-        if (kind == PKT_NONE) {
-            if (!fill(g, true)) {
-                if (g->m->stop != STOP_NONE)
-                    return false;
-                detach(g); /* gdb went away: the guest runs on */
-            }
-            continue;
-        }
-        if (kind == PKT_INTERRUPT)
-            continue; /* already stopped */
-        int r = handle_packet(g, g->frame.payload);
-        if (r == CMD_KILL) {
-            close_client(g);
-            return true;
-        }
+    bool alive = fill(g, 0);
+    /* Only Ctrl-C is expected while running (after late acks); a packet
+     * waits for the next stop. */
+    while (g->inlen && (g->in[0] == '+' || g->in[0] == '-'))
+        consume(g, 1);
+    if (g->inlen && g->in[0] == 0x03 && g->frame.state == GDB_FRAMER_IDLE) {
+        next_packet(g);
+        debugger_pause(g->d, g->c_cpu, DBG_STOP_USER, "interrupted by gdb");
+    } else if (!alive) {
+        detach(g);
+    }
+}
+
+void gdbstub_announce_stop(struct gdbstub *g)
+{
+    g->g_cpu = g->c_cpu = g->d->stop_cpu;
+    if (g->awaiting_stop && g->fd >= 0)
+        send_stop_reply(g);
+    g->awaiting_stop = false;
+}
+
+bool gdbstub_connected(const struct gdbstub *g)
+{
+    return g->fd >= 0;
+}
+
+bool gdbstub_serve_paused(struct gdbstub *g, int timeout_ms)
+{
+    /* A signal stopping the machine ends the wait; it is no kill. */
+    if (g->fd < 0) {
+        accept_client(g, timeout_ms);
+        return false;
+    }
+    int kind = next_packet(g);
+    if (kind == PKT_NONE) {
+        if (!fill(g, timeout_ms) && g->m->stop == STOP_NONE)
+            detach(g); /* gdb went away: the guest runs on */
+        return false;
+    }
+    if (kind == PKT_INTERRUPT)
+        return false; /* already stopped */
+    if (handle_packet(g, g->frame.payload, g->frame.len) == CMD_KILL) {
+        close_client(g);
+        return true;
     }
     return false;
 }
 
-struct gdbstub *gdbstub_new(struct machine *m, int port, bool start_stopped)
+/* A listening socket on host:port (a name or a numeric IPv4/IPv6
+ * address: the first of its addresses that binds), or -1 after a message. */
+static int listen_on(const char *host, int port)
+{
+    char service[8];
+    snprintf(service, sizeof(service), "%d", port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *list;
+    int err = getaddrinfo(host, service, &hints, &list);
+    if (err) {
+        fprintf(stderr, "turtles: gdb stub: cannot listen on %s:%d: %s\n", host, port,
+                gai_strerror(err));
+        return -1;
+    }
+    int fd = -1, saved = 0;
+    for (struct addrinfo *a = list; a && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) {
+            saved = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, a->ai_addr, a->ai_addrlen) < 0 || listen(fd, 1) < 0) {
+            saved = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(list);
+    if (fd < 0)
+        fprintf(stderr, "turtles: gdb stub: cannot listen on %s:%d: %s\n", host, port,
+                strerror(saved));
+    return fd;
+}
+
+struct gdbstub *gdbstub_new(struct machine *m, struct debugger *d, const char *host, int port)
 {
     struct gdbstub *g = calloc(1, sizeof(*g));
     if (!g) {
@@ -1047,26 +1065,9 @@ struct gdbstub *gdbstub_new(struct machine *m, int port, bool start_stopped)
     }
     g->m = m;
     g->fd = -1;
-    g->stopped = start_stopped;
-    g->stop_signal = GDB_SIGTRAP;
-    g->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    g->d = d;
+    g->listen_fd = listen_on(host && *host ? host : "127.0.0.1", port);
     if (g->listen_fd < 0) {
-        fprintf(stderr, "turtles: gdb stub: socket: %s\n", strerror(errno));
-        free(g);
-        return NULL;
-    }
-    int one = 1;
-    setsockopt(g->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(g->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        listen(g->listen_fd, 1) < 0) {
-        fprintf(stderr, "turtles: gdb stub: cannot listen on 127.0.0.1:%d: %s\n", port,
-                strerror(errno));
-        close(g->listen_fd);
         free(g);
         return NULL;
     }
@@ -1087,9 +1088,5 @@ void gdbstub_free(struct gdbstub *g)
     close_client(g);
     if (g->listen_fd >= 0)
         close(g->listen_fd);
-    for (int i = 0; i < g->m->ncpus; i++) {
-        g->m->cpus[i].debug_hook = NULL;
-        g->m->cpus[i].single_step = false;
-    }
     free(g);
 }

@@ -11,6 +11,7 @@
 #include "bios/loader_file.h"
 #include "cpu/block_cache.h"
 #include "cpu/cpu.h"
+#include "cpu/debug.h"
 #include "devices/bus.h"
 #include "frontend/machine_time.h"
 #include "frontend/options.h"
@@ -79,7 +80,12 @@ struct machine {
     struct gdbstub *gdb; /* -gdb / -s: NULL when there is no gdb stub */
     struct monitor *mon; /* -monitor, -turtles-monitor-script, -nographic: NULL when none */
     struct debugger *dbg; /* pausing, steps, breakpoints: NULL with neither gdb nor monitor */
+    /* Watchpoints of gdb (Z2-Z4) and the monitor (`watch`): one set that
+     * every vCPU points at (cpu/debug.h), each tagged with its owner. */
+    struct debug_watchset watches;
 };
+
+enum watch_owner { WATCH_BY_GDB = 1, WATCH_BY_MONITOR = 2 };
 
 /* Build the machine from options; on failure print a message and return -1. */
 int machine_init(struct machine *m, const struct options *opt);
@@ -103,6 +109,8 @@ void machine_log_guest_error(void *opaque, const char *device, const char *what)
  * stays paused at the reset vector); under -no-reboot it exits, as a
  * guest's reset does. */
 void machine_system_reset(struct machine *m);
+/* m->watches changed: every vCPU re-arms (or drops) them. */
+void machine_watches_changed(struct machine *m);
 /* Asynchronous stop from a signal handler. */
 void machine_signal_stop(struct machine *m, int signo);
 

@@ -66,7 +66,7 @@ void options_usage(FILE *out)
           "  -d ITEMS             log items (comma list): int, cpu_reset, vmexit, guest_errors,\n"
           "                       exec, unimp, io, irq\n"
           "  -D FILE              write the log to FILE instead of stderr\n"
-          "  -gdb tcp::PORT       gdb stub on 127.0.0.1:PORT (also tcp:127.0.0.1:PORT)\n"
+          "  -gdb tcp:[HOST]:PORT gdb stub on HOST:PORT (no HOST: 127.0.0.1 only)\n"
           "  -s                   same as -gdb tcp::1234\n"
           "  -S                   start paused: the monitor's c (cont) or gdb resumes\n"
           "  -monitor stdio|unix:PATH,server,nowait|none\n"
@@ -415,22 +415,35 @@ static int parse_log_items(const char *spec, uint32_t *mask)
     return 0;
 }
 
-/* -gdb DEVICE: "tcp::PORT", "tcp:127.0.0.1:PORT", "tcp:localhost:PORT" or a
- * bare PORT. Only localhost: the stub gives full control of the guest.
- * Returns the port, or -1. */
-static int parse_gdb_spec(const char *spec)
+/* -gdb DEVICE as QEMU spells it: "tcp:HOST:PORT", "tcp:[IPV6]:PORT",
+ * "tcp::PORT" or a bare PORT. The stub gives full control of the guest, so
+ * without a HOST it listens on 127.0.0.1 only (QEMU would take every
+ * interface); "tcp:0.0.0.0:PORT" asks for them. HOST is resolved when the
+ * stub starts. Returns the port, or -1; the host goes to host[hsize]. */
+static int parse_gdb_spec(const char *spec, char *host, size_t hsize)
 {
     const char *p = spec;
+    host[0] = '\0';
     if (!strncmp(p, "tcp:", 4)) {
         p += 4;
-        const char *colon = strchr(p, ':');
-        if (!colon)
+        const char *h = p, *hend;
+        if (*p == '[') { /* an IPv6 address */
+            h = p + 1;
+            hend = strchr(h, ']');
+            if (!hend || hend[1] != ':')
+                return -1;
+            p = hend + 2;
+        } else {
+            hend = strrchr(p, ':');
+            if (!hend)
+                return -1;
+            p = hend + 1;
+        }
+        size_t hlen = (size_t)(hend - h);
+        if (hlen >= hsize || memchr(h, ',', hlen))
             return -1;
-        size_t hlen = (size_t)(colon - p);
-        if (hlen && !((hlen == 9 && !strncmp(p, "127.0.0.1", 9)) ||
-                      (hlen == 9 && !strncmp(p, "localhost", 9))))
-            return -1;
-        p = colon + 1;
+        memcpy(host, h, hlen);
+        host[hlen] = '\0';
     }
     char *end;
     long port = strtol(p, &end, 10);
@@ -882,11 +895,12 @@ int options_parse(struct options *o, int argc, char **argv)
             o->debug_log = val;
         } else if (!strcmp(a, "-gdb")) { /* gdb stub (frontend/gdbstub.c) */
             NEED_VALUE();
-            o->gdb_port = parse_gdb_spec(val);
+            o->gdb_port = parse_gdb_spec(val, o->gdb_host, sizeof(o->gdb_host));
             if (o->gdb_port < 0)
-                return bad("-gdb: expected tcp::PORT or tcp:127.0.0.1:PORT", val);
+                return bad("-gdb: expected tcp::PORT or tcp:HOST:PORT", val);
         } else if (!strcmp(a, "-s")) {
             o->gdb_port = 1234;
+            o->gdb_host[0] = '\0';
         } else if (!strcmp(a, "-S")) {
             o->gdb_wait = true;
         } else if (!strcmp(a, "-monitor")) { /* frontend/monitor.c */

@@ -88,7 +88,8 @@ struct options {
     uint64_t trace_from;     /* -turtles-trace-from N: -d exec starts at instruction N */
     bool stats;              /* -turtles-stats: instructions, MIPS, peak RSS at exit */
     bool undefined_random;   /* -turtles-undefined random: undefined flags get random bits */
-    int gdb_port;            /* -gdb tcp::PORT / -s: gdb stub on 127.0.0.1 (0: none) */
+    int gdb_port;            /* -gdb tcp:[HOST]:PORT / -s: gdb stub's port (0: none) */
+    char gdb_host[256];      /* -gdb tcp:HOST:PORT: where it listens ("": 127.0.0.1) */
     bool gdb_wait;           /* -S: start paused; the monitor's `c` or gdb resumes */
     /* -monitor stdio|unix:PATH[,server][,nowait]|none (NULL: none, or
      * shared with the serial console on stdio under -nographic). */

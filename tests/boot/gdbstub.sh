@@ -1,7 +1,9 @@
 #!/bin/bash
 # The gdb stub (-gdb tcp::PORT, -S, frontend/gdbstub.c): real gdb steps and
 # breaks in tests/guests/platform/gdbtarget.S from the reset vector on, and
-# follows a guest into long mode (tests/guests/syslong.S); a raw protocol
+# follows a guest into long mode (tests/guests/syslong.S) with hardware
+# breakpoints, watchpoints, control registers and the VMX level
+# (tests/guests/vmx_basic.S); a raw protocol
 # client checks attach to a running guest, Ctrl-C and detach on
 # tests/guests/platform/spin.S. Every step has a host-time limit.
 set -u
@@ -57,6 +59,9 @@ run_gdb() {
 # --- 1. -S: from the reset vector, stepi, memory, breakpoint, registers, kill.
 if start_turtles "$tmp/t1.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -m 16M -nographic \
         "${DEBUG_EXIT[@]}" -S; then
+    # Without a HOST the stub listens on 127.0.0.1 only (0100007F).
+    grep -q "^ *[0-9]*: 0100007F:$(printf '%04X' "$port") 00000000:0000 0A" /proc/net/tcp ||
+        fail "the stub does not listen on 127.0.0.1 alone"
     run_gdb -ex 'info registers rip' -ex 'stepi' -ex 'info registers rip cs' \
         -ex 'x/4xb 0xf0000' -ex 'break *0xf0010' -ex 'continue' -ex 'info registers' \
         -ex 'set $rbx = 0x100' -ex 'stepi' -ex 'stepi' -ex 'info registers rip rdi rbx' \
@@ -99,6 +104,65 @@ if start_turtles "$tmp/t2.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
     expect_output "$o" "Cannot access memory at address 0x7fff00000000" "unmapped linear address"
     expect_output "$o" "exited normally|exited with code" "gdb told of the guest's exit"
     expect_status 1 "syslong under gdb (isa-debug-exit pass)"
+fi
+
+# --- 2a. the session issue 10 describes, on 64-bit code: attach to a paused
+# machine, a hardware breakpoint (Z1), registers with CR0/CR3/CR4, memory, a
+# write watchpoint (Z2) and a read one (Z3) hit after the access, stepi, the
+# x87/SSE registers of the target description, detach: the guest then
+# finishes with its normal exit status.
+if start_turtles "$tmp/t2a.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
+        "${DEBUG_EXIT[@]}" -S; then
+    lm64=$(nm "$GUESTS/syslong.elf" | awk '$3 == "lm64" { print $1 }')
+    run_gdb -ex "hbreak *0x$lm64" -ex 'continue' \
+        -ex 'info registers cr0 cr3 cr4 efer vmx_nonroot vmcs_ptr' -ex 'x/2xw 0x10000' \
+        -ex 'watch *(long *)0x7004' -ex 'continue' -ex 'x/1xi $pc' -ex 'stepi' \
+        -ex 'info registers rip' -ex 'rwatch *(long *)0x4000' -ex 'continue' \
+        -ex 'p $st0' -ex 'p $xmm15.v2_int64' -ex 'p/x $mxcsr' -ex 'p/x $fctrl' \
+        -ex 'delete' -ex 'detach'
+    finish_turtles
+    o=$tmp/gdb.out
+    expect_output "$o" "^Hardware assisted breakpoint 1 at 0x0*${lm64#00000000000}$" "hbreak sets a hardware breakpoint (Z1)"
+    expect_output "$o" "^Breakpoint 1, 0x0*${lm64#00000000000} in" "the hardware breakpoint stops in 64-bit code"
+    expect_output "$o" "^cr0 +0x[89a-f][0-9a-f]{6}[13579bdf] " "CR0.PG and PE"
+    expect_output "$o" "^cr3 +0x10000 " "CR3: syslong's PML4"
+    expect_output "$o" "^cr4 +0x20 " "CR4.PAE"
+    expect_output "$o" "^vmx_nonroot +0x0 " "not in VMX non-root"
+    expect_output "$o" "^vmcs_ptr +0xffffffffffffffff " "no current VMCS"
+    expect_output "$o" "^0x10000:[[:space:]]+0x000110[0-9a-f]{2}[[:space:]]+0x00000000" "memory: the PML4's first entry"
+    expect_output "$o" "^Hardware watchpoint 2: \*\(long \*\)0x7004" "watch is a hardware watchpoint (Z2)"
+    expect_output "$o" "^New value = 40960$" "the watchpoint stopped after the write of TSS.RSP0"
+    expect_output "$o" "^=> 0x[0-9a-f]+:[[:space:]]+movq +\\\$0xb008,0x7024" "stopped after the watched instruction, at the next one"
+    expect_output "$o" "^Hardware read watchpoint 3: \*\(long \*\)0x4000" "rwatch (Z3)"
+    expect_output "$o" "^Value = 13$" "the read watchpoint stopped at the read of the #GP vector"
+    expect_output "$o" '^\$1 = 0$' "st0 through the target description"
+    expect_output "$o" '^\$2 = \{0, 0\}$' "xmm15 through the target description"
+    expect_output "$o" '^\$3 = 0x1f80$' "MXCSR at reset"
+    expect_output "$o" '^\$4 = 0x40$' "FCW at power-on (SDM Vol.3A 9.1.1)"
+    expect_output "$o" "Inferior 1 \(Remote target\) detached" "detach"
+    expect_output "$tmp/t2a.log" "^pass$" "the guest ran its checks after detach"
+    expect_status 1 "syslong after a gdb session (isa-debug-exit pass)"
+fi
+
+# --- 2c. the VMX level: a breakpoint in the L2 guest of vmx_basic shows
+# non-root with the current VMCS, VMXON region and EPT pointer; the exit
+# handler shows root.
+if start_turtles "$tmp/t2c.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic \
+        "${DEBUG_EXIT[@]}" -S; then
+    l2=$(nm "$GUESTS/vmx_basic.elf" | awk '$3 == "l2_code" { print $1 }')
+    vmexit=$(nm "$GUESTS/vmx_basic.elf" | awk '$3 == "vm_exit" { print $1 }')
+    run_gdb -ex "break *0x$l2" -ex 'continue' \
+        -ex 'info registers vmx_nonroot vmxon_ptr vmcs_ptr eptp' -ex 'delete' \
+        -ex "break *0x$vmexit" -ex 'continue' -ex 'info registers vmx_nonroot vmcs_ptr' \
+        -ex 'delete' -ex 'detach'
+    finish_turtles
+    o=$tmp/gdb.out
+    expect_output "$o" "^vmx_nonroot +0x1 " "non-root at L2's first instruction"
+    expect_output "$o" "^vmxon_ptr +0x20000 " "the VMXON region"
+    expect_output "$o" "^vmcs_ptr +0x21000 " "the current VMCS"
+    expect_output "$o" "^eptp +0x3001e " "the EPT pointer (WB, 4 levels)"
+    expect_output "$o" "^vmx_nonroot +0x0 " "root in the exit handler"
+    expect_status 1 "vmx_basic after a gdb session (isa-debug-exit pass)"
 fi
 
 # --- 2b. a non-canonical RIP written by gdb: the fetch is #GP(0) (SDM Vol.3A
@@ -208,8 +272,10 @@ if start_turtles "$tmp/t6.log" -bios "$PLATFORM_ROMS/spin.rom" -m 16M -nographic
 fi
 
 # --- 4. the options: localhost only; -S needs a stub.
-run_turtles 10 "$tmp/t4.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -gdb tcp:10.0.0.1:1234
-expect_status 2 "-gdb on a non-local address"
+# 192.0.2.1 (TEST-NET-1, RFC 5737) is no address of this machine.
+run_turtles 10 "$tmp/t4.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -gdb tcp:192.0.2.1:1234
+expect_status 1 "-gdb on an address that is not this machine's"
+expect_output "$tmp/t4.log" "^turtles: gdb stub: cannot listen on 192.0.2.1:1234: " "the bind failure's line"
 run_turtles 10 "$tmp/t4.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -gdb tcp::99999
 expect_status 2 "-gdb with a bad port"
 run_turtles 10 "$tmp/t4.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -S

@@ -4,7 +4,8 @@
  * breakpoints alone keep cached multi-instruction blocks), the TLB
  * refusing its fast path for a watched page only, and traps held by MOV SS
  * (delivered after INT3's delivery, discarded by ICEBP and by general
- * detect). The 32-bit cases, and the comparison with QEMU, are in
+ * detect), and the debugger's watchpoints that share the data-breakpoint
+ * path without the guest seeing them. The 32-bit cases, and the comparison with QEMU, are in
  * tests/guests/sysdebug.S. */
 #include <check.h>
 #include <stdlib.h>
@@ -191,6 +192,147 @@ START_TEST(general_detect_discards_held_single_step)
 }
 END_TEST
 
+/* ---- the debugger's watchpoints (gdb's Z2-Z4, the monitor's watch) ---- */
+
+static struct debug_watchset watches;
+
+/* The frontend's part: stop before the next block once a watchpoint hit. */
+static bool stop_on_watch(struct cpu *cpu)
+{
+    return cpu->watch_hit != 0;
+}
+
+static void watch(uint64_t addr, uint64_t len, unsigned kind)
+{
+    ck_assert_int_ge(debug_watch_add(&watches, addr, len, kind, 1), 0);
+    debug_watch_attach(&h.cpu, &watches);
+    h.cpu.debug_hook = stop_on_watch;
+}
+
+static void run_to_watch(const uint8_t *code, size_t len)
+{
+    harness_load(&h, CODE, code, len);
+    ck_assert_int_eq(harness_run(&h, CODE, 100), -2); /* stopped, not halted */
+}
+
+static void watch_setup(void)
+{
+    setup();
+    watches.n = 0;
+    h.cpu.gpr[R_BX] = WATCHED;
+    h.cpu.gpr[R_CX] = OTHER;
+    h.cpu.dr[6] = 0xffff0ff0;
+}
+
+START_TEST(watch_write_stops_after_the_instruction_without_db)
+{
+    watch(WATCHED + 2, 1, DEBUG_WATCH_WRITE);
+    ck_assert_uint_eq(h.cpu.dbg_flags, DBG_ARM_WATCH);
+    ck_assert(!debug_step_mode(&h.cpu)); /* cached blocks keep running */
+    h.cpu.gpr[R_AX] = 0x11223344;
+    /* mov eax, [rbx] (a read: no stop); mov [rcx], eax (another page);
+     * mov [rbx], eax (bytes 0-3 hold byte 2: stop); nop; hlt */
+    run_to_watch((const uint8_t[]){0x8b, 0x03, 0x89, 0x01, 0x89, 0x03, 0x90, 0xf4}, 8);
+    ck_assert_uint_eq(h.cpu.rip, CODE + 6);
+    ck_assert_int_eq(h.cpu.watch_hit, 1);
+    ck_assert_uint_eq(h.cpu.watch_hit_access, DEBUG_WATCH_WRITE);
+    ck_assert_uint_eq(h.cpu.dr[6], 0xffff0ff0); /* the guest saw no #DB */
+    ck_assert_uint_eq(h.cpu.dbg_flags & DBG_F_TRAP, 0);
+    const struct tlb_entry *w = &h.cpu.tlb.e[0][tlb_index(WATCHED)];
+    const struct tlb_entry *o = &h.cpu.tlb.e[0][tlb_index(OTHER)];
+    ck_assert(w->tag_read != WATCHED && w->tag_write != WATCHED);
+    ck_assert_uint_eq(o->tag_write, OTHER);
+    /* Resumed, it runs on to the HLT. */
+    h.cpu.watch_hit = 0;
+    h.cpu.quantum_end = h.cpu.icount + 10;
+    cpu_run(&h.cpu);
+    ck_assert(h.cpu.halted);
+    ck_assert_uint_eq(h.cpu.rip, CODE + 8);
+}
+END_TEST
+
+START_TEST(watch_read_and_access_kinds)
+{
+    watch(WATCHED + 3, 1, DEBUG_WATCH_READ);
+    watch(OTHER, 8, DEBUG_WATCH_READ | DEBUG_WATCH_WRITE);
+    /* mov [rbx], eax (a write: the read watchpoint stays quiet);
+     * mov eax, [rbx] (reads byte 3: stop) */
+    run_to_watch((const uint8_t[]){0x89, 0x03, 0x8b, 0x03, 0x90, 0xf4}, 6);
+    ck_assert_uint_eq(h.cpu.rip, CODE + 4);
+    ck_assert_int_eq(h.cpu.watch_hit, 1);
+    ck_assert_uint_eq(h.cpu.watch_hit_access, DEBUG_WATCH_READ);
+    /* add [rcx+4], eax: a read and a write of the access watchpoint. */
+    h.cpu.watch_hit = 0;
+    run_to_watch((const uint8_t[]){0x90, 0x01, 0x41, 0x04, 0xf4}, 5);
+    ck_assert_uint_eq(h.cpu.rip, CODE + 4);
+    ck_assert_int_eq(h.cpu.watch_hit, 2);
+    ck_assert_uint_eq(h.cpu.watch_hit_access, DEBUG_WATCH_READ | DEBUG_WATCH_WRITE);
+}
+END_TEST
+
+START_TEST(watch_stops_a_rep_string_after_the_iteration)
+{
+    watch(WATCHED + 0x100, 1, DEBUG_WATCH_WRITE);
+    h.cpu.gpr[R_DI] = WATCHED + 0x100 - 8;
+    h.cpu.gpr[R_CX] = 16;
+    h.cpu.gpr[R_AX] = 0xab;
+    run_to_watch((const uint8_t[]){0xf3, 0xaa, 0xf4}, 3); /* rep stosb; hlt */
+    /* Nine bytes stored, the ninth watched; RIP still on the REP. */
+    ck_assert_uint_eq(h.cpu.rip, CODE);
+    ck_assert_uint_eq(h.cpu.gpr[R_DI], WATCHED + 0x101);
+    ck_assert_uint_eq(h.cpu.gpr[R_CX], 7);
+    ck_assert_int_eq(h.cpu.watch_hit, 1);
+}
+END_TEST
+
+START_TEST(watch_only_at_its_level)
+{
+    /* The harness runs in VMX root: a non-root-only watchpoint is quiet,
+     * a root-only one stops. */
+    ck_assert_int_eq(debug_watch_add(&watches, WATCHED, 1,
+                                     DEBUG_WATCH_WRITE | DEBUG_WATCH_ROOT_ONLY |
+                                         DEBUG_WATCH_NONROOT_ONLY, 1),
+                     -1);
+    watch(WATCHED, 4, DEBUG_WATCH_WRITE | DEBUG_WATCH_NONROOT_ONLY);
+    watch(WATCHED + 4, 4, DEBUG_WATCH_WRITE | DEBUG_WATCH_ROOT_ONLY);
+    /* mov [rbx], eax; mov [rbx+4], eax; hlt */
+    run_to_watch((const uint8_t[]){0x89, 0x03, 0x89, 0x43, 0x04, 0xf4}, 6);
+    ck_assert_uint_eq(h.cpu.rip, CODE + 5);
+    ck_assert_int_eq(h.cpu.watch_hit, 2);
+}
+END_TEST
+
+START_TEST(watch_removed_costs_nothing)
+{
+    ck_assert_int_eq(debug_watch_add(&watches, 0, 0, DEBUG_WATCH_WRITE, 1), -1); /* len 0 */
+    ck_assert_int_eq(debug_watch_add(&watches, 0, DEBUG_WATCH_MAX_LEN + 1, DEBUG_WATCH_READ, 1),
+                     -1);
+    ck_assert_int_eq(debug_watch_add(&watches, 0, 1, 0, 1), -1); /* no kind */
+    watch(WATCHED, 4, DEBUG_WATCH_WRITE);
+    ck_assert_int_eq(debug_watch_add(&watches, WATCHED, 4, DEBUG_WATCH_WRITE, 1), 0); /* no twin */
+    ck_assert_uint_eq(watches.n, 1);
+    ck_assert(!debug_watch_remove(&watches, WATCHED, 4, DEBUG_WATCH_READ, 1));
+    ck_assert(debug_watch_remove(&watches, WATCHED, 4, DEBUG_WATCH_WRITE, 1));
+    debug_watch_attach(&h.cpu, &watches);
+    ck_assert_uint_eq(h.cpu.dbg_flags, 0);
+    RUN(0x89, 0x03, 0x8b, 0x03, 0xf4); /* mov [rbx], eax; mov eax, [rbx]; hlt */
+    ck_assert_int_eq(h.cpu.watch_hit, 0);
+    const struct tlb_entry *w = &h.cpu.tlb.e[0][tlb_index(WATCHED)];
+    ck_assert_uint_eq(w->tag_read, WATCHED); /* back on the fast path */
+    /* Owners: a debugger that detaches takes only its own. */
+    debug_watch_add(&watches, 1, 1, DEBUG_WATCH_READ, 1);
+    debug_watch_add(&watches, 2, 1, DEBUG_WATCH_READ, 2);
+    debug_watch_add(&watches, 3, 1, DEBUG_WATCH_READ, 1);
+    debug_watch_remove_owner(&watches, 1);
+    ck_assert_uint_eq(watches.n, 1);
+    ck_assert_uint_eq(watches.w[0].addr, 2);
+    /* A reset keeps the debugger's watchpoints armed. */
+    debug_watch_attach(&h.cpu, &watches);
+    cpu_reset(&h.cpu, false);
+    ck_assert_uint_eq(h.cpu.dbg_flags, DBG_ARM_WATCH);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("debug");
@@ -204,6 +346,14 @@ int main(void)
     tcase_add_test(tc, icebp_discards_held_single_step);
     tcase_add_test(tc, general_detect_discards_held_single_step);
     suite_add_tcase(s, tc);
+    TCase *tw = tcase_create("watchpoints");
+    tcase_add_checked_fixture(tw, watch_setup, teardown);
+    tcase_add_test(tw, watch_write_stops_after_the_instruction_without_db);
+    tcase_add_test(tw, watch_read_and_access_kinds);
+    tcase_add_test(tw, watch_stops_a_rep_string_after_the_iteration);
+    tcase_add_test(tw, watch_only_at_its_level);
+    tcase_add_test(tw, watch_removed_costs_nothing);
+    suite_add_tcase(s, tw);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
