@@ -219,7 +219,7 @@ expect_output "$tmp/pty.log" '^EXIT 0$' "status 0 after Ctrl-A x"
 
 # --- 6. command-line errors: status 2, one line ---
 for args in "-monitor stdio -serial stdio" "-monitor stdio -nographic" "-monitor tcp:1234" \
-    "-monitor unix:" "-monitor"; do
+    "-monitor unix:" "-monitor" "-nographic -S"; do
     # shellcheck disable=SC2086
     run_turtles 10 "$tmp/opt.log" -bios "$GUESTS/vmx_basic.rom" $args
     expect_status 2 "turtles $args"
