@@ -217,6 +217,14 @@ expect_output "$tmp/pty.log" 'stopped: cpu0 root vmcs=none real .* -- stop \(mon
 expect_output "$tmp/pty.log" '^turtles: quit \(Ctrl-A x\)$' "Ctrl-A x still quits"
 expect_output "$tmp/pty.log" '^EXIT 0$' "status 0 after Ctrl-A x"
 
+# -S with a gdb stub too: the monitor's c resumes without gdb ever attaching.
+script gdbs 'info break' 'c'
+run_turtles 30 "$tmp/gdbs.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic -S \
+    -gdb "tcp::$((20000 + RANDOM % 40000))" "${DEBUG_EXIT[@]}" -no-reboot \
+    -turtles-monitor-script "$tmp/gdbs.txt"
+expect_status 1 "-S -gdb: the monitor's c runs the guest to its end"
+expect_output "$tmp/gdbs.log" '^stopped: cpu0 root vmcs=none real .* -- start \(-S\)$' "-S pauses"
+
 # --- 6. command-line errors: status 2, one line ---
 for args in "-monitor stdio -serial stdio" "-monitor stdio -nographic" "-monitor tcp:1234" \
     "-monitor unix:" "-monitor" "-nographic -S"; do
