@@ -43,6 +43,9 @@ struct gdbstub {
     /* gdb resumed the machine and waits for a stop reply (whoever stops
      * it: a breakpoint, a step, the monitor). */
     bool awaiting_stop;
+    /* A client connected and has not detached: when its socket goes away
+     * (even in the middle of a reply) the stub cleans up as for D. */
+    bool attached;
     int g_cpu, c_cpu;  /* vCPUs selected by Hg (registers, memory) and Hc */
     unsigned poll_count;
     char in[GDB_PACKET_MAX + 8]; /* received, not yet framed */
@@ -514,6 +517,7 @@ static void detach(struct gdbstub *g)
     machine_watches_changed(g->m);
     debugger_update_hooks(g->d);
     close_client(g);
+    g->attached = false;
     g->awaiting_stop = false;
     /* Detached or gone: the guest runs on, as with QEMU. */
     if (g->d->paused)
@@ -954,6 +958,7 @@ static bool accept_client(struct gdbstub *g, int timeout_ms)
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
                 g->fd = fd;
                 g->inlen = 0;
+                g->attached = true;
                 return true;
             }
         }
@@ -965,6 +970,10 @@ void gdbstub_poll_running(struct gdbstub *g)
 {
     if (++g->poll_count % GDB_POLL_EVERY)
         return;
+    if (g->attached && g->fd < 0) {
+        detach(g); /* the connection broke while sending */
+        return;
+    }
     if (g->fd < 0) {
         /* gdb attaching stops the guest, as with QEMU (gdb asks '?'). */
         if (accept_client(g, 0))
@@ -999,6 +1008,12 @@ bool gdbstub_connected(const struct gdbstub *g)
 
 bool gdbstub_serve_paused(struct gdbstub *g, int timeout_ms)
 {
+    /* The connection broke in the middle of a reply (send_raw closed
+     * it): gdb is gone as if it had detached, and the guest runs on. */
+    if (g->attached && g->fd < 0) {
+        detach(g);
+        return false;
+    }
     /* A signal stopping the machine ends the wait; it is no kill. */
     if (g->fd < 0) {
         accept_client(g, timeout_ms);
