@@ -193,12 +193,9 @@ static int examine(struct monitor *mon, int argc, char **argv, bool physical)
         return -1;
     }
     struct view_addr va;
-    char arg[256];
-    /* xp: the address is physical of what runs unless it says otherwise. */
-    snprintf(arg, sizeof(arg), "%s%s", physical && !strstr(argv[ai], "p:") ? "p:" : "",
-             argv[ai]);
-    if (!resolve(mon, physical ? arg : argv[ai], ADDR_CURRENT, &va))
+    if (!resolve(mon, argv[ai], ADDR_CURRENT, &va))
         return -1;
+    /* xp: the address is physical (of the level named, or of what runs). */
     if (physical)
         va.physical = true;
     if (f.format == 'i') {

@@ -228,6 +228,8 @@ START_TEST(test_memory)
     has("0000000000006000: 0x88 0x77 0x66 0x55");
     ck_assert_int_eq(run("xp/1dw 0x6004"), 0);
     has("0000000000006004: 287454020");
+    ck_assert_int_eq(run("xp/2xb nonroot:0x1003"), 0); /* guest-physical through EPT */
+    has("0000000000001003: 0x0f 0xa2");
     ck_assert_int_eq(run("x/3i $rip"), 0);
     has("mov rax, rbx");
     has("cpuid");
