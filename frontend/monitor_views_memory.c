@@ -310,6 +310,10 @@ static int cmd_pt(struct monitor *mon, int argc, char **argv)
         monitor_error(mon, "pt walks a linear address; p: has no page walk (try ept p:ADDR)");
         return -1;
     }
+    if (!addr_canonical(&va.space, va.addr)) {
+        monitor_error(mon, "%#llx is not a canonical address", (unsigned long long)va.addr);
+        return -1;
+    }
     struct machine *m = monitor_machine(mon);
     monitor_printf(mon, "%s\n", va.space.what);
     if (va.space.ept)
@@ -336,6 +340,10 @@ static int cmd_ept(struct monitor *mon, int argc, char **argv)
     }
     if (!va.space.ept) {
         monitor_error(mon, "the current VMCS does not enable EPT");
+        return -1;
+    }
+    if (!va.physical && !addr_canonical(&va.space, va.addr)) {
+        monitor_error(mon, "%#llx is not a canonical address", (unsigned long long)va.addr);
         return -1;
     }
     struct machine *m = monitor_machine(mon);

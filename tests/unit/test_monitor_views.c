@@ -350,8 +350,8 @@ START_TEST(test_bad_arguments)
     /* Each is one error line, and the next command still works. */
     static const char *const bad[] = {
         "regs extra", "x/4q 0x1000", "x/0x 0x1000", "x 0x1000 0x2000", "x/4x foo:0x10",
-        "x/4x root:", "x/4x p:p:0x10", "x/4x p:root:0x10", "x/4x zz", "x/4x 0xfff00000000",
-        "xp/4x 0xfee00000", "disas 0x1000 0", "pt", "pt p:0x1000", "ept root:0x1000",
+        "x/4x root:", "x/4x p:p:0x10", "x/1x 0x0000800000000000", "x/4x p:root:0x10", "x/4x zz", "x/4x 0xfff00000000",
+        "xp/4x 0xfee00000", "disas 0x1000 0", "pt", "pt p:0x1000", "pt 0x123456789abcdef0", "ept root:0x1000",
         "vmcs NO_SUCH_FIELD", "vmcs 0x681f", "vmcs set GUEST_RIP", "vmcs set VPID 0x10000",
         "vmcs set VIRTUAL_PROCESSOR_ID 0x10000", "lastexits 0", "lastexits 100000",
         "trace exits maybe", "trace nothing on", "trace io sideways", "trace io on /no/such/dir/f", "info tlb zz", "exits now",
