@@ -316,11 +316,15 @@ static int cmd_pt(struct monitor *mon, int argc, char **argv)
     }
     struct machine *m = monitor_machine(mon);
     monitor_printf(mon, "%s\n", va.space.what);
-    if (va.space.ept)
-        explain_nested_walk(&m->mem, &va.space.paging, &va.space.ept_ctx, va.addr, print_line,
-                            mon, NULL);
-    else
-        explain_paging_walk(&m->mem, &va.space.paging, va.addr, print_line, mon, NULL);
+    /* With EPT each entry is shown at its guest-physical and host address;
+     * `ept ADDR` shows the EPT walks as well. */
+    struct paging_ctx c = va.space.paging;
+    struct ept_hook hook = { .pm = &m->mem, .ctx = va.space.ept_ctx };
+    if (va.space.ept) {
+        c.gpa_translate = ept_gpa_translate;
+        c.gpa_opaque = &hook;
+    }
+    explain_paging_walk(&m->mem, &c, va.addr, print_line, mon, NULL);
     return 0;
 }
 
@@ -465,7 +469,8 @@ const struct monitor_command monitor_views_memory_commands[] = {
     {"disas", "[ADDR [COUNT]]", "disassemble COUNT (10) instructions, from CS:RIP by default",
      NULL, cmd_disas},
     {"pt", "ADDR", "the page walk of a linear address, entry by entry, flags decoded",
-     "In non-root with EPT every paging-structure access is shown with its EPT walk.", cmd_pt},
+     "With EPT (non-root) each entry is shown at its guest-physical and host address;\n"
+     "ept ADDR adds each access's EPT walk.", cmd_pt},
     {"ept", "ADDR | p:GPA", "the EPT walk of the non-root guest down to the host page",
      "ept ADDR walks the guest's paging through EPT (each table access's EPT walk\n"
      "shown); ept p:GPA walks one guest-physical address.",

@@ -253,6 +253,9 @@ START_TEST(test_walks)
     has("PDE[0]");
     has("PS");
     has("linear 0x6000 -> physical 0x6000 (2048 KiB page");
+    ck_assert_int_eq(run("pt nonroot:0x1234"), 0); /* paging off, through EPT */
+    has("paging off, CR3 0 (guest-physical)");
+    has("linear 0x1234 -> host-physical 0x401234 (4 KiB page");
     ck_assert_int_eq(run("ept p:0x1234"), 0);
     has("EPT PDE[0] at host 0x202000: 0x4000b7 R W X WB");
     has("guest-physical 0x1234 -> host-physical 0x401234 (2048 KiB page, rwx, WB)");
