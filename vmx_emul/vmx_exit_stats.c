@@ -76,9 +76,8 @@ void vmx_exit_stats_reset(struct cpu *cpu)
 
 void vmx_exit_stats_keep_diff(struct cpu *cpu, bool on)
 {
-    /* Turning it on before the guest uses VMX allocates the VMX state that
-     * its first VMX use would. */
-    struct vmx_cpu *vx = on && vmx_available(cpu) ? vmx_get(cpu) : cpu->vmx;
+    cpu->vmx_keep_diff = on;
+    struct vmx_cpu *vx = cpu->vmx; /* none yet: vmx_get() starts the copy */
     if (!vx)
         return;
     struct vmx_exit_stats *s = &vx->stats;
@@ -91,8 +90,15 @@ void vmx_exit_stats_keep_diff(struct cpu *cpu, bool on)
             *s->diff_base = *v;
             s->diff_base_vmcs_ptr = vx->current_vmcs_ptr;
         }
-    } else if (!on && s->diff_base) {
-        free(s->diff_base);
-        s->diff_base = NULL;
+    } else if (!on) {
+        vmx_exit_stats_free(cpu);
     }
+}
+
+void vmx_exit_stats_free(struct cpu *cpu)
+{
+    if (!cpu->vmx)
+        return;
+    free(cpu->vmx->stats.diff_base);
+    cpu->vmx->stats.diff_base = NULL;
 }

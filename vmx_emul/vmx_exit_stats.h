@@ -50,7 +50,10 @@ void vmx_exit_stats_exit(struct cpu *cpu, uint32_t reason, uint64_t qualificatio
 void vmx_exit_stats_entry(struct cpu *cpu);
 /* `exits reset`: counts and times restart from now (the ring stays). */
 void vmx_exit_stats_reset(struct cpu *cpu);
-/* Start or stop keeping the `vmcs diff` copy. */
+/* Start or stop keeping the `vmcs diff` copy (cpu->vmx_keep_diff: kept
+ * across the VMX state being freed and re-created). */
 void vmx_exit_stats_keep_diff(struct cpu *cpu, bool on);
+/* Release the copy with the VMX state (vmx_cpu_free). */
+void vmx_exit_stats_free(struct cpu *cpu);
 
 #endif

@@ -345,6 +345,12 @@ START_TEST(test_vmcs_diff_and_exits)
     ck_assert_int_eq(run("exits"), 0);
     ck_assert_ptr_null(strstr(mon->out, "IO_INSTRUCTION"));
     ck_assert_int_eq(mon->errors, 0);
+    /* RESET frees the VMX state; the copy comes back with the next. */
+    vmx_cpu_free(c);
+    ck_assert_ptr_nonnull(vmx_get(c)->stats.diff_base);
+    monitor_views_detach(m);
+    ck_assert_ptr_null(c->vmx->stats.diff_base);
+    ck_assert(!c->vmx_keep_diff);
 }
 END_TEST
 
