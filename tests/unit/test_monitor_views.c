@@ -278,6 +278,12 @@ START_TEST(test_info_mem)
     has("no drives");
     ck_assert_int_eq(run("info irq"), -1); /* no platform in this test */
     ck_assert_int_eq(run("info mem now"), -1);
+    ck_assert_int_eq(run("info mem root nonroot"), -1);
+    /* The VMCS guest: paging off. */
+    ck_assert_int_eq(run("info mem nonroot"), 0);
+    has("paging is off");
+    ck_assert_int_eq(run("info mem L1"), 0);
+    has("0000000000000000-0000000040000000");
 }
 END_TEST
 
