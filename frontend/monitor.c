@@ -487,12 +487,12 @@ static bool take_lines(struct monitor *mon, struct mon_input *in, bool only_one)
             nl[-1] = '\0';
         if (in->overlong) {
             in->overlong = false;
-            struct mon_input saved = *in;
-            (void)saved;
             mon->out_fd = in->is_socket ? in->fd : STDOUT_FILENO;
             monitor_error(mon, "line too long (at most %d characters)", MON_LINE_MAX);
             mon->out_fd = STDOUT_FILENO;
             in->prompted = false;
+            if (in->is_socket || in->tty)
+                prompt(mon, in);
         } else {
             char line[MON_LINE_MAX + 2];
             memcpy(line, in->buf, used);
