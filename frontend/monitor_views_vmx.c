@@ -31,7 +31,10 @@ static void field_words(const struct vmcs *v, const struct vmcs_field *f, uint64
         vmx_exit_reason_describe((uint32_t)value, buf, size);
         return;
     case VMCS_EXIT_QUALIFICATION:
-        vmx_exit_qualification_describe(v->vm_exit_reason & 0xffff, value, buf, size);
+        if ((v->vm_exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI)
+            vmx_exception_qualification_describe(v->vm_exit_intr_info, value, buf, size);
+        else
+            vmx_exit_qualification_describe(v->vm_exit_reason & 0xffff, value, buf, size);
         return;
     case VMCS_VM_EXIT_INTR_INFO:
     case VMCS_IDT_VECTORING_INFO_FIELD:
