@@ -281,8 +281,12 @@ static int cmd_lastexits(struct monitor *mon, int argc, char **argv)
         const struct vmx_exit_record *r = &s->ring[k & (VMX_EXIT_RING - 1)];
         char reason[64], qual[256], root[32];
         vmx_exit_reason_describe(r->reason, reason, sizeof(reason));
-        vmx_exit_qualification_describe(r->reason & 0xffff, r->qualification, qual,
-                                        sizeof(qual));
+        if ((r->reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI)
+            vmx_exception_qualification_describe(r->intr_info, r->qualification, qual,
+                                                 sizeof(qual));
+        else
+            vmx_exit_qualification_describe(r->reason & 0xffff, r->qualification, qual,
+                                            sizeof(qual));
         if (r->root_ns == ~0ull)
             snprintf(root, sizeof(root), "in root now");
         else

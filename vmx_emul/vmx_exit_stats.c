@@ -23,7 +23,7 @@ static void keep_diff_base(struct cpu *cpu, bool at_exit)
 }
 
 void vmx_exit_stats_exit(struct cpu *cpu, uint32_t reason, uint64_t qualification,
-                         uint64_t guest_rip)
+                         uint32_t intr_info, uint64_t guest_rip)
 {
     struct vmx_exit_stats *s = &cpu->vmx->stats;
     uint64_t now = now_ns(cpu);
@@ -35,7 +35,8 @@ void vmx_exit_stats_exit(struct cpu *cpu, uint32_t reason, uint64_t qualificatio
             s->nonroot_ns[basic] += now - s->last_entry_ns;
     }
     s->ring[s->total & (VMX_EXIT_RING - 1)] = (struct vmx_exit_record){
-        .reason = reason, .qualification = qualification, .guest_rip = guest_rip,
+        .reason = reason, .qualification = qualification, .intr_info = intr_info,
+        .guest_rip = guest_rip,
         .vmcs_ptr = cpu->vmx->current_vmcs_ptr, .when_ns = now, .root_ns = ~0ull,
     };
     s->total++;

@@ -329,7 +329,7 @@ START_TEST(test_vmcs_diff_and_exits)
     has("keeping a copy from now on");
     /* An exit and an entry as the VMX code records them. */
     c->icount = 1000;
-    vmx_exit_stats_exit(c, EXIT_REASON_IO_INSTRUCTION, 0x3f80000, 0x1000);
+    vmx_exit_stats_exit(c, EXIT_REASON_IO_INSTRUCTION, 0x3f80000, 0, 0x1000);
     vmx_current_vmcs(c)->guest_rip = 0x1001;
     vmx_current_vmcs(c)->vm_exit_reason = EXIT_REASON_IO_INSTRUCTION;
     c->icount = 1500;
@@ -347,6 +347,12 @@ START_TEST(test_vmcs_diff_and_exits)
     has("root 500 ns");
     ck_assert_int_eq(run("exits"), 0);
     has("IO_INSTRUCTION (30)               1");
+    /* An exception exit: the ring keeps the interruption information. */
+    vmx_exit_stats_exit(c, EXIT_REASON_EXCEPTION_NMI, 0xdead000, 0x80000b0e, 0x1001);
+    vmx_exit_stats_entry(c);
+    ck_assert_int_eq(run("lastexits 1"), 0);
+    has("EXCEPTION_NMI (0) qual=0xdead000 guest-rip=0x1001 vmcs=0x300000 root 0 ns: "
+        "#PF linear address 0xdead000");
     ck_assert_int_eq(run("exits reset"), 0);
     ck_assert_int_eq(run("exits"), 0);
     ck_assert_ptr_null(strstr(mon->out, "IO_INSTRUCTION"));
