@@ -946,10 +946,20 @@ static void cmd_query(struct gdbstub *g, const char *pkt)
     } else if (!strcmp(pkt, "qsThreadInfo")) {
         send_packet(g, "l");
     } else if (!strncmp(pkt, "qThreadExtraInfo,", 17)) {
+        /* "vCPU 1, non-root, VMCS 0x21000, halted": what `info threads`
+         * shows for each vCPU. */
         int i = thread_index(g, pkt + 17, g->g_cpu);
-        char text[32], hex[65];
-        snprintf(text, sizeof(text), "vCPU %d%s", i < 0 ? 0 : i,
-                 i >= 0 && g->m->cpus[i].halted ? " (halted)" : "");
+        const struct cpu *t = &g->m->cpus[i < 0 ? 0 : i];
+        char text[96], hex[2 * sizeof(text) + 1];
+        int n = snprintf(text, sizeof(text), "vCPU %d", i < 0 ? 0 : i);
+        if (vmx_in_operation(t) && t->vmx->current_vmcs_ptr != ~0ull)
+            n += snprintf(text + n, sizeof(text) - (size_t)n, ", %s, VMCS 0x%llx",
+                          t->vmx_nonroot ? "non-root" : "root",
+                          (unsigned long long)t->vmx->current_vmcs_ptr);
+        else if (vmx_in_operation(t))
+            n += snprintf(text + n, sizeof(text) - (size_t)n, ", root, no VMCS");
+        snprintf(text + n, sizeof(text) - (size_t)n, "%s",
+                 t->wait_for_sipi ? ", waiting for SIPI" : t->halted ? ", halted" : "");
         to_hex(hex, (const uint8_t *)text, strlen(text));
         send_packet(g, hex);
     } else if (!strncmp(pkt, "qSymbol", 7)) {

@@ -152,7 +152,7 @@ if start_turtles "$tmp/t2c.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic 
     l2=$(nm "$GUESTS/vmx_basic.elf" | awk '$3 == "l2_code" { print $1 }')
     vmexit=$(nm "$GUESTS/vmx_basic.elf" | awk '$3 == "vm_exit" { print $1 }')
     run_gdb -ex "break *0x$l2" -ex 'continue' \
-        -ex 'info registers vmx_nonroot vmxon_ptr vmcs_ptr eptp' -ex 'delete' \
+        -ex 'info registers vmx_nonroot vmxon_ptr vmcs_ptr eptp' -ex 'info threads' -ex 'delete' \
         -ex "break *0x$vmexit" -ex 'continue' -ex 'info registers vmx_nonroot vmcs_ptr' \
         -ex 'delete' -ex 'detach'
     finish_turtles
@@ -162,6 +162,7 @@ if start_turtles "$tmp/t2c.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic 
     expect_output "$o" "^vmcs_ptr +0x21000 " "the current VMCS"
     expect_output "$o" "^eptp +0x3001e " "the EPT pointer (WB, 4 levels)"
     expect_output "$o" "^vmx_nonroot +0x0 " "root in the exit handler"
+    expect_output "$o" "^\* 1 +Thread 1 \(vCPU 0, non-root, VMCS 0x21000\)" "info threads names the level"
     expect_status 1 "vmx_basic after a gdb session (isa-debug-exit pass)"
 fi
 
