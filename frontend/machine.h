@@ -44,6 +44,8 @@ enum machine_stop {
 
 struct platform;
 struct gdbstub;
+struct debugger;
+struct monitor;
 
 struct machine {
     struct options opt;
@@ -76,6 +78,8 @@ struct machine {
 
     FILE *log;
     struct gdbstub *gdb; /* -gdb / -s: NULL when there is no gdb stub */
+    struct monitor *mon; /* -monitor, -turtles-monitor-script, -nographic: NULL when none */
+    struct debugger *dbg; /* pausing, steps, breakpoints: NULL with neither gdb nor monitor */
     /* Watchpoints of gdb (Z2-Z4) and the monitor (`watch`): one set that
      * every vCPU points at (cpu/debug.h), each tagged with its owner. */
     struct debug_watchset watches;
@@ -103,6 +107,10 @@ void machine_pam_changed(void *opaque, const uint8_t pam[7]);
 void machine_log_guest_error(void *opaque, const char *device, const char *what);
 /* m->watches changed: every vCPU re-arms (or drops) them. */
 void machine_watches_changed(struct machine *m);
+/* The monitor's system_reset: the machine resets now (a paused machine
+ * stays paused at the reset vector); under -no-reboot it exits, as a
+ * guest's reset does. */
+void machine_system_reset(struct machine *m);
 /* Asynchronous stop from a signal handler. */
 void machine_signal_stop(struct machine *m, int signo);
 
