@@ -12,6 +12,7 @@
 #include "frontend/disas.h"
 #include "frontend/gdbstub.h"
 #include "frontend/monitor_loop.h"
+#include "frontend/monitor_watch.h"
 #include "vmx_emul/vmx.h"
 #include "vmx_emul/vmx_controls.h"
 
@@ -146,12 +147,31 @@ static bool at_return(struct cpu *c)
  * a block starting on a page that holds a breakpoint needs to be one
  * instruction long (cpu->single_step) for each of its instruction
  * addresses to pass here; elsewhere cached blocks run at full speed. */
+/* The vCPU's last instruction met a watchpoint (cpu/debug.h): stop, the
+ * access done, with the watchpoint in the stop line. */
+static void watch_stop(struct debugger *d, struct cpu *c)
+{
+    int i = c->watch_hit - 1;
+    c->watch_hit = 0;
+    if (d->stop_pending || i < 0 || (unsigned)i >= d->m->watches.n)
+        return;
+    d->stop_watch = d->m->watches.w[i];
+    d->stop_watch_access = c->watch_hit_access;
+    char why[96];
+    monitor_watch_describe(&d->stop_watch, c->watch_hit_access, why, sizeof(why));
+    request_stop(d, c->index, DBG_STOP_WATCH, why);
+}
+
 static bool debug_hook(struct cpu *c)
 {
     struct machine *m = c->bus.opaque;
     struct debugger *d = m->dbg;
     if (d->stop_pending)
         return true;
+    if (c->watch_hit) {
+        watch_stop(d, c);
+        return true;
+    }
     bool stepping = d->stepping && c->index == d->step_cpu;
     if (stepping && step_done(d, c)) {
         if (--d->steps_left == 0) {
@@ -234,7 +254,8 @@ void debugger_update_hooks(struct debugger *d)
         c->single_step = per_insn;
         /* Every vCPU gets the block hook while anything is pending: a
          * stop that one vCPU asks for ends the others' turns too. */
-        bool hook = per_insn || until_vmx || d->until != UNTIL_NONE || d->stepping;
+        bool hook = per_insn || until_vmx || d->until != UNTIL_NONE || d->stepping ||
+                    d->m->watches.n;
         c->debug_hook = hook ? debug_hook : NULL;
         c->vmx_transition_hook = until_vmx ? vmx_transition_hook : NULL;
     }
@@ -381,6 +402,12 @@ void debugger_after_run(struct debugger *d, int cpu_index)
     if (!d || d->stop_pending)
         return;
     struct cpu *c = &d->m->cpus[cpu_index];
+    /* A watched access at the end of the turn: stop before the next
+     * turn's interrupt check could move the vCPU elsewhere. */
+    if (c->watch_hit) {
+        watch_stop(d, c);
+        return;
+    }
     if (d->run_limit && cpu_index == d->run_cpu && c->icount >= d->run_target) {
         char why[64];
         snprintf(why, sizeof(why), "ran the instructions asked for (run)");

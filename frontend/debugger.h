@@ -105,6 +105,11 @@ struct debugger {
     /* Where each vCPU was when the machine resumed: a breakpoint at that
      * very place does not fire again before the instruction runs. */
     uint64_t resume_icount[MACHINE_MAX_CPUS], resume_pc[MACHINE_MAX_CPUS];
+
+    /* DBG_STOP_WATCH: the watchpoint met (a copy: the set may change) and
+     * the DEBUG_WATCH_* kind of the access. */
+    struct debug_watch stop_watch;
+    unsigned stop_watch_access;
 };
 
 struct debugger *debugger_new(struct machine *m, bool start_paused);

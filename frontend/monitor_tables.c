@@ -6,9 +6,11 @@
 
 extern const struct monitor_command monitor_core_commands[];
 extern const struct monitor_command monitor_exec_commands[];
+extern const struct monitor_command monitor_watch_commands[];
 
 const struct monitor_command *const monitor_tables[] = {
     monitor_core_commands,
     monitor_exec_commands,
+    monitor_watch_commands,
     NULL,
 };
