@@ -89,6 +89,7 @@ static void request_stop(struct debugger *d, int cpu, enum dbg_stop_kind kind, c
     d->stop_pending = true;
     d->stop_cpu = cpu;
     d->stop_kind = kind;
+    d->stop_watch_kind = NULL;
     snprintf(d->stop_why, sizeof(d->stop_why), "%s", why);
 }
 
@@ -142,26 +143,31 @@ static bool at_return(struct cpu *c)
     return false;
 }
 
-/* Called before every block of a vCPU while something is pending. A
- * block never runs past the end of the linear page it starts on, so only
- * a block starting on a page that holds a breakpoint needs to be one
- * instruction long (cpu->single_step) for each of its instruction
- * addresses to pass here; elsewhere cached blocks run at full speed. */
-/* The vCPU's last instruction met a watchpoint (cpu/debug.h): stop, the
- * access done, with the watchpoint in the stop line. */
+/* The vCPU's last instruction met a watchpoint (cpu/debug.h), whoever
+ * set it (gdb or the monitor): stop, the access done, with the watchpoint
+ * in the stop line and gdb's stop-reply word. */
 static void watch_stop(struct debugger *d, struct cpu *c)
 {
     int i = c->watch_hit - 1;
     c->watch_hit = 0;
     if (d->stop_pending || i < 0 || (unsigned)i >= d->m->watches.n)
         return;
-    d->stop_watch = d->m->watches.w[i];
-    d->stop_watch_access = c->watch_hit_access;
+    const struct debug_watch *w = &d->m->watches.w[i];
     char why[96];
-    monitor_watch_describe(&d->stop_watch, c->watch_hit_access, why, sizeof(why));
+    monitor_watch_describe(w, c->watch_hit_access, why, sizeof(why));
     request_stop(d, c->index, DBG_STOP_WATCH, why);
+    unsigned rw = w->kind & DEBUG_WATCH_RW;
+    d->stop_watch_kind = rw == DEBUG_WATCH_WRITE  ? "watch"
+                         : rw == DEBUG_WATCH_READ ? "rwatch"
+                                                  : "awatch";
+    d->stop_watch_addr = w->addr;
 }
 
+/* Called before every block of a vCPU while something is pending. A
+ * block never runs past the end of the linear page it starts on, so only
+ * a block starting on a page that holds a breakpoint needs to be one
+ * instruction long (cpu->single_step) for each of its instruction
+ * addresses to pass here; elsewhere cached blocks run at full speed. */
 static bool debug_hook(struct cpu *c)
 {
     struct machine *m = c->bus.opaque;
@@ -430,6 +436,8 @@ static void announce(struct debugger *d)
 {
     char line[256];
     debugger_stop_line(d, d->stop_cpu, d->stop_why, line, sizeof(line));
+    if (d->gdb)
+        gdbstub_announce_stop(d->gdb);
     if (d->mon) {
         monitor_select_cpu(d->mon, d->stop_cpu);
         monitor_announce_stop(d->mon, line);
@@ -443,6 +451,8 @@ bool debugger_round(struct debugger *d)
         if (d->wait_set && ++d->rounds % WAIT_CHECK_EVERY == 0 && wait_over(d))
             request_stop(d, d->mon ? monitor_cpu_index(d->mon) : 0, DBG_STOP_WAIT,
                          "waited (wait)");
+        if (d->gdb)
+            gdbstub_poll_running(d->gdb);
         if (d->mon)
             monitor_poll_running(d->mon);
         if (!d->stop_pending)
@@ -456,12 +466,26 @@ bool debugger_round(struct debugger *d)
         announce(d);
     }
     while (d->paused && m->stop == STOP_NONE) {
-        if (d->mon && monitor_serve_paused(d->mon, 200))
-            continue;
-        /* Nobody is left who could resume the machine. */
-        machine_request_stop(m, STOP_USER_QUIT, 0,
-                             "the monitor's input ended with the machine stopped");
-        return true;
+        bool alive = false;
+        if (d->gdb) {
+            /* A script's next line does not wait for gdb. */
+            int slice = d->mon ? (monitor_has_script(d->mon) ? 0 : 50) : 200;
+            if (gdbstub_serve_paused(d->gdb, slice)) {
+                machine_request_stop(m, STOP_USER_QUIT, EXIT_GDB_KILL, "killed by gdb");
+                return true;
+            }
+            alive = true;
+            if (!d->paused || m->stop != STOP_NONE)
+                break;
+        }
+        if (d->mon && monitor_serve_paused(d->mon, d->gdb ? 50 : 200))
+            alive = true;
+        if (!alive) {
+            /* Nobody is left who could resume the machine. */
+            machine_request_stop(m, STOP_USER_QUIT, 0,
+                                 "the monitor's input ended with the machine stopped");
+            return true;
+        }
     }
     return false;
 }

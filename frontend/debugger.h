@@ -28,7 +28,8 @@ struct monitor;
 enum dbg_stop_kind {
     DBG_STOP_NONE,
     DBG_STOP_START,   /* -S */
-    DBG_STOP_USER,    /* the monitor's stop, gdb's Ctrl-C or attach */
+    DBG_STOP_USER,    /* the monitor's stop, gdb's Ctrl-C */
+    DBG_STOP_ATTACH,  /* gdb attached to a running machine */
     DBG_STOP_BREAK,
     DBG_STOP_STEP,
     DBG_STOP_VMEXIT,
@@ -71,6 +72,10 @@ struct debugger {
     int stop_cpu;
     enum dbg_stop_kind stop_kind;
     char stop_why[96];  /* the end of the stop line: "breakpoint 1", "VM exit cpuid (10)" */
+    /* DBG_STOP_WATCH: gdb's stop-reply word ("watch", "rwatch", "awatch")
+     * and the watchpoint's address. */
+    const char *stop_watch_kind;
+    uint64_t stop_watch_addr;
 
     /* Single step: steps_left more instructions on step_cpu. */
     bool stepping;
@@ -105,11 +110,6 @@ struct debugger {
     /* Where each vCPU was when the machine resumed: a breakpoint at that
      * very place does not fire again before the instruction runs. */
     uint64_t resume_icount[MACHINE_MAX_CPUS], resume_pc[MACHINE_MAX_CPUS];
-
-    /* DBG_STOP_WATCH: the watchpoint met (a copy: the set may change) and
-     * the DEBUG_WATCH_* kind of the access. */
-    struct debug_watch stop_watch;
-    unsigned stop_watch_access;
 };
 
 struct debugger *debugger_new(struct machine *m, bool start_paused);

@@ -20,12 +20,12 @@
 
 #include "cpu/cpu.h"
 #include "cpu/mem.h"
+#include "frontend/debugger.h"
 #include "frontend/gdb_packet.h"
 #include "frontend/machine.h"
 #include "vmx_emul/vmcs.h"
 #include "vmx_emul/vmx.h"
 
-#define GDB_MAX_BP 64
 /* While the guest runs, the socket is looked at once every this many
  * rounds of quanta: Ctrl-C latency stays far below a human's notice and
  * the syscall cost stays off the guest's path. */
@@ -34,26 +34,16 @@
 #define GDB_SIGINT 2
 #define GDB_SIGTRAP 5
 
+/* Pausing, stepping, breakpoints and the stop reason are the machine's
+ * debugger's (frontend/debugger.h), shared with the monitor. */
 struct gdbstub {
     struct machine *m;
+    struct debugger *d;
     int listen_fd, fd;
-    bool stopped;      /* the guest waits for gdb; gdbstub_poll() serves it */
-    bool stop_pending; /* a vCPU hit a breakpoint or ended a step */
-    int stop_cpu, stop_signal;
-    /* The stop is a watchpoint's: "watch", "rwatch" or "awatch" and the
-     * watchpoint's address for the stop reply; NULL otherwise. */
-    const char *stop_watch_kind;
-    uint64_t stop_watch_addr;
+    /* gdb resumed the machine and waits for a stop reply (whoever stops
+     * it: a breakpoint, a step, the monitor). */
+    bool awaiting_stop;
     int g_cpu, c_cpu;  /* vCPUs selected by Hg (registers, memory) and Hc */
-    bool stepping;
-    int step_cpu;
-    uint64_t step_icount, step_rip;
-    uint16_t step_cs;
-    /* Where each vCPU was when gdb resumed it: a breakpoint at that very
-     * place must not fire again before the instruction runs. */
-    uint64_t resume_icount[MACHINE_MAX_CPUS], resume_pc[MACHINE_MAX_CPUS];
-    uint64_t bp[GDB_MAX_BP];
-    int nbp;
     unsigned poll_count;
     char in[GDB_PACKET_MAX + 8]; /* received, not yet framed */
     size_t inlen;
@@ -123,10 +113,9 @@ static void send_packet(struct gdbstub *g, const char *payload)
     free(buf);
 }
 
-/* Read what the socket has; when wait is set, block (in slices, so that a
- * signal that stops the machine is noticed). Returns false when the
- * client went away or the machine is stopping. */
-static bool fill(struct gdbstub *g, bool wait)
+/* Read what the socket has, waiting at most timeout_ms for it. Returns
+ * false when the client went away or the machine is stopping. */
+static bool fill(struct gdbstub *g, int timeout_ms)
 {
     if (g->fd < 0)
         return false;
@@ -134,14 +123,11 @@ static bool fill(struct gdbstub *g, bool wait)
         if (g->m->stop != STOP_NONE)
             return false;
         struct pollfd pfd = {.fd = g->fd, .events = POLLIN};
-        int r = poll(&pfd, 1, wait ? 200 : 0);
+        int r = poll(&pfd, 1, timeout_ms);
         if (r < 0 && errno != EINTR)
             return false;
-        if (r <= 0) {
-            if (!wait)
-                return true;
-            continue;
-        }
+        if (r <= 0)
+            return true;
         if (g->inlen >= sizeof(g->in)) /* garbage without a packet end: drop it */
             g->inlen = 0;
         ssize_t n = recv(g->fd, g->in + g->inlen, sizeof(g->in) - g->inlen, 0);
@@ -517,201 +503,57 @@ static const char target_xml[] =
     "</feature>"
     "</target>";
 
-/* ---- guest memory by linear address ---- */
-
-static uint64_t linear_pc(const struct cpu *c)
-{
-    if (c->mode == MODE_LONG)
-        return c->rip;
-    return (c->seg[S_CS].base + c->rip) & 0xffffffffull;
-}
-
-/* The debugger reads and writes like the kernel would, whatever the CPL,
- * and may write to read-only pages (as a debugger writes code). */
-static bool mem_xfer(struct cpu *c, uint64_t addr, uint8_t *buf, size_t len, bool write)
-{
-    for (size_t i = 0; i < len; i++) {
-        uint64_t lin = addr + i, pa;
-        if (c->mode != MODE_LONG)
-            lin &= 0xffffffffull;
-        if (write) {
-            if (!cpu_translate_noexc(c, lin, ACC_WRITE | ACC_SUPER, &pa) &&
-                !cpu_translate_noexc(c, lin, ACC_READ | ACC_SUPER, &pa))
-                return false;
-            physmem_write(c->bus.mem, pa, buf[i], 1);
-        } else {
-            if (!cpu_translate_noexc(c, lin, ACC_READ | ACC_SUPER, &pa))
-                return false;
-            buf[i] = (uint8_t)physmem_read(c->bus.mem, pa, 1);
-        }
-    }
-    return true;
-}
-
 /* ---- running and stopping ---- */
-
-static bool gdb_debug_hook(struct cpu *c);
-
-static bool is_breakpoint(const struct gdbstub *g, uint64_t pc)
-{
-    for (int i = 0; i < g->nbp; i++)
-        if (g->bp[i] == pc)
-            return true;
-    return false;
-}
-
-static void request_stop(struct gdbstub *g, int cpu, int sig)
-{
-    if (g->stop_pending)
-        return;
-    g->stop_pending = true;
-    g->stop_cpu = cpu;
-    g->stop_signal = sig;
-    g->stop_watch_kind = NULL;
-}
-
-/* The vCPU's last instruction met a watchpoint (cpu/debug.h): stop with
- * gdb's watch stop reply, whoever set it (the monitor's too). */
-static void watch_stop(struct gdbstub *g, struct cpu *c)
-{
-    int i = c->watch_hit - 1;
-    c->watch_hit = 0;
-    if (g->stop_pending || i < 0 || (unsigned)i >= g->m->watches.n)
-        return;
-    const struct debug_watch *w = &g->m->watches.w[i];
-    request_stop(g, c->index, GDB_SIGTRAP);
-    unsigned rw = w->kind & DEBUG_WATCH_RW;
-    g->stop_watch_kind = rw == DEBUG_WATCH_WRITE  ? "watch"
-                         : rw == DEBUG_WATCH_READ ? "rwatch"
-                                                  : "awatch";
-    g->stop_watch_addr = w->addr;
-}
-
-static bool step_done(const struct gdbstub *g, const struct cpu *c)
-{
-    /* An instruction retired, or an exception moved RIP without one. */
-    return c->icount != g->step_icount || c->rip != g->step_rip ||
-           c->seg[S_CS].sel != g->step_cs;
-}
-
-static bool breakpoint_on_page(const struct gdbstub *g, uint64_t page)
-{
-    for (int i = 0; i < g->nbp; i++)
-        if ((g->bp[i] & ~0xfffull) == page)
-            return true;
-    return false;
-}
-
-/* Called before every block of a vCPU while gdb has breakpoints or steps.
- * A block never runs past the end of the linear page it starts on (an
- * instruction that straddles two pages is a block of its own), so only a
- * block starting on a page that holds a breakpoint needs to be one
- * instruction long (cpu->single_step) for each of its instruction
- * addresses to pass here; elsewhere cached blocks run at full speed. */
-static bool gdb_debug_hook(struct cpu *c)
-{
-    struct machine *m = c->bus.opaque;
-    struct gdbstub *g = m->gdb;
-    if (g->stop_pending)
-        return true;
-    if (c->watch_hit) {
-        watch_stop(g, c);
-        return true;
-    }
-    bool stepping = g->stepping && c->index == g->step_cpu;
-    if (stepping && step_done(g, c)) {
-        request_stop(g, c->index, GDB_SIGTRAP);
-        return true;
-    }
-    if (g->nbp) {
-        uint64_t pc = linear_pc(c);
-        if (is_breakpoint(g, pc) &&
-            !(c->icount == g->resume_icount[c->index] && pc == g->resume_pc[c->index])) {
-            request_stop(g, c->index, GDB_SIGTRAP);
-            return true;
-        }
-        c->single_step = stepping || breakpoint_on_page(g, pc & ~0xfffull);
-    }
-    return false;
-}
-
-void gdbstub_after_run(struct gdbstub *g, int cpu_index)
-{
-    if (!g)
-        return;
-    struct cpu *c = &g->m->cpus[cpu_index];
-    /* A watched access at the end of the turn: stop now, before the next
-     * turn's interrupt check could move the vCPU elsewhere. */
-    if (c->watch_hit)
-        watch_stop(g, c);
-    if (!g->stepping || cpu_index != g->step_cpu || g->stop_pending)
-        return;
-    if ((c->halted || c->shutdown) && step_done(g, c))
-        request_stop(g, cpu_index, GDB_SIGTRAP);
-}
-
-bool gdbstub_stop_pending(const struct gdbstub *g)
-{
-    return g && g->stop_pending;
-}
-
-/* Install or remove the per-block hook: with no breakpoint, watchpoint
- * or step the dispatch loop runs at full speed. Watchpoints alone keep
- * whole blocks (the hook runs between them). */
-static void set_exec_mode(struct gdbstub *g)
-{
-    for (int i = 0; i < g->m->ncpus; i++) {
-        struct cpu *c = &g->m->cpus[i];
-        bool watch = g->nbp > 0 || (g->stepping && g->step_cpu == i);
-        c->single_step = watch;
-        c->debug_hook = watch || g->stepping || g->m->watches.n ? gdb_debug_hook : NULL;
-    }
-}
-
-static void resume(struct gdbstub *g, bool step, int step_cpu)
-{
-    for (int i = 0; i < g->m->ncpus; i++) {
-        g->resume_icount[i] = g->m->cpus[i].icount;
-        g->resume_pc[i] = linear_pc(&g->m->cpus[i]);
-    }
-    g->stepping = step;
-    if (step) {
-        struct cpu *c = &g->m->cpus[step_cpu];
-        g->step_cpu = step_cpu;
-        g->step_icount = c->icount;
-        g->step_rip = c->rip;
-        g->step_cs = c->seg[S_CS].sel;
-        /* A halted vCPU that is stepped runs on (QEMU does the same). */
-        c->halted = false;
-    }
-    g->stopped = false;
-    set_exec_mode(g);
-}
 
 static void detach(struct gdbstub *g)
 {
-    g->nbp = 0;
+    for (int i = g->d->nbp - 1; i >= 0; i--)
+        if (g->d->bp[i].from_gdb)
+            debugger_break_delete(g->d, g->d->bp[i].id);
     debug_watch_remove_owner(&g->m->watches, WATCH_BY_GDB);
     machine_watches_changed(g->m);
+    debugger_update_hooks(g->d);
     close_client(g);
-    resume(g, false, 0);
+    g->awaiting_stop = false;
+    /* Detached or gone: the guest runs on, as with QEMU. */
+    if (g->d->paused)
+        debugger_resume(g->d);
+}
+
+static int stop_signal(const struct debugger *d)
+{
+    return d->stop_kind == DBG_STOP_USER ? GDB_SIGINT : GDB_SIGTRAP;
 }
 
 static void send_stop_reply(struct gdbstub *g)
 {
+    const struct debugger *d = g->d;
     char buf[96];
-    int n = snprintf(buf, sizeof(buf), "T%02x", g->stop_signal);
-    if (g->stop_watch_kind)
-        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s:%llx;", g->stop_watch_kind,
-                      (unsigned long long)g->stop_watch_addr);
-    n += snprintf(buf + n, sizeof(buf) - (size_t)n, "thread:%x;", g->stop_cpu + 1);
+    int n = snprintf(buf, sizeof(buf), "T%02x", stop_signal(d));
+    if (d->stop_kind == DBG_STOP_WATCH && d->stop_watch_kind)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s:%llx;", d->stop_watch_kind,
+                      (unsigned long long)d->stop_watch_addr);
+    n += snprintf(buf + n, sizeof(buf) - (size_t)n, "thread:%x;", d->stop_cpu + 1);
     /* The level travels with every stop: root or non-root and the current
      * VMCS pointer, as expedited registers (gdb shows them without asking). */
-    const struct cpu *c = &g->m->cpus[g->stop_cpu];
+    const struct cpu *c = &g->m->cpus[d->stop_cpu];
     snprintf(buf + n, sizeof(buf) - (size_t)n, "%x:%08x;%x:%016llx;", REG_VMX_NONROOT,
              c->vmx_nonroot ? 0x01000000u : 0u, REG_VMCS_PTR,
              (unsigned long long)__builtin_bswap64(vmx_reg(c, REG_VMCS_PTR)));
     send_packet(g, buf);
+}
+
+/* Continue (step_cpu < 0) or single-step step_cpu; gdb then waits for
+ * the stop reply. */
+static void resume(struct gdbstub *g, int step_cpu)
+{
+    g->awaiting_stop = true;
+    if (step_cpu >= 0) {
+        g->d->step_trace = NULL;
+        debugger_step(g->d, step_cpu, 1);
+    } else {
+        debugger_resume(g->d);
+    }
 }
 
 /* ---- commands ---- */
@@ -786,7 +628,7 @@ static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, const
         return;
     }
     if (kind == 'm') {
-        if (mem_xfer(c, addr, buf, len, false)) {
+        if (debugger_mem_xfer(c, addr, buf, len, false)) {
             to_hex(out, buf, len);
             send_packet(g, out);
         } else {
@@ -811,7 +653,7 @@ static void cmd_memory(struct gdbstub *g, struct cpu *c, const char *args, const
         if (!ok)
             send_packet(g, "E22");
         else
-            send_packet(g, mem_xfer(c, addr, buf, len, true) ? "OK" : "E14");
+            send_packet(g, debugger_mem_xfer(c, addr, buf, len, true) ? "OK" : "E14");
     }
     free(buf);
     free(out);
@@ -876,18 +718,16 @@ static void cmd_breakpoint(struct gdbstub *g, const char *pkt)
         send_packet(g, "E22");
         return;
     }
-    int found = -1;
-    for (int i = 0; i < g->nbp; i++)
-        if (g->bp[i] == addr)
-            found = i;
-    if (insert && found < 0) {
-        if (g->nbp == GDB_MAX_BP) {
+    if (insert) {
+        bool have = false;
+        for (int i = 0; i < g->d->nbp; i++)
+            have |= g->d->bp[i].from_gdb && g->d->bp[i].addr == addr;
+        if (!have && !debugger_break_add(g->d, addr, DBG_COND_ANY, 0, true)) {
             send_packet(g, "E28");
             return;
         }
-        g->bp[g->nbp++] = addr;
-    } else if (!insert && found >= 0) {
-        g->bp[found] = g->bp[--g->nbp];
+    } else {
+        debugger_break_delete_gdb(g->d, addr);
     }
     send_packet(g, "OK");
 }
@@ -992,7 +832,7 @@ static int cmd_vcont(struct gdbstub *g, const char *pkt)
         if ((action == 's' || action == 'S') && step_cpu < 0 && cpu >= 0)
             step_cpu = cpu;
     }
-    resume(g, step_cpu >= 0, step_cpu < 0 ? 0 : step_cpu);
+    resume(g, step_cpu);
     return CMD_RESUME;
 }
 
@@ -1057,7 +897,7 @@ static int handle_packet(struct gdbstub *g, const char *pkt, size_t len)
         if (*p)
             rc->rip = parse_hex(&p);
         bool step = pkt[0] == 's' || pkt[0] == 'S';
-        resume(g, step, g->c_cpu);
+        resume(g, step ? g->c_cpu : -1);
         return CMD_RESUME;
     }
     case 'H': {
@@ -1110,13 +950,13 @@ static int handle_packet(struct gdbstub *g, const char *pkt, size_t len)
 
 /* ---- the machine loop's side ---- */
 
-static bool accept_client(struct gdbstub *g, bool wait)
+static bool accept_client(struct gdbstub *g, int timeout_ms)
 {
     for (;;) {
         if (g->m->stop != STOP_NONE)
             return false;
         struct pollfd pfd = {.fd = g->listen_fd, .events = POLLIN};
-        int r = poll(&pfd, 1, wait ? 200 : 0);
+        int r = poll(&pfd, 1, timeout_ms);
         if (r > 0) {
             int fd = accept(g->listen_fd, NULL, NULL);
             if (fd >= 0) {
@@ -1127,66 +967,64 @@ static bool accept_client(struct gdbstub *g, bool wait)
                 return true;
             }
         }
-        if (!wait)
-            return false;
+        return false;
     }
 }
 
-bool gdbstub_poll(struct gdbstub *g)
+void gdbstub_poll_running(struct gdbstub *g)
 {
-    if (g->stop_pending) {
-        g->stop_pending = false;
-        g->stopped = true;
-        g->stepping = false;
-        g->g_cpu = g->c_cpu = g->stop_cpu;
-        send_stop_reply(g);
-    } else if (!g->stopped) {
-        if (++g->poll_count % GDB_POLL_EVERY)
-            return false;
-        if (g->fd < 0) {
-            /* gdb attaching stops the guest, as with QEMU. */
-            if (accept_client(g, false))
-                g->stopped = true;
-        } else {
-            bool alive = fill(g, false);
-            /* Only Ctrl-C is expected while running (after late acks);
-             * a packet waits for the next stop. */
-            while (g->inlen && (g->in[0] == '+' || g->in[0] == '-'))
-                consume(g, 1);
-            if (g->inlen && g->in[0] == 0x03 && g->frame.state == GDB_FRAMER_IDLE) {
-                next_packet(g);
-                g->stopped = true;
-                g->stop_cpu = g->c_cpu;
-                g->stop_signal = GDB_SIGINT;
-                send_stop_reply(g);
-            } else if (!alive) {
-                detach(g);
-            }
-        }
-        if (!g->stopped)
-            return false;
+    if (++g->poll_count % GDB_POLL_EVERY)
+        return;
+    if (g->fd < 0) {
+        /* gdb attaching stops the guest, as with QEMU (gdb asks '?'). */
+        if (accept_client(g, 0))
+            debugger_pause(g->d, g->c_cpu, DBG_STOP_ATTACH, "gdb attached");
+        return;
     }
-    set_exec_mode(g);
-    while (g->stopped) {
-        /* A signal stopping the machine ends the wait; it is no kill. */
-        if (g->fd < 0 && !accept_client(g, true))
-            return false;
-        int kind = next_packet(g);
-        if (kind == PKT_NONE) {
-            if (!fill(g, true)) {
-                if (g->m->stop != STOP_NONE)
-                    return false;
-                detach(g); /* gdb went away: the guest runs on */
-            }
-            continue;
-        }
-        if (kind == PKT_INTERRUPT)
-            continue; /* already stopped */
-        int r = handle_packet(g, g->frame.payload, g->frame.len);
-        if (r == CMD_KILL) {
-            close_client(g);
-            return true;
-        }
+    bool alive = fill(g, 0);
+    /* Only Ctrl-C is expected while running (after late acks); a packet
+     * waits for the next stop. */
+    while (g->inlen && (g->in[0] == '+' || g->in[0] == '-'))
+        consume(g, 1);
+    if (g->inlen && g->in[0] == 0x03 && g->frame.state == GDB_FRAMER_IDLE) {
+        next_packet(g);
+        debugger_pause(g->d, g->c_cpu, DBG_STOP_USER, "interrupted by gdb");
+    } else if (!alive) {
+        detach(g);
+    }
+}
+
+void gdbstub_announce_stop(struct gdbstub *g)
+{
+    g->g_cpu = g->c_cpu = g->d->stop_cpu;
+    if (g->awaiting_stop && g->fd >= 0)
+        send_stop_reply(g);
+    g->awaiting_stop = false;
+}
+
+bool gdbstub_connected(const struct gdbstub *g)
+{
+    return g->fd >= 0;
+}
+
+bool gdbstub_serve_paused(struct gdbstub *g, int timeout_ms)
+{
+    /* A signal stopping the machine ends the wait; it is no kill. */
+    if (g->fd < 0) {
+        accept_client(g, timeout_ms);
+        return false;
+    }
+    int kind = next_packet(g);
+    if (kind == PKT_NONE) {
+        if (!fill(g, timeout_ms) && g->m->stop == STOP_NONE)
+            detach(g); /* gdb went away: the guest runs on */
+        return false;
+    }
+    if (kind == PKT_INTERRUPT)
+        return false; /* already stopped */
+    if (handle_packet(g, g->frame.payload, g->frame.len) == CMD_KILL) {
+        close_client(g);
+        return true;
     }
     return false;
 }
@@ -1228,7 +1066,7 @@ static int listen_on(const char *host, int port)
     return fd;
 }
 
-struct gdbstub *gdbstub_new(struct machine *m, const char *host, int port, bool start_stopped)
+struct gdbstub *gdbstub_new(struct machine *m, struct debugger *d, const char *host, int port)
 {
     struct gdbstub *g = calloc(1, sizeof(*g));
     if (!g) {
@@ -1237,8 +1075,7 @@ struct gdbstub *gdbstub_new(struct machine *m, const char *host, int port, bool 
     }
     g->m = m;
     g->fd = -1;
-    g->stopped = start_stopped;
-    g->stop_signal = GDB_SIGTRAP;
+    g->d = d;
     g->listen_fd = listen_on(host && *host ? host : "127.0.0.1", port);
     if (g->listen_fd < 0) {
         free(g);
@@ -1261,9 +1098,5 @@ void gdbstub_free(struct gdbstub *g)
     close_client(g);
     if (g->listen_fd >= 0)
         close(g->listen_fd);
-    for (int i = 0; i < g->m->ncpus; i++) {
-        g->m->cpus[i].debug_hook = NULL;
-        g->m->cpus[i].single_step = false;
-    }
     free(g);
 }

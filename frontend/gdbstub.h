@@ -11,25 +11,23 @@
 struct machine;
 struct gdbstub;
 
-/* Listen on host:port (NULL or "": 127.0.0.1) for the machine's vCPUs.
- * start_stopped (-S): the guest does not run until gdb says continue. NULL
- * on failure (message printed). */
-struct gdbstub *gdbstub_new(struct machine *m, const char *host, int port, bool start_stopped);
+struct debugger;
+
+/* Listen on host:port (NULL or "": 127.0.0.1) for the machine's vCPUs,
+ * pausing and resuming them through d (shared with the monitor; -S is
+ * d's start paused). NULL on failure (message printed). */
+struct gdbstub *gdbstub_new(struct machine *m, struct debugger *d, const char *host, int port);
 void gdbstub_free(struct gdbstub *g);
 
-/* Called by the machine loop between rounds of quanta. While the guest
- * runs it looks at the socket now and then without blocking (connection,
- * Ctrl-C); while the guest is stopped it blocks serving gdb until gdb
- * resumes it. Returns true when gdb killed the machine. */
-bool gdbstub_poll(struct gdbstub *g);
-
-/* True when a breakpoint or a finished single step asked every vCPU to
- * stop: the machine loop stops running vCPUs and calls gdbstub_poll().
- * NULL-safe. */
-bool gdbstub_stop_pending(const struct gdbstub *g);
-
-/* After cpu_run(): catches a single step that ended where the dispatch
- * loop does not call the debug hook again (HLT, shutdown). NULL-safe. */
-void gdbstub_after_run(struct gdbstub *g, int cpu_index);
+/* Called by the debugger between rounds while the guest runs: looks at
+ * the socket now and then without blocking (gdb attaching or Ctrl-C
+ * pause the machine). */
+void gdbstub_poll_running(struct gdbstub *g);
+/* The machine stopped: the stop reply, if gdb waits for one. */
+void gdbstub_announce_stop(struct gdbstub *g);
+/* The machine is paused: serve what gdb sends within timeout_ms (one
+ * packet at most). Returns true when gdb killed the machine. */
+bool gdbstub_serve_paused(struct gdbstub *g, int timeout_ms);
+bool gdbstub_connected(const struct gdbstub *g);
 
 #endif

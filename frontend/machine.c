@@ -132,6 +132,8 @@ void machine_watches_changed(struct machine *m)
 {
     for (int i = 0; i < m->ncpus; i++)
         debug_watch_attach(&m->cpus[i], m->watches.n ? &m->watches : NULL);
+    if (m->dbg)
+        debugger_update_hooks(m->dbg); /* the hook that reports a watchpoint hit */
 }
 
 void machine_signal_stop(struct machine *m, int signo)
@@ -375,27 +377,30 @@ int machine_init(struct machine *m, const struct options *opt)
         return -1;
     if (boot_setup(m) < 0)
         return -1;
-    if (opt->gdb_port) {
-        m->gdb = gdbstub_new(m, opt->gdb_host, opt->gdb_port, opt->gdb_wait);
-        if (!m->gdb)
-            return -1;
-    }
     bool failed;
     m->mon = monitor_new(m, opt, &failed);
     if (failed)
         return -1;
-    if (m->mon) {
-        /* A script runs its commands before the guest's first instruction. */
-        m->dbg = debugger_new(m, (opt->gdb_wait && !m->gdb) || opt->monitor_script);
+    if (!m->mon && !opt->gdb_port && opt->gdb_wait) {
+        fprintf(stderr, "turtles: -S: nothing could resume the machine (no gdb stub, and the "
+                        "monitor shares a stdin that is no terminal)\n");
+        return -1;
+    }
+    if (m->mon || opt->gdb_port) {
+        /* -S, or a script: the first command runs before the guest's
+         * first instruction. */
+        m->dbg = debugger_new(m, opt->gdb_wait || opt->monitor_script);
         if (!m->dbg) {
             fprintf(stderr, "turtles: out of memory\n");
             return -1;
         }
         m->dbg->mon = m->mon;
-    } else if (opt->gdb_wait && !m->gdb) {
-        fprintf(stderr, "turtles: -S: nothing could resume the machine (no gdb stub, and the "
-                        "monitor shares a stdin that is no terminal)\n");
-        return -1;
+    }
+    if (opt->gdb_port) {
+        m->gdb = gdbstub_new(m, m->dbg, opt->gdb_host, opt->gdb_port);
+        if (!m->gdb)
+            return -1;
+        m->dbg->gdb = m->gdb;
     }
     return 0;
 }
@@ -523,23 +528,17 @@ int machine_run(struct machine *m)
 {
     unsigned poll = 0;
     while (m->stop == STOP_NONE) {
-        /* The gdb stub: a cheap look at the socket now and then while the
-         * guest runs; blocks serving gdb while the guest is stopped. */
-        if (m->gdb && gdbstub_poll(m->gdb)) {
-            machine_request_stop(m, STOP_USER_QUIT, EXIT_GDB_KILL, "killed by gdb");
-            break;
-        }
-        if (m->stop != STOP_NONE)
-            break; /* a signal while gdb had the machine stopped */
+        /* gdb and the monitor: a cheap look at their input now and then
+         * while the guest runs; serving them while it is paused. */
         if (m->dbg && debugger_round(m->dbg))
             break;
         if (m->stop != STOP_NONE)
-            break; /* quit, or a signal, while the monitor had the machine paused */
+            break; /* quit, kill, or a signal while the machine was paused */
         if (m->reset_requested)
             machine_reset(m);
         bool all_idle = true;
         for (int i = 0; i < m->ncpus && m->stop == STOP_NONE && !m->reset_requested &&
-                        !gdbstub_stop_pending(m->gdb) && !debugger_stop_pending(m->dbg);
+                        !debugger_stop_pending(m->dbg);
              i++) {
             struct cpu *c = &m->cpus[i];
             handle_init_sipi(c);
@@ -564,7 +563,6 @@ int machine_run(struct machine *m)
             m->clock.turn_opaque = c;
             uint64_t n = cpu_run(c);
             m->clock.turn_elapsed_ns = NULL;
-            gdbstub_after_run(m->gdb, i);
             debugger_after_run(m->dbg, i);
             m->insns_total += n;
             if (n)
@@ -574,7 +572,7 @@ int machine_run(struct machine *m)
         }
         if (m->stop != STOP_NONE)
             break;
-        if (gdbstub_stop_pending(m->gdb) || debugger_stop_pending(m->dbg))
+        if (debugger_stop_pending(m->dbg))
             continue; /* a breakpoint or a step: gdb or the monitor takes over at the top */
         if (all_idle && !m->reset_requested) {
             /* No timer armed, or no vCPU that any event could wake (IF=0

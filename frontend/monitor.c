@@ -630,6 +630,11 @@ void monitor_poll_running(struct monitor *mon)
     serve_inputs(mon, 0, false);
 }
 
+bool monitor_has_script(const struct monitor *mon)
+{
+    return mon->script != NULL;
+}
+
 bool monitor_can_resume(const struct monitor *mon)
 {
     return mon->script || mon->stdio.fd >= 0 || mon->listen_fd >= 0 ||

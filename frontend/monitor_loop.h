@@ -27,6 +27,8 @@ void monitor_poll_running(struct monitor *mon);
  * when the monitor has nothing more to say ever (script ended and no
  * interactive input). */
 bool monitor_serve_paused(struct monitor *mon, int timeout_ms);
+/* True while a -turtles-monitor-script has lines left. */
+bool monitor_has_script(const struct monitor *mon);
 /* True when the monitor can still resume a paused machine (a script with
  * lines left, stdio or a socket open). */
 bool monitor_can_resume(const struct monitor *mon);
