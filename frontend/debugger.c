@@ -156,6 +156,11 @@ static void watch_stop(struct debugger *d, struct cpu *c)
     char why[96];
     monitor_watch_describe(w, c->watch_hit_access, why, sizeof(why));
     request_stop(d, c->index, DBG_STOP_WATCH, why);
+    /* gdb hears of its own watchpoints; one of the monitor's is a plain
+     * SIGTRAP to it (gdb resumes silently at a watch address it never
+     * set). */
+    if (w->owner != WATCH_BY_GDB)
+        return;
     unsigned rw = w->kind & DEBUG_WATCH_RW;
     d->stop_watch_kind = rw == DEBUG_WATCH_WRITE  ? "watch"
                          : rw == DEBUG_WATCH_READ ? "rwatch"

@@ -23,6 +23,8 @@
 #include "frontend/debugger.h"
 #include "frontend/gdb_packet.h"
 #include "frontend/machine.h"
+#include "frontend/monitor.h"
+#include "frontend/monitor_loop.h"
 #include "vmx_emul/vmcs.h"
 #include "vmx_emul/vmx.h"
 
@@ -45,6 +47,10 @@ struct gdbstub {
     bool awaiting_stop;
     int g_cpu, c_cpu;  /* vCPUs selected by Hg (registers, memory) and Hc */
     unsigned poll_count;
+    /* The monitor that runs gdb's `monitor CMD` (qRcmd): one of the
+     * stub's own, made at the first use, with no input or output but
+     * what qRcmd gives it. */
+    struct monitor *mon;
     char in[GDB_PACKET_MAX + 8]; /* received, not yet framed */
     size_t inlen;
     struct gdb_framer frame; /* holds the packet being served */
@@ -762,6 +768,85 @@ static void cmd_xfer_features(struct gdbstub *g, const char *args)
     free(out);
 }
 
+/* What a monitor command printed, for qRcmd's reply. */
+struct rcmd_output {
+    char *text;
+    size_t len, cap;
+    bool truncated;
+};
+
+/* More than any view prints (`vmcs` is a few KiB); past it the rest is
+ * dropped with a note, so a runaway command cannot eat the host. */
+#define RCMD_OUTPUT_MAX (1u << 20)
+
+static void rcmd_collect(void *opaque, const char *text)
+{
+    struct rcmd_output *o = opaque;
+    size_t n = strlen(text);
+    if (o->truncated || o->len + n > RCMD_OUTPUT_MAX) {
+        o->truncated = true;
+        return;
+    }
+    if (o->len + n + 1 > o->cap) {
+        size_t cap = o->cap ? o->cap : 4096;
+        while (cap < o->len + n + 1)
+            cap *= 2;
+        char *t = realloc(o->text, cap);
+        if (!t) {
+            o->truncated = true;
+            return;
+        }
+        o->text = t;
+        o->cap = cap;
+    }
+    memcpy(o->text + o->len, text, n + 1);
+    o->len += n;
+}
+
+/* qRcmd,HEX: gdb's `monitor CMD`. The line runs in the monitor (the same
+ * commands and views as -monitor; the vCPU it looks at is gdb's Hg
+ * thread); what it prints comes back as O packets (each within
+ * PacketSize), then OK. */
+static void cmd_monitor(struct gdbstub *g, const char *hex)
+{
+    size_t n = strlen(hex);
+    char *line = n % 2 ? NULL : malloc(n / 2 + 1);
+    if (!line || !from_hex(hex, (uint8_t *)line, n / 2)) {
+        free(line);
+        send_packet(g, "E22");
+        return;
+    }
+    line[n / 2] = '\0'; /* a NUL inside ends the line early, like a newline */
+    if (!g->mon)
+        g->mon = monitor_new_detached(g->m);
+    if (!g->mon) {
+        free(line);
+        send_packet(g, "E12");
+        return;
+    }
+    monitor_select_cpu(g->mon, g->g_cpu);
+    struct rcmd_output o = {0};
+    monitor_execute_line(g->mon, line, rcmd_collect, &o);
+    free(line);
+    const size_t chunk = (GDB_PACKET_MAX - 1) / 2;
+    char *pkt = malloc(2 * chunk + 2);
+    for (size_t off = 0; pkt && off < o.len; off += chunk) {
+        size_t len = o.len - off < chunk ? o.len - off : chunk;
+        pkt[0] = 'O';
+        to_hex(pkt + 1, (const uint8_t *)o.text + off, len);
+        send_packet(g, pkt);
+    }
+    if (pkt && o.truncated) {
+        static const char note[] = "(output truncated)\n";
+        pkt[0] = 'O';
+        to_hex(pkt + 1, (const uint8_t *)note, sizeof(note) - 1);
+        send_packet(g, pkt);
+    }
+    free(pkt);
+    free(o.text);
+    send_packet(g, "OK");
+}
+
 static void cmd_query(struct gdbstub *g, const char *pkt)
 {
     char buf[64];
@@ -771,6 +856,8 @@ static void cmd_query(struct gdbstub *g, const char *pkt)
         send_packet(g, buf);
     } else if (!strncmp(pkt, "qXfer:features:read:", 20)) {
         cmd_xfer_features(g, pkt + 20);
+    } else if (!strncmp(pkt, "qRcmd,", 6)) {
+        cmd_monitor(g, pkt + 6);
     } else if (!strcmp(pkt, "qAttached")) {
         send_packet(g, "1");
     } else if (!strcmp(pkt, "qC")) {
@@ -1098,5 +1185,6 @@ void gdbstub_free(struct gdbstub *g)
     close_client(g);
     if (g->listen_fd >= 0)
         close(g->listen_fd);
+    monitor_free(g->mon);
     free(g);
 }

@@ -851,6 +851,19 @@ fail:
     return NULL;
 }
 
+struct monitor *monitor_new_detached(struct machine *m)
+{
+    struct monitor *mon = calloc(1, sizeof(*mon));
+    if (!mon)
+        return NULL;
+    mon->m = m;
+    mon->out_fd = -1; /* only monitor_execute_line()'s `out` sees anything */
+    mon->listen_fd = -1;
+    input_init(&mon->stdio, -1);
+    input_init(&mon->client, -1);
+    return mon;
+}
+
 void monitor_free(struct monitor *mon)
 {
     if (!mon)
