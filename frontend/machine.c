@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 /* Assembling the PC and running it. */
 #include "frontend/machine.h"
+#include "frontend/monitor_views.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -395,6 +396,8 @@ int machine_init(struct machine *m, const struct options *opt)
             return -1;
         }
         m->dbg->mon = m->mon;
+        if (m->mon)
+            monitor_views_attach(m); /* vmcs diff keeps its copy while a monitor is there */
     }
     if (opt->gdb_port) {
         m->gdb = gdbstub_new(m, m->dbg, opt->gdb_host, opt->gdb_port);

@@ -104,6 +104,8 @@ enum ept_status ept_walk(struct physmem *pm, const struct ept_ctx *ctx, uint64_t
         unsigned shift = 12 + 9 * (unsigned)(level - 1);
         uint64_t hpa = table + (((gpa >> shift) & 0x1ff) << 3);
         uint64_t e = physmem_read(pm, hpa, 8);
+        if (ctx->on_entry)
+            ctx->on_entry(ctx->on_entry_opaque, (unsigned)level, hpa, e);
         perms &= (unsigned)(e & EPT_PERMS);
         if (!(e & EPT_PERMS)) {
             out->exit_qualification = violation_qualification(acc, ad, 0);
@@ -127,7 +129,7 @@ enum ept_status ept_walk(struct physmem *pm, const struct ept_ctx *ctx, uint64_t
             out->exit_qualification = violation_qualification(acc, ad, perms);
             return EPT_VIOLATION;
         }
-        if (ad) {
+        if (ad && !ctx->probe) {
             if (write && !(e & EPTE_D) && ctx->before_dirty)
                 ctx->before_dirty(ctx->before_dirty_opaque, gpa);
             for (unsigned i = 0; i < nused; i++) {

@@ -56,6 +56,13 @@ struct ept_ctx {
      * VM exit): no flag has been written yet at that point. */
     void (*before_dirty)(void *opaque, uint64_t gpa);
     void *before_dirty_opaque;
+    /* Inspection (monitor, debugger): a probe walk writes no accessed/dirty
+     * flag and calls no before_dirty. */
+    bool probe;
+    /* Called with each entry the walk reads (level 4 PML4E .. 1 PTE, its
+     * host-physical address and value); NULL for none. */
+    void (*on_entry)(void *opaque, unsigned level, uint64_t hpa, uint64_t value);
+    void *on_entry_opaque;
 };
 
 enum ept_status { EPT_OK = 0, EPT_VIOLATION = 1, EPT_MISCONFIG = 2 };

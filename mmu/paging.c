@@ -79,13 +79,25 @@ static bool gpa_to_hpa(struct walk *w, uint64_t gpa, unsigned access, bool is_wa
     return false;
 }
 
-static bool read_entry(struct walk *w, uint64_t gpa, unsigned size, uint64_t *value)
+static void report_entry(struct walk *w, unsigned level, uint64_t gpa, uint64_t hpa,
+                         uint64_t value, unsigned size, bool from_register)
+{
+    if (!w->ctx->on_entry)
+        return;
+    struct paging_step step = { .level = level, .gpa = gpa, .hpa = hpa, .value = value,
+                                .size = size, .from_register = from_register };
+    w->ctx->on_entry(w->ctx->on_entry_opaque, &step);
+}
+
+static bool read_entry(struct walk *w, unsigned level, uint64_t gpa, unsigned size,
+                       uint64_t *value)
 {
     uint64_t hpa;
     gpa = a20(w->ctx, gpa);
     if (!gpa_to_hpa(w, gpa, PG_READ, true, &hpa))
         return false;
     *value = physmem_read(w->pm, hpa, size);
+    report_entry(w, level, gpa, hpa, *value, size, false);
     if (w->nentries < MAX_LEVELS) {
         struct walk_entry *e = &w->entries[w->nentries++];
         e->gpa = gpa;
@@ -145,6 +157,8 @@ static bool access_allowed(const struct paging_ctx *ctx, const struct paging_res
  * paging structure whose flags are set causes no nested fault. */
 static bool update_accessed_dirty(struct walk *w, unsigned access)
 {
+    if (w->ctx->probe)
+        return true;
     for (unsigned i = 0; i < w->nentries; i++) {
         struct walk_entry *e = &w->entries[i];
         uint64_t set = PTE_A;
@@ -200,7 +214,7 @@ static enum paging_status walk_32bit(struct walk *w, unsigned access)
     struct paging_result *r = w->out;
     uint32_t lin = (uint32_t)w->lin;
     uint64_t pde, pte;
-    if (!read_entry(w, (ctx->cr3 & 0xfffff000u) + ((lin >> 22) << 2), 4, &pde))
+    if (!read_entry(w, 2, (ctx->cr3 & 0xfffff000u) + ((lin >> 22) << 2), 4, &pde))
         return PAGING_NESTED_FAULT;
     if (!(pde & PTE_P))
         return page_fault(w, 0, access);
@@ -212,7 +226,7 @@ static enum paging_status walk_32bit(struct walk *w, unsigned access)
         r->page_size = 4ull << 20;
         return finish_walk(w, base | (lin & 0x3fffffu), access);
     }
-    if (!read_entry(w, (pde & 0xfffff000u) + (((lin >> 12) & 0x3ff) << 2), 4, &pte))
+    if (!read_entry(w, 1, (pde & 0xfffff000u) + (((lin >> 12) & 0x3ff) << 2), 4, &pte))
         return PAGING_NESTED_FAULT;
     if (!(pte & PTE_P))
         return page_fault(w, 0, access);
@@ -242,7 +256,7 @@ static enum paging_status walk_pd(struct walk *w, enum paging_mode mode, uint64_
     uint64_t rsvd = rsvd_lower(mode, nxe, ctx->phys_bits);
     const uint64_t frame = FRAME_MASK(ctx->phys_bits);
     uint64_t pde, pte;
-    if (!read_entry(w, table + (((w->lin >> 21) & 0x1ff) << 3), 8, &pde))
+    if (!read_entry(w, 2, table + (((w->lin >> 21) & 0x1ff) << 3), 8, &pde))
         return PAGING_NESTED_FAULT;
     if (!(pde & PTE_P))
         return page_fault(w, 0, access);
@@ -253,7 +267,7 @@ static enum paging_status walk_pd(struct walk *w, enum paging_mode mode, uint64_
         r->page_size = 2ull << 20;
         return finish_walk(w, (pde & frame & ~0x1fffffull) | (w->lin & 0x1fffff), access);
     }
-    if (!read_entry(w, (pde & frame) + (((w->lin >> 12) & 0x1ff) << 3), 8, &pte))
+    if (!read_entry(w, 1, (pde & frame) + (((w->lin >> 12) & 0x1ff) << 3), 8, &pte))
         return PAGING_NESTED_FAULT;
     if (!(pte & PTE_P))
         return page_fault(w, 0, access);
@@ -277,6 +291,8 @@ static bool read_pdpte(struct walk *w, unsigned index, bool linear, uint64_t *va
     if (!gpa_to_hpa(w, gpa, linear ? PG_READ : PG_READ | PG_NOT_LINEAR, true, &hpa))
         return false;
     *value = physmem_read(w->pm, hpa, 8);
+    if (linear)
+        report_entry(w, 3, gpa, hpa, *value, 8, false);
     return true;
 }
 
@@ -298,9 +314,11 @@ static enum paging_status walk_pae(struct walk *w, unsigned access)
 {
     unsigned index = (unsigned)(w->lin >> 30) & 3;
     uint64_t pdpte;
-    if (w->ctx->pdptes)
+    if (w->ctx->pdptes) {
         pdpte = w->ctx->pdptes[index];
-    else if (!read_pdpte(w, index, true, &pdpte))
+        report_entry(w, 3, a20(w->ctx, (w->ctx->cr3 & 0xffffffe0u) + index * 8), 0, pdpte, 8,
+                     true);
+    } else if (!read_pdpte(w, index, true, &pdpte))
         return PAGING_NESTED_FAULT;
     if (!(pdpte & PTE_P))
         return page_fault(w, 0, access);
@@ -321,14 +339,14 @@ static enum paging_status walk_4level(struct walk *w, unsigned access)
     uint64_t rsvd = rsvd_lower(PAGING_4LEVEL, nxe, ctx->phys_bits);
     const uint64_t frame = FRAME_MASK(ctx->phys_bits);
     uint64_t pml4e, pdpte;
-    if (!read_entry(w, (ctx->cr3 & frame) + (((w->lin >> 39) & 0x1ff) << 3), 8, &pml4e))
+    if (!read_entry(w, 4, (ctx->cr3 & frame) + (((w->lin >> 39) & 0x1ff) << 3), 8, &pml4e))
         return PAGING_NESTED_FAULT;
     if (!(pml4e & PTE_P))
         return page_fault(w, 0, access);
     if (pml4e & (rsvd | PTE_PS))
         return page_fault(w, PFEC_P | PFEC_RSVD, access);
     combine_rights(r, pml4e, nxe);
-    if (!read_entry(w, (pml4e & frame) + (((w->lin >> 30) & 0x1ff) << 3), 8, &pdpte))
+    if (!read_entry(w, 3, (pml4e & frame) + (((w->lin >> 30) & 0x1ff) << 3), 8, &pdpte))
         return PAGING_NESTED_FAULT;
     if (!(pdpte & PTE_P))
         return page_fault(w, 0, access);

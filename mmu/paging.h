@@ -32,6 +32,19 @@ enum { PG_READ = 0, PG_WRITE = 1, PG_EXEC = 2 };
 
 enum paging_mode { PAGING_OFF, PAGING_32BIT, PAGING_PAE, PAGING_4LEVEL };
 
+/* One paging-structure entry the walk used, reported to paging_ctx.on_entry
+ * (the monitor's `pt` explains walks with it). level: 4 PML4E, 3 PDPTE,
+ * 2 PDE, 1 PTE (32-bit paging: 2 and 1). gpa: where the entry is (guest-
+ * physical); hpa: where it was read (after gpa_translate). from_register:
+ * a PAE PDPTE taken from the PDPTE registers, not read from memory. */
+struct paging_step {
+    unsigned level;
+    uint64_t gpa, hpa;
+    uint64_t value;
+    unsigned size;
+    bool from_register;
+};
+
 /* Page-fault error code bits (SDM Vol.3A 4.7). */
 #define PFEC_P (1u << 0)
 #define PFEC_W (1u << 1)
@@ -69,6 +82,12 @@ struct paging_ctx {
      * PDPTEs from memory at walk time (cpu/mem.c passes NULL only before the
      * first load, e.g. state set up directly by a loader or a test). */
     const uint64_t *pdptes;
+    /* Inspection (monitor, debugger): probe walks write no accessed/dirty
+     * flag, so looking at a translation changes nothing in the guest. */
+    bool probe;
+    /* Called with each entry the walk reads, in walk order; NULL for none. */
+    void (*on_entry)(void *opaque, const struct paging_step *step);
+    void *on_entry_opaque;
 };
 
 enum paging_status { PAGING_OK = 0, PAGING_PAGE_FAULT = 1, PAGING_NESTED_FAULT = 2 };

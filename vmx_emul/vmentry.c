@@ -254,6 +254,7 @@ void vmx_vmentry(struct cpu *cpu, bool launch)
     /* From here on the instruction does not fail: it enters the guest or
      * ends in a VM-entry failure exit to the host RIP. */
     cpu->stop_block = true;
+    vmx_exit_stats_entry(cpu);
     uint64_t qual = 0;
     if (vmx_check_guest_state(cpu, v, &qual) != VMENTRY_OK) {
         vmx_entry_failure(cpu, EXIT_REASON_INVALID_STATE, qual);

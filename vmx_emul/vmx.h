@@ -17,6 +17,7 @@
 #include "cpu/log.h"
 #include "cpu/msr.h"
 #include "vmx_emul/vmcs.h"
+#include "vmx_emul/vmx_exit_stats.h"
 #include "vmx_emul/vmx_hooks.h"
 #include "vmx_emul/vmx_intercept.h"
 
@@ -140,6 +141,8 @@ struct vmx_cpu {
      * 26.6.2, 26.7.2). */
     bool mtf_injected;
     bool mtf_saved_single_step;
+    /* Exit counts, times and the ring of the last exits (monitor views). */
+    struct vmx_exit_stats stats;
 };
 
 #define VMCS_PTR_INVALID (~0ull)

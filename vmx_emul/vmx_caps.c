@@ -245,6 +245,7 @@ struct vmx_cpu *vmx_get(struct cpu *cpu)
 void vmx_cpu_free(struct cpu *cpu)
 {
     vmx_tlb_free(cpu);
+    vmx_exit_stats_keep_diff(cpu, false);
     if (cpu->vmx && cpu->bus.clock)
         timer_disarm(cpu->bus.clock, &cpu->vmx->preemption_wake);
     free(cpu->vmx);

@@ -1,0 +1,67 @@
+#!/bin/bash
+# The monitor's state and VMX views on the nested test guest
+# (tests/guests/vmx_basic.S: L1 runs a 64-bit L2 behind EPT), driven by
+# -turtles-monitor-script: stopped in non-root before L2's CPUID, `regs`
+# gives the RIP that `vmcs` then shows as GUEST_RIP with exit reason CPUID
+# and length 2; `ept $rip` gives the host page the TLB holds for $rip;
+# vmcs diff and lastexits tell the same exit; every bad argument is one
+# error line and the session carries on to the guest's normal end.
+set -u
+. "$(dirname "$0")/lib/guest-common.sh"
+rom=$BUILD_DIR/guests/vmx_basic.rom
+[ -f "$rom" ] || { echo "SKIP: $rom not built"; exit 77; }
+tmp=$(mktemp -d /tmp/turtles-monitor-views.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+cat >"$tmp/script" <<'SCRIPT'
+until nonroot
+s
+regs
+info tlb $rip
+ept $rip
+x/4q 0
+pt
+ept root:0x1000
+vmcs NO_SUCH_FIELD
+lastexits 0
+until vmexit
+vmcs
+vmcs diff
+lastexits 1
+exits
+c
+SCRIPT
+run_turtles 120 "$tmp/out" -bios "$rom" -m 64M -nographic "${DEBUG_EXIT[@]}" -no-reboot \
+    -turtles-monitor-script "$tmp/script"
+expect_status 1 "the guest finishes normally after the session"
+expect_output "$tmp/out" '^vmx-basic-ok' "the guest's own pass line"
+
+# The non-root RIP before the exit, and the VMCS after it.
+l2_rip=$(grep -m1 -A5 '^(turtles) regs' "$tmp/out" | sed -n 's/^RIP=\([0-9a-f]*\) .*/\1/p')
+guest_rip=$(sed -n 's/^  GUEST_RIP  *681e = 0x\([0-9a-f]*\)$/\1/p' "$tmp/out" | head -1)
+[ -n "$l2_rip" ] && [ -n "$guest_rip" ] && [ $((16#$l2_rip)) -eq $((16#$guest_rip)) ] ||
+    fail "regs RIP in non-root ($l2_rip) is not the VMCS GUEST_RIP after the exit ($guest_rip)"
+expect_output "$tmp/out" '^  VM_EXIT_REASON +4402 = 0xa  CPUID \(10\)$' "vmcs: exit reason"
+expect_output "$tmp/out" '^  VM_EXIT_INSTRUCTION_LEN +440c = 0x2$' "vmcs: CPUID's length"
+expect_output "$tmp/out" '^  EXIT_QUALIFICATION +6400 = 0  none$' "vmcs: no qualification"
+expect_output "$tmp/out" '^  SECONDARY_VM_EXEC_CONTROL +401e = 0x[0-9a-f]+  .*ENABLE_EPT' \
+    "vmcs: control bits by name"
+expect_output "$tmp/out" "^  GUEST_RIP +0x[0-9a-f]+ -> 0x$guest_rip\$" "vmcs diff: GUEST_RIP"
+expect_output "$tmp/out" "^#[0-9]+ t=[0-9]+ ns CPUID \(10\) qual=0 guest-rip=0x$guest_rip " \
+    "lastexits: the CPUID exit"
+expect_output "$tmp/out" '^CPUID \(10\) +1 ' "exits: one CPUID exit"
+
+# The TLB's host page for $rip (after one L2 instruction) is the one the
+# EPT explanation ends on.
+tlb_page=$(sed -n 's/^\([0-9a-f]\{16\}\) -> \([0-9a-f]\{16\}\) ..x .*/\2/p' "$tmp/out" | head -1)
+ept_hpa=$(sed -n 's/^linear 0x[0-9a-f]* -> host-physical 0x\([0-9a-f]*\) .*/\1/p' "$tmp/out" | head -1)
+[ -n "$tlb_page" ] && [ -n "$ept_hpa" ] && [ $((16#$tlb_page)) -eq $(((16#$ept_hpa) & ~0xfff)) ] ||
+    fail "info tlb host page ($tlb_page) differs from ept's host-physical ($ept_hpa)"
+expect_output "$tmp/out" '^    EPT PDE\[0\] at host 0x[0-9a-f]+: 0x[0-9a-f]+ R W X WB \(large page\)$' \
+    "ept: EPT entries with rights and memory type"
+
+# Five bad commands, five one-line errors, and the session went on.
+errors=$(grep -c '^error: ' "$tmp/out")
+[ "$errors" -eq 5 ] || fail "expected 5 error lines for 5 bad commands, got $errors"
+[ $rc -eq 0 ] && echo "monitor views: ok"
+exit $rc
