@@ -152,18 +152,40 @@ if start_turtles "$tmp/t2c.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic 
     l2=$(nm "$GUESTS/vmx_basic.elf" | awk '$3 == "l2_code" { print $1 }')
     vmexit=$(nm "$GUESTS/vmx_basic.elf" | awk '$3 == "vm_exit" { print $1 }')
     run_gdb -ex "break *0x$l2" -ex 'continue' \
-        -ex 'info registers vmx_nonroot vmxon_ptr vmcs_ptr eptp' -ex 'info threads' -ex 'delete' \
+        -ex 'info registers vmx_nonroot vmxon_ptr vmcs_ptr eptp' -ex 'info threads' \
+        -ex 'echo BEGIN-VMCS\n' -ex 'monitor vmcs' -ex 'echo END-VMCS\n' -ex 'delete' \
+        -ex 'monitor nosuchcommand' -ex 'monitor watch 0x800040 1' -ex 'continue' \
+        -ex 'info registers rip vmx_nonroot' -ex 'monitor info break' -ex 'monitor delete' \
         -ex "break *0x$vmexit" -ex 'continue' -ex 'info registers vmx_nonroot vmcs_ptr' \
         -ex 'delete' -ex 'detach'
     finish_turtles
+    expect_status 1 "vmx_basic after a gdb session (isa-debug-exit pass)"
     o=$tmp/gdb.out
+    # `monitor vmcs` prints what the monitor's own vmcs prints at the same place.
+    sed -n '/^BEGIN-VMCS$/,/^END-VMCS$/p' "$o" | sed '1d;$d' >"$tmp/vmcs.gdb"
+    printf 'break 0x%s\nc\nvmcs\nquit\n' "$l2" >"$tmp/vmcs.script"
+    run_turtles 30 "$tmp/vmcs.mon" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic \
+        "${DEBUG_EXIT[@]}" -turtles-monitor-script "$tmp/vmcs.script"
+    sed -n '/^(turtles) vmcs$/,/^(turtles) quit$/p' "$tmp/vmcs.mon" | sed '1d;$d' >"$tmp/vmcs.mon.view"
+    expect_output "$tmp/vmcs.gdb" "^VMCS 0x21000 of CPU #0 .*non-root" "monitor vmcs through gdb"
+    expect_output "$tmp/vmcs.gdb" "^  GUEST_CR3 +6802 = 0x10000$" "monitor vmcs shows the guest CR3"
+    [ "$(wc -l <"$tmp/vmcs.gdb")" -gt 100 ] || fail "monitor vmcs: only $(wc -l <"$tmp/vmcs.gdb") lines"
+    cmp -s "$tmp/vmcs.gdb" "$tmp/vmcs.mon.view" ||
+        { fail "monitor vmcs differs from the monitor's vmcs"; diff "$tmp/vmcs.gdb" "$tmp/vmcs.mon.view" | head; }
+    expect_output "$o" "^error: unknown command 'nosuchcommand'" "a bad monitor command: one error line"
+    # A watchpoint the monitor set (through gdb) stops gdb with SIGTRAP at
+    # L2's HLT, after its write to the EPT hole landed.
+    expect_output "$o" "^watchpoint [0-9]+: 0x800040 len 1 write$" "monitor watch through gdb"
+    expect_output "$o" "^Program received signal SIGTRAP" "the monitor's watchpoint stops gdb"
+    hlt=$(printf '%x' $((0x$l2 + 16))) # xor, cpuid, mov, out: 2 bytes each; movb to abs32: 8
+    expect_output "$o" "^rip +0x$hlt " "stopped after L2's write, at its HLT"
+    expect_output "$o" "^[0-9]+ +watch 0x0000000000800040 len 1 write$" "monitor info break lists it"
     expect_output "$o" "^vmx_nonroot +0x1 " "non-root at L2's first instruction"
     expect_output "$o" "^vmxon_ptr +0x20000 " "the VMXON region"
     expect_output "$o" "^vmcs_ptr +0x21000 " "the current VMCS"
     expect_output "$o" "^eptp +0x3001e " "the EPT pointer (WB, 4 levels)"
     expect_output "$o" "^vmx_nonroot +0x0 " "root in the exit handler"
     expect_output "$o" "^\* 1 +Thread 1 \(vCPU 0, non-root, VMCS 0x21000\)" "info threads names the level"
-    expect_status 1 "vmx_basic after a gdb session (isa-debug-exit pass)"
 fi
 
 # --- 2b. a non-canonical RIP written by gdb: the fetch is #GP(0) (SDM Vol.3A
