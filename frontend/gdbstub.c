@@ -513,10 +513,16 @@ static const char target_xml[] =
 
 static void detach(struct gdbstub *g)
 {
+    /* Without a monitor of its own (-monitor, a script), nobody could
+     * resume a machine that stops after gdb left: what gdb set through
+     * `monitor break`/`monitor watch` goes with gdb's own. */
+    bool alone = !g->d->mon;
     for (int i = g->d->nbp - 1; i >= 0; i--)
-        if (g->d->bp[i].from_gdb)
+        if (g->d->bp[i].from_gdb || alone)
             debugger_break_delete(g->d, g->d->bp[i].id);
     debug_watch_remove_owner(&g->m->watches, WATCH_BY_GDB);
+    if (alone)
+        g->m->watches.n = 0;
     machine_watches_changed(g->m);
     debugger_update_hooks(g->d);
     close_client(g);

@@ -188,6 +188,17 @@ if start_turtles "$tmp/t2c.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic 
     expect_output "$o" "^\* 1 +Thread 1 \(vCPU 0, non-root, VMCS 0x21000\)" "info threads names the level"
 fi
 
+# --- 2d. gdb alone (no -monitor) sets a watchpoint and a breakpoint through
+# `monitor`, then detaches: they go with it (nobody could resume the
+# machine after they fired) and the guest finishes.
+if start_turtles "$tmp/t2d.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic \
+        "${DEBUG_EXIT[@]}" -S; then
+    run_gdb -ex 'monitor watch 0x800040 1' -ex 'monitor break 0xf0907' -ex 'detach'
+    finish_turtles
+    expect_status 1 "vmx_basic after gdb left its monitor watchpoint and breakpoint"
+    expect_output "$tmp/gdb.out" "^watchpoint 1: 0x800040 len 1 write$" "monitor watch"
+fi
+
 # --- 2b. a non-canonical RIP written by gdb: the fetch is #GP(0) (SDM Vol.3A
 # 6.15), delivered through the guest's IDT, never a fetch from address 0.
 if start_turtles "$tmp/t2b.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
