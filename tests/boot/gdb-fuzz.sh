@@ -98,9 +98,16 @@ QUERIES = [b"qSupported", b"qSupported:multiprocess+;xmlRegisters=i386", b"qAtta
            b"qC", b"qfThreadInfo", b"qsThreadInfo", b"qThreadExtraInfo,", b"qSymbol::",
            b"qXfer:features:read:target.xml:", b"qXfer:features:read:other.xml:",
            b"qXfer:", b"qOffsets", b"qTStatus", b"QStartNoAckMode", b"q", b"Q"]
-MONITOR = [b"help", b"info registers", b"regs", b"vmcs", b"info break", b"x/4xb 0",
-           b"x/", b"", b"nosuchcommand", b"info", b"help help", b"watch", b"watch 0x4000",
-           b"vmcs nosuchfield", b"\xff\xfe", b"x/999999999xg 0"]
+# Monitor lines: the views and bad arguments (no resuming, no writes; a
+# watchpoint or breakpoint set here goes when gdb detaches).
+MONITOR = [b"help", b"info registers", b"regs", b"vmcs", b"vmcs diff", b"vmcs GUEST_RIP",
+           b"info break", b"info watch", b"x/4xb 0", b"x/8xg $rsp", b"xp/4xb 0", b"x/",
+           b"", b"nosuchcommand", b"info", b"help help", b"help watch", b"watch",
+           b"watch 0x4000", b"watch 0x4000 8 r", b"watch p:0 1", b"watch 0 0", b"break 0x1",
+           b"delete 99", b"vmcs nosuchfield", b"\xff\xfe", b"x/999999999xg 0", b"exits",
+           b"lastexits 4", b"pt 0x1000", b"ept 0", b"disas", b"info tlb", b"info mem",
+           b"info mtree", b"info irq", b"info devices", b"info cpus", b"vcpu 9",
+           b"x/4i $pc", b"pt nonroot:0", b"a" * 5000]
 
 def packet_payload():
     k = rng.randrange(12)
