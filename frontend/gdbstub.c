@@ -35,6 +35,13 @@
 #define GDB_SIGINT 2
 #define GDB_SIGTRAP 5
 
+/* What the stub's monitor printed, for qRcmd's O packets. */
+struct rcmd_output {
+    char *text;
+    size_t len, cap;
+    bool truncated;
+};
+
 /* Pausing, stepping, breakpoints and the stop reason are the machine's
  * debugger's (frontend/debugger.h), shared with the monitor. */
 struct gdbstub {
@@ -50,6 +57,10 @@ struct gdbstub {
      * stub's own, made at the first use, with no input or output but
      * what qRcmd gives it. */
     struct monitor *mon;
+    /* A `monitor` command resumed the machine (c, s, until ...): its reply
+     * waits for the next stop, which it carries as the stop line. */
+    bool rcmd_running;
+    struct rcmd_output rcmd;
     char in[GDB_PACKET_MAX + 8]; /* received, not yet framed */
     size_t inlen;
     struct gdb_framer frame; /* holds the packet being served */
@@ -249,6 +260,7 @@ static void detach(struct gdbstub *g)
     debugger_update_hooks(g->d);
     close_client(g);
     g->awaiting_stop = false;
+    g->rcmd_running = false;
     /* Detached or gone: the guest runs on, as with QEMU. */
     if (g->d->paused)
         debugger_resume(g->d);
@@ -495,20 +507,40 @@ static void cmd_xfer_features(struct gdbstub *g, const char *args)
     free(out);
 }
 
-/* What a monitor command printed, for qRcmd's reply. */
-struct rcmd_output {
-    char *text;
-    size_t len, cap;
-    bool truncated;
-};
-
 /* More than any view prints (`vmcs` is a few KiB); past it the rest is
  * dropped with a note, so a runaway command cannot eat the host. */
 #define RCMD_OUTPUT_MAX (1u << 20)
 
-static void rcmd_collect(void *opaque, const char *text)
+/* Send what the monitor printed as O packets (each within PacketSize). */
+static void rcmd_flush(struct gdbstub *g)
 {
-    struct rcmd_output *o = opaque;
+    struct rcmd_output *o = &g->rcmd;
+    const size_t chunk = (GDB_PACKET_MAX - 1) / 2;
+    char *pkt = o->len || o->truncated ? malloc(2 * chunk + 2) : NULL;
+    for (size_t off = 0; pkt && off < o->len; off += chunk) {
+        size_t len = o->len - off < chunk ? o->len - off : chunk;
+        pkt[0] = 'O';
+        to_hex(pkt + 1, (const uint8_t *)o->text + off, len);
+        send_packet(g, pkt);
+    }
+    if (pkt && o->truncated) {
+        static const char note[] = "(output truncated)\n";
+        pkt[0] = 'O';
+        to_hex(pkt + 1, (const uint8_t *)note, sizeof(note) - 1);
+        send_packet(g, pkt);
+    }
+    free(pkt);
+    o->len = 0;
+    o->truncated = false;
+}
+
+/* The stub's monitor prints here: collected while its command runs, sent
+ * at once while a command that resumed the machine waits for the stop
+ * (`s N` traces each instruction then). */
+static void rcmd_output(void *opaque, const char *text)
+{
+    struct gdbstub *g = opaque;
+    struct rcmd_output *o = &g->rcmd;
     size_t n = strlen(text);
     if (o->truncated || o->len + n > RCMD_OUTPUT_MAX) {
         o->truncated = true;
@@ -528,12 +560,13 @@ static void rcmd_collect(void *opaque, const char *text)
     }
     memcpy(o->text + o->len, text, n + 1);
     o->len += n;
+    if (g->rcmd_running)
+        rcmd_flush(g);
 }
 
 /* qRcmd,HEX: gdb's `monitor CMD`. The line runs in the monitor (the same
  * commands and views as -monitor; the vCPU it looks at is gdb's Hg
- * thread); what it prints comes back as O packets (each within
- * PacketSize), then OK. */
+ * thread); what it prints comes back as O packets, then OK. */
 static void cmd_monitor(struct gdbstub *g, const char *hex)
 {
     size_t n = strlen(hex);
@@ -545,32 +578,39 @@ static void cmd_monitor(struct gdbstub *g, const char *hex)
     }
     line[n / 2] = '\0'; /* a NUL inside ends the line early, like a newline */
     if (!g->mon)
-        g->mon = monitor_new_detached(g->m);
+        g->mon = monitor_new_detached(g->m, rcmd_output, g);
     if (!g->mon) {
         free(line);
         send_packet(g, "E12");
         return;
     }
     monitor_select_cpu(g->mon, g->g_cpu);
-    struct rcmd_output o = {0};
-    monitor_execute_line(g->mon, line, rcmd_collect, &o);
+    bool was_paused = g->d->paused;
+    monitor_execute_line(g->mon, line, NULL, NULL);
     free(line);
-    const size_t chunk = (GDB_PACKET_MAX - 1) / 2;
-    char *pkt = malloc(2 * chunk + 2);
-    for (size_t off = 0; pkt && off < o.len; off += chunk) {
-        size_t len = o.len - off < chunk ? o.len - off : chunk;
-        pkt[0] = 'O';
-        to_hex(pkt + 1, (const uint8_t *)o.text + off, len);
-        send_packet(g, pkt);
+    rcmd_flush(g);
+    if (was_paused && !g->d->paused && g->m->stop == STOP_NONE) {
+        /* It resumed the machine: gdb still believes it stopped, so the
+         * command returns only when it stops again (as in a monitor
+         * script), with the stop line (gdbstub_announce_stop). */
+        g->rcmd_running = true;
+        return;
     }
-    if (pkt && o.truncated) {
-        static const char note[] = "(output truncated)\n";
-        pkt[0] = 'O';
-        to_hex(pkt + 1, (const uint8_t *)note, sizeof(note) - 1);
-        send_packet(g, pkt);
+    send_packet(g, "OK");
+}
+
+/* The end of a `monitor` command that ran the machine: the stop line as
+ * its last output, then OK. */
+static void finish_rcmd(struct gdbstub *g, bool stopped)
+{
+    g->rcmd_running = false;
+    if (stopped) {
+        char line[320];
+        debugger_stop_line(g->d, g->d->stop_cpu, g->d->stop_why, line, sizeof(line));
+        rcmd_output(g, line);
+        rcmd_output(g, "\n");
     }
-    free(pkt);
-    free(o.text);
+    rcmd_flush(g);
     send_packet(g, "OK");
 }
 
@@ -811,9 +851,12 @@ void gdbstub_poll_running(struct gdbstub *g)
 void gdbstub_announce_stop(struct gdbstub *g)
 {
     g->g_cpu = g->c_cpu = g->d->stop_cpu;
-    if (g->awaiting_stop && g->fd >= 0)
+    if (g->rcmd_running && g->fd >= 0)
+        finish_rcmd(g, true);
+    else if (g->awaiting_stop && g->fd >= 0)
         send_stop_reply(g);
     g->awaiting_stop = false;
+    g->rcmd_running = false;
 }
 
 bool gdbstub_connected(const struct gdbstub *g)
@@ -902,6 +945,15 @@ void gdbstub_free(struct gdbstub *g)
 {
     if (!g)
         return;
+    if (g->fd >= 0 && g->rcmd_running) {
+        /* The `monitor` command ran to the end of the machine. */
+        if (g->m->stop_message) {
+            rcmd_output(g, "turtles: ");
+            rcmd_output(g, g->m->stop_message);
+            rcmd_output(g, "\n");
+        }
+        finish_rcmd(g, false);
+    }
     if (g->fd >= 0) {
         /* The machine is going away with gdb attached: tell gdb the exit
          * status instead of just dropping the connection. */
@@ -913,5 +965,6 @@ void gdbstub_free(struct gdbstub *g)
     if (g->listen_fd >= 0)
         close(g->listen_fd);
     monitor_free(g->mon);
+    free(g->rcmd.text);
     free(g);
 }

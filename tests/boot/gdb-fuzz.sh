@@ -69,6 +69,8 @@ def reader():
 
 threading.Thread(target=reader, daemon=True).start()
 
+RESYNC = b"#zz"
+
 def frame(payload):
     return b"$" + payload + b"#%02x" % (sum(payload) & 0xff)
 
@@ -155,11 +157,13 @@ def one_send():
     return rng.choice([b"+", b"-", b"\x03", b"#", b"$", b"}", b"*", b"#zz"])
 
 def alive(what):
-    # "#00" ends whatever the framer is in the middle of; then '?' must be
-    # answered with a stop reply.
+    # "#zz" ends whatever the framer is in the middle of ('z' is no
+    # checksum digit, so no half-sent junk packet can complete; "#00" would
+    # complete one whose bytes sum to 0); then '?' must be answered with a
+    # stop reply.
     with lock:
         received.clear()
-    s.sendall(b"#00" + frame(b"?"))
+    s.sendall(RESYNC + frame(b"?"))
     deadline = time.time() + 10
     while time.time() < deadline:
         with lock:
@@ -187,7 +191,7 @@ if ok:
     print("sent", sent, flush=True)
     with lock:
         received.clear()
-    s.sendall(b"#00" + frame(b"D"))
+    s.sendall(RESYNC + frame(b"D"))
     deadline = time.time() + 10
     while time.time() < deadline:
         with lock:

@@ -199,6 +199,27 @@ if start_turtles "$tmp/t2d.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic 
     expect_output "$tmp/gdb.out" "^watchpoint 1: 0x800040 len 1 write$" "monitor watch"
 fi
 
+# --- 2e. a `monitor` command that runs the machine (until, s) returns when
+# it stops again, with the monitor's stop line; gdb then rereads registers.
+if start_turtles "$tmp/t2e.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic \
+        "${DEBUG_EXIT[@]}" -S; then
+    l2=$(nm "$GUESTS/vmx_basic.elf" | awk '$3 == "l2_code" { print $1 }')
+    vmexit=$(nm "$GUESTS/vmx_basic.elf" | awk '$3 == "vm_exit" { print $1 }')
+    run_gdb -ex 'monitor until exit cpuid' -ex 'maint flush register-cache' \
+        -ex 'info registers rip vmx_nonroot' -ex 'monitor s 2' -ex 'monitor vmcs GUEST_RIP' \
+        -ex 'detach'
+    finish_turtles
+    o=$tmp/gdb.out
+    expect_output "$o" "^stopped: cpu0 root vmcs=0x21000 long 0008:0*${vmexit#00000000000} .* -- VM exit CPUID \(10\)$" \
+        "monitor until exit cpuid returns at the exit with the stop line"
+    expect_output "$o" "^rip +0x${vmexit#00000000000} " "gdb sees the exit handler's RIP"
+    expect_output "$o" "^  cpu0 root 0008:0*${vmexit#00000000000}  " "monitor s traces the first instruction"
+    [ "$(grep -c '^  cpu0 root 0008:' "$o")" -eq 2 ] || fail "monitor s 2: not two traced instructions"
+    expect_output "$o" "^stopped: cpu0 root .* -- step$" "monitor s ends with the stop line"
+    expect_output "$o" "^GUEST_RIP +681e = 0x$(printf '%x' $((0x$l2 + 2)))$" "L2's RIP at its CPUID"
+    expect_status 1 "vmx_basic after monitor until/s through gdb (isa-debug-exit pass)"
+fi
+
 # --- 2b. a non-canonical RIP written by gdb: the fetch is #GP(0) (SDM Vol.3A
 # 6.15), delivered through the guest's IDT, never a fetch from address 0.
 if start_turtles "$tmp/t2b.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
