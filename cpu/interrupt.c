@@ -5,6 +5,7 @@
 #include "cpu/debug.h"
 #include "cpu/exception.h"
 #include "cpu/lapic.h"
+#include "cpu/log.h"
 #include "cpu/mem.h"
 #include "cpu/operands.h"
 #include "cpu/segment.h"
@@ -353,6 +354,9 @@ void cpu_check_interrupts(struct cpu *cpu)
     if (cpu->nmi_pending && !cpu->nmi_blocked) {
         cpu->nmi_pending = false;
         cpu->halted = false;
+        if (cpu->log_mask & LOG_IRQ)
+            cpu_log(cpu, "irq: cpu%d NMI at %04x:%016llx\n", cpu->index, cpu->seg[S_CS].sel,
+                    (unsigned long long)cpu->rip);
         cpu_deliver_event(cpu, EXC_NMI, EV_NMI, false, 0, cpu->rip);
         return;
     }
@@ -361,6 +365,9 @@ void cpu_check_interrupts(struct cpu *cpu)
         if (v < 0)
             return;
         cpu->halted = false;
+        if (cpu->log_mask & LOG_IRQ)
+            cpu_log(cpu, "irq: cpu%d external interrupt vector %#x at %04x:%016llx\n",
+                    cpu->index, (unsigned)v, cpu->seg[S_CS].sel, (unsigned long long)cpu->rip);
         cpu_deliver_event(cpu, (unsigned)v, EV_EXTINT, false, 0, cpu->rip);
     }
 }

@@ -13,6 +13,8 @@
 #define LOG_GUEST_ERRORS (1u << 3)
 #define LOG_EXEC (1u << 4)       /* -d exec: every block start */
 #define LOG_UNIMP (1u << 5)      /* -d unimp: #UD from undecodable opcodes */
+#define LOG_IO (1u << 6)         /* -d io: every port access (frontend's port bus) */
+#define LOG_IRQ (1u << 7)        /* -d irq: NMIs and external interrupts the CPU takes */
 
 void cpu_log(const struct cpu *cpu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -226,6 +226,8 @@ static bool debug_hook(struct cpu *c)
     return false;
 }
 
+static void end_turn(struct cpu *c);
+
 /* Called by vmx_emul after each VM exit (exit_reason) and VM entry (~0u). */
 static void vmx_transition_hook(struct cpu *c, uint32_t exit_reason)
 {
@@ -240,6 +242,7 @@ static void vmx_transition_hook(struct cpu *c, uint32_t exit_reason)
             return;
         snprintf(why, sizeof(why), "VM entry");
         request_stop(d, c->index, DBG_STOP_VMENTRY, why);
+        end_turn(c);
         return;
     }
     unsigned basic = exit_reason & 0xffff;
@@ -249,7 +252,17 @@ static void vmx_transition_hook(struct cpu *c, uint32_t exit_reason)
                  (exit_reason & EXIT_REASON_ENTRY_FAILURE) ? "VM-entry failure" : "VM exit",
                  vmx_exit_reason_name(basic), basic);
         request_stop(d, c->index, DBG_STOP_VMEXIT, why);
+        end_turn(c);
     }
+}
+
+/* A stop asked for from inside cpu_run() by the VMX hook: the vCPU's turn
+ * ends at the next block boundary (no per-block hook is installed for the
+ * VMX stop points, so that the guest runs at full speed until then). */
+static void end_turn(struct cpu *c)
+{
+    c->quantum_end = 0;
+    c->stop_block = true;
 }
 
 void debugger_update_hooks(struct debugger *d)
@@ -263,9 +276,10 @@ void debugger_update_hooks(struct debugger *d)
         bool over = d->until == UNTIL_OVER && d->until_cpu == i;
         bool per_insn = d->nbp > 0 || stepping || finishing || over;
         c->single_step = per_insn;
-        /* Every vCPU gets the block hook while anything is pending: a
-         * stop that one vCPU asks for ends the others' turns too. */
-        bool hook = per_insn || until_vmx || d->until != UNTIL_NONE || d->stepping ||
+        /* Every vCPU gets the block hook while a step or breakpoint is
+         * pending: a stop that one vCPU asks for ends the others' turns
+         * too. The VMX stop points need none (end_turn). */
+        bool hook = per_insn || (d->until != UNTIL_NONE && !until_vmx) || d->stepping ||
                     d->m->watches.n;
         c->debug_hook = hook ? debug_hook : NULL;
         c->vmx_transition_hook = until_vmx ? vmx_transition_hook : NULL;

@@ -43,12 +43,27 @@ static void log_unassigned_port(struct machine *m, uint16_t port, bool write, ui
                 c->index, (unsigned long long)c->rip, port, size);
 }
 
+/* -d io (or the monitor's `trace io`): one line per port access, with
+ * the handler that took it. */
+static void log_port(const struct machine *m, const struct cpu *c, uint16_t port, bool write,
+                     uint32_t value, unsigned size)
+{
+    unsigned h = m->io.map[port];
+    const char *name = h && m->io.handlers[h - 1].name ? m->io.handlers[h - 1].name : "none";
+    cpu_log(c, "io: cpu%d rip=%016llx %s port 0x%04x size %u value 0x%x (%s)\n", c->index,
+            (unsigned long long)c->rip, write ? "out" : "in", port, size, value, name);
+}
+
 static uint32_t io_in(void *opaque, uint16_t port, unsigned size)
 {
     struct machine *m = opaque;
     if ((m->opt.log_mask & LOG_GUEST_ERRORS) && !m->io.map[port])
         log_unassigned_port(m, port, false, 0, size);
-    return iobus_read(&m->io, port, size);
+    uint32_t value = iobus_read(&m->io, port, size);
+    const struct cpu *c = running_cpu(m);
+    if (c->log_mask & LOG_IO)
+        log_port(m, c, port, false, value, size);
+    return value;
 }
 
 static void io_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
@@ -56,6 +71,9 @@ static void io_out(void *opaque, uint16_t port, uint32_t value, unsigned size)
     struct machine *m = opaque;
     if ((m->opt.log_mask & LOG_GUEST_ERRORS) && !m->io.map[port])
         log_unassigned_port(m, port, true, value, size);
+    const struct cpu *c = running_cpu(m);
+    if (c->log_mask & LOG_IO)
+        log_port(m, c, port, true, value, size);
     iobus_write(&m->io, port, value, size);
 }
 
@@ -396,8 +414,7 @@ int machine_init(struct machine *m, const struct options *opt)
             return -1;
         }
         m->dbg->mon = m->mon;
-        if (m->mon)
-            monitor_views_attach(m); /* vmcs diff keeps its copy while a monitor is there */
+        monitor_views_attach(m); /* vmcs diff keeps its copy while a monitor is there */
     }
     if (opt->gdb_port) {
         m->gdb = gdbstub_new(m, m->dbg, opt->gdb_host, opt->gdb_port);

@@ -22,6 +22,7 @@
 #include "frontend/line_editor.h"
 #include "frontend/machine.h"
 #include "frontend/monitor_loop.h"
+#include "frontend/platform.h"
 
 /* A line longer than this is refused as a whole (error, then the next line). */
 #define MON_LINE_MAX 1024
@@ -456,8 +457,14 @@ static void run_line(struct monitor *mon, struct mon_input *in, const char *line
 {
     mon->out_fd = in->is_socket ? in->fd : STDOUT_FILENO;
     in->prompted = false;
+    bool was_paused = mon->m->dbg && mon->m->dbg->paused;
     monitor_execute_line(mon, line, NULL, NULL);
     mon->out_fd = STDOUT_FILENO;
+    /* A tool on the socket reads up to the prompt after each command; a
+     * command that resumed a paused machine gets it after the stop line. */
+    bool resumed = was_paused && !mon->m->dbg->paused;
+    if ((in->is_socket || in->tty) && !resumed && mon->m->stop == STOP_NONE)
+        prompt(mon, in);
 }
 
 /* Take the complete lines out of in->buf; with only_one, at most one
@@ -480,12 +487,12 @@ static bool take_lines(struct monitor *mon, struct mon_input *in, bool only_one)
             nl[-1] = '\0';
         if (in->overlong) {
             in->overlong = false;
-            struct mon_input saved = *in;
-            (void)saved;
             mon->out_fd = in->is_socket ? in->fd : STDOUT_FILENO;
             monitor_error(mon, "line too long (at most %d characters)", MON_LINE_MAX);
             mon->out_fd = STDOUT_FILENO;
             in->prompted = false;
+            if (in->is_socket || in->tty)
+                prompt(mon, in);
         } else {
             char line[MON_LINE_MAX + 2];
             memcpy(line, in->buf, used);
@@ -570,9 +577,13 @@ static bool serve_inputs(struct monitor *mon, int timeout_ms, bool paused)
     struct pollfd pfd[3];
     struct mon_input *who[3];
     int n = 0;
-    bool stdio_direct = mon->stdio.fd >= 0 && !mon->shared;
-    if (stdio_direct) {
-        if (paused)
+    /* Shared with COM1 on a terminal: the serial backend reads stdin.
+     * Otherwise (its own, or shared on a pipe with the monitor in front)
+     * the monitor reads it. */
+    bool via_serial = mon->shared && mon->stdio.tty;
+    bool stdio_direct = mon->stdio.fd >= 0 && (!mon->shared || (!via_serial && mon->focus));
+    if (stdio_direct || (via_serial && mon->stdio.fd >= 0)) {
+        if (paused && (!mon->shared || mon->focus))
             prompt(mon, &mon->stdio);
         pfd[n] = (struct pollfd){.fd = mon->stdio.fd, .events = POLLIN};
         who[n++] = &mon->stdio;
@@ -590,8 +601,6 @@ static bool serve_inputs(struct monitor *mon, int timeout_ms, bool paused)
         return true;
     if (mon->client.len && take_lines(mon, &mon->client, paused))
         return true;
-    if (mon->shared && mon->focus && paused)
-        prompt(mon, &mon->stdio);
     if (n == 0) {
         if (timeout_ms > 0)
             poll(NULL, 0, timeout_ms);
@@ -609,6 +618,16 @@ static bool serve_inputs(struct monitor *mon, int timeout_ms, bool paused)
             continue;
         }
         struct mon_input *in = who[i];
+        if (in == &mon->stdio && via_serial) {
+            /* The serial backend reads and hands the monitor its share. */
+            if (platform_poll_input(mon->m))
+                machine_request_stop(mon->m, STOP_USER_QUIT, 0, "quit (Ctrl-A x)");
+            if (take_lines(mon, in, paused))
+                ran = true;
+            if (ran && paused)
+                return true;
+            continue;
+        }
         bool alive = fill_input(mon, in);
         if (take_lines(mon, in, paused))
             ran = true;
@@ -688,6 +707,7 @@ void monitor_announce_stop(struct monitor *mon, const char *line)
         write_all(mon->client.fd, line, strlen(line));
         write_all(mon->client.fd, "\n", 1);
         mon->client.prompted = false;
+        prompt(mon, &mon->client);
     }
     if (mon->script || mon->stdio.fd >= 0 || mon->client.fd < 0) {
         if (mon->stdio.prompted && mon->editor)
@@ -722,6 +742,16 @@ void monitor_feed_input(struct monitor *mon, const char *bytes, size_t n)
     }
 }
 
+static void shared_input(void *opaque, const char *bytes, size_t n)
+{
+    monitor_feed_input(opaque, bytes, n);
+}
+
+static void shared_focus(void *opaque, bool focus)
+{
+    monitor_set_focus(opaque, focus);
+}
+
 void monitor_set_focus(struct monitor *mon, bool focus)
 {
     mon->focus = focus;
@@ -729,6 +759,8 @@ void monitor_set_focus(struct monitor *mon, bool focus)
     const char *msg = focus ? "\r\n[monitor: Ctrl-A c returns to the serial console]\r\n"
                             : "\r\n[serial console]\r\n";
     write_all(STDOUT_FILENO, msg, strlen(msg));
+    if (focus)
+        prompt(mon, &mon->stdio);
 }
 
 /* ---- setting up ---- */
@@ -841,6 +873,10 @@ struct monitor *monitor_new(struct machine *m, const struct options *opt, bool *
         mon->focus = opt->monitor_focus;
         if (mon->stdio.tty)
             mon->editor = line_editor_new(STDIN_FILENO, STDOUT_FILENO, MON_PROMPT, !mon->shared);
+        /* On a terminal COM1's stdio backend reads stdin (raw) and hands
+         * the monitor its bytes; on a pipe the monitor reads it itself. */
+        if (mon->shared && mon->stdio.tty)
+            platform_share_stdio(m, shared_input, shared_focus, mon, mon->focus);
     }
     if (unix_sock && open_unix(mon, opt->monitor) < 0)
         goto fail;

@@ -141,18 +141,13 @@ static int cmd_info_cpus(struct monitor *mon, int argc, char **argv)
 /* The items of -d that `trace` switches (cpu/log.h). */
 static const struct { const char *name; uint32_t bit; } trace_items[] = {
     {"exits", LOG_VMEXIT}, {"vmexit", LOG_VMEXIT}, {"insns", LOG_EXEC},
-    {"exec", LOG_EXEC}, {"int", LOG_INT}, {"irq", LOG_INT},
+    {"exec", LOG_EXEC}, {"int", LOG_INT}, {"irq", LOG_IRQ}, {"io", LOG_IO},
 };
 
 static int cmd_trace(struct monitor *mon, int argc, char **argv)
 {
     if (argc < 2 || argc > 3) {
         monitor_error(mon, "usage: trace exits|insns|io|irq|int on|off [FILE]");
-        return -1;
-    }
-    if (strcasecmp(argv[0], "io") == 0) {
-        /* -d has no port-I/O item yet: say so rather than switch another. */
-        monitor_error(mon, "trace io: turtles has no I/O trace yet (no -d item logs port I/O)");
         return -1;
     }
     uint32_t bit = 0;
@@ -210,9 +205,9 @@ const struct monitor_command monitor_views_state_commands[] = {
      cmd_info_cpus},
     {"trace", "exits|insns|io|irq|int on|off [FILE]",
      "switch a -d log item at run time, to FILE when given",
-     "exits = -d vmexit, insns = -d exec (one line per block), int and irq = -d int\n"
-     "(exceptions and interrupts). io is not traced yet. Without FILE the log goes\n"
-     "where -d/-D send it.",
+     "exits = -d vmexit, insns = -d exec (one line per block), int = -d int\n"
+     "(exceptions), irq = -d irq (NMIs and external interrupts taken), io = -d io\n"
+     "(port accesses). Without FILE the log goes where -d/-D send it.",
      cmd_trace},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -64,7 +64,7 @@ void options_usage(FILE *out)
           "                       the machine clock follows host time (not deterministic)\n"
           "Debugging:\n"
           "  -d ITEMS             log items (comma list): int, cpu_reset, vmexit, guest_errors,\n"
-          "                       exec, unimp\n"
+          "                       exec, unimp, io, irq\n"
           "  -D FILE              write the log to FILE instead of stderr\n"
           "  -gdb tcp:[HOST]:PORT gdb stub on HOST:PORT (no HOST: 127.0.0.1 only)\n"
           "  -s                   same as -gdb tcp::1234\n"
@@ -394,6 +394,7 @@ static int parse_log_items(const char *spec, uint32_t *mask)
     static const struct { const char *name; uint32_t bit; } items[] = {
         {"int", LOG_INT}, {"cpu_reset", LOG_CPU_RESET}, {"guest_errors", LOG_GUEST_ERRORS},
         {"exec", LOG_EXEC}, {"unimp", LOG_UNIMP}, {"vmexit", LOG_VMEXIT},
+        {"io", LOG_IO}, {"irq", LOG_IRQ},
     };
     char buf[256];
     snprintf(buf, sizeof(buf), "%s", spec);
@@ -407,7 +408,7 @@ static int parse_log_items(const char *spec, uint32_t *mask)
             }
         if (!found) {
             fprintf(stderr, "turtles: unknown -d item (int, cpu_reset, guest_errors, exec, "
-                            "unimp, vmexit): '%s'\n", tok);
+                            "unimp, vmexit, io, irq): '%s'\n", tok);
             return -1;
         }
     }

@@ -522,3 +522,15 @@ void platform_power_button(struct machine *m)
 {
     acpi_pm_power_button(&plat(m)->acpi);
 }
+
+void platform_share_stdio(struct machine *m, void (*input)(void *, const char *, size_t),
+                          void (*focus)(void *, bool), void *opaque, bool start_focused)
+{
+    struct serial_backend *s = &plat(m)->serial;
+    if (s->kind != SERIAL_STDIO)
+        return;
+    s->monitor_input = input;
+    s->monitor_focus = focus;
+    s->monitor_opaque = opaque;
+    s->to_monitor = start_focused;
+}

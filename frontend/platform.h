@@ -73,6 +73,10 @@ void platform_destroy(struct machine *m);
 bool platform_may_send_nmi_or_init(struct machine *m);
 /* Feed host serial input to COM1; returns true when Ctrl-A x was typed. */
 bool platform_poll_input(struct machine *m);
+/* mon:stdio: COM1's stdio backend hands the input to the monitor on
+ * Ctrl-A c (and from the start when focus is set). */
+void platform_share_stdio(struct machine *m, void (*input)(void *, const char *, size_t),
+                          void (*focus)(void *, bool), void *opaque, bool start_focused);
 /* The monitor's system_powerdown: a press of the ACPI power button. */
 void platform_power_button(struct machine *m);
 /* Whether a maskable interrupt could still reach vCPU i while every vCPU

@@ -149,15 +149,18 @@ void serial_backend_write(void *opaque, const uint8_t *buf, size_t n)
 
 size_t serial_backend_poll(struct serial_backend *s, uint8_t *buf, size_t max)
 {
-    if (s->in_fd < 0 || max == 0)
+    if (s->in_fd < 0 || (max == 0 && !s->to_monitor))
         return 0;
     if (s->kind == SERIAL_STDIO && !s->raw_tty)
         return 0; /* stdin is a pipe or file: do not consume CI input */
     uint8_t tmp[64];
-    ssize_t r = read(s->in_fd, tmp, max < sizeof(tmp) ? max : sizeof(tmp));
+    size_t want = s->to_monitor ? sizeof(tmp) : max < sizeof(tmp) ? max : sizeof(tmp);
+    ssize_t r = read(s->in_fd, tmp, want);
     if (r <= 0)
         return 0;
     size_t n = 0;
+    char mon[64];
+    size_t nmon = 0;
     for (ssize_t i = 0; i < r; i++) {
         uint8_t c = tmp[i];
         if (s->kind == SERIAL_STDIO) {
@@ -167,6 +170,16 @@ size_t serial_backend_poll(struct serial_backend *s, uint8_t *buf, size_t max)
                     s->quit_requested = true;
                     continue;
                 }
+                if (c == 'c' && s->monitor_input) {
+                    /* QEMU's mux: Ctrl-A c switches between the serial
+                     * console and the monitor. */
+                    if (nmon)
+                        s->monitor_input(s->monitor_opaque, mon, nmon);
+                    nmon = 0;
+                    s->to_monitor = !s->to_monitor;
+                    s->monitor_focus(s->monitor_opaque, s->to_monitor);
+                    continue;
+                }
                 if (c != 1)
                     continue; /* unknown escape: ignored */
             } else if (c == 1) {
@@ -174,7 +187,12 @@ size_t serial_backend_poll(struct serial_backend *s, uint8_t *buf, size_t max)
                 continue;
             }
         }
-        buf[n++] = c;
+        if (s->to_monitor)
+            mon[nmon++] = (char)c;
+        else if (n < max)
+            buf[n++] = c;
     }
+    if (nmon)
+        s->monitor_input(s->monitor_opaque, mon, nmon);
     return n;
 }

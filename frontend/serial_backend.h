@@ -17,6 +17,13 @@ struct serial_backend {
     bool escape;         /* Ctrl-A seen */
     bool quit_requested; /* Ctrl-A x */
     char pty_name[64];
+    /* mon:stdio: the monitor shares stdin. Ctrl-A c hands the input to
+     * the monitor (monitor_input gets the bytes) and back; monitor_focus
+     * is told each switch. NULL: no monitor here. */
+    void (*monitor_input)(void *opaque, const char *bytes, size_t n);
+    void (*monitor_focus)(void *opaque, bool focus);
+    void *monitor_opaque;
+    bool to_monitor;     /* the monitor has the input now */
 };
 
 /* spec: stdio | mon:stdio | file:PATH | null | none | pty; option names
@@ -32,7 +39,8 @@ int output_file_open(const char *option, const char *path);
 void serial_backend_close(struct serial_backend *s);
 void serial_backend_write(void *opaque, const uint8_t *buf, size_t n);
 /* Poll host input without blocking; returns bytes for the guest (escape
- * sequences removed). */
+ * sequences removed). While the monitor has the input it gets the bytes
+ * instead (and reads go on even when max is 0). */
 size_t serial_backend_poll(struct serial_backend *s, uint8_t *buf, size_t max);
 
 #endif

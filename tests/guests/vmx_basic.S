@@ -296,6 +296,9 @@ have_vmx:
     VMW 0x4812, $0xfff
 
     movq $0, STAGE
+#ifdef SAME_CODE_BOTH_LEVELS
+    call same_code            /* root runs it first (vmx_same_code.S) */
+#endif
     vmlaunch
     /* Falling through: VMfail. */
     VMR F_INSN_ERROR
@@ -409,6 +412,9 @@ adjust_ctl:
 
 /* L2: CPUID, OUT, a write into the EPT hole, HLT. */
 l2_code:
+#ifdef SAME_CODE_BOTH_LEVELS
+    call same_code            /* ... then non-root, at the same address */
+#endif
     xor %eax, %eax
     cpuid
     mov $0x55, %al
@@ -416,6 +422,14 @@ l2_code:
     movb $0x5a, HOLE + 0x40
     hlt
     FAIL 8
+
+#ifdef SAME_CODE_BOTH_LEVELS
+/* Code that both levels run at one address (shared page tables). */
+    .globl same_code
+same_code:
+    nop
+    ret
+#endif
 
 boot_gdt:
     .quad 0

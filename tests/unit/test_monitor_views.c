@@ -352,7 +352,7 @@ START_TEST(test_bad_arguments)
         "xp/4x 0xfee00000", "disas 0x1000 0", "pt", "pt p:0x1000", "ept root:0x1000",
         "vmcs NO_SUCH_FIELD", "vmcs 0x681f", "vmcs set GUEST_RIP", "vmcs set VPID 0x10000",
         "vmcs set VIRTUAL_PROCESSOR_ID 0x10000", "lastexits 0", "lastexits 100000",
-        "trace exits maybe", "trace nothing on", "trace io on", "info tlb zz", "exits now",
+        "trace exits maybe", "trace nothing on", "trace io sideways", "trace io on /no/such/dir/f", "info tlb zz", "exits now",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int before = mon->errors;
