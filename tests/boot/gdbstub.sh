@@ -326,6 +326,15 @@ if start_turtles "$tmp/t6.log" -bios "$PLATFORM_ROMS/spin.rom" -m 16M -nographic
     grep -q "killed by gdb" "$tmp/t6.log" && fail "SIGTERM under -S said 'killed by gdb'"
 fi
 
+# --- 3b. -S with both a gdb stub and the monitor: the monitor's `c` starts
+# the guest, no gdb ever attaches.
+printf 'c\n' >"$tmp/c.script"
+if start_turtles "$tmp/t3b.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
+        "${DEBUG_EXIT[@]}" -S -turtles-monitor-script "$tmp/c.script"; then
+    finish_turtles
+    expect_status 1 "-S resumed by the monitor's c with no gdb attached"
+fi
+
 # --- 4. the options: localhost only; -S needs a stub.
 # 192.0.2.1 (TEST-NET-1, RFC 5737) is no address of this machine.
 run_turtles 10 "$tmp/t4.log" -bios "$PLATFORM_ROMS/gdbtarget.rom" -gdb tcp:192.0.2.1:1234
