@@ -1,11 +1,13 @@
 #!/bin/bash
-# The gdb stub (-gdb tcp::PORT, -S, frontend/gdbstub.c): real gdb steps and
-# breaks in tests/guests/platform/gdbtarget.S from the reset vector on, and
-# follows a guest into long mode (tests/guests/syslong.S) with hardware
-# breakpoints, watchpoints, control registers and the VMX level
-# (tests/guests/vmx_basic.S); a raw protocol
-# client checks attach to a running guest, Ctrl-C and detach on
-# tests/guests/platform/spin.S. Every step has a host-time limit.
+# The gdb stub (-gdb tcp::PORT, -S, frontend/gdbstub.c): real gdb (Debian's
+# gdb 13, batch mode) steps and breaks in tests/guests/platform/gdbtarget.S
+# from the reset vector on, follows a guest into long mode
+# (tests/guests/syslong.S) with hardware breakpoints, watchpoints, CR0/CR3/
+# CR4, x87/SSE registers and detach to a normal exit, and sees the VMX level
+# and runs `monitor` commands (vmcs, watch, until, s) on
+# tests/guests/vmx_basic.S; a raw protocol client checks attach to a
+# running guest, Ctrl-C and detach on tests/guests/platform/spin.S, and
+# hostile packets. Every step has a host-time limit.
 set -u
 . "$(dirname "$0")/lib/guest-common.sh"
 command -v gdb >/dev/null || { echo "SKIP: gdb not installed"; exit 77; }
