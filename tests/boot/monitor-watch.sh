@@ -43,6 +43,29 @@ grep -q "^[12] +watch" <(sed -n '/^(turtles) delete 2/,$p' "$o") && fail "delete
 expect_output "$o" "^vmx-basic-ok$" "the guest ran on"
 expect_status 1 "vmx_basic after the watch session (isa-debug-exit pass)"
 
+# 1b. A watchpoint set while L2 runs, on a page L1 used before VMLAUNCH
+# (STAGE, 0x34000): L1's TLB context saved at VM entry still has the page
+# on its fast path; the VM exit must not bring that back. The first stop is
+# L1's read in the CPUID exit handler, before it prints exit-cpuid.
+cat >"$tmp/saved.txt" <<'SCRIPT'
+break 0xf0907
+c
+delete
+watch 0x34000 8 rw
+c
+delete
+c
+SCRIPT
+run_turtles 60 "$tmp/saved.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic \
+    "${DEBUG_EXIT[@]}" -turtles-monitor-script "$tmp/saved.txt"
+o=$tmp/saved.log
+first=$(grep -n -- "-- watchpoint 2 (0x34000 len 8)" "$o" | head -1 | cut -d: -f1)
+cpuid=$(grep -n "^exit-cpuid$" "$o" | head -1 | cut -d: -f1)
+[ -n "$first" ] && [ -n "$cpuid" ] && [ "$first" -lt "$cpuid" ] ||
+    { fail "the watchpoint missed L1's read of STAGE after the first VM exit"; sed 's/^/    | /' "$o" | head -20; }
+expect_output "$o" "^stopped: cpu0 root vmcs=0x21000 long .* -- watchpoint 2 \(0x34000 len 8\): read$" "L1's read after the exit"
+expect_status 1 "vmx_basic after the watch on L1's page (isa-debug-exit pass)"
+
 # 2. A REP STOSD stops after the iteration that wrote the watched qword;
 # a read watchpoint; bad arguments give one line each and the monitor
 # carries on.
