@@ -130,7 +130,10 @@ def packet_payload():
         return bytes([z, rng.choice(b"0123459x")]) + b"," + hexnum() + b"," + hexnum() + arg_soup()
     if k == 7:
         if rng.randrange(3) == 0:
-            return b"qRcmd," + junk(rng.randrange(20)).hex().encode()[: rng.randrange(40)]
+            # Junk after a word that cannot turn into a command that resumes
+            # or quits (a bare random "q" would quit, as it should).
+            line = rng.choice([b"~", b"x/", b"vmcs ", b"watch ", b"pt ", b"info ", b"help "])
+            return b"qRcmd," + (line + junk(rng.randrange(20))).hex().encode()[: rng.randrange(48)]
         return b"qRcmd," + rng.choice(MONITOR).hex().encode()
     if k == 8:
         return b"vCont?" if rng.randrange(2) else b"vMustReplyEmpty"

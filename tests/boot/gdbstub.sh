@@ -331,11 +331,11 @@ fi
 # --- 3b. -S with both a gdb stub and the monitor: the monitor's `c` starts
 # the guest, no gdb ever attaches.
 printf 'c\n' >"$tmp/c.script"
-if start_turtles "$tmp/t3b.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
-        "${DEBUG_EXIT[@]}" -S -turtles-monitor-script "$tmp/c.script"; then
-    finish_turtles
-    expect_status 1 "-S resumed by the monitor's c with no gdb attached"
-fi
+run_turtles 60 "$tmp/t3b.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
+    "${DEBUG_EXIT[@]}" -S -gdb "tcp::$((20000 + RANDOM % 40000))" \
+    -turtles-monitor-script "$tmp/c.script"
+expect_output "$tmp/t3b.log" "^pass$" "-S resumed by the monitor's c with no gdb attached"
+expect_status 1 "-S, then the monitor's c (isa-debug-exit pass)"
 
 # --- 4. the options: localhost only; -S needs a stub.
 # 192.0.2.1 (TEST-NET-1, RFC 5737) is no address of this machine.
