@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu/ctrlreg.h"
+#include "cpu/debug.h"
+#include "cpu/lapic.h"
 #include "vmx_emul/vmcs.h"
 #include "vmx_emul/vmx.h"
 
@@ -70,6 +73,15 @@ static uint64_t *sys_reg(struct cpu *c, int r)
     }
 }
 
+/* CR8 is the local APIC's TPR[7:4] when there is one (SDM Vol.3A
+ * 10.8.6.1): software may have written the TPR through the APIC page. */
+static uint64_t sys_value(struct cpu *c, int r)
+{
+    if (r == REG_CR8 && c->lapic)
+        return (lapic_tpr(c->lapic) >> 4) & 0xf;
+    return *sys_reg(c, r);
+}
+
 /* The VMX level (org.turtles.x86.vmx): root or non-root, and the VMXON
  * region, current VMCS and its EPT pointer that tell the levels apart
  * (all ones: none, as the SDM's invalid VMCS pointer). */
@@ -110,14 +122,40 @@ void gdb_reg_get(struct cpu *c, int r, uint8_t *b)
     } else if (r >= REG_VMX_NONROOT) {
         put_le(b, vmx_reg(c, r), gdb_reg_size(r));
     } else {
-        put_le(b, *sys_reg(c, r), 8);
+        put_le(b, sys_value(c, r), 8);
     }
 }
 
-/* Registers gdb may change. Control registers, EFER and the VMX level are
- * shown but not written: changing them behind the CPU's back would leave its derived
- * state (mode, TLB) stale; a write to them is accepted and ignored. */
-void gdb_reg_set(struct cpu *c, int r, const uint8_t *b)
+/* CR0, CR3, CR4, CR8 and EFER as MOV CR / WRMSR write them, with their
+ * checks and side effects (mode, PDPTEs, TLB, decoded blocks, breakpoints
+ * armed by CR4.DE, the local APIC's TPR), but never an exception: a value
+ * the CPU would refuse with #GP is refused. Unchanged values are left
+ * alone (gdb's G writes every register back). */
+static bool set_control(struct cpu *c, int r, uint64_t v)
+{
+    if (v == sys_value(c, r))
+        return true;
+    bool ok;
+    switch (r) {
+    case REG_CR0: ok = cpu_set_cr0(c, v); break;
+    case REG_CR3: ok = cpu_set_cr3(c, v); break;
+    case REG_CR4: ok = cpu_set_cr4(c, v); break;
+    case REG_EFER: ok = cpu_set_efer(c, v); break;
+    default: /* CR8: TPR[7:4] (SDM Vol.3A 10.8.6.1) */
+        if (v & ~0xfull)
+            return false;
+        c->cr8 = v;
+        if (c->lapic)
+            lapic_set_tpr(c->lapic, (uint8_t)(v << 4));
+        ok = true;
+        break;
+    }
+    debug_update(c); /* CR4.DE arms or disarms I/O breakpoints */
+    c->stop_block = true;
+    return ok;
+}
+
+bool gdb_reg_set(struct cpu *c, int r, const uint8_t *b)
 {
     if (r < 16) {
         c->gpr[gpr_of_reg[r]] = get_le(b, 8);
@@ -131,7 +169,7 @@ void gdb_reg_set(struct cpu *c, int r, const uint8_t *b)
         struct segment *s = &c->seg[seg_of_reg[r - REG_CS]];
         uint16_t sel = (uint16_t)get_le(b, 4);
         if (s->sel == sel)
-            return;
+            return true;
         s->sel = sel;
         /* Only real and virtual-8086 mode derive the base from the
          * selector; elsewhere it would take a descriptor load. */
@@ -158,9 +196,12 @@ void gdb_reg_set(struct cpu *c, int r, const uint8_t *b)
         memcpy(c->xmm[r - REG_XMM0].b, b, 16);
     } else if (r == REG_MXCSR) {
         c->mxcsr = (uint32_t)get_le(b, 4);
-    } else if (r == REG_FS_BASE || r == REG_GS_BASE || r == REG_K_GS_BASE) {
+    } else if (r == REG_FS_BASE || r == REG_GS_BASE || r == REG_K_GS_BASE || r == REG_CR2) {
         *sys_reg(c, r) = get_le(b, 8);
+    } else if (r >= REG_CR0 && r <= REG_EFER) {
+        return set_control(c, r, get_le(b, 8));
     }
+    return true;
 }
 
 /* The target description: gdb's core/sse/segments features (their names

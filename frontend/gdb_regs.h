@@ -6,6 +6,7 @@
 #ifndef TURTLES_FRONTEND_GDB_REGS_H
 #define TURTLES_FRONTEND_GDB_REGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,9 +18,10 @@
 unsigned gdb_reg_size(int r);
 /* Register r of the vCPU, little-endian, gdb_reg_size(r) bytes. */
 void gdb_reg_get(struct cpu *c, int r, uint8_t *b);
-/* Set register r; the control registers, EFER and the VMX level are
- * read-only (the write is ignored). */
-void gdb_reg_set(struct cpu *c, int r, const uint8_t *b);
+/* Set register r. CR0, CR3, CR4, CR8 and EFER go through the CPU's own
+ * checks: false when it would refuse the value (#GP), nothing changed.
+ * The VMX level is read-only (a write is ignored). */
+bool gdb_reg_set(struct cpu *c, int r, const uint8_t *b);
 /* The target description and its length. */
 const char *gdb_target_xml(size_t *len);
 /* The registers every stop reply carries ("n:value;" pairs): the VMX

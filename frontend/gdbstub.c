@@ -335,16 +335,17 @@ static void cmd_read_regs(struct gdbstub *g, struct cpu *c)
 static void cmd_write_regs(struct gdbstub *g, struct cpu *c, const char *hex)
 {
     uint8_t b[16];
+    bool refused = false;
     for (int r = 0; r < GDB_NREGS && *hex; r++) {
         unsigned n = gdb_reg_size(r);
         if (strlen(hex) < 2 * n || !from_hex(hex, b, n)) {
             send_packet(g, "E22");
             return;
         }
-        gdb_reg_set(c, r, b);
+        refused |= !gdb_reg_set(c, r, b);
         hex += 2 * n;
     }
-    send_packet(g, "OK");
+    send_packet(g, refused ? "E22" : "OK");
 }
 
 /* m/M/X ADDR,LEN[:DATA]; args_end bounds X's binary data, which may hold
@@ -728,8 +729,7 @@ static int handle_packet(struct gdbstub *g, const char *pkt, size_t len)
             send_packet(g, "E22");
             return CMD_STAY;
         }
-        gdb_reg_set(c, (int)r, b);
-        send_packet(g, "OK");
+        send_packet(g, gdb_reg_set(c, (int)r, b) ? "OK" : "E22");
         return CMD_STAY;
     }
     case 'm':

@@ -121,7 +121,8 @@ if start_turtles "$tmp/t2a.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
         -ex 'watch *(long *)0x7004' -ex 'continue' -ex 'x/1xi $pc' -ex 'stepi' \
         -ex 'info registers rip' -ex 'rwatch *(long *)0x4000' -ex 'continue' \
         -ex 'p $st0' -ex 'p $xmm15.v2_int64' -ex 'p/x $mxcsr' -ex 'p/x $fctrl' \
-        -ex 'delete' -ex 'detach'
+        -ex 'set $cr4 = $cr4 | 0x80' -ex 'p/x $cr4' -ex 'set $cr4 = 0x20' \
+        -ex 'set $cr0 = 0x1234' -ex 'p/x $cr0' -ex 'delete' -ex 'detach'
     finish_turtles
     o=$tmp/gdb.out
     expect_output "$o" "^Hardware assisted breakpoint 1 at 0x0*${lm64#00000000000}$" "hbreak sets a hardware breakpoint (Z1)"
@@ -141,6 +142,10 @@ if start_turtles "$tmp/t2a.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
     expect_output "$o" '^\$2 = \{0, 0\}$' "xmm15 through the target description"
     expect_output "$o" '^\$3 = 0x1f80$' "MXCSR at reset"
     expect_output "$o" '^\$4 = 0x40$' "FCW at power-on (SDM Vol.3A 9.1.1)"
+    expect_output "$o" '^\$5 = 0xa0$' "CR4.PGE written by gdb (P through cpu_set_cr4)"
+    expect_output "$o" 'Could not write register "cr0"; remote failure reply .E22.' \
+        "a CR0 value the CPU refuses (#GP) is refused"
+    expect_output "$o" '^\$6 = 0xe0000011$' "CR0 unchanged after the refused write"
     expect_output "$o" "Inferior 1 \(Remote target\) detached" "detach"
     expect_output "$tmp/t2a.log" "^pass$" "the guest ran its checks after detach"
     expect_status 1 "syslong after a gdb session (isa-debug-exit pass)"
