@@ -109,14 +109,15 @@ if start_turtles "$tmp/t2.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
 fi
 
 # --- 2a. the session issue 10 describes, on 64-bit code: attach to a paused
-# machine, a hardware breakpoint (Z1), registers with CR0/CR3/CR4, memory, a
+# machine (two vCPUs: two threads), a hardware breakpoint (Z1), registers with CR0/CR3/CR4, memory, a
 # write watchpoint (Z2) and a read one (Z3) hit after the access, stepi, the
 # x87/SSE registers of the target description, detach: the guest then
 # finishes with its normal exit status.
-if start_turtles "$tmp/t2a.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
+if start_turtles "$tmp/t2a.log" -bios "$GUESTS/syslong.rom" -m 16M -smp 2 -nographic \
         "${DEBUG_EXIT[@]}" -S; then
     lm64=$(nm "$GUESTS/syslong.elf" | awk '$3 == "lm64" { print $1 }')
-    run_gdb -ex "hbreak *0x$lm64" -ex 'continue' \
+    run_gdb -ex "hbreak *0x$lm64" -ex 'continue' -ex 'info threads' -ex 'thread 2' \
+        -ex 'info registers rip cs' -ex 'thread 1' \
         -ex 'info registers cr0 cr3 cr4 efer vmx_nonroot vmcs_ptr' -ex 'x/2xw 0x10000' \
         -ex 'watch *(long *)0x7004' -ex 'continue' -ex 'x/1xi $pc' -ex 'stepi' \
         -ex 'info registers rip' -ex 'rwatch *(long *)0x4000' -ex 'continue' \
@@ -126,7 +127,10 @@ if start_turtles "$tmp/t2a.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
     finish_turtles
     o=$tmp/gdb.out
     expect_output "$o" "^Hardware assisted breakpoint 1 at 0x0*${lm64#00000000000}$" "hbreak sets a hardware breakpoint (Z1)"
-    expect_output "$o" "^Breakpoint 1, 0x0*${lm64#00000000000} in" "the hardware breakpoint stops in 64-bit code"
+    expect_output "$o" "^Thread 1 hit Breakpoint 1, 0x0*${lm64#00000000000} in" "the hardware breakpoint stops in 64-bit code"
+    expect_output "$o" "^\* 1 +Thread 1 \(vCPU 0\) +0x0*${lm64#00000000000} in" "thread 1 is vCPU 0, at the breakpoint"
+    expect_output "$o" "^  2 +Thread 2 \(vCPU 1, waiting for SIPI\) +0x0*fff0 in" "thread 2 is the AP, waiting for SIPI"
+    expect_output "$o" "^cs +0xf000 " "thread 2's registers are the AP's (Hg)"
     expect_output "$o" "^cr0 +0x[89a-f][0-9a-f]{6}[13579bdf] " "CR0.PG and PE"
     expect_output "$o" "^cr3 +0x10000 " "CR3: syslong's PML4"
     expect_output "$o" "^cr4 +0x20 " "CR4.PAE"
