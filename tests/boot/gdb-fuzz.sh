@@ -12,7 +12,7 @@ set -u
 . "$(dirname "$0")/lib/guest-common.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 GUESTS=$BUILD_DIR/guests
-SECONDS_OF_FUZZ=${GDB_FUZZ_SECONDS:-8}
+SECONDS_OF_FUZZ=${GDB_FUZZ_SECONDS:-6}
 tmp=$(mktemp -d /tmp/turtles-gdbfuzz.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
