@@ -488,7 +488,9 @@ bool debugger_round(struct debugger *d)
         bool alive = false;
         if (d->gdb) {
             /* A script's next line does not wait for gdb. */
-            int slice = d->mon ? (monitor_has_script(d->mon) ? 0 : 50) : 200;
+            int slice = d->mon && monitor_can_resume(d->mon)
+                            ? (monitor_has_script(d->mon) ? 0 : 50)
+                            : 200;
             if (gdbstub_serve_paused(d->gdb, slice)) {
                 machine_request_stop(m, STOP_USER_QUIT, EXIT_GDB_KILL, "killed by gdb");
                 return true;

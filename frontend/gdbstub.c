@@ -246,10 +246,11 @@ static uint64_t parse_hex(const char **p)
 
 static void detach(struct gdbstub *g)
 {
-    /* Without a monitor of its own (-monitor, a script), nobody could
-     * resume a machine that stops after gdb left: what gdb set through
-     * `monitor break`/`monitor watch` goes with gdb's own. */
-    bool alone = !g->d->mon;
+    /* Without a monitor that has input of its own (-monitor, a script
+     * with lines left), nobody could resume a machine that stops after
+     * gdb left: what gdb set through `monitor break`/`monitor watch` goes
+     * with gdb's own. */
+    bool alone = !g->d->mon || !monitor_can_resume(g->d->mon);
     for (int i = g->d->nbp - 1; i >= 0; i--)
         if (g->d->bp[i].from_gdb || alone)
             debugger_break_delete(g->d, g->d->bp[i].id);

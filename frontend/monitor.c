@@ -709,7 +709,9 @@ void monitor_announce_stop(struct monitor *mon, const char *line)
         mon->client.prompted = false;
         prompt(mon, &mon->client);
     }
-    if (mon->script || mon->stdio.fd >= 0 || mon->client.fd < 0) {
+    /* stdout: the script's output, or -monitor stdio's. A monitor that
+     * exists only for gdb's `monitor CMD` prints nothing there. */
+    if (mon->script_name || mon->stdio.fd >= 0) {
         if (mon->stdio.prompted && mon->editor)
             line_editor_clear(mon->editor);
         mon->stdio.prompted = false;
@@ -838,7 +840,9 @@ struct monitor *monitor_new(struct machine *m, const struct options *opt, bool *
     /* mon:stdio on a pipe or a file (CI) with the serial console in
      * front: nothing could ever switch to the monitor. */
     bool shared = opt->monitor_shared && (opt->monitor_focus || isatty(STDIN_FILENO));
-    if (!direct_stdio && !unix_sock && !shared && !opt->monitor_script)
+    /* With a gdb stub there is always a monitor, for gdb's `monitor CMD`
+     * (qRcmd), even with no input of its own. */
+    if (!direct_stdio && !unix_sock && !shared && !opt->monitor_script && !opt->gdb_port)
         return NULL;
     struct monitor *mon = calloc(1, sizeof(*mon));
     if (!mon) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "bios/smbios.h"
@@ -983,6 +984,12 @@ int options_parse(struct options *o, int argc, char **argv)
                        o->monitor_shared;
     if (o->gdb_wait && !o->gdb_port && !has_monitor)
         return bad("-S needs -gdb tcp::PORT, -s or a monitor", "-S");
+    /* -nographic's shared terminal is the only monitor, and stdin is no
+     * terminal: nothing could ever switch to it and resume the machine. */
+    if (o->gdb_wait && !o->gdb_port && !o->monitor_script && !o->monitor && o->monitor_shared &&
+        !o->monitor_focus && !isatty(STDIN_FILENO))
+        return bad("-S: nothing could resume the machine (stdin is no terminal for -nographic's "
+                   "monitor; add -monitor or -gdb)", "-S");
     /* Without -kernel the machine boots through firmware, as a PC does. */
     if (!o->bios && !o->kernel) {
         o->bios = DEFAULT_BIOS_PATH;

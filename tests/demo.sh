@@ -35,7 +35,7 @@ timeout --signal=TERM --kill-after=15 1200 "$turtles" -m 1G -smp 2 -nographic -n
     -kernel "$cache/vmlinuz" -initrd "$cache/initramfs.cpio.gz" \
     -append "console=ttyS0 panic=-1 quiet loglevel=3 turtles.test=demo" \
     -turtles-monitor-script "$script" </dev/null |
-    tr -d '\r' |
+    sed -u 's/\r//g' |
     grep --line-buffered -E "^(L1|L2|===|TURTLES: (demo ok|FAIL)|\(turtles\) [a-z]|stopped: |  cpu[0-9]|[A-Z_]+ +[0-9a-f]{4} = )" |
     sed -u 's/^TURTLES: demo ok/L1: demo finished, powering off/; s/^TURTLES: FAIL/L1: FAILED:/'
 status=${PIPESTATUS[0]}

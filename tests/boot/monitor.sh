@@ -103,6 +103,17 @@ run_turtles 30 "$tmp/wait.log" -bios "$PLATFORM_ROMS/spin.rom" -m 16M -nographic
 expect_status 0 "wait then quit"
 expect_output "$tmp/wait.log" '^stopped: cpu0 .* -- waited \(wait\)$' "wait stops a spinning guest"
 
+# system_reset: the paused machine is back at the reset vector, and runs
+# the guest from its start again to its pass.
+script reset 'until exit cpuid' 'system_reset' 'vcpu 0' 'c'
+run_turtles 30 "$tmp/reset.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic \
+    "${DEBUG_EXIT[@]}" -turtles-monitor-script "$tmp/reset.txt"
+expect_status 1 "vmx_basic runs to its pass after system_reset"
+expect_output "$tmp/reset.log" '^cpu0 root vmcs=none real f000:000000000000fff0 jmp 0 -- selected$' \
+    "system_reset puts the vCPU at the reset vector, out of VMX"
+[ "$(grep -c '^exit-cpuid$' "$tmp/reset.log")" -eq 1 ] ||
+    fail "after system_reset the guest starts over (exit-cpuid once, from the second run)"
+
 # --- 4. help, errors, and carrying on ---
 script errors 'help' 'help until' 'help info' 'frobnicate 1 2' 's zero' 's 0' 'break' \
     'break 0x1000 if sideways' 'until exit no_such_reason' 'until' 'delete 99' 'vcpu 7' \
@@ -206,9 +217,17 @@ expect_output "$tmp/pty.log" 'stopped: cpu0 root vmcs=none real .* -- stop \(mon
 expect_output "$tmp/pty.log" '^turtles: quit \(Ctrl-A x\)$' "Ctrl-A x still quits"
 expect_output "$tmp/pty.log" '^EXIT 0$' "status 0 after Ctrl-A x"
 
+# -S with a gdb stub too: the monitor's c resumes without gdb ever attaching.
+script gdbs 'info break' 'c'
+run_turtles 30 "$tmp/gdbs.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic -S \
+    -gdb "tcp::$((20000 + RANDOM % 40000))" "${DEBUG_EXIT[@]}" -no-reboot \
+    -turtles-monitor-script "$tmp/gdbs.txt"
+expect_status 1 "-S -gdb: the monitor's c runs the guest to its end"
+expect_output "$tmp/gdbs.log" '^stopped: cpu0 root vmcs=none real .* -- start \(-S\)$' "-S pauses"
+
 # --- 6. command-line errors: status 2, one line ---
 for args in "-monitor stdio -serial stdio" "-monitor stdio -nographic" "-monitor tcp:1234" \
-    "-monitor unix:" "-monitor"; do
+    "-monitor unix:" "-monitor" "-nographic -S"; do
     # shellcheck disable=SC2086
     run_turtles 10 "$tmp/opt.log" -bios "$GUESTS/vmx_basic.rom" $args
     expect_status 2 "turtles $args"
