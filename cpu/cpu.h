@@ -223,6 +223,10 @@ struct cpu {
     jmp_buf exc_jmp;     /* exceptions unwind to the dispatch loop */
     const struct block *cur_block;
     bool single_step;    /* monitor single-step: one instruction per block */
+    /* A monitor is attached: VM exits and entries keep a copy of the
+     * VMCS for `vmcs diff` (vmx_emul/vmx_exit_stats.h), also after the VMX
+     * state is re-created (RESET frees it). Debugger wiring, not state. */
+    bool vmx_keep_diff;
 
     struct tlb tlb;
     struct cpu_bus bus;

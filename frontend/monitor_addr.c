@@ -162,6 +162,12 @@ bool addr_space_of(struct cpu *cpu, enum addr_level level, struct addr_space *s,
     return true;
 }
 
+bool addr_canonical(const struct addr_space *s, uint64_t addr)
+{
+    return paging_mode_of(s->paging.cr0, s->paging.cr4, s->paging.efer) != PAGING_4LEVEL ||
+           (uint64_t)((int64_t)(addr << 16) >> 16) == addr;
+}
+
 bool addr_translate(struct physmem *pm, const struct addr_space *s, uint64_t addr,
                     bool physical, uint64_t *hpa, char *err, unsigned errsize)
 {
@@ -181,6 +187,12 @@ bool addr_translate(struct physmem *pm, const struct addr_space *s, uint64_t add
         }
         *hpa = r.hpa;
         return true;
+    }
+    /* SDM Vol.3A 3.3.7.1: 4-level paging translates canonical addresses
+     * only (bits 63:47 all equal); anything else would alias. */
+    if (!addr_canonical(s, addr)) {
+        snprintf(err, errsize, "%#llx is not a canonical address", (unsigned long long)addr);
+        return false;
     }
     struct paging_ctx c = s->paging;
     if (s->ept) {

@@ -50,6 +50,10 @@ struct addr_space {
 bool addr_space_of(struct cpu *cpu, enum addr_level level, struct addr_space *space,
                    const char **err);
 
+/* False for a linear address that 4-level paging does not translate
+ * (bits 63:47 not all equal, SDM Vol.3A 3.3.7.1). */
+bool addr_canonical(const struct addr_space *space, uint64_t addr);
+
 /* Translate an address of the space to host-physical (turtles' memory
  * map) without side effects. Returns false with a one-line reason in err. */
 bool addr_translate(struct physmem *pm, const struct addr_space *space, uint64_t addr,

@@ -2,6 +2,7 @@
  * info mem (see monitor_views.h). */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cpu/lapic.h"
 #include "devices/piix.h"
@@ -181,13 +182,26 @@ static void flush_range(struct monitor *mon, struct mem_range *r)
 
 static int cmd_info_mem(struct monitor *mon, int argc, char **argv)
 {
-    (void)argv;
-    if (!no_args(mon, argc, "info mem"))
+    enum addr_level level = ADDR_CURRENT;
+    if (argc > 1) {
+        monitor_error(mon, "usage: info mem [root|nonroot]");
         return -1;
+    }
+    if (argc == 1) {
+        if (!strcasecmp(argv[0], "root") || !strcasecmp(argv[0], "L1")) {
+            level = ADDR_ROOT;
+        } else if (!strcasecmp(argv[0], "nonroot") || !strcasecmp(argv[0], "L2")) {
+            level = ADDR_NONROOT;
+        } else {
+            monitor_error(mon, "info mem: the level is root or nonroot (L1, L2), not '%s'",
+                          argv[0]);
+            return -1;
+        }
+    }
     struct cpu *cpu = monitor_cpu(mon);
     struct addr_space s;
     const char *err;
-    if (!addr_space_of(cpu, ADDR_CURRENT, &s, &err)) {
+    if (!addr_space_of(cpu, level, &s, &err)) {
         monitor_error(mon, "%s", err);
         return -1;
     }
@@ -270,7 +284,8 @@ const struct monitor_command monitor_views_machine_commands[] = {
      cmd_info_devices},
     {"info block", "", "the drives: IDE position or virtio, image, size, read-only", NULL,
      cmd_info_block},
-    {"info mem", "", "the linear ranges the running level maps, with their rights", NULL,
+    {"info mem", "[root|nonroot]", "the linear ranges a level (the running one) maps, with rights",
+     NULL,
      cmd_info_mem},
     {NULL, NULL, NULL, NULL, NULL},
 };

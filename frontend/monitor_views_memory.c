@@ -193,12 +193,9 @@ static int examine(struct monitor *mon, int argc, char **argv, bool physical)
         return -1;
     }
     struct view_addr va;
-    char arg[256];
-    /* xp: the address is physical of what runs unless it says otherwise. */
-    snprintf(arg, sizeof(arg), "%s%s", physical && !strstr(argv[ai], "p:") ? "p:" : "",
-             argv[ai]);
-    if (!resolve(mon, physical ? arg : argv[ai], ADDR_CURRENT, &va))
+    if (!resolve(mon, argv[ai], ADDR_CURRENT, &va))
         return -1;
+    /* xp: the address is physical (of the level named, or of what runs). */
     if (physical)
         va.physical = true;
     if (f.format == 'i') {
@@ -313,13 +310,21 @@ static int cmd_pt(struct monitor *mon, int argc, char **argv)
         monitor_error(mon, "pt walks a linear address; p: has no page walk (try ept p:ADDR)");
         return -1;
     }
+    if (!addr_canonical(&va.space, va.addr)) {
+        monitor_error(mon, "%#llx is not a canonical address", (unsigned long long)va.addr);
+        return -1;
+    }
     struct machine *m = monitor_machine(mon);
     monitor_printf(mon, "%s\n", va.space.what);
-    if (va.space.ept)
-        explain_nested_walk(&m->mem, &va.space.paging, &va.space.ept_ctx, va.addr, print_line,
-                            mon, NULL);
-    else
-        explain_paging_walk(&m->mem, &va.space.paging, va.addr, print_line, mon, NULL);
+    /* With EPT each entry is shown at its guest-physical and host address;
+     * `ept ADDR` shows the EPT walks as well. */
+    struct paging_ctx c = va.space.paging;
+    struct ept_hook hook = { .pm = &m->mem, .ctx = va.space.ept_ctx };
+    if (va.space.ept) {
+        c.gpa_translate = ept_gpa_translate;
+        c.gpa_opaque = &hook;
+    }
+    explain_paging_walk(&m->mem, &c, va.addr, print_line, mon, NULL);
     return 0;
 }
 
@@ -339,6 +344,10 @@ static int cmd_ept(struct monitor *mon, int argc, char **argv)
     }
     if (!va.space.ept) {
         monitor_error(mon, "the current VMCS does not enable EPT");
+        return -1;
+    }
+    if (!va.physical && !addr_canonical(&va.space, va.addr)) {
+        monitor_error(mon, "%#llx is not a canonical address", (unsigned long long)va.addr);
         return -1;
     }
     struct machine *m = monitor_machine(mon);
@@ -460,7 +469,8 @@ const struct monitor_command monitor_views_memory_commands[] = {
     {"disas", "[ADDR [COUNT]]", "disassemble COUNT (10) instructions, from CS:RIP by default",
      NULL, cmd_disas},
     {"pt", "ADDR", "the page walk of a linear address, entry by entry, flags decoded",
-     "In non-root with EPT every paging-structure access is shown with its EPT walk.", cmd_pt},
+     "With EPT (non-root) each entry is shown at its guest-physical and host address;\n"
+     "ept ADDR adds each access's EPT walk.", cmd_pt},
     {"ept", "ADDR | p:GPA", "the EPT walk of the non-root guest down to the host page",
      "ept ADDR walks the guest's paging through EPT (each table access's EPT walk\n"
      "shown); ept p:GPA walks one guest-physical address.",

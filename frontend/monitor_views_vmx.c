@@ -31,7 +31,10 @@ static void field_words(const struct vmcs *v, const struct vmcs_field *f, uint64
         vmx_exit_reason_describe((uint32_t)value, buf, size);
         return;
     case VMCS_EXIT_QUALIFICATION:
-        vmx_exit_qualification_describe(v->vm_exit_reason & 0xffff, value, buf, size);
+        if ((v->vm_exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI)
+            vmx_exception_qualification_describe(v->vm_exit_intr_info, value, buf, size);
+        else
+            vmx_exit_qualification_describe(v->vm_exit_reason & 0xffff, value, buf, size);
         return;
     case VMCS_VM_EXIT_INTR_INFO:
     case VMCS_IDT_VECTORING_INFO_FIELD:
@@ -278,8 +281,12 @@ static int cmd_lastexits(struct monitor *mon, int argc, char **argv)
         const struct vmx_exit_record *r = &s->ring[k & (VMX_EXIT_RING - 1)];
         char reason[64], qual[256], root[32];
         vmx_exit_reason_describe(r->reason, reason, sizeof(reason));
-        vmx_exit_qualification_describe(r->reason & 0xffff, r->qualification, qual,
-                                        sizeof(qual));
+        if ((r->reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI)
+            vmx_exception_qualification_describe(r->intr_info, r->qualification, qual,
+                                                 sizeof(qual));
+        else
+            vmx_exit_qualification_describe(r->reason & 0xffff, r->qualification, qual,
+                                            sizeof(qual));
         if (r->root_ns == ~0ull)
             snprintf(root, sizeof(root), "in root now");
         else

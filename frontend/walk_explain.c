@@ -11,6 +11,7 @@ struct explain {
     enum paging_mode mode;
     /* Nested: the EPT walk in progress is indented under the entry. */
     struct ept_hook *hook;
+    bool translated; /* guest-physical goes through a second dimension */
     const char *indent;
 };
 
@@ -138,7 +139,7 @@ static void on_paging_entry(void *opaque, const struct paging_step *s)
     if (s->from_register)
         say(x, "%s[%u] (PDPTE register): %#llx %s", level_name(x->mode, s->level), index & 3,
             (unsigned long long)s->value, flags);
-    else if (x->hook)
+    else if (x->translated)
         say(x, "%s[%u] at gpa %#llx (host %#llx): %#llx %s", level_name(x->mode, s->level),
             index, (unsigned long long)s->gpa, (unsigned long long)s->hpa,
             (unsigned long long)s->value, flags);
@@ -165,7 +166,7 @@ static void say_paging_result(struct explain *x, enum paging_status st, uint64_t
 {
     if (st == PAGING_OK)
         say(x, "linear %#llx -> %s %#llx (%llu KiB page, %s, %s, %s)", (unsigned long long)lin,
-            x->hook ? "host-physical" : "physical", (unsigned long long)r->paddr,
+            x->translated ? "host-physical" : "physical", (unsigned long long)r->paddr,
             (unsigned long long)size_kib(r->page_size), r->writable ? "writable" : "read-only",
             r->user ? "user" : "supervisor", r->nx ? "no-execute" : "executable");
     else if (st == PAGING_PAGE_FAULT)
@@ -184,11 +185,13 @@ enum paging_status explain_paging_walk(struct physmem *pm, const struct paging_c
 {
     struct explain x = { .out = out, .opaque = opaque, .indent = "" };
     x.mode = paging_mode_of(ctx->cr0, ctx->cr4, ctx->efer);
+    x.translated = ctx->gpa_translate != NULL;
     struct paging_ctx c = *ctx;
     c.probe = true;
     c.on_entry = on_paging_entry;
     c.on_entry_opaque = &x;
-    say(&x, "%s, CR3 %#llx", mode_name(x.mode), (unsigned long long)ctx->cr3);
+    say(&x, "%s, CR3 %#llx%s", mode_name(x.mode), (unsigned long long)ctx->cr3,
+        x.translated ? " (guest-physical)" : "");
     struct paging_result r;
     enum paging_status st = paging_walk(pm, &c, lin, PG_READ, &r);
     say_paging_result(&x, st, lin, &r);
@@ -268,6 +271,7 @@ enum paging_status explain_nested_walk(struct physmem *pm, const struct paging_c
     hook.ctx.on_entry = on_ept_entry;
     hook.ctx.on_entry_opaque = &x;
     x.hook = &hook;
+    x.translated = true;
     struct paging_ctx c = *ctx;
     c.probe = true;
     c.on_entry = on_paging_entry;

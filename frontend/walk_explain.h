@@ -25,9 +25,11 @@ const char *explain_epte_flags(uint64_t entry, unsigned level, bool leaf, char *
 /* Name of a memory type (SDM Vol.3A 12.3): "WB", "UC", ... "reserved". */
 const char *explain_memtype(unsigned type);
 
-/* Walk `lin` with ctx (its probe/on_entry fields are set here; a
- * gpa_translate of ctx is kept: the nested case goes through
- * explain_nested_walk). Returns the walk's status; *result when non-NULL. */
+/* Walk `lin` with ctx (its probe/on_entry fields are set here). A
+ * gpa_translate of ctx is kept (it must not write: an EPT hook with
+ * ctx.probe set) and each entry is shown at its guest-physical and host
+ * address; explain_nested_walk shows the EPT walks too. Returns the
+ * walk's status; *result when non-NULL. */
 enum paging_status explain_paging_walk(struct physmem *pm, const struct paging_ctx *ctx,
                                        uint64_t lin, explain_out out, void *opaque,
                                        struct paging_result *result);

@@ -318,7 +318,8 @@ void vmx_vmexit(struct cpu *cpu, uint32_t reason, uint64_t qualification,
     struct vmcs *v = vmx_current_vmcs(cpu);
     if (!vx || !v || !cpu->vmx_nonroot)
         return;
-    vmx_exit_stats_exit(cpu, reason, qualification, cpu->rip);
+    vmx_exit_stats_exit(cpu, reason, qualification,
+                        info && (info->valid & EXITINFO_INTR) ? info->intr_info : 0, cpu->rip);
 
     /* 27.2 recording VM-exit information. */
     v->vm_exit_reason = reason;
@@ -401,7 +402,8 @@ void vmx_exit_insn(struct cpu *cpu, const struct insn *in, uint32_t reason, uint
 void vmx_entry_failure(struct cpu *cpu, uint32_t reason, uint64_t qualification)
 {
     struct vmcs *v = vmx_current_vmcs(cpu);
-    vmx_exit_stats_exit(cpu, reason | EXIT_REASON_ENTRY_FAILURE, qualification, v->guest_rip);
+    vmx_exit_stats_exit(cpu, reason | EXIT_REASON_ENTRY_FAILURE, qualification, 0,
+                        v->guest_rip);
     v->vm_exit_reason = reason | EXIT_REASON_ENTRY_FAILURE;
     v->exit_qualification = qualification;
     vmx_trace(cpu, "VM-entry failure ->", reason | EXIT_REASON_ENTRY_FAILURE, qualification);

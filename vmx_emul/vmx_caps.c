@@ -239,13 +239,15 @@ struct vmx_cpu *vmx_get(struct cpu *cpu)
     v->current_slot = -1;
     timer_init(&v->preemption_wake, vmx_nonroot_preemption_wake, cpu, "vmx-preemption-timer");
     cpu->vmx = v;
+    if (cpu->vmx_keep_diff)
+        vmx_exit_stats_keep_diff(cpu, true);
     return v;
 }
 
 void vmx_cpu_free(struct cpu *cpu)
 {
     vmx_tlb_free(cpu);
-    vmx_exit_stats_keep_diff(cpu, false);
+    vmx_exit_stats_free(cpu);
     if (cpu->vmx && cpu->bus.clock)
         timer_disarm(cpu->bus.clock, &cpu->vmx->preemption_wake);
     free(cpu->vmx);

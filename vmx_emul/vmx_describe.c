@@ -362,6 +362,26 @@ const char *vmx_exit_qualification_describe(unsigned reason, uint64_t q, char *b
     return buf;
 }
 
+const char *vmx_exception_qualification_describe(uint32_t intr_info, uint64_t q, char *buf,
+                                                 size_t size)
+{
+    if (!size)
+        return buf;
+    buf[0] = 0;
+    bool hw_exception = (intr_info & INTR_INFO_VALID) && INTR_INFO_TYPE(intr_info) == EV_HWEXC;
+    if (hw_exception && INTR_INFO_VECTOR(intr_info) == EXC_PF) {
+        append(buf, size, "#PF linear address %#llx", (unsigned long long)q);
+    } else if (hw_exception && INTR_INFO_VECTOR(intr_info) == EXC_DB) {
+        append(buf, size, "#DB:");
+        describe_debug_bits(q, buf, size);
+        if (!(q & 0x1600f))
+            append(buf, size, " none");
+    } else {
+        append(buf, size, q ? "%#llx (no qualification defined)" : "none", (unsigned long long)q);
+    }
+    return buf;
+}
+
 const char *vmx_intr_info_describe(uint32_t info, char *buf, size_t size)
 {
     static const char *const types[8] = {

@@ -50,6 +50,12 @@ const char *vmx_exit_reason_describe(uint32_t reason, char *buf, size_t size);
 const char *vmx_exit_qualification_describe(unsigned reason, uint64_t qual, char *buf,
                                             size_t size);
 
+/* The qualification of an exception or NMI exit (reason 0) when the
+ * VM-exit interruption information is known: the linear address of a #PF,
+ * the debug conditions of a #DB, none otherwise (27.2.1 table 27-1). */
+const char *vmx_exception_qualification_describe(uint32_t intr_info, uint64_t qual, char *buf,
+                                                 size_t size);
+
 /* An interruption-information field (24.8.3, 24.9.2, 24.9.3): "valid
  * vector 14 hardware exception error code" or "invalid". Returns buf. */
 const char *vmx_intr_info_describe(uint32_t info, char *buf, size_t size);

@@ -23,7 +23,7 @@ static void keep_diff_base(struct cpu *cpu, bool at_exit)
 }
 
 void vmx_exit_stats_exit(struct cpu *cpu, uint32_t reason, uint64_t qualification,
-                         uint64_t guest_rip)
+                         uint32_t intr_info, uint64_t guest_rip)
 {
     struct vmx_exit_stats *s = &cpu->vmx->stats;
     uint64_t now = now_ns(cpu);
@@ -35,7 +35,8 @@ void vmx_exit_stats_exit(struct cpu *cpu, uint32_t reason, uint64_t qualificatio
             s->nonroot_ns[basic] += now - s->last_entry_ns;
     }
     s->ring[s->total & (VMX_EXIT_RING - 1)] = (struct vmx_exit_record){
-        .reason = reason, .qualification = qualification, .guest_rip = guest_rip,
+        .reason = reason, .qualification = qualification, .intr_info = intr_info,
+        .guest_rip = guest_rip,
         .vmcs_ptr = cpu->vmx->current_vmcs_ptr, .when_ns = now, .root_ns = ~0ull,
     };
     s->total++;
@@ -76,9 +77,8 @@ void vmx_exit_stats_reset(struct cpu *cpu)
 
 void vmx_exit_stats_keep_diff(struct cpu *cpu, bool on)
 {
-    /* Turning it on before the guest uses VMX allocates the VMX state that
-     * its first VMX use would. */
-    struct vmx_cpu *vx = on && vmx_available(cpu) ? vmx_get(cpu) : cpu->vmx;
+    cpu->vmx_keep_diff = on;
+    struct vmx_cpu *vx = cpu->vmx; /* none yet: vmx_get() starts the copy */
     if (!vx)
         return;
     struct vmx_exit_stats *s = &vx->stats;
@@ -91,8 +91,15 @@ void vmx_exit_stats_keep_diff(struct cpu *cpu, bool on)
             *s->diff_base = *v;
             s->diff_base_vmcs_ptr = vx->current_vmcs_ptr;
         }
-    } else if (!on && s->diff_base) {
-        free(s->diff_base);
-        s->diff_base = NULL;
+    } else if (!on) {
+        vmx_exit_stats_free(cpu);
     }
+}
+
+void vmx_exit_stats_free(struct cpu *cpu)
+{
+    if (!cpu->vmx)
+        return;
+    free(cpu->vmx->stats.diff_base);
+    cpu->vmx->stats.diff_base = NULL;
 }

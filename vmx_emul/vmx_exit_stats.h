@@ -20,6 +20,7 @@
 struct vmx_exit_record {
     uint32_t reason;      /* the full exit-reason field (bit 31: entry failure) */
     uint64_t qualification;
+    uint32_t intr_info;   /* VM-exit interruption information (exception exits) */
     uint64_t guest_rip;
     uint64_t vmcs_ptr;
     uint64_t when_ns;     /* machine time of the exit */
@@ -46,11 +47,14 @@ struct cpu;
 /* Called by vmx_vmexit / vmx_entry_failure (before the exit changes the
  * VMCS) and by vmx_vmentry (before the entry). */
 void vmx_exit_stats_exit(struct cpu *cpu, uint32_t reason, uint64_t qualification,
-                         uint64_t guest_rip);
+                         uint32_t intr_info, uint64_t guest_rip);
 void vmx_exit_stats_entry(struct cpu *cpu);
 /* `exits reset`: counts and times restart from now (the ring stays). */
 void vmx_exit_stats_reset(struct cpu *cpu);
-/* Start or stop keeping the `vmcs diff` copy. */
+/* Start or stop keeping the `vmcs diff` copy (cpu->vmx_keep_diff: kept
+ * across the VMX state being freed and re-created). */
 void vmx_exit_stats_keep_diff(struct cpu *cpu, bool on);
+/* Release the copy with the VMX state (vmx_cpu_free). */
+void vmx_exit_stats_free(struct cpu *cpu);
 
 #endif

@@ -96,5 +96,17 @@ ept_hpa=$(sed -n 's/^linear 0x800040 -> host-physical 0x\([0-9a-f]*\) .*/\1/p' "
     fail "remapped: info tlb host page ($tlb_page) differs from ept's host-physical ($ept_hpa)"
 [ -n "$ept_hpa" ] && [ $((16#$ept_hpa)) -eq $((0xa00040)) ] ||
     fail "remapped: ept gives host-physical $ept_hpa, the guest mapped 0xa00040"
+# docs/monitor-views.md's example: its script, run again, still prints every
+# line the document shows.
+doc=$(dirname "$0")/../../docs/monitor-views.md
+awk '/^## Example/{e=1} e&&/^```/{n++; next} e&&n==1' "$doc" >"$tmp/doc-script"
+awk '/^## Example/{e=1} e&&/^```/{n++; next} e&&n==3' "$doc" >"$tmp/doc-out"
+[ -s "$tmp/doc-script" ] && [ -s "$tmp/doc-out" ] || fail "docs/monitor-views.md: example not found"
+run_turtles 120 "$tmp/out3" -bios "$remap" -m 64M -nographic "${DEBUG_EXIT[@]}" -no-reboot \
+    -turtles-monitor-script "$tmp/doc-script"
+while IFS= read -r line; do
+    grep -qxF -- "$line" "$tmp/out3" || fail "docs/monitor-views.md shows a line the run no longer prints: $line"
+done <"$tmp/doc-out"
+
 [ $rc -eq 0 ] && echo "monitor views: ok"
 exit $rc

@@ -228,6 +228,8 @@ START_TEST(test_memory)
     has("0000000000006000: 0x88 0x77 0x66 0x55");
     ck_assert_int_eq(run("xp/1dw 0x6004"), 0);
     has("0000000000006004: 287454020");
+    ck_assert_int_eq(run("xp/2xb nonroot:0x1003"), 0); /* guest-physical through EPT */
+    has("0000000000001003: 0x0f 0xa2");
     ck_assert_int_eq(run("x/3i $rip"), 0);
     has("mov rax, rbx");
     has("cpuid");
@@ -251,6 +253,9 @@ START_TEST(test_walks)
     has("PDE[0]");
     has("PS");
     has("linear 0x6000 -> physical 0x6000 (2048 KiB page");
+    ck_assert_int_eq(run("pt nonroot:0x1234"), 0); /* paging off, through EPT */
+    has("paging off, CR3 0 (guest-physical)");
+    has("linear 0x1234 -> host-physical 0x401234 (4 KiB page");
     ck_assert_int_eq(run("ept p:0x1234"), 0);
     has("EPT PDE[0] at host 0x202000: 0x4000b7 R W X WB");
     has("guest-physical 0x1234 -> host-physical 0x401234 (2048 KiB page, rwx, WB)");
@@ -273,6 +278,12 @@ START_TEST(test_info_mem)
     has("no drives");
     ck_assert_int_eq(run("info irq"), -1); /* no platform in this test */
     ck_assert_int_eq(run("info mem now"), -1);
+    ck_assert_int_eq(run("info mem root nonroot"), -1);
+    /* The VMCS guest: paging off. */
+    ck_assert_int_eq(run("info mem nonroot"), 0);
+    has("paging is off");
+    ck_assert_int_eq(run("info mem L1"), 0);
+    has("0000000000000000-0000000040000000");
 }
 END_TEST
 
@@ -318,7 +329,7 @@ START_TEST(test_vmcs_diff_and_exits)
     has("keeping a copy from now on");
     /* An exit and an entry as the VMX code records them. */
     c->icount = 1000;
-    vmx_exit_stats_exit(c, EXIT_REASON_IO_INSTRUCTION, 0x3f80000, 0x1000);
+    vmx_exit_stats_exit(c, EXIT_REASON_IO_INSTRUCTION, 0x3f80000, 0, 0x1000);
     vmx_current_vmcs(c)->guest_rip = 0x1001;
     vmx_current_vmcs(c)->vm_exit_reason = EXIT_REASON_IO_INSTRUCTION;
     c->icount = 1500;
@@ -336,10 +347,22 @@ START_TEST(test_vmcs_diff_and_exits)
     has("root 500 ns");
     ck_assert_int_eq(run("exits"), 0);
     has("IO_INSTRUCTION (30)               1");
+    /* An exception exit: the ring keeps the interruption information. */
+    vmx_exit_stats_exit(c, EXIT_REASON_EXCEPTION_NMI, 0xdead000, 0x80000b0e, 0x1001);
+    vmx_exit_stats_entry(c);
+    ck_assert_int_eq(run("lastexits 1"), 0);
+    has("EXCEPTION_NMI (0) qual=0xdead000 guest-rip=0x1001 vmcs=0x300000 root 0 ns: "
+        "#PF linear address 0xdead000");
     ck_assert_int_eq(run("exits reset"), 0);
     ck_assert_int_eq(run("exits"), 0);
     ck_assert_ptr_null(strstr(mon->out, "IO_INSTRUCTION"));
     ck_assert_int_eq(mon->errors, 0);
+    /* RESET frees the VMX state; the copy comes back with the next. */
+    vmx_cpu_free(c);
+    ck_assert_ptr_nonnull(vmx_get(c)->stats.diff_base);
+    monitor_views_detach(m);
+    ck_assert_ptr_null(c->vmx->stats.diff_base);
+    ck_assert(!c->vmx_keep_diff);
 }
 END_TEST
 
@@ -348,8 +371,8 @@ START_TEST(test_bad_arguments)
     /* Each is one error line, and the next command still works. */
     static const char *const bad[] = {
         "regs extra", "x/4q 0x1000", "x/0x 0x1000", "x 0x1000 0x2000", "x/4x foo:0x10",
-        "x/4x root:", "x/4x p:p:0x10", "x/4x p:root:0x10", "x/4x zz", "x/4x 0xfff00000000",
-        "xp/4x 0xfee00000", "disas 0x1000 0", "pt", "pt p:0x1000", "ept root:0x1000",
+        "x/4x root:", "x/4x p:p:0x10", "x/1x 0x0000800000000000", "x/4x p:root:0x10", "x/4x zz", "x/4x 0xfff00000000",
+        "xp/4x 0xfee00000", "disas 0x1000 0", "pt", "pt p:0x1000", "pt 0x123456789abcdef0", "ept root:0x1000",
         "vmcs NO_SUCH_FIELD", "vmcs 0x681f", "vmcs set GUEST_RIP", "vmcs set VPID 0x10000",
         "vmcs set VIRTUAL_PROCESSOR_ID 0x10000", "lastexits 0", "lastexits 100000",
         "trace exits maybe", "trace nothing on", "trace io sideways", "trace io on /no/such/dir/f", "info tlb zz", "exits now",
@@ -366,6 +389,47 @@ START_TEST(test_bad_arguments)
     ck_assert_int_eq(run("vmcs"), -1);
     has("error: CPU #0 has no current VMCS");
     ck_assert_int_eq(run("ept 0x1000"), -1);
+}
+END_TEST
+
+/* Random argument lists for every view (trace aside: it opens files): each
+ * returns 0 or -1 with at most one error line, and nothing crashes (the
+ * sanitizer build runs this too). */
+START_TEST(test_random_arguments)
+{
+    static const char *const pool[] = {
+        "0", "0x1000", "0x6000", "$rip", "$nope", "-1", "0xffffffffffffffff", "99999999999999999999",
+        "root:0x5000", "nonroot:0x1000", "L2:p:0x1000", "p:0x1000", "root:p:0xfee00000", "p:",
+        "root:", "x:", "::", "/4xg", "/i", "/0", "/99999", "/zz", "GUEST_RIP", "0x681e", "0x681f",
+        "VM_EXIT_REASON", "diff", "set", "reset", "", "on", "off", "1", "256", "257",
+        "0x0000800000000000", "0xffff800000000000", "nonroot:0x800040",
+    };
+    static const struct monitor_command *const tables[] = {
+        monitor_views_state_commands, monitor_views_memory_commands,
+        monitor_views_vmx_commands, monitor_views_machine_commands,
+    };
+    uint64_t rng = 0x9e3779b97f4a7c15ull;
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+        for (const struct monitor_command *c = tables[t]; c->name; c++) {
+            if (strcmp(c->name, "trace") == 0)
+                continue;
+            for (int round = 0; round < 150; round++) {
+                char *args[4];
+                int n = (int)(rng % 4);
+                for (int i = 0; i < n; i++) {
+                    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                    args[i] = (char *)pool[rng % (sizeof(pool) / sizeof(pool[0]))];
+                }
+                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                mon->len = 0;
+                mon->out[0] = 0;
+                int before = mon->errors;
+                int r = c->run(mon, n, args);
+                ck_assert_msg(r == 0 || r == -1, "%s returned %d", c->name, r);
+                ck_assert_msg(mon->errors - before == (r == -1), "%s: %d errors for status %d",
+                              c->name, mon->errors - before, r);
+            }
+        }
 }
 END_TEST
 
@@ -414,6 +478,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_vmcs_diff_and_exits);
     tcase_add_test(tc, test_bad_arguments);
     tcase_add_test(tc, test_addr_split);
+    tcase_add_test(tc, test_random_arguments);
     suite_add_tcase(s, tc);
     return s;
 }

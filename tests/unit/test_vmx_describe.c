@@ -79,6 +79,14 @@ START_TEST(test_qualifications)
     ck_assert_str_eq(vmx_exit_qualification_describe(EXIT_REASON_EXCEPTION_NMI, 0x4001, buf,
                                                      sizeof(buf)),
                      "#PF linear address 0x4001, or #DB: B0 BS");
+    /* With the interruption information the exception is known. */
+    ck_assert_str_eq(vmx_exception_qualification_describe(0x80000b0e, 0x7fff1000, buf,
+                                                          sizeof(buf)),
+                     "#PF linear address 0x7fff1000");
+    ck_assert_str_eq(vmx_exception_qualification_describe(0x80000301, 0x4002, buf, sizeof(buf)),
+                     "#DB: B1 BS");
+    ck_assert_str_eq(vmx_exception_qualification_describe(0x80000306, 0, buf, sizeof(buf)),
+                     "none");
     /* A tiny buffer is never overrun. */
     char small[8];
     vmx_exit_qualification_describe(EXIT_REASON_EPT_VIOLATION, 0x1aa, small, sizeof(small));
