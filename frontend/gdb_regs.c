@@ -195,7 +195,12 @@ bool gdb_reg_set(struct cpu *c, int r, const uint8_t *b)
     } else if (r < REG_MXCSR) {
         memcpy(c->xmm[r - REG_XMM0].b, b, 16);
     } else if (r == REG_MXCSR) {
-        c->mxcsr = (uint32_t)get_le(b, 4);
+        /* As LDMXCSR: bits past MXCSR_MASK (0xffff, SDM Vol.1 10.2.3.1)
+         * would be #GP(0). */
+        uint32_t v = (uint32_t)get_le(b, 4);
+        if (v & ~0xffffu)
+            return false;
+        c->mxcsr = v;
     } else if (r == REG_FS_BASE || r == REG_GS_BASE || r == REG_K_GS_BASE || r == REG_CR2) {
         *sys_reg(c, r) = get_le(b, 8);
     } else if (r >= REG_CR0 && r <= REG_EFER) {
