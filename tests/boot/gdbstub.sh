@@ -317,6 +317,14 @@ s.sendall(b"$" + big + b"#%02x" % (sum(big) & 0xff))
 print("oversized", reply(1), packet())
 s.sendall(b"$?#3f")
 print("alive", reply(1), packet()[:4])
+def send(payload):
+    s.sendall(b"$" + payload + b"#%02x" % (sum(payload) & 0xff))
+    reply(1)
+    return packet()
+# X carries binary data, NUL bytes and '}'-escaped '#' included.
+print("xwrite", send(b"X1000,4:\x00\x01}\x03\x00"))
+print("xread", send(b"m1000,4"))
+print("hbad", send(b"H"))
 s.sendall(b"$k#6b")
 print("kill", reply(1))
 PY
@@ -326,6 +334,9 @@ PY
     expect_output "$o" "^bad-g -$" "g with a bad checksum is refused"
     expect_output "$o" '^oversized \+ \$E22#' "an oversized packet gets an error reply"
     expect_output "$o" '^alive \+ \$T05' "the stub still serves after bad packets"
+    expect_output "$o" '^xwrite \$OK#' "X with NUL bytes in its data"
+    expect_output "$o" '^xread \$00012300#' "the X data landed whole (NULs and the escaped #)"
+    expect_output "$o" '^hbad \$E22#' "H without g or c is an error"
     expect_status 7 "gdb kill (EXIT_GDB_KILL)"
     expect_output "$tmp/t5.log" "^turtles: killed by gdb$" "the kill's line"
 fi
