@@ -14,7 +14,7 @@ command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; 
 GUESTS=$BUILD_DIR/guests
 SECONDS_OF_FUZZ=${GDB_FUZZ_SECONDS:-6}
 tmp=$(mktemp -d /tmp/turtles-gdbfuzz.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 
 port_free() {
     local hex
