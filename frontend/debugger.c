@@ -12,6 +12,7 @@
 #include "frontend/disas.h"
 #include "frontend/gdbstub.h"
 #include "frontend/monitor_loop.h"
+#include "frontend/monitor_watch.h"
 #include "vmx_emul/vmx.h"
 #include "vmx_emul/vmx_controls.h"
 
@@ -92,28 +93,6 @@ static void request_stop(struct debugger *d, int cpu, enum dbg_stop_kind kind, c
     snprintf(d->stop_why, sizeof(d->stop_why), "%s", why);
 }
 
-/* The vCPU's last instruction met a watchpoint (cpu/debug.h): stop,
- * whoever set it (gdb or the monitor). */
-static void watch_stop(struct debugger *d, struct cpu *c)
-{
-    int i = c->watch_hit - 1;
-    c->watch_hit = 0;
-    if (d->stop_pending || i < 0 || (unsigned)i >= d->m->watches.n)
-        return;
-    const struct debug_watch *w = &d->m->watches.w[i];
-    unsigned rw = w->kind & DEBUG_WATCH_RW;
-    const char *kind = rw == DEBUG_WATCH_WRITE ? "watch" : rw == DEBUG_WATCH_READ ? "rwatch"
-                                                                                : "awatch";
-    char why[96];
-    snprintf(why, sizeof(why), "watchpoint %s %#llx len %llu (%s)",
-             rw == DEBUG_WATCH_WRITE ? "write" : rw == DEBUG_WATCH_READ ? "read" : "access",
-             (unsigned long long)w->addr, (unsigned long long)w->len,
-             w->owner == WATCH_BY_GDB ? "gdb" : "monitor");
-    request_stop(d, c->index, DBG_STOP_WATCH, why);
-    d->stop_watch_kind = kind;
-    d->stop_watch_addr = w->addr;
-}
-
 static bool step_done(const struct debugger *d, const struct cpu *c)
 {
     /* An instruction retired, or an exception moved RIP without one. */
@@ -162,6 +141,31 @@ static bool at_return(struct cpu *c)
         n++;
     }
     return false;
+}
+
+/* The vCPU's last instruction met a watchpoint (cpu/debug.h), whoever
+ * set it (gdb or the monitor): stop, the access done, with the watchpoint
+ * in the stop line and gdb's stop-reply word. */
+static void watch_stop(struct debugger *d, struct cpu *c)
+{
+    int i = c->watch_hit - 1;
+    c->watch_hit = 0;
+    if (d->stop_pending || i < 0 || (unsigned)i >= d->m->watches.n)
+        return;
+    const struct debug_watch *w = &d->m->watches.w[i];
+    char why[96];
+    monitor_watch_describe(w, c->watch_hit_access, why, sizeof(why));
+    request_stop(d, c->index, DBG_STOP_WATCH, why);
+    /* gdb hears of its own watchpoints; one of the monitor's is a plain
+     * SIGTRAP to it (gdb resumes silently at a watch address it never
+     * set). */
+    if (w->owner != WATCH_BY_GDB)
+        return;
+    unsigned rw = w->kind & DEBUG_WATCH_RW;
+    d->stop_watch_kind = rw == DEBUG_WATCH_WRITE  ? "watch"
+                         : rw == DEBUG_WATCH_READ ? "rwatch"
+                                                  : "awatch";
+    d->stop_watch_addr = w->addr;
 }
 
 /* Called before every block of a vCPU while something is pending. A
@@ -423,8 +427,8 @@ void debugger_after_run(struct debugger *d, int cpu_index)
     if (!d || d->stop_pending)
         return;
     struct cpu *c = &d->m->cpus[cpu_index];
-    /* A watched access at the end of the turn: stop now, before the next
-     * vCPU runs. */
+    /* A watched access at the end of the turn: stop before the next
+     * turn's interrupt check could move the vCPU elsewhere. */
     if (c->watch_hit) {
         watch_stop(d, c);
         return;

@@ -1,9 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 /* GDB remote serial protocol server (see gdbstub.h). The protocol is the
  * one documented in the GDB manual, appendix "Remote Serial Protocol";
- * the register layout is gdb's amd64 one, told to gdb by a target
- * description so that it is the same in every CPU mode (QEMU does the
- * same: real-mode guests are shown with 64-bit registers). */
+ * the registers and their target description are gdb_regs.c's, the
+ * framing gdb_packet.c's, pausing and stepping the debugger's. */
 #include "frontend/gdbstub.h"
 
 #include <errno.h>
@@ -22,8 +21,10 @@
 #include "cpu/mem.h"
 #include "frontend/debugger.h"
 #include "frontend/gdb_packet.h"
+#include "frontend/gdb_regs.h"
 #include "frontend/machine.h"
-#include "vmx_emul/vmcs.h"
+#include "frontend/monitor.h"
+#include "frontend/monitor_loop.h"
 #include "vmx_emul/vmx.h"
 
 /* While the guest runs, the socket is looked at once every this many
@@ -33,6 +34,13 @@
 
 #define GDB_SIGINT 2
 #define GDB_SIGTRAP 5
+
+/* What the stub's monitor printed, for qRcmd's O packets. */
+struct rcmd_output {
+    char *text;
+    size_t len, cap;
+    bool truncated;
+};
 
 /* Pausing, stepping, breakpoints and the stop reason are the machine's
  * debugger's (frontend/debugger.h), shared with the monitor. */
@@ -48,6 +56,14 @@ struct gdbstub {
     bool attached;
     int g_cpu, c_cpu;  /* vCPUs selected by Hg (registers, memory) and Hc */
     unsigned poll_count;
+    /* The monitor that runs gdb's `monitor CMD` (qRcmd): one of the
+     * stub's own, made at the first use, with no input or output but
+     * what qRcmd gives it. */
+    struct monitor *mon;
+    /* A `monitor` command resumed the machine (c, s, until ...): its reply
+     * waits for the next stop, which it carries as the stop line. */
+    bool rcmd_running;
+    struct rcmd_output rcmd;
     char in[GDB_PACKET_MAX + 8]; /* received, not yet framed */
     size_t inlen;
     struct gdb_framer frame; /* holds the packet being served */
@@ -229,296 +245,27 @@ static uint64_t parse_hex(const char **p)
     return v;
 }
 
-/* ---- registers: gdb's amd64 numbering ---- */
-
-enum {
-    REG_RIP = 16, REG_EFLAGS, REG_CS, REG_ST0 = 24, REG_FCTRL = 32, REG_XMM0 = 40,
-    REG_MXCSR = 56, REG_FS_BASE, REG_GS_BASE, REG_K_GS_BASE, REG_CR0, REG_CR2, REG_CR3,
-    REG_CR4, REG_CR8, REG_EFER, REG_VMX_NONROOT, REG_VMXON_PTR, REG_VMCS_PTR, REG_EPTP, NREGS
-};
-
-static const uint8_t gpr_of_reg[16] = {R_AX, R_BX, R_CX, R_DX, R_SI, R_DI, R_BP, R_SP,
-                                       R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15};
-static const uint8_t seg_of_reg[6] = {S_CS, S_SS, S_DS, S_ES, S_FS, S_GS};
-
-static unsigned reg_size(int r)
-{
-    if (r == REG_VMX_NONROOT)
-        return 4;
-    if (r < REG_EFLAGS || (r >= REG_FS_BASE && r < NREGS))
-        return 8;
-    if (r >= REG_ST0 && r < REG_FCTRL)
-        return 10;
-    if (r >= REG_XMM0 && r < REG_MXCSR)
-        return 16;
-    return 4;
-}
-
-static void put_le(uint8_t *b, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *b, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v |= (uint64_t)b[i] << (8 * i);
-    return v;
-}
-
-/* gdb's st0..st7 are the stack registers ST(i), i.e. physical register
- * (TOP + i) mod 8 (SDM Vol.1 8.1.2). */
-static struct x87_reg *st_reg(struct cpu *c, int i)
-{
-    unsigned top = (c->fpu.fsw >> 11) & 7;
-    return &c->fpu.st[(top + (unsigned)i) & 7];
-}
-
-static uint64_t *sys_reg(struct cpu *c, int r)
-{
-    switch (r) {
-    case REG_FS_BASE: return &c->seg[S_FS].base;
-    case REG_GS_BASE: return &c->seg[S_GS].base;
-    case REG_K_GS_BASE: return &c->kernel_gs_base;
-    case REG_CR0: return &c->cr0;
-    case REG_CR2: return &c->cr2;
-    case REG_CR3: return &c->cr3;
-    case REG_CR4: return &c->cr4;
-    case REG_CR8: return &c->cr8;
-    default: return &c->efer;
-    }
-}
-
-/* The VMX level (org.turtles.x86.vmx): root or non-root, and the VMXON
- * region, current VMCS and its EPT pointer that tell the levels apart
- * (all ones: none, as the SDM's invalid VMCS pointer). */
-static uint64_t vmx_reg(const struct cpu *c, int r)
-{
-    bool on = vmx_in_operation(c);
-    const struct vmcs *v = vmx_current_vmcs(c);
-    switch (r) {
-    case REG_VMX_NONROOT: return c->vmx_nonroot;
-    case REG_VMXON_PTR: return on ? c->vmx->vmxon_ptr : ~0ull;
-    case REG_VMCS_PTR: return on ? c->vmx->current_vmcs_ptr : ~0ull;
-    default: return v ? v->ept_pointer : ~0ull;
-    }
-}
-
-static void reg_get(struct cpu *c, int r, uint8_t *b)
-{
-    if (r < 16) {
-        put_le(b, c->gpr[gpr_of_reg[r]], 8);
-    } else if (r == REG_RIP) {
-        put_le(b, c->rip, 8);
-    } else if (r == REG_EFLAGS) {
-        put_le(b, c->rflags, 4);
-    } else if (r < REG_ST0) {
-        put_le(b, c->seg[seg_of_reg[r - REG_CS]].sel, 4);
-    } else if (r < REG_FCTRL) {
-        const struct x87_reg *x = st_reg(c, r - REG_ST0);
-        put_le(b, x->mant, 8);
-        put_le(b + 8, x->sign_exp, 2);
-    } else if (r < REG_XMM0) {
-        const struct fpu_state *f = &c->fpu;
-        uint64_t v[8] = {f->fcw, f->fsw, f->ftw, f->fcs, f->fip, f->fds, f->fdp, f->fop};
-        put_le(b, v[r - REG_FCTRL], 4);
-    } else if (r < REG_MXCSR) {
-        memcpy(b, c->xmm[r - REG_XMM0].b, 16);
-    } else if (r == REG_MXCSR) {
-        put_le(b, c->mxcsr, 4);
-    } else if (r >= REG_VMX_NONROOT) {
-        put_le(b, vmx_reg(c, r), reg_size(r));
-    } else {
-        put_le(b, *sys_reg(c, r), 8);
-    }
-}
-
-/* Registers gdb may change. Control registers, EFER and the VMX level are
- * shown but not written: changing them behind the CPU's back would leave its derived
- * state (mode, TLB) stale; a write to them is accepted and ignored. */
-static void reg_set(struct cpu *c, int r, const uint8_t *b)
-{
-    if (r < 16) {
-        c->gpr[gpr_of_reg[r]] = get_le(b, 8);
-    } else if (r == REG_RIP) {
-        c->rip = get_le(b, 8);
-    } else if (r == REG_EFLAGS) {
-        /* Bit 1 is always set (SDM Vol.1 3.4.3); VM changes the mode. */
-        c->rflags = (get_le(b, 4) & 0x3f7fd5) | 2;
-        cpu_update_mode(c);
-    } else if (r < REG_ST0) {
-        struct segment *s = &c->seg[seg_of_reg[r - REG_CS]];
-        uint16_t sel = (uint16_t)get_le(b, 4);
-        if (s->sel == sel)
-            return;
-        s->sel = sel;
-        /* Only real and virtual-8086 mode derive the base from the
-         * selector; elsewhere it would take a descriptor load. */
-        if (c->mode == MODE_REAL || c->mode == MODE_V86)
-            s->base = (uint64_t)sel << 4;
-    } else if (r < REG_FCTRL) {
-        struct x87_reg *x = st_reg(c, r - REG_ST0);
-        x->mant = get_le(b, 8);
-        x->sign_exp = (uint16_t)get_le(b + 8, 2);
-    } else if (r < REG_XMM0) {
-        struct fpu_state *f = &c->fpu;
-        uint32_t v = (uint32_t)get_le(b, 4);
-        switch (r - REG_FCTRL) {
-        case 0: f->fcw = (uint16_t)v; break;
-        case 1: f->fsw = (uint16_t)v; break;
-        case 2: f->ftw = (uint16_t)v; break;
-        case 3: f->fcs = (uint16_t)v; break;
-        case 4: f->fip = v; break;
-        case 5: f->fds = (uint16_t)v; break;
-        case 6: f->fdp = v; break;
-        default: f->fop = (uint16_t)(v & 0x7ff); break;
-        }
-    } else if (r < REG_MXCSR) {
-        memcpy(c->xmm[r - REG_XMM0].b, b, 16);
-    } else if (r == REG_MXCSR) {
-        c->mxcsr = (uint32_t)get_le(b, 4);
-    } else if (r == REG_FS_BASE || r == REG_GS_BASE || r == REG_K_GS_BASE) {
-        *sys_reg(c, r) = get_le(b, 8);
-    }
-}
-
-/* The target description: gdb's core/sse/segments features (their names
- * and register names are what gdb's amd64 support looks for) and the
- * system registers in a feature of our own. */
-static const char target_xml[] =
-    "<?xml version=\"1.0\"?>"
-    "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
-    "<target version=\"1.0\">"
-    "<architecture>i386:x86-64</architecture>"
-    "<feature name=\"org.gnu.gdb.i386.core\">"
-    "<flags id=\"i386_eflags\" size=\"4\">"
-    "<field name=\"CF\" start=\"0\" end=\"0\"/><field name=\"\" start=\"1\" end=\"1\"/>"
-    "<field name=\"PF\" start=\"2\" end=\"2\"/><field name=\"AF\" start=\"4\" end=\"4\"/>"
-    "<field name=\"ZF\" start=\"6\" end=\"6\"/><field name=\"SF\" start=\"7\" end=\"7\"/>"
-    "<field name=\"TF\" start=\"8\" end=\"8\"/><field name=\"IF\" start=\"9\" end=\"9\"/>"
-    "<field name=\"DF\" start=\"10\" end=\"10\"/><field name=\"OF\" start=\"11\" end=\"11\"/>"
-    "<field name=\"NT\" start=\"14\" end=\"14\"/><field name=\"RF\" start=\"16\" end=\"16\"/>"
-    "<field name=\"VM\" start=\"17\" end=\"17\"/><field name=\"AC\" start=\"18\" end=\"18\"/>"
-    "<field name=\"VIF\" start=\"19\" end=\"19\"/><field name=\"VIP\" start=\"20\" end=\"20\"/>"
-    "<field name=\"ID\" start=\"21\" end=\"21\"/>"
-    "</flags>"
-    "<reg name=\"rax\" bitsize=\"64\" type=\"int64\" regnum=\"0\"/>"
-    "<reg name=\"rbx\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"rcx\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"rdx\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"rsi\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"rdi\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"rbp\" bitsize=\"64\" type=\"data_ptr\"/>"
-    "<reg name=\"rsp\" bitsize=\"64\" type=\"data_ptr\"/>"
-    "<reg name=\"r8\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"r9\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"r10\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"r11\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"r12\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"r13\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"r14\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"r15\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"rip\" bitsize=\"64\" type=\"code_ptr\"/>"
-    "<reg name=\"eflags\" bitsize=\"32\" type=\"i386_eflags\"/>"
-    "<reg name=\"cs\" bitsize=\"32\" type=\"int32\"/>"
-    "<reg name=\"ss\" bitsize=\"32\" type=\"int32\"/>"
-    "<reg name=\"ds\" bitsize=\"32\" type=\"int32\"/>"
-    "<reg name=\"es\" bitsize=\"32\" type=\"int32\"/>"
-    "<reg name=\"fs\" bitsize=\"32\" type=\"int32\"/>"
-    "<reg name=\"gs\" bitsize=\"32\" type=\"int32\"/>"
-    "<reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\"/>"
-    "<reg name=\"st1\" bitsize=\"80\" type=\"i387_ext\"/>"
-    "<reg name=\"st2\" bitsize=\"80\" type=\"i387_ext\"/>"
-    "<reg name=\"st3\" bitsize=\"80\" type=\"i387_ext\"/>"
-    "<reg name=\"st4\" bitsize=\"80\" type=\"i387_ext\"/>"
-    "<reg name=\"st5\" bitsize=\"80\" type=\"i387_ext\"/>"
-    "<reg name=\"st6\" bitsize=\"80\" type=\"i387_ext\"/>"
-    "<reg name=\"st7\" bitsize=\"80\" type=\"i387_ext\"/>"
-    "<reg name=\"fctrl\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-    "<reg name=\"fstat\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-    "<reg name=\"ftag\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-    "<reg name=\"fiseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-    "<reg name=\"fioff\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-    "<reg name=\"foseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-    "<reg name=\"fooff\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-    "<reg name=\"fop\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-    "</feature>"
-    "<feature name=\"org.gnu.gdb.i386.sse\">"
-    "<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>"
-    "<vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>"
-    "<vector id=\"v16i8\" type=\"int8\" count=\"16\"/>"
-    "<vector id=\"v8i16\" type=\"int16\" count=\"8\"/>"
-    "<vector id=\"v4i32\" type=\"int32\" count=\"4\"/>"
-    "<vector id=\"v2i64\" type=\"int64\" count=\"2\"/>"
-    "<union id=\"vec128\">"
-    "<field name=\"v4_float\" type=\"v4f\"/><field name=\"v2_double\" type=\"v2d\"/>"
-    "<field name=\"v16_int8\" type=\"v16i8\"/><field name=\"v8_int16\" type=\"v8i16\"/>"
-    "<field name=\"v4_int32\" type=\"v4i32\"/><field name=\"v2_int64\" type=\"v2i64\"/>"
-    "<field name=\"uint128\" type=\"uint128\"/>"
-    "</union>"
-    "<flags id=\"i386_mxcsr\" size=\"4\">"
-    "<field name=\"IE\" start=\"0\" end=\"0\"/><field name=\"DE\" start=\"1\" end=\"1\"/>"
-    "<field name=\"ZE\" start=\"2\" end=\"2\"/><field name=\"OE\" start=\"3\" end=\"3\"/>"
-    "<field name=\"UE\" start=\"4\" end=\"4\"/><field name=\"PE\" start=\"5\" end=\"5\"/>"
-    "<field name=\"DAZ\" start=\"6\" end=\"6\"/><field name=\"IM\" start=\"7\" end=\"7\"/>"
-    "<field name=\"DM\" start=\"8\" end=\"8\"/><field name=\"ZM\" start=\"9\" end=\"9\"/>"
-    "<field name=\"OM\" start=\"10\" end=\"10\"/><field name=\"UM\" start=\"11\" end=\"11\"/>"
-    "<field name=\"PM\" start=\"12\" end=\"12\"/><field name=\"FZ\" start=\"15\" end=\"15\"/>"
-    "</flags>"
-    "<reg name=\"xmm0\" bitsize=\"128\" type=\"vec128\" regnum=\"40\"/>"
-    "<reg name=\"xmm1\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm2\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm3\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm4\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm5\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm6\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm7\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm8\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm9\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm10\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm11\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm12\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm13\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm14\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"xmm15\" bitsize=\"128\" type=\"vec128\"/>"
-    "<reg name=\"mxcsr\" bitsize=\"32\" type=\"i386_mxcsr\" group=\"vector\"/>"
-    "</feature>"
-    "<feature name=\"org.gnu.gdb.i386.segments\">"
-    "<reg name=\"fs_base\" bitsize=\"64\" type=\"int\" regnum=\"57\"/>"
-    "<reg name=\"gs_base\" bitsize=\"64\" type=\"int\"/>"
-    "</feature>"
-    "<feature name=\"org.turtles.x86.system\">"
-    "<reg name=\"k_gs_base\" bitsize=\"64\" type=\"int\" regnum=\"59\" group=\"system\"/>"
-    "<reg name=\"cr0\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
-    "<reg name=\"cr2\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
-    "<reg name=\"cr3\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
-    "<reg name=\"cr4\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
-    "<reg name=\"cr8\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
-    "<reg name=\"efer\" bitsize=\"64\" type=\"int\" group=\"system\"/>"
-    "</feature>"
-    "<feature name=\"org.turtles.x86.vmx\">"
-    "<reg name=\"vmx_nonroot\" bitsize=\"32\" type=\"int\" regnum=\"66\" group=\"vmx\"/>"
-    "<reg name=\"vmxon_ptr\" bitsize=\"64\" type=\"int\" group=\"vmx\"/>"
-    "<reg name=\"vmcs_ptr\" bitsize=\"64\" type=\"int\" group=\"vmx\"/>"
-    "<reg name=\"eptp\" bitsize=\"64\" type=\"int\" group=\"vmx\"/>"
-    "</feature>"
-    "</target>";
-
 /* ---- running and stopping ---- */
 
 static void detach(struct gdbstub *g)
 {
+    /* Without a monitor that has input of its own (-monitor, a script
+     * with lines left), nobody could resume a machine that stops after
+     * gdb left: what gdb set through `monitor break`/`monitor watch` goes
+     * with gdb's own. */
+    bool alone = !g->d->mon || !monitor_can_resume(g->d->mon);
     for (int i = g->d->nbp - 1; i >= 0; i--)
-        if (g->d->bp[i].from_gdb)
+        if (g->d->bp[i].from_gdb || alone)
             debugger_break_delete(g->d, g->d->bp[i].id);
     debug_watch_remove_owner(&g->m->watches, WATCH_BY_GDB);
+    if (alone)
+        g->m->watches.n = 0;
     machine_watches_changed(g->m);
     debugger_update_hooks(g->d);
     close_client(g);
     g->attached = false;
     g->awaiting_stop = false;
+    g->rcmd_running = false;
     /* Detached or gone: the guest runs on, as with QEMU. */
     if (g->d->paused)
         debugger_resume(g->d);
@@ -541,9 +288,7 @@ static void send_stop_reply(struct gdbstub *g)
     /* The level travels with every stop: root or non-root and the current
      * VMCS pointer, as expedited registers (gdb shows them without asking). */
     const struct cpu *c = &g->m->cpus[d->stop_cpu];
-    snprintf(buf + n, sizeof(buf) - (size_t)n, "%x:%08x;%x:%016llx;", REG_VMX_NONROOT,
-             c->vmx_nonroot ? 0x01000000u : 0u, REG_VMCS_PTR,
-             (unsigned long long)__builtin_bswap64(vmx_reg(c, REG_VMCS_PTR)));
+    gdb_expedited_regs(c, buf + n, sizeof(buf) - (size_t)n);
     send_packet(g, buf);
 }
 
@@ -579,12 +324,12 @@ static int thread_index(struct gdbstub *g, const char *p, int current)
 static void cmd_read_regs(struct gdbstub *g, struct cpu *c)
 {
     uint8_t b[16];
-    char *out = malloc(2 * 16 * NREGS + 1), *p = out;
+    char *out = malloc(2 * 16 * GDB_NREGS + 1), *p = out;
     if (!out)
         return;
-    for (int r = 0; r < NREGS; r++) {
-        unsigned n = reg_size(r);
-        reg_get(c, r, b);
+    for (int r = 0; r < GDB_NREGS; r++) {
+        unsigned n = gdb_reg_size(r);
+        gdb_reg_get(c, r, b);
         to_hex(p, b, n);
         p += 2 * n;
     }
@@ -595,16 +340,17 @@ static void cmd_read_regs(struct gdbstub *g, struct cpu *c)
 static void cmd_write_regs(struct gdbstub *g, struct cpu *c, const char *hex)
 {
     uint8_t b[16];
-    for (int r = 0; r < NREGS && *hex; r++) {
-        unsigned n = reg_size(r);
+    bool refused = false;
+    for (int r = 0; r < GDB_NREGS && *hex; r++) {
+        unsigned n = gdb_reg_size(r);
         if (strlen(hex) < 2 * n || !from_hex(hex, b, n)) {
             send_packet(g, "E22");
             return;
         }
-        reg_set(c, r, b);
+        refused |= !gdb_reg_set(c, r, b);
         hex += 2 * n;
     }
-    send_packet(g, "OK");
+    send_packet(g, refused ? "E22" : "OK");
 }
 
 /* m/M/X ADDR,LEN[:DATA]; args_end bounds X's binary data, which may hold
@@ -750,7 +496,8 @@ static void cmd_xfer_features(struct gdbstub *g, const char *args)
         return;
     }
     uint64_t len = parse_hex(&p);
-    size_t total = sizeof(target_xml) - 1;
+    size_t total;
+    const char *target_xml = gdb_target_xml(&total);
     if (off > total)
         off = total;
     if (len > GDB_PACKET_MAX - 2)
@@ -766,6 +513,113 @@ static void cmd_xfer_features(struct gdbstub *g, const char *args)
     free(out);
 }
 
+/* More than any view prints (`vmcs` is a few KiB); past it the rest is
+ * dropped with a note, so a runaway command cannot eat the host. */
+#define RCMD_OUTPUT_MAX (1u << 20)
+
+/* Send what the monitor printed as O packets (each within PacketSize). */
+static void rcmd_flush(struct gdbstub *g)
+{
+    struct rcmd_output *o = &g->rcmd;
+    const size_t chunk = (GDB_PACKET_MAX - 1) / 2;
+    char *pkt = o->len || o->truncated ? malloc(2 * chunk + 2) : NULL;
+    for (size_t off = 0; pkt && off < o->len; off += chunk) {
+        size_t len = o->len - off < chunk ? o->len - off : chunk;
+        pkt[0] = 'O';
+        to_hex(pkt + 1, (const uint8_t *)o->text + off, len);
+        send_packet(g, pkt);
+    }
+    if (pkt && o->truncated) {
+        static const char note[] = "(output truncated)\n";
+        pkt[0] = 'O';
+        to_hex(pkt + 1, (const uint8_t *)note, sizeof(note) - 1);
+        send_packet(g, pkt);
+    }
+    free(pkt);
+    o->len = 0;
+    o->truncated = false;
+}
+
+/* The stub's monitor prints here: collected while its command runs, sent
+ * at once while a command that resumed the machine waits for the stop
+ * (`s N` traces each instruction then). */
+static void rcmd_output(void *opaque, const char *text)
+{
+    struct gdbstub *g = opaque;
+    struct rcmd_output *o = &g->rcmd;
+    size_t n = strlen(text);
+    if (o->truncated || o->len + n > RCMD_OUTPUT_MAX) {
+        o->truncated = true;
+        return;
+    }
+    if (o->len + n + 1 > o->cap) {
+        size_t cap = o->cap ? o->cap : 4096;
+        while (cap < o->len + n + 1)
+            cap *= 2;
+        char *t = realloc(o->text, cap);
+        if (!t) {
+            o->truncated = true;
+            return;
+        }
+        o->text = t;
+        o->cap = cap;
+    }
+    memcpy(o->text + o->len, text, n + 1);
+    o->len += n;
+    if (g->rcmd_running)
+        rcmd_flush(g);
+}
+
+/* qRcmd,HEX: gdb's `monitor CMD`. The line runs in the monitor (the same
+ * commands and views as -monitor; the vCPU it looks at is gdb's Hg
+ * thread); what it prints comes back as O packets, then OK. */
+static void cmd_monitor(struct gdbstub *g, const char *hex)
+{
+    size_t n = strlen(hex);
+    char *line = n % 2 ? NULL : malloc(n / 2 + 1);
+    if (!line || !from_hex(hex, (uint8_t *)line, n / 2)) {
+        free(line);
+        send_packet(g, "E22");
+        return;
+    }
+    line[n / 2] = '\0'; /* a NUL inside ends the line early, like a newline */
+    if (!g->mon)
+        g->mon = monitor_new_detached(g->m, rcmd_output, g);
+    if (!g->mon) {
+        free(line);
+        send_packet(g, "E12");
+        return;
+    }
+    monitor_select_cpu(g->mon, g->g_cpu);
+    bool was_paused = g->d->paused;
+    monitor_execute_line(g->mon, line, NULL, NULL);
+    free(line);
+    rcmd_flush(g);
+    if (was_paused && !g->d->paused && g->m->stop == STOP_NONE) {
+        /* It resumed the machine: gdb still believes it stopped, so the
+         * command returns only when it stops again (as in a monitor
+         * script), with the stop line (gdbstub_announce_stop). */
+        g->rcmd_running = true;
+        return;
+    }
+    send_packet(g, "OK");
+}
+
+/* The end of a `monitor` command that ran the machine: the stop line as
+ * its last output, then OK. */
+static void finish_rcmd(struct gdbstub *g, bool stopped)
+{
+    g->rcmd_running = false;
+    if (stopped) {
+        char line[320];
+        debugger_stop_line(g->d, g->d->stop_cpu, g->d->stop_why, line, sizeof(line));
+        rcmd_output(g, line);
+        rcmd_output(g, "\n");
+    }
+    rcmd_flush(g);
+    send_packet(g, "OK");
+}
+
 static void cmd_query(struct gdbstub *g, const char *pkt)
 {
     char buf[64];
@@ -775,6 +629,8 @@ static void cmd_query(struct gdbstub *g, const char *pkt)
         send_packet(g, buf);
     } else if (!strncmp(pkt, "qXfer:features:read:", 20)) {
         cmd_xfer_features(g, pkt + 20);
+    } else if (!strncmp(pkt, "qRcmd,", 6)) {
+        cmd_monitor(g, pkt + 6);
     } else if (!strcmp(pkt, "qAttached")) {
         send_packet(g, "1");
     } else if (!strcmp(pkt, "qC")) {
@@ -790,10 +646,20 @@ static void cmd_query(struct gdbstub *g, const char *pkt)
     } else if (!strcmp(pkt, "qsThreadInfo")) {
         send_packet(g, "l");
     } else if (!strncmp(pkt, "qThreadExtraInfo,", 17)) {
+        /* "vCPU 1, non-root, VMCS 0x21000, halted": what `info threads`
+         * shows for each vCPU. */
         int i = thread_index(g, pkt + 17, g->g_cpu);
-        char text[32], hex[65];
-        snprintf(text, sizeof(text), "vCPU %d%s", i < 0 ? 0 : i,
-                 i >= 0 && g->m->cpus[i].halted ? " (halted)" : "");
+        const struct cpu *t = &g->m->cpus[i < 0 ? 0 : i];
+        char text[96], hex[2 * sizeof(text) + 1];
+        int n = snprintf(text, sizeof(text), "vCPU %d", i < 0 ? 0 : i);
+        if (vmx_in_operation(t) && t->vmx->current_vmcs_ptr != ~0ull)
+            n += snprintf(text + n, sizeof(text) - (size_t)n, ", %s, VMCS 0x%llx",
+                          t->vmx_nonroot ? "non-root" : "root",
+                          (unsigned long long)t->vmx->current_vmcs_ptr);
+        else if (vmx_in_operation(t))
+            n += snprintf(text + n, sizeof(text) - (size_t)n, ", root, no VMCS");
+        snprintf(text + n, sizeof(text) - (size_t)n, "%s",
+                 t->wait_for_sipi ? ", waiting for SIPI" : t->halted ? ", halted" : "");
         to_hex(hex, (const uint8_t *)text, strlen(text));
         send_packet(g, hex);
     } else if (!strncmp(pkt, "qSymbol", 7)) {
@@ -848,14 +714,14 @@ static int handle_packet(struct gdbstub *g, const char *pkt, size_t len)
     case 'p': {
         const char *p = pkt + 1;
         uint64_t r = parse_hex(&p);
-        if (r >= NREGS) {
+        if (r >= GDB_NREGS) {
             send_packet(g, "E45");
             return CMD_STAY;
         }
         uint8_t b[16];
         char hex[33];
-        reg_get(c, (int)r, b);
-        to_hex(hex, b, reg_size((int)r));
+        gdb_reg_get(c, (int)r, b);
+        to_hex(hex, b, gdb_reg_size((int)r));
         send_packet(g, hex);
         return CMD_STAY;
     }
@@ -863,13 +729,12 @@ static int handle_packet(struct gdbstub *g, const char *pkt, size_t len)
         const char *p = pkt + 1;
         uint64_t r = parse_hex(&p);
         uint8_t b[16];
-        if (r >= NREGS || *p++ != '=' || strlen(p) < 2 * reg_size((int)r) ||
-            !from_hex(p, b, reg_size((int)r))) {
+        if (r >= GDB_NREGS || *p++ != '=' || strlen(p) < 2 * gdb_reg_size((int)r) ||
+            !from_hex(p, b, gdb_reg_size((int)r))) {
             send_packet(g, "E22");
             return CMD_STAY;
         }
-        reg_set(c, (int)r, b);
-        send_packet(g, "OK");
+        send_packet(g, gdb_reg_set(c, (int)r, b) ? "OK" : "E22");
         return CMD_STAY;
     }
     case 'm':
@@ -996,9 +861,12 @@ void gdbstub_poll_running(struct gdbstub *g)
 void gdbstub_announce_stop(struct gdbstub *g)
 {
     g->g_cpu = g->c_cpu = g->d->stop_cpu;
-    if (g->awaiting_stop && g->fd >= 0)
+    if (g->rcmd_running && g->fd >= 0)
+        finish_rcmd(g, true);
+    else if (g->awaiting_stop && g->fd >= 0)
         send_stop_reply(g);
     g->awaiting_stop = false;
+    g->rcmd_running = false;
 }
 
 bool gdbstub_connected(const struct gdbstub *g)
@@ -1093,6 +961,15 @@ void gdbstub_free(struct gdbstub *g)
 {
     if (!g)
         return;
+    if (g->fd >= 0 && g->rcmd_running) {
+        /* The `monitor` command ran to the end of the machine. */
+        if (g->m->stop_message) {
+            rcmd_output(g, "turtles: ");
+            rcmd_output(g, g->m->stop_message);
+            rcmd_output(g, "\n");
+        }
+        finish_rcmd(g, false);
+    }
     if (g->fd >= 0) {
         /* The machine is going away with gdb attached: tell gdb the exit
          * status instead of just dropping the connection. */
@@ -1103,5 +980,7 @@ void gdbstub_free(struct gdbstub *g)
     close_client(g);
     if (g->listen_fd >= 0)
         close(g->listen_fd);
+    monitor_free(g->mon);
+    free(g->rcmd.text);
     free(g);
 }

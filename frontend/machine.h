@@ -105,12 +105,12 @@ void machine_pam_changed(void *opaque, const uint8_t pam[7]);
 /* -d guest_errors: a device's report of programming it ignored (the
  * device_env callback; opaque is the machine). */
 void machine_log_guest_error(void *opaque, const char *device, const char *what);
+/* m->watches changed: every vCPU re-arms (or drops) them. */
+void machine_watches_changed(struct machine *m);
 /* The monitor's system_reset: the machine resets now (a paused machine
  * stays paused at the reset vector); under -no-reboot it exits, as a
  * guest's reset does. */
 void machine_system_reset(struct machine *m);
-/* m->watches changed: every vCPU re-arms (or drops) them. */
-void machine_watches_changed(struct machine *m);
 /* Asynchronous stop from a signal handler. */
 void machine_signal_stop(struct machine *m, int signo);
 

@@ -891,6 +891,22 @@ fail:
     return NULL;
 }
 
+struct monitor *monitor_new_detached(struct machine *m,
+                                     void (*out)(void *opaque, const char *text), void *opaque)
+{
+    struct monitor *mon = calloc(1, sizeof(*mon));
+    if (!mon)
+        return NULL;
+    mon->m = m;
+    mon->out_fd = -1;
+    mon->out_fn = out;
+    mon->out_opaque = opaque;
+    mon->listen_fd = -1;
+    input_init(&mon->stdio, -1);
+    input_init(&mon->client, -1);
+    return mon;
+}
+
 void monitor_free(struct monitor *mon)
 {
     if (!mon)

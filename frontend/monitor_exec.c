@@ -15,6 +15,7 @@
 #include "frontend/machine.h"
 #include "frontend/monitor.h"
 #include "frontend/monitor_loop.h"
+#include "frontend/monitor_watch.h"
 #include "frontend/platform.h"
 #include "vmx_emul/vmx.h"
 
@@ -313,12 +314,13 @@ static int run_delete(struct monitor *mon, int argc, char **argv)
         for (int i = d->nbp - 1; i >= 0; i--)
             if (!d->bp[i].from_gdb)
                 debugger_break_delete(d, d->bp[i].id);
+        monitor_watch_delete(mon, 0);
         return 0;
     }
     for (int i = 0; i < argc; i++) {
         uint64_t id;
         if (!monitor_parse_number(mon, argv[i], &id) || id > 0x7fffffff ||
-            !debugger_break_delete(d, (int)id)) {
+            (!debugger_break_delete(d, (int)id) && !monitor_watch_delete(mon, (unsigned)id))) {
             monitor_error(mon, "delete: no breakpoint '%s' (info break lists them)", argv[i]);
             return -1;
         }
@@ -332,7 +334,7 @@ static int run_info_break(struct monitor *mon, int argc, char **argv)
     if (!no_args(mon, "info break", argc))
         return -1;
     struct debugger *d = dbg(mon);
-    if (d->nbp == 0) {
+    if (d->nbp == 0 && !monitor_machine(mon)->watches.n) {
         monitor_printf(mon, "no breakpoints\n");
         return 0;
     }
@@ -343,6 +345,7 @@ static int run_info_break(struct monitor *mon, int argc, char **argv)
                        cond_text(b, buf, sizeof(buf)), (unsigned long long)b->hits,
                        b->from_gdb ? " (gdb)" : "");
     }
+    monitor_watch_list(mon); /* numbered with the breakpoints (monitor_watch.c) */
     return 0;
 }
 

@@ -18,6 +18,12 @@ struct options;
  * that cannot be read). */
 struct monitor *monitor_new(struct machine *m, const struct options *opt, bool *failed);
 void monitor_free(struct monitor *mon);
+/* A monitor with no input of its own, for gdb's `monitor CMD` (qRcmd):
+ * commands run through monitor_execute_line(); everything it prints (also
+ * later, as the trace of a step it started) goes to out. NULL when out
+ * of memory. */
+struct monitor *monitor_new_detached(struct machine *m,
+                                     void (*out)(void *opaque, const char *text), void *opaque);
 
 /* Called by the machine loop between rounds (debugger.c): looks at the
  * monitor's input without blocking while the guest runs. */

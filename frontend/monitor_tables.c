@@ -6,6 +6,7 @@
 
 extern const struct monitor_command monitor_core_commands[];
 extern const struct monitor_command monitor_exec_commands[];
+extern const struct monitor_command monitor_watch_commands[];
 extern const struct monitor_command monitor_views_state_commands[];
 extern const struct monitor_command monitor_views_memory_commands[];
 extern const struct monitor_command monitor_views_vmx_commands[];
@@ -14,6 +15,7 @@ extern const struct monitor_command monitor_views_machine_commands[];
 const struct monitor_command *const monitor_tables[] = {
     monitor_core_commands,
     monitor_exec_commands,
+    monitor_watch_commands,
     monitor_views_state_commands,
     monitor_views_memory_commands,
     monitor_views_vmx_commands,

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "cpu/debug.h"
 #include "mmu/physmem.h"
 #include "mmu/tlb.h"
 #include "vmx_emul/vmx.h"
@@ -92,6 +93,14 @@ static void restore(struct cpu *cpu, struct tlb_context *c)
             uint64_t off = physmem_ram_offset(pm, e->paddr_page);
             if (off == UINT64_MAX || physmem_page_has_code(pm, off))
                 e->tag_write = TLB_TAG_INVALID;
+        }
+        /* Nor may pages that a data breakpoint or a debugger watchpoint
+         * armed meanwhile watches be read or written there (cpu/debug.h):
+         * the context was saved before, when they were fast. */
+        if (cpu->dbg_flags & DBG_DATA_SLOW) {
+            uint64_t page = e->tag_read != TLB_TAG_INVALID ? e->tag_read : e->tag_write;
+            if (page != TLB_TAG_INVALID && debug_page_watched(cpu, page))
+                e->tag_read = e->tag_write = TLB_TAG_INVALID;
         }
     }
     t->large_lo = c->large_lo;

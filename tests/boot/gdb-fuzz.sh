@@ -12,7 +12,7 @@ set -u
 . "$(dirname "$0")/lib/guest-common.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 GUESTS=$BUILD_DIR/guests
-SECONDS_OF_FUZZ=${GDB_FUZZ_SECONDS:-8}
+SECONDS_OF_FUZZ=${GDB_FUZZ_SECONDS:-6}
 tmp=$(mktemp -d /tmp/turtles-gdbfuzz.XXXXXX)
 trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 
@@ -69,6 +69,8 @@ def reader():
 
 threading.Thread(target=reader, daemon=True).start()
 
+RESYNC = b"#zz"
+
 def frame(payload):
     return b"$" + payload + b"#%02x" % (sum(payload) & 0xff)
 
@@ -98,9 +100,16 @@ QUERIES = [b"qSupported", b"qSupported:multiprocess+;xmlRegisters=i386", b"qAtta
            b"qC", b"qfThreadInfo", b"qsThreadInfo", b"qThreadExtraInfo,", b"qSymbol::",
            b"qXfer:features:read:target.xml:", b"qXfer:features:read:other.xml:",
            b"qXfer:", b"qOffsets", b"qTStatus", b"QStartNoAckMode", b"q", b"Q"]
-MONITOR = [b"help", b"info registers", b"regs", b"vmcs", b"info break", b"x/4xb 0",
-           b"x/", b"", b"nosuchcommand", b"info", b"help help", b"watch", b"watch 0x4000",
-           b"vmcs nosuchfield", b"\xff\xfe", b"x/999999999xg 0"]
+# Monitor lines: the views and bad arguments (no resuming, no writes; a
+# watchpoint or breakpoint set here goes when gdb detaches).
+MONITOR = [b"help", b"info registers", b"regs", b"vmcs", b"vmcs diff", b"vmcs GUEST_RIP",
+           b"info break", b"info watch", b"x/4xb 0", b"x/8xg $rsp", b"xp/4xb 0", b"x/",
+           b"", b"nosuchcommand", b"info", b"help help", b"help watch", b"watch",
+           b"watch 0x4000", b"watch 0x4000 8 r", b"watch p:0 1", b"watch 0 0", b"break 0x1",
+           b"delete 99", b"vmcs nosuchfield", b"\xff\xfe", b"x/999999999xg 0", b"exits",
+           b"lastexits 4", b"pt 0x1000", b"ept 0", b"disas", b"info tlb", b"info mem",
+           b"info mtree", b"info irq", b"info devices", b"info cpus", b"vcpu 9",
+           b"x/4i $pc", b"pt nonroot:0", b"a" * 5000]
 
 def packet_payload():
     k = rng.randrange(12)
@@ -121,7 +130,10 @@ def packet_payload():
         return bytes([z, rng.choice(b"0123459x")]) + b"," + hexnum() + b"," + hexnum() + arg_soup()
     if k == 7:
         if rng.randrange(3) == 0:
-            return b"qRcmd," + junk(rng.randrange(20)).hex().encode()[: rng.randrange(40)]
+            # Junk after a word that cannot turn into a command that resumes
+            # or quits (a bare random "q" would quit, as it should).
+            line = rng.choice([b"~", b"x/", b"vmcs ", b"watch ", b"pt ", b"info ", b"help "])
+            return b"qRcmd," + (line + junk(rng.randrange(20))).hex().encode()[: rng.randrange(48)]
         return b"qRcmd," + rng.choice(MONITOR).hex().encode()
     if k == 8:
         return b"vCont?" if rng.randrange(2) else b"vMustReplyEmpty"
@@ -148,11 +160,13 @@ def one_send():
     return rng.choice([b"+", b"-", b"\x03", b"#", b"$", b"}", b"*", b"#zz"])
 
 def alive(what):
-    # "#00" ends whatever the framer is in the middle of; then '?' must be
-    # answered with a stop reply.
+    # "#zz" ends whatever the framer is in the middle of ('z' is no
+    # checksum digit, so no half-sent junk packet can complete; "#00" would
+    # complete one whose bytes sum to 0); then '?' must be answered with a
+    # stop reply.
     with lock:
         received.clear()
-    s.sendall(b"#00" + frame(b"?"))
+    s.sendall(RESYNC + frame(b"?"))
     deadline = time.time() + 10
     while time.time() < deadline:
         with lock:
@@ -180,7 +194,7 @@ if ok:
     print("sent", sent, flush=True)
     with lock:
         received.clear()
-    s.sendall(b"#00" + frame(b"D"))
+    s.sendall(RESYNC + frame(b"D"))
     deadline = time.time() + 10
     while time.time() < deadline:
         with lock:

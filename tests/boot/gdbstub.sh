@@ -1,11 +1,13 @@
 #!/bin/bash
-# The gdb stub (-gdb tcp::PORT, -S, frontend/gdbstub.c): real gdb steps and
-# breaks in tests/guests/platform/gdbtarget.S from the reset vector on, and
-# follows a guest into long mode (tests/guests/syslong.S) with hardware
-# breakpoints, watchpoints, control registers and the VMX level
-# (tests/guests/vmx_basic.S); a raw protocol
-# client checks attach to a running guest, Ctrl-C and detach on
-# tests/guests/platform/spin.S. Every step has a host-time limit.
+# The gdb stub (-gdb tcp::PORT, -S, frontend/gdbstub.c): real gdb (Debian's
+# gdb 13, batch mode) steps and breaks in tests/guests/platform/gdbtarget.S
+# from the reset vector on, follows a guest into long mode
+# (tests/guests/syslong.S) with hardware breakpoints, watchpoints, CR0/CR3/
+# CR4, x87/SSE registers and detach to a normal exit, and sees the VMX level
+# and runs `monitor` commands (vmcs, watch, until, s) on
+# tests/guests/vmx_basic.S; a raw protocol client checks attach to a
+# running guest, Ctrl-C and detach on tests/guests/platform/spin.S, and
+# hostile packets. Every step has a host-time limit.
 set -u
 . "$(dirname "$0")/lib/guest-common.sh"
 command -v gdb >/dev/null || { echo "SKIP: gdb not installed"; exit 77; }
@@ -107,23 +109,28 @@ if start_turtles "$tmp/t2.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
 fi
 
 # --- 2a. the session issue 10 describes, on 64-bit code: attach to a paused
-# machine, a hardware breakpoint (Z1), registers with CR0/CR3/CR4, memory, a
+# machine (two vCPUs: two threads), a hardware breakpoint (Z1), registers with CR0/CR3/CR4, memory, a
 # write watchpoint (Z2) and a read one (Z3) hit after the access, stepi, the
 # x87/SSE registers of the target description, detach: the guest then
 # finishes with its normal exit status.
-if start_turtles "$tmp/t2a.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
+if start_turtles "$tmp/t2a.log" -bios "$GUESTS/syslong.rom" -m 16M -smp 2 -nographic \
         "${DEBUG_EXIT[@]}" -S; then
     lm64=$(nm "$GUESTS/syslong.elf" | awk '$3 == "lm64" { print $1 }')
-    run_gdb -ex "hbreak *0x$lm64" -ex 'continue' \
+    run_gdb -ex "hbreak *0x$lm64" -ex 'continue' -ex 'info threads' -ex 'thread 2' \
+        -ex 'info registers rip cs' -ex 'thread 1' \
         -ex 'info registers cr0 cr3 cr4 efer vmx_nonroot vmcs_ptr' -ex 'x/2xw 0x10000' \
         -ex 'watch *(long *)0x7004' -ex 'continue' -ex 'x/1xi $pc' -ex 'stepi' \
         -ex 'info registers rip' -ex 'rwatch *(long *)0x4000' -ex 'continue' \
         -ex 'p $st0' -ex 'p $xmm15.v2_int64' -ex 'p/x $mxcsr' -ex 'p/x $fctrl' \
-        -ex 'delete' -ex 'detach'
+        -ex 'set $cr4 = $cr4 | 0x80' -ex 'p/x $cr4' -ex 'set $cr4 = 0x20' \
+        -ex 'set $cr0 = 0x1234' -ex 'p/x $cr0' -ex 'delete' -ex 'detach'
     finish_turtles
     o=$tmp/gdb.out
     expect_output "$o" "^Hardware assisted breakpoint 1 at 0x0*${lm64#00000000000}$" "hbreak sets a hardware breakpoint (Z1)"
-    expect_output "$o" "^Breakpoint 1, 0x0*${lm64#00000000000} in" "the hardware breakpoint stops in 64-bit code"
+    expect_output "$o" "^Thread 1 hit Breakpoint 1, 0x0*${lm64#00000000000} in" "the hardware breakpoint stops in 64-bit code"
+    expect_output "$o" "^\* 1 +Thread 1 \(vCPU 0\) +0x0*${lm64#00000000000} in" "thread 1 is vCPU 0, at the breakpoint"
+    expect_output "$o" "^  2 +Thread 2 \(vCPU 1, waiting for SIPI\) +0x0*fff0 in" "thread 2 is the AP, waiting for SIPI"
+    expect_output "$o" "^cs +0xf000 " "thread 2's registers are the AP's (Hg)"
     expect_output "$o" "^cr0 +0x[89a-f][0-9a-f]{6}[13579bdf] " "CR0.PG and PE"
     expect_output "$o" "^cr3 +0x10000 " "CR3: syslong's PML4"
     expect_output "$o" "^cr4 +0x20 " "CR4.PAE"
@@ -139,6 +146,10 @@ if start_turtles "$tmp/t2a.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
     expect_output "$o" '^\$2 = \{0, 0\}$' "xmm15 through the target description"
     expect_output "$o" '^\$3 = 0x1f80$' "MXCSR at reset"
     expect_output "$o" '^\$4 = 0x40$' "FCW at power-on (SDM Vol.3A 9.1.1)"
+    expect_output "$o" '^\$5 = 0xa0$' "CR4.PGE written by gdb (P through cpu_set_cr4)"
+    expect_output "$o" 'Could not write register "cr0"; remote failure reply .E22.' \
+        "a CR0 value the CPU refuses (#GP) is refused"
+    expect_output "$o" '^\$6 = 0xe0000011$' "CR0 unchanged after the refused write"
     expect_output "$o" "Inferior 1 \(Remote target\) detached" "detach"
     expect_output "$tmp/t2a.log" "^pass$" "the guest ran its checks after detach"
     expect_status 1 "syslong after a gdb session (isa-debug-exit pass)"
@@ -152,17 +163,72 @@ if start_turtles "$tmp/t2c.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic 
     l2=$(nm "$GUESTS/vmx_basic.elf" | awk '$3 == "l2_code" { print $1 }')
     vmexit=$(nm "$GUESTS/vmx_basic.elf" | awk '$3 == "vm_exit" { print $1 }')
     run_gdb -ex "break *0x$l2" -ex 'continue' \
-        -ex 'info registers vmx_nonroot vmxon_ptr vmcs_ptr eptp' -ex 'delete' \
+        -ex 'info registers vmx_nonroot vmxon_ptr vmcs_ptr eptp' -ex 'info threads' \
+        -ex 'echo BEGIN-VMCS\n' -ex 'monitor vmcs' -ex 'echo END-VMCS\n' -ex 'delete' \
+        -ex 'monitor nosuchcommand' -ex 'monitor watch 0x800040 1' -ex 'continue' \
+        -ex 'info registers rip vmx_nonroot' -ex 'monitor info break' -ex 'monitor delete' \
         -ex "break *0x$vmexit" -ex 'continue' -ex 'info registers vmx_nonroot vmcs_ptr' \
         -ex 'delete' -ex 'detach'
     finish_turtles
+    expect_status 1 "vmx_basic after a gdb session (isa-debug-exit pass)"
     o=$tmp/gdb.out
+    # `monitor vmcs` prints what the monitor's own vmcs prints at the same place.
+    sed -n '/^BEGIN-VMCS$/,/^END-VMCS$/p' "$o" | sed '1d;$d' >"$tmp/vmcs.gdb"
+    printf 'break 0x%s\nc\nvmcs\nquit\n' "$l2" >"$tmp/vmcs.script"
+    run_turtles 30 "$tmp/vmcs.mon" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic \
+        "${DEBUG_EXIT[@]}" -turtles-monitor-script "$tmp/vmcs.script"
+    sed -n '/^(turtles) vmcs$/,/^(turtles) quit$/p' "$tmp/vmcs.mon" | sed '1d;$d' >"$tmp/vmcs.mon.view"
+    expect_output "$tmp/vmcs.gdb" "^VMCS 0x21000 of CPU #0 .*non-root" "monitor vmcs through gdb"
+    expect_output "$tmp/vmcs.gdb" "^  GUEST_CR3 +6802 = 0x10000$" "monitor vmcs shows the guest CR3"
+    [ "$(wc -l <"$tmp/vmcs.gdb")" -gt 100 ] || fail "monitor vmcs: only $(wc -l <"$tmp/vmcs.gdb") lines"
+    cmp -s "$tmp/vmcs.gdb" "$tmp/vmcs.mon.view" ||
+        { fail "monitor vmcs differs from the monitor's vmcs"; diff "$tmp/vmcs.gdb" "$tmp/vmcs.mon.view" | head; }
+    expect_output "$o" "^error: unknown command 'nosuchcommand'" "a bad monitor command: one error line"
+    # A watchpoint the monitor set (through gdb) stops gdb with SIGTRAP at
+    # L2's HLT, after its write to the EPT hole landed.
+    expect_output "$o" "^watchpoint [0-9]+: 0x800040 len 1 write$" "monitor watch through gdb"
+    expect_output "$o" "^Program received signal SIGTRAP" "the monitor's watchpoint stops gdb"
+    hlt=$(printf '%x' $((0x$l2 + 16))) # xor, cpuid, mov, out: 2 bytes each; movb to abs32: 8
+    expect_output "$o" "^rip +0x$hlt " "stopped after L2's write, at its HLT"
+    expect_output "$o" "^[0-9]+ +watch 0x0000000000800040 len 1 write$" "monitor info break lists it"
     expect_output "$o" "^vmx_nonroot +0x1 " "non-root at L2's first instruction"
     expect_output "$o" "^vmxon_ptr +0x20000 " "the VMXON region"
     expect_output "$o" "^vmcs_ptr +0x21000 " "the current VMCS"
     expect_output "$o" "^eptp +0x3001e " "the EPT pointer (WB, 4 levels)"
     expect_output "$o" "^vmx_nonroot +0x0 " "root in the exit handler"
-    expect_status 1 "vmx_basic after a gdb session (isa-debug-exit pass)"
+    expect_output "$o" "^\* 1 +Thread 1 \(vCPU 0, non-root, VMCS 0x21000\)" "info threads names the level"
+fi
+
+# --- 2d. gdb alone (no -monitor) sets a watchpoint and a breakpoint through
+# `monitor`, then detaches: they go with it (nobody could resume the
+# machine after they fired) and the guest finishes.
+if start_turtles "$tmp/t2d.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic \
+        "${DEBUG_EXIT[@]}" -S; then
+    run_gdb -ex 'monitor watch 0x800040 1' -ex 'monitor break 0xf0907' -ex 'detach'
+    finish_turtles
+    expect_status 1 "vmx_basic after gdb left its monitor watchpoint and breakpoint"
+    expect_output "$tmp/gdb.out" "^watchpoint 1: 0x800040 len 1 write$" "monitor watch"
+fi
+
+# --- 2e. a `monitor` command that runs the machine (until, s) returns when
+# it stops again, with the monitor's stop line; gdb then rereads registers.
+if start_turtles "$tmp/t2e.log" -bios "$GUESTS/vmx_basic.rom" -m 16M -nographic \
+        "${DEBUG_EXIT[@]}" -S; then
+    l2=$(nm "$GUESTS/vmx_basic.elf" | awk '$3 == "l2_code" { print $1 }')
+    vmexit=$(nm "$GUESTS/vmx_basic.elf" | awk '$3 == "vm_exit" { print $1 }')
+    run_gdb -ex 'monitor until exit cpuid' -ex 'maint flush register-cache' \
+        -ex 'info registers rip vmx_nonroot' -ex 'monitor s 2' -ex 'monitor vmcs GUEST_RIP' \
+        -ex 'detach'
+    finish_turtles
+    o=$tmp/gdb.out
+    expect_output "$o" "^stopped: cpu0 root vmcs=0x21000 long 0008:0*${vmexit#00000000000} .* -- VM exit CPUID \(10\)$" \
+        "monitor until exit cpuid returns at the exit with the stop line"
+    expect_output "$o" "^rip +0x${vmexit#00000000000} " "gdb sees the exit handler's RIP"
+    expect_output "$o" "^  cpu0 root 0008:0*${vmexit#00000000000}  " "monitor s traces the first instruction"
+    [ "$(grep -c '^  cpu0 root 0008:' "$o")" -eq 2 ] || fail "monitor s 2: not two traced instructions"
+    expect_output "$o" "^stopped: cpu0 root .* -- step$" "monitor s ends with the stop line"
+    expect_output "$o" "^GUEST_RIP +681e = 0x$(printf '%x' $((0x$l2 + 2)))$" "L2's RIP at its CPUID"
+    expect_status 1 "vmx_basic after monitor until/s through gdb (isa-debug-exit pass)"
 fi
 
 # --- 2b. a non-canonical RIP written by gdb: the fetch is #GP(0) (SDM Vol.3A
@@ -251,6 +317,14 @@ s.sendall(b"$" + big + b"#%02x" % (sum(big) & 0xff))
 print("oversized", reply(1), packet())
 s.sendall(b"$?#3f")
 print("alive", reply(1), packet()[:4])
+def send(payload):
+    s.sendall(b"$" + payload + b"#%02x" % (sum(payload) & 0xff))
+    reply(1)
+    return packet()
+# X carries binary data, NUL bytes and '}'-escaped '#' included.
+print("xwrite", send(b"X1000,4:\x00\x01}\x03\x00"))
+print("xread", send(b"m1000,4"))
+print("hbad", send(b"H"))
 s.sendall(b"$k#6b")
 print("kill", reply(1))
 PY
@@ -260,6 +334,9 @@ PY
     expect_output "$o" "^bad-g -$" "g with a bad checksum is refused"
     expect_output "$o" '^oversized \+ \$E22#' "an oversized packet gets an error reply"
     expect_output "$o" '^alive \+ \$T05' "the stub still serves after bad packets"
+    expect_output "$o" '^xwrite \$OK#' "X with NUL bytes in its data"
+    expect_output "$o" '^xread \$00012300#' "the X data landed whole (NULs and the escaped #)"
+    expect_output "$o" '^hbad \$E22#' "H without g or c is an error"
     expect_status 7 "gdb kill (EXIT_GDB_KILL)"
     expect_output "$tmp/t5.log" "^turtles: killed by gdb$" "the kill's line"
 fi
@@ -270,6 +347,15 @@ if start_turtles "$tmp/t6.log" -bios "$PLATFORM_ROMS/spin.rom" -m 16M -nographic
     expect_output "$tmp/t6.log" "^turtles: terminated: stopping$" "SIGTERM under -S is no gdb kill"
     grep -q "killed by gdb" "$tmp/t6.log" && fail "SIGTERM under -S said 'killed by gdb'"
 fi
+
+# --- 3b. -S with both a gdb stub and the monitor: the monitor's `c` starts
+# the guest, no gdb ever attaches.
+printf 'c\n' >"$tmp/c.script"
+run_turtles 60 "$tmp/t3b.log" -bios "$GUESTS/syslong.rom" -m 16M -nographic \
+    "${DEBUG_EXIT[@]}" -S -gdb "tcp::$((20000 + RANDOM % 40000))" \
+    -turtles-monitor-script "$tmp/c.script"
+expect_output "$tmp/t3b.log" "^pass$" "-S resumed by the monitor's c with no gdb attached"
+expect_status 1 "-S, then the monitor's c (isa-debug-exit pass)"
 
 # --- 4. the options: localhost only; -S needs a stub.
 # 192.0.2.1 (TEST-NET-1, RFC 5737) is no address of this machine.
