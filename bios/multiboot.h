@@ -95,4 +95,24 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
                    struct boot_cpu_state *cpu, struct multiboot_boot_info *info, char *err,
                    size_t errlen);
 
+/* Booting through the firmware: the same layout as multiboot_load, as a
+ * load list that turtles' multiboot option ROM (roms/multiboot.S) reads
+ * from fw_cfg FW_CFG_KERNEL_DATA and copies with fw_cfg DMA. All values
+ * little-endian:
+ *   header: u32 magic "TMB1", u32 entry (EIP), u32 info struct address
+ *           (EBX), u32 stack top (ESP), u32 number of chunks
+ *   chunks: u32 guest-physical address, u32 length, then length bytes
+ * The info area leaves mem_lower, mem_upper, mmap_length at 0 and room for
+ * MULTIBOOT_FW_MMAP_MAX map entries at mmap_addr: the ROM fills them from
+ * the firmware's INT 12h and INT 15h E820, whose map (with the firmware's
+ * own reservations) is the one the kernel must see. Every chunk lies at or
+ * above 1 MiB, out of the firmware's way while the ROM runs. Returns 0 with
+ * *list (malloc'ed) and *len, or -1 with a message. `info` may be NULL. */
+#define MULTIBOOT_LIST_MAGIC 0x31424d54u /* "TMB1" */
+#define MULTIBOOT_LIST_HEADER_SIZE 20
+#define MULTIBOOT_LIST_CHUNK_SIZE 8
+#define MULTIBOOT_FW_MMAP_MAX 32
+int multiboot_load_list(const struct multiboot_config *cfg, uint8_t **list, size_t *len,
+                        struct multiboot_boot_info *info, char *err, size_t errlen);
+
 #endif

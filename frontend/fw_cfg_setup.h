@@ -46,17 +46,20 @@ struct fw_cfg_pc_config {
      * offered to the firmware as "genroms/linuxboot.bin" with boot index 0. */
     const uint8_t *linuxboot_rom;
     size_t linuxboot_rom_len;
+    /* For a -kernel that is no bzImage but a multiboot kernel: roms/
+     * multiboot.S as "genroms/multiboot.bin", loading what
+     * multiboot_load_list (bios/multiboot.h) puts under FW_CFG_KERNEL_DATA. */
+    const uint8_t *multiboot_rom;
+    size_t multiboot_rom_len;
 };
 
 /* turtles' option ROMs, built from roms/ and embedded in the binary. */
 extern const unsigned char turtles_linuxboot_rom[];
 extern const unsigned long turtles_linuxboot_rom_len;
+extern const unsigned char turtles_multiboot_rom[];
+extern const unsigned long turtles_multiboot_rom_len;
 
-/* Fills an initialized fw_cfg. Returns 0, or -1 with a message in err;
- * FW_CFG_NOT_BZIMAGE when the -kernel is no bzImage the firmware's
- * linuxboot ROM can take (a multiboot kernel: the caller loads it
- * directly). */
-#define FW_CFG_NOT_BZIMAGE (-2)
+/* Fills an initialized fw_cfg. Returns 0, or -1 with a message in err. */
 int fw_cfg_setup_pc(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char *err,
                     size_t errlen);
 

@@ -362,9 +362,13 @@ START_TEST(test_kernel_errors)
     struct fw_cfg_pc_config cfg = {.ram_size = RAM, .low_ram_size = RAM, .ncpus = 1,
                                    .kernel = kpath, .linuxboot_rom = rom,
                                    .linuxboot_rom_len = sizeof(rom)};
-    /* Not a bzImage: the caller may load it directly (multiboot). */
-    ck_assert_int_eq(fw_cfg_setup_pc(&fw, &cfg, err, sizeof(err)), FW_CFG_NOT_BZIMAGE);
-    ck_assert(strstr(err, "bzImage") != NULL);
+    /* Neither a bzImage nor a multiboot kernel: refused, with no option
+     * ROM and no boot order left behind. */
+    cfg.multiboot_rom = rom;
+    cfg.multiboot_rom_len = sizeof(rom);
+    ck_assert_int_eq(fw_cfg_setup_pc(&fw, &cfg, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "neither a Linux bzImage nor a multiboot kernel") != NULL, "%s", err);
+    ck_assert_int_lt(fw_cfg_find_file(&fw, "bootorder"), 0);
     /* A file that cannot be read is an error, not a reason to try direct
      * boot instead. */
     cfg.kernel = "/tmp";
