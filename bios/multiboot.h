@@ -2,13 +2,12 @@
  * any image whose header carries the a.out kludge addresses (flag bit 16),
  * plus modules, command lines and a memory map.
  *
- * Guest-physical layout below 1 MiB, all in the first usable e820 range:
- *   0x01000  GDT (null, null, CS 0x10 flat 32-bit code, DS 0x18 flat data)
- *   0x02000-0x06FFF  a stack (ESP = 0x7000; the spec leaves ESP undefined)
- *   0x09000-0x7FFFF  the multiboot info struct, then the command lines,
- *                    boot loader name, memory map, module list
- * Kernel segments must not overlap 0x1000-0x7FFFF. Modules go page aligned
- * just above the kernel's highest byte (and never below 1 MiB). */
+ * Guest-physical layout, as QEMU's loader makes it (an image may use any
+ * RAM, low memory included): the image's segments; page aligned above the
+ * image (and never below 1 MiB) a GDT (null, null, CS 0x10 flat 32-bit
+ * code, DS 0x18 flat data), the info area (the multiboot info struct, then
+ * the command lines, boot loader name, memory map, module list) and a
+ * stack; then each module, page aligned. */
 #ifndef TURTLES_BIOS_MULTIBOOT_H
 #define TURTLES_BIOS_MULTIBOOT_H
 
