@@ -449,19 +449,37 @@ int fw_cfg_setup_pc(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char 
         }
         free(table);
     }
-    /* The kernel's option ROM has boot index 0, as QEMU's; without a
-     * kernel there is no list. A kernel that is no bzImage is a multiboot
-     * one or refused. */
+    /* "bootorder": the kernel's option ROM first (boot index 0, as in
+     * QEMU), then the devices with a bootindex; without any there is no
+     * list and the firmware goes by the CMOS boot order alone. A kernel
+     * that is no bzImage is a multiboot one or refused. */
+    const char *rom_line = "";
     if (cfg->kernel) {
         int rc = add_linux(fw, cfg, err, errlen);
-        const char *order = "/rom@genroms/linuxboot.bin\n";
+        rom_line = "/rom@genroms/linuxboot.bin\n";
         if (rc == FW_CFG_NOT_BZIMAGE) {
             rc = add_multiboot(fw, cfg, err, errlen);
-            order = "/rom@genroms/multiboot.bin\n";
+            rom_line = "/rom@genroms/multiboot.bin\n";
         }
         if (rc < 0)
             return rc;
-        if (fw_cfg_add_file(fw, "bootorder", order, strlen(order) + 1) < 0)
+    }
+    const char *devices = cfg->boot_devices ? cfg->boot_devices : "";
+    if (*rom_line || *devices) {
+        size_t n = strlen(rom_line) + strlen(devices) + 1;
+        char *order = malloc(n);
+        if (!order)
+            return fail(err, errlen, "out of memory");
+        snprintf(order, n, "%s%s", rom_line, devices);
+        /* One path a line, the last one ended by the NUL, as QEMU writes
+         * it (a final newline would make an empty last entry). */
+        size_t len = strlen(order);
+        if (len && order[len - 1] == '\n')
+            order[--len] = 0;
+        n = len + 1;
+        int rc = fw_cfg_add_file(fw, "bootorder", order, n);
+        free(order);
+        if (rc < 0)
             return fail(err, errlen, "out of memory");
     }
     return 0;

@@ -51,6 +51,9 @@ struct fw_cfg_pc_config {
      * multiboot_load_list (bios/multiboot.h) puts under FW_CFG_KERNEL_DATA. */
     const uint8_t *multiboot_rom;
     size_t multiboot_rom_len;
+    /* "bootorder" lines for the drives with a bootindex, lowest first
+     * (frontend/drives.h); NULL or "": none. */
+    const char *boot_devices;
 };
 
 /* turtles' option ROMs, built from roms/ and embedded in the binary. */

@@ -235,6 +235,13 @@ static int fill_fw_cfg(struct machine *m)
     };
     memcpy(cfg.uuid, smbios.uuid, sizeof(cfg.uuid));
     char err[256] = "";
+    char boot_devices[MAX_DRIVES * 80];
+    if (drives_boot_order(&m->platform->drives, boot_devices, sizeof(boot_devices), err,
+                          sizeof(err)) < 0) {
+        fprintf(stderr, "turtles: %s\n", err);
+        return -1;
+    }
+    cfg.boot_devices = boot_devices;
     /* With -bios, -kernel goes through the firmware as in QEMU: turtles'
      * own option ROMs (roms/linuxboot.S for a bzImage, roms/multiboot.S
      * for a multiboot kernel) load it. */

@@ -329,7 +329,7 @@ START_TEST(test_kernel_keys)
     ck_assert_uint_eq(ld_le32(s + 0x21c), ILEN);
     ck_assert_uint_eq(fw_cfg_entry(&fw, FW_CFG_INITRD_DATA)->len, ILEN);
     ck_assert(dir_has("genroms/linuxboot.bin", NULL));
-    ck_assert_str_eq((const char *)file("bootorder")->data, "/rom@genroms/linuxboot.bin\n");
+    ck_assert_str_eq((const char *)file("bootorder")->data, "/rom@genroms/linuxboot.bin");
     teardown();
     unlink(kpath);
     unlink(ipath);
@@ -347,6 +347,27 @@ START_TEST(test_boot_options)
     ck_assert_uint_eq(ld_le16(fw_cfg_entry(&fw, FW_CFG_BOOT_MENU)->data), 1);
     ck_assert_uint_eq(ld_le16(file("etc/boot-menu-wait")->data), 2500);
     ck_assert_uint_eq(ld_le32(file("etc/boot-fail-wait")->data), 0);
+    teardown();
+}
+END_TEST
+
+/* "bootorder": the kernel's ROM first, then the drives' paths as given;
+ * only drives, without a kernel; nothing, without either. One path a line,
+ * NUL-terminated, no empty last line (as QEMU writes it). */
+START_TEST(test_boot_order_file)
+{
+    struct fw_cfg_pc_config cfg = {.ram_size = RAM, .low_ram_size = RAM, .ncpus = 1,
+                                   .boot_devices = "/pci@i0cf8/ide@1,1/drive@1/disk@1\n"
+                                                   "/pci@i0cf8/scsi@4/disk@0,0\n"};
+    setup_with(&cfg);
+    const struct fw_cfg_entry *e = file("bootorder");
+    ck_assert_str_eq((const char *)e->data,
+                     "/pci@i0cf8/ide@1,1/drive@1/disk@1\n/pci@i0cf8/scsi@4/disk@0,0");
+    ck_assert_uint_eq(e->len, strlen((const char *)e->data) + 1);
+    teardown();
+    cfg.boot_devices = "";
+    setup_with(&cfg);
+    ck_assert(!dir_has("bootorder", NULL));
     teardown();
 }
 END_TEST
@@ -397,6 +418,7 @@ int main(void)
     tcase_add_test(tk, test_kernel_keys);
     tcase_add_test(tk, test_kernel_errors);
     tcase_add_test(tk, test_boot_options);
+    tcase_add_test(tk, test_boot_order_file);
     suite_add_tcase(s, tk);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
