@@ -8,6 +8,8 @@
 #   3. an IDE disk and a virtio-blk disk, -boot order=c: the IDE disk is
 #      the BIOS's drive 80h and boots; with bootindex=0 on the virtio disk
 #      (-device virtio-blk-pci) that one does;
+#      (with a virtio disk present and no bootindex, -boot order=d still
+#      boots the CD: the CMOS boot order stays readable)
 #   4. an IDE slave disk with bootindex (-drive ...,bootindex=) over the CD
 #      that -boot order=d puts first;
 #   5. bad input: one bootindex on two drives, a bootindex that is no
@@ -53,6 +55,9 @@ boot 35 "IDE and virtio disks, bootindex=0 on the virtio disk" -hda "$dir/first.
     -drive "if=none,id=v,file=$dir/second.img,format=raw" \
     -device virtio-blk-pci,drive=v,bootindex=0 -boot order=c
 expect_output "$dir/out" "Booting from Hard Disk" "the firmware boots a disk"
+boot 33 "CD-ROM and virtio disk, -boot order=d: the CD" -cdrom "$dir/first.iso" \
+    -drive "if=none,id=v,file=$dir/second.img,format=raw" -device virtio-blk-pci,drive=v \
+    -boot order=d
 boot 35 "IDE slave disk with -drive bootindex=3 over the CD" -cdrom "$dir/first.iso" \
     -drive "file=$dir/second.img,format=raw,index=1,bootindex=3" -boot order=d
 
