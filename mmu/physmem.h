@@ -28,7 +28,10 @@ struct mmio_region {
     const char *name;
 };
 
-#define PHYSMEM_MAX_REGIONS 64
+/* The shadow RAM segments alone take up to 31 (devices/pam_shadow.h: a ROM,
+ * a read-only RAM view and a callback region per segment); every PCI
+ * device adds its BARs. Lookups walk only the regions in use. */
+#define PHYSMEM_MAX_REGIONS 128
 
 /* Called when a write hits a page that holds decoded code (self-modifying
  * code): the CPU layer registers it to drop its decoded blocks. */
