@@ -45,7 +45,6 @@ int pam_shadow_init(struct pam_shadow *ps, struct physmem *pm, const uint8_t *bi
     size_t low = bios_size < PAM_LOW_BIOS_MAX ? bios_size : PAM_LOW_BIOS_MAX;
     for (int i = 0; i < PAM_SEGMENTS; i++) {
         struct pam_segment *s = &ps->seg[i];
-        s->pm = pm;
         if (i < 12) {
             s->base = 0xC0000u + (uint32_t)i * 0x4000u;
             s->size = 0x4000u;
@@ -59,16 +58,15 @@ int pam_shadow_init(struct pam_shadow *ps, struct physmem *pm, const uint8_t *bi
         }
         if (bios && s->base >= 0x100000u - low)
             s->rom = bios + bios_size - (0x100000u - s->base);
-        snprintf(s->rom_name, sizeof s->rom_name, "bios-low-%05x", s->base);
-        snprintf(s->ro_name, sizeof s->ro_name, "shadow-ro-%05x", s->base);
-        snprintf(s->cb_name, sizeof s->cb_name, "shadow-%05x", s->base);
-        /* Mapped per mode by pam_shadow_apply; mode 0 to begin with. */
-        if ((s->rom && physmem_add_rom(pm, s->base, s->size, s->rom, s->rom_name) < 0) ||
-            physmem_add_rom(pm, s->base, 0, NULL, s->ro_name) < 0 ||
-            physmem_add_mmio(pm, s->base, s->rom ? 0 : s->size, s, cb_read, cb_write,
-                             s->cb_name) < 0)
+        snprintf(s->name, sizeof s->name, "shadow-%05x", s->base);
+        struct mmio_region r = {.base = s->base, .name = s->name};
+        s->region = physmem_add_region(pm, &r);
+        if (s->region < 0)
             return -1;
+        s->pm = pm; /* from here on pam_shadow_apply maps it */
     }
+    static const uint8_t reset_pam[I440FX_NUM_PAM];
+    pam_shadow_apply(ps, reset_pam);
     return 0;
 }
 
@@ -80,17 +78,20 @@ void pam_shadow_apply(struct pam_shadow *ps, const uint8_t pam[I440FX_NUM_PAM])
             continue; /* not set up (no pam_shadow_init yet) */
         s->mode = (pam[s->reg] >> s->shift) & 3;
         bool ram_behind = s->base + s->size <= s->pm->low_ram_size;
-        bool rom = s->mode == 0 && s->rom;
-        bool ro = s->mode == 1 && ram_behind;
-        bool cb = !rom && !ro && !(s->mode == 3 && ram_behind);
-        if (s->rom)
-            physmem_remap(s->pm, NULL, s->rom_name, s->base, rom ? s->size : 0);
-        /* The read-only view points into RAM as it is now: physmem_clear_ram
-         * replaces the buffer, and every boot sets the PAM again after it. */
-        for (int r = 0; r < s->pm->nregions; r++)
-            if (s->pm->regions[r].name == s->ro_name)
-                s->pm->regions[r].rom_data = ram_behind ? s->pm->ram + s->base : NULL;
-        physmem_remap(s->pm, NULL, s->ro_name, s->base, ro ? s->size : 0);
-        physmem_remap(s->pm, s, s->cb_name, s->base, cb ? s->size : 0);
+        struct mmio_region r = {.base = s->base, .size = s->size, .name = s->name};
+        if (s->mode == 0 && s->rom) {
+            r.rom_data = s->rom;
+        } else if (s->mode == 1 && ram_behind) {
+            /* A view of RAM as it is now: physmem_clear_ram replaces the
+             * buffer, and every boot sets the PAM again after it. */
+            r.rom_data = s->pm->ram + s->base;
+        } else if (s->mode == 3 && ram_behind) {
+            r.size = 0; /* plain RAM, the CPU's fast path */
+        } else {
+            r.opaque = s;
+            r.read = cb_read;
+            r.write = cb_write;
+        }
+        physmem_set_region(s->pm, s->region, &r);
     }
 }

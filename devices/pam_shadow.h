@@ -13,10 +13,10 @@
  *   2 WE only  reads: ROM (or 0xFF); writes: RAM (copying a ROM onto its
  *              own shadow in place)
  *   3 RE+WE    plain RAM
- * Each mode is a set of physmem overlay regions: the ROM itself (mode 0
- * with a ROM), the RAM as a read-only image (mode 1: as fast as ROM, and
- * its code can be cached), callbacks (mode 2, and mode 0 without a ROM),
- * none (mode 3). */
+ * Each segment is one physmem overlay region whose kind follows the mode:
+ * the ROM itself (mode 0 with a ROM), the RAM as a read-only image (mode 1:
+ * as fast as ROM, and its code can be cached), callbacks (mode 2, and mode
+ * 0 without a ROM), none (mode 3). */
 #ifndef TURTLES_DEVICES_PAM_SHADOW_H
 #define TURTLES_DEVICES_PAM_SHADOW_H
 
@@ -35,8 +35,8 @@ struct pam_segment {
     unsigned reg, shift;   /* pam[reg] >> shift & 3 */
     unsigned mode;
     const uint8_t *rom;    /* the BIOS bytes behind it, or NULL */
-    /* Region names: physmem_remap finds a region by its name pointer. */
-    char rom_name[24], ro_name[24], cb_name[24];
+    int region;            /* its physmem region */
+    char name[24];
 };
 
 struct pam_shadow {
