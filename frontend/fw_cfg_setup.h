@@ -1,10 +1,12 @@
 /* fw_cfg contents as QEMU's pc machine provides them, so firmware written
- * for QEMU (SeaBIOS, its linuxboot_dma option ROM) runs unchanged: the
- * legacy keys, "etc/e820", "bootorder", "etc/boot-fail-wait", the ACPI
- * tables of bios/acpi_tables.c handed over through QEMU's linker/loader
- * ("etc/table-loader", "etc/acpi/tables", "etc/acpi/rsdp"), and for
- * -kernel with firmware the kernel/setup/initrd/cmdline keys plus
- * "genroms/linuxboot_dma.bin". */
+ * for QEMU (SeaBIOS) runs unchanged: the legacy keys, "etc/e820",
+ * "bootorder" (the kernel's ROM, then the drives with a bootindex),
+ * "etc/boot-fail-wait", the ACPI tables of bios/acpi_tables.c handed over
+ * through QEMU's linker/loader ("etc/table-loader", "etc/acpi/tables",
+ * "etc/acpi/rsdp"), and for -kernel with firmware either the Linux
+ * kernel/setup/initrd/cmdline keys with "genroms/linuxboot.bin" or a
+ * multiboot load list with "genroms/multiboot.bin" (turtles' own option
+ * ROMs, roms/). */
 #ifndef TURTLES_FRONTEND_FW_CFG_SETUP_H
 #define TURTLES_FRONTEND_FW_CFG_SETUP_H
 
