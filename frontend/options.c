@@ -283,9 +283,12 @@ static int parse_accel(struct options *o, const char *spec)
 static int parse_ide_device(struct options *o, const char *spec, bool cdrom)
 {
     const char *dev = cdrom ? "ide-cd" : "ide-hd";
-    char *copy = strdup(spec + 6); /* lives as long as the options: serial= */
-    if (!copy)
-        return bad("out of memory", spec);
+    char copy[512];
+    if (strlen(spec + 6) >= sizeof copy) {
+        fprintf(stderr, "turtles: -device %s: too long: '%s'\n", dev, spec);
+        return 2;
+    }
+    strcpy(copy, spec + 6);
     const char *drive = NULL, *serial = NULL;
     int bus = -1, unit = -1, bootindex = -1;
     for (char *p = copy; *p;) {
@@ -348,8 +351,8 @@ static int parse_ide_device(struct options *o, const char *spec, bool cdrom)
     d->index = bus < 0 ? -1 : bus * 2 + (unit < 0 ? 0 : unit);
     if (bootindex >= 0)
         d->bootindex = bootindex;
-    if (serial)
-        d->serial = serial;
+    if (serial && !(d->serial = strdup(serial))) /* kept as long as the options */
+        return bad("out of memory", spec);
     return 0;
 }
 
@@ -581,12 +584,23 @@ static int add_drive(struct options *o, const char *file, bool cdrom, int index)
     return 0;
 }
 
+static int parse_drive_spec(struct options *o, const char *arg, char *spec);
+
 static int parse_drive(struct options *o, const char *arg)
 {
-    /* The copy lives as long as the options: file= points into it. */
+    /* The copy lives as long as the options: file= points into it. A
+     * refused -drive keeps nothing. */
     char *spec = strdup(arg);
     if (!spec)
         return bad("out of memory", arg);
+    int r = parse_drive_spec(o, arg, spec);
+    if (r)
+        free(spec);
+    return r;
+}
+
+static int parse_drive_spec(struct options *o, const char *arg, char *spec)
+{
     struct drive_opt d = {.index = -1, .bootindex = -1};
     bool media_given = false, ro_given = false;
     for (char *p = spec; *p;) {
