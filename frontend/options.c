@@ -584,16 +584,16 @@ static int add_drive(struct options *o, const char *file, bool cdrom, int index)
     return 0;
 }
 
-static int parse_drive_spec(struct options *o, const char *arg, char *spec);
-
-static int parse_drive(struct options *o, const char *arg)
+/* Parsers that keep pointers into their own copy of the argument (file=,
+ * name=, ...): the copy stays with the options when the option is taken,
+ * and goes when it is refused (turtles then exits with status 2). */
+typedef int (*copy_parser)(struct options *o, const char *arg, char *spec);
+static int parse_with_copy(struct options *o, const char *arg, copy_parser parse)
 {
-    /* The copy lives as long as the options: file= points into it. A
-     * refused -drive keeps nothing. */
     char *spec = strdup(arg);
     if (!spec)
         return bad("out of memory", arg);
-    int r = parse_drive_spec(o, arg, spec);
+    int r = parse(o, arg, spec);
     if (r)
         free(spec);
     return r;
@@ -681,11 +681,8 @@ static int parse_drive_spec(struct options *o, const char *arg, char *spec)
 
 /* -fw_cfg [name=]NAME,string=STR | -fw_cfg [name=]NAME,file=PATH: a file for
  * the firmware (QEMU's spelling; e.g. etc/sercon-port, opt/...). */
-static int parse_fw_cfg(struct options *o, const char *arg)
+static int parse_fw_cfg(struct options *o, const char *arg, char *spec)
 {
-    char *spec = strdup(arg); /* lives as long as the options */
-    if (!spec)
-        return bad("out of memory", arg);
     struct fw_cfg_user u = {0};
     for (char *p = spec; *p;) {
         size_t len = strcspn(p, ",");
@@ -719,11 +716,8 @@ static int parse_fw_cfg(struct options *o, const char *arg)
  * -smbios type=1[,manufacturer=S][,product=S][,version=S][,serial=S][,uuid=U]
  *                [,sku=S][,family=S] (QEMU's spelling). Values may not contain
  * commas. */
-static int parse_smbios(struct options *o, const char *arg)
+static int parse_smbios(struct options *o, const char *arg, char *spec)
 {
-    char *spec = strdup(arg); /* lives as long as the options */
-    if (!spec)
-        return bad("out of memory", arg);
     int type = -1;
     for (char *p = spec; *p;) {
         size_t len = strcspn(p, ",");
@@ -959,17 +953,17 @@ int options_parse(struct options *o, int argc, char **argv)
             o->snapshot = true;
         } else if (!strcmp(a, "-drive")) {
             NEED_VALUE();
-            int r = parse_drive(o, val);
+            int r = parse_with_copy(o, val, parse_drive_spec);
             if (r)
                 return r;
         } else if (!strcmp(a, "-fw_cfg")) {
             NEED_VALUE();
-            int r = parse_fw_cfg(o, val);
+            int r = parse_with_copy(o, val, parse_fw_cfg);
             if (r)
                 return r;
         } else if (!strcmp(a, "-smbios")) {
             NEED_VALUE();
-            int r = parse_smbios(o, val);
+            int r = parse_with_copy(o, val, parse_smbios);
             if (r)
                 return r;
         } else if (!strcmp(a, "-uuid")) {
