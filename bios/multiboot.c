@@ -198,12 +198,18 @@ static uint32_t area_addr(const struct mb_area *a, int64_t at)
     return (uint32_t)(a->base + (uint64_t)at);
 }
 
+/* Memory map entries the info area has room for. */
+static int mmap_slots(const struct multiboot_config *cfg)
+{
+    return cfg->e820_count > MULTIBOOT_FW_MMAP_MAX ? cfg->e820_count : MULTIBOOT_FW_MMAP_MAX;
+}
+
 /* Bytes the info area needs: the structure, the strings, the memory map
  * and the module list (with 4-byte alignment slack for each part). */
 static size_t area_size_needed(const struct multiboot_config *cfg)
 {
     size_t n = MULTIBOOT_INFO_SIZE + strlen(cfg->cmdline ? cfg->cmdline : "") + 1 +
-               sizeof "turtles" + (size_t)cfg->e820_count * MULTIBOOT_MMAP_ENTRY_SIZE +
+               sizeof "turtles" + (size_t)mmap_slots(cfg) * MULTIBOOT_MMAP_ENTRY_SIZE +
                (size_t)cfg->nmodules * MULTIBOOT_MODULE_SIZE + 16;
     for (int i = 0; i < cfg->nmodules; i++) {
         const struct multiboot_module_spec *ms = &cfg->modules[i];
@@ -212,16 +218,100 @@ static size_t area_size_needed(const struct multiboot_config *cfg)
     return n;
 }
 
-int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
-                   struct boot_cpu_state *cpu, struct multiboot_boot_info *info, char *err,
-                   size_t errlen)
+/* Where the loader's bytes go: guest RAM (direct boot), or the load list
+ * that the firmware's option ROM copies (roms/multiboot.S). */
+struct mb_sink {
+    struct physmem *pm;   /* direct boot */
+    struct mb_list *list; /* through the firmware */
+};
+
+/* The load list of multiboot.h: header, then (paddr, length, bytes) chunks;
+ * a chunk that continues the previous one in memory extends it. */
+struct mb_list {
+    uint8_t *buf;
+    size_t len, cap;
+    uint32_t nchunks;
+    size_t last_hdr;   /* offset of the last chunk's header */
+    uint64_t last_end; /* guest address just past the last chunk */
+};
+
+static int list_reserve(struct mb_list *l, size_t more)
 {
+    if (more > SIZE_MAX / 2 - l->len)
+        return -1;
+    if (l->len + more <= l->cap)
+        return 0;
+    size_t cap = l->cap ? l->cap : 4096;
+    while (cap < l->len + more)
+        cap *= 2;
+    uint8_t *b = realloc(l->buf, cap);
+    if (!b)
+        return -1;
+    l->buf = b;
+    l->cap = cap;
+    return 0;
+}
+
+/* data NULL: len zero bytes. */
+static int sink_put(struct mb_sink *s, uint64_t paddr, const uint8_t *data, uint64_t len,
+                    char *err, size_t errlen)
+{
+    if (len == 0)
+        return 0;
+    if (s->pm) {
+        if (data)
+            physmem_write_buf(s->pm, paddr, data, (size_t)len);
+        else
+            loader_zero_guest(s->pm, paddr, len);
+        return 0;
+    }
+    struct mb_list *l = s->list;
+    bool extend = l->nchunks > 0 && paddr == l->last_end &&
+                  ld_le32(l->buf + l->last_hdr + 4) + len <= UINT32_MAX;
+    if (len > UINT32_MAX || list_reserve(l, (size_t)len + MULTIBOOT_LIST_CHUNK_SIZE) != 0) {
+        snprintf(err, errlen, "multiboot: out of host memory for the load list");
+        return -1;
+    }
+    if (extend) {
+        st_le32(l->buf + l->last_hdr + 4, ld_le32(l->buf + l->last_hdr + 4) + (uint32_t)len);
+    } else {
+        l->last_hdr = l->len;
+        st_le32(l->buf + l->len, (uint32_t)paddr);
+        st_le32(l->buf + l->len + 4, (uint32_t)len);
+        l->len += MULTIBOOT_LIST_CHUNK_SIZE;
+        l->nchunks++;
+    }
+    if (data)
+        memcpy(l->buf + l->len, data, (size_t)len);
+    else
+        memset(l->buf + l->len, 0, (size_t)len);
+    l->len += (size_t)len;
+    l->last_end = paddr + len;
+    return 0;
+}
+
+static int sink_file(struct mb_sink *s, struct loader_file *lf, uint64_t off, uint64_t paddr,
+                     uint64_t len, char *err, size_t errlen)
+{
+    if (off > lf->size || len > lf->size - off) {
+        snprintf(err, errlen, "%s: truncated (%llu bytes wanted at offset %llu)", lf->name,
+                 (unsigned long long)len, (unsigned long long)off);
+        return -1;
+    }
+    return sink_put(s, paddr, lf->data + off, len, err, errlen);
+}
+
+static int load_into(struct mb_sink *sink, const struct multiboot_config *cfg,
+                     struct boot_cpu_state *cpu, struct multiboot_boot_info *info, char *err,
+                     size_t errlen)
+{
+    struct physmem *pm = sink->pm;
     struct multiboot_boot_info local_info;
     if (!info)
         info = &local_info;
     memset(info, 0, sizeof *info);
     memset(cpu, 0, sizeof *cpu);
-    if (!pm || !cfg || !cfg->e820 || cfg->e820_count <= 0) {
+    if ((!pm && !sink->list) || !cfg || !cfg->e820 || cfg->e820_count <= 0) {
         snprintf(err, errlen, "multiboot: no memory map given");
         return -1;
     }
@@ -292,6 +382,15 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
         }
         if (segs[i].mem_len == 0)
             continue;
+        /* The option ROM loads while the firmware still runs on its stack
+         * and tables in low memory (SeaBIOS: stack below 0x7000, the IVT,
+         * the BDA and EBDA). */
+        if (sink->list && segs[i].paddr < 0x100000) {
+            snprintf(err, errlen, "%s: segment at 0x%llx is below 1 MiB, where the firmware "
+                                  "runs; boot this kernel without -bios",
+                     kf.name, (unsigned long long)segs[i].paddr);
+            goto out;
+        }
         if (segs[i].paddr < kstart)
             kstart = segs[i].paddr;
         if (segs[i].paddr + segs[i].mem_len > kend)
@@ -308,9 +407,10 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
     }
     for (int i = 0; i < nsegs; i++) {
         const struct mb_segment *s = &segs[i];
-        if (loader_file_to_guest(&kf, s->file_off, pm, s->paddr, s->file_len, err, errlen) != 0)
+        if (sink_file(sink, &kf, s->file_off, s->paddr, s->file_len, err, errlen) != 0 ||
+            sink_put(sink, s->paddr + s->file_len, NULL, s->mem_len - s->file_len, err,
+                     errlen) != 0)
             goto out;
-        loader_zero_guest(pm, s->paddr + s->file_len, s->mem_len - s->file_len);
     }
 
     /* After the image: the GDT, the info area (info struct first, so its
@@ -337,7 +437,7 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
 
     int64_t at = area_string(area, cfg->cmdline ? cfg->cmdline : "");
     int64_t name_at = area_string(area, "turtles");
-    int64_t mmap_at = area_alloc(area, (size_t)cfg->e820_count * MULTIBOOT_MMAP_ENTRY_SIZE, 4);
+    int64_t mmap_at = area_alloc(area, (size_t)mmap_slots(cfg) * MULTIBOOT_MMAP_ENTRY_SIZE, 4);
     int64_t mods_at = area_alloc(area, (size_t)cfg->nmodules * MULTIBOOT_MODULE_SIZE, 4);
     if (at < 0 || name_at < 0 || mmap_at < 0 || mods_at < 0) {
         snprintf(err, errlen, "multiboot: command line or module list too large");
@@ -345,7 +445,13 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
     }
     st_le32(mbi + 16, area_addr(area, at));
     st_le32(mbi + 64, area_addr(area, name_at));
-    for (int i = 0; i < cfg->e820_count; i++) {
+    /* Through the firmware, its option ROM fills in mem_lower, mem_upper,
+     * the map and its length from the firmware's own INT 12h / INT 15h
+     * E820, which is what the kernel could ask for itself. */
+    int direct_entries = sink->list ? 0 : cfg->e820_count;
+    if (sink->list)
+        st_le32(mbi + 4, 0), st_le32(mbi + 8, 0);
+    for (int i = 0; i < direct_entries; i++) {
         uint8_t *m = area->buf + mmap_at + (size_t)i * MULTIBOOT_MMAP_ENTRY_SIZE;
         /* The size field counts the bytes after itself. */
         st_le32(m, MULTIBOOT_MMAP_ENTRY_SIZE - 4);
@@ -353,7 +459,7 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
         st_le64(m + 12, cfg->e820[i].size);
         st_le32(m + 20, cfg->e820[i].type);
     }
-    st_le32(mbi + 44, (uint32_t)cfg->e820_count * MULTIBOOT_MMAP_ENTRY_SIZE);
+    st_le32(mbi + 44, (uint32_t)direct_entries * MULTIBOOT_MMAP_ENTRY_SIZE);
     st_le32(mbi + 48, area_addr(area, mmap_at));
 
     uint64_t next = align_up(stack_top, PAGE_4K);
@@ -369,7 +475,7 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
             loader_file_close(&mf);
             goto out;
         }
-        int r = loader_file_to_guest(&mf, 0, pm, next, mf.size, err, errlen);
+        int r = sink_file(sink, &mf, 0, next, mf.size, err, errlen);
         loader_file_close(&mf);
         if (r != 0)
             goto out;
@@ -388,7 +494,6 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
     st_le32(mbi + 20, (uint32_t)cfg->nmodules);
     st_le32(mbi + 24, area_addr(area, mods_at));
     st_le32(mbi + 0, flags);
-    physmem_write_buf(pm, area->base, area->buf, area->used);
 
     /* A GDT is not required by the spec (GDTR "may be invalid"), but the
      * descriptor caches need a table to agree with should the kernel
@@ -397,7 +502,11 @@ int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
     memset(gdt, 0, sizeof gdt);
     st_le64(gdt + MULTIBOOT_CS, 0x00CF9B000000FFFFull);
     st_le64(gdt + MULTIBOOT_DS, 0x00CF93000000FFFFull);
-    physmem_write_buf(pm, gdt_addr, gdt, sizeof gdt);
+    /* The GDT with the info area right after it (the modules went in
+     * above, once their addresses were known). */
+    if (sink_put(sink, gdt_addr, gdt, sizeof gdt, err, errlen) != 0 ||
+        sink_put(sink, area->base, area->buf, area->used, err, errlen) != 0)
+        goto out;
 
     /* Spec 3.2 "Machine state": EAX magic, EBX info, flat 32-bit segments,
      * CR0.PG=0, CR0.PE=1, EFLAGS.IF=0 and VM=0. */
@@ -429,4 +538,43 @@ out:
     free(area);
     loader_file_close(&kf);
     return rc;
+}
+
+int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
+                   struct boot_cpu_state *cpu, struct multiboot_boot_info *info, char *err,
+                   size_t errlen)
+{
+    struct mb_sink sink = {.pm = pm};
+    if (!pm) {
+        snprintf(err, errlen, "multiboot: no guest memory");
+        return -1;
+    }
+    return load_into(&sink, cfg, cpu, info, err, errlen);
+}
+
+int multiboot_load_list(const struct multiboot_config *cfg, uint8_t **list, size_t *len,
+                        struct multiboot_boot_info *info, char *err, size_t errlen)
+{
+    *list = NULL;
+    *len = 0;
+    struct mb_list l = {0};
+    struct mb_sink sink = {.list = &l};
+    struct boot_cpu_state cpu;
+    if (list_reserve(&l, MULTIBOOT_LIST_HEADER_SIZE) != 0) {
+        snprintf(err, errlen, "multiboot: out of host memory for the load list");
+        return -1;
+    }
+    l.len = MULTIBOOT_LIST_HEADER_SIZE;
+    if (load_into(&sink, cfg, &cpu, info, err, errlen) != 0) {
+        free(l.buf);
+        return -1;
+    }
+    st_le32(l.buf, MULTIBOOT_LIST_MAGIC);
+    st_le32(l.buf + 4, (uint32_t)cpu.rip);
+    st_le32(l.buf + 8, (uint32_t)cpu.rbx);
+    st_le32(l.buf + 12, (uint32_t)cpu.rsp);
+    st_le32(l.buf + 16, l.nchunks);
+    *list = l.buf;
+    *len = l.len;
+    return 0;
 }

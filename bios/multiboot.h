@@ -2,13 +2,12 @@
  * any image whose header carries the a.out kludge addresses (flag bit 16),
  * plus modules, command lines and a memory map.
  *
- * Guest-physical layout below 1 MiB, all in the first usable e820 range:
- *   0x01000  GDT (null, null, CS 0x10 flat 32-bit code, DS 0x18 flat data)
- *   0x02000-0x06FFF  a stack (ESP = 0x7000; the spec leaves ESP undefined)
- *   0x09000-0x7FFFF  the multiboot info struct, then the command lines,
- *                    boot loader name, memory map, module list
- * Kernel segments must not overlap 0x1000-0x7FFFF. Modules go page aligned
- * just above the kernel's highest byte (and never below 1 MiB). */
+ * Guest-physical layout, as QEMU's loader makes it (an image may use any
+ * RAM, low memory included): the image's segments; page aligned above the
+ * image (and never below 1 MiB) a GDT (null, null, CS 0x10 flat 32-bit
+ * code, DS 0x18 flat data), the info area (the multiboot info struct, then
+ * the command lines, boot loader name, memory map, module list) and a
+ * stack; then each module, page aligned. */
 #ifndef TURTLES_BIOS_MULTIBOOT_H
 #define TURTLES_BIOS_MULTIBOOT_H
 
@@ -94,5 +93,25 @@ struct multiboot_boot_info {
 int multiboot_load(struct physmem *pm, const struct multiboot_config *cfg,
                    struct boot_cpu_state *cpu, struct multiboot_boot_info *info, char *err,
                    size_t errlen);
+
+/* Booting through the firmware: the same layout as multiboot_load, as a
+ * load list that turtles' multiboot option ROM (roms/multiboot.S) reads
+ * from fw_cfg FW_CFG_KERNEL_DATA and copies with fw_cfg DMA. All values
+ * little-endian:
+ *   header: u32 magic "TMB1", u32 entry (EIP), u32 info struct address
+ *           (EBX), u32 stack top (ESP), u32 number of chunks
+ *   chunks: u32 guest-physical address, u32 length, then length bytes
+ * The info area leaves mem_lower, mem_upper, mmap_length at 0 and room for
+ * MULTIBOOT_FW_MMAP_MAX map entries at mmap_addr: the ROM fills them from
+ * the firmware's INT 12h and INT 15h E820, whose map (with the firmware's
+ * own reservations) is the one the kernel must see. Every chunk lies at or
+ * above 1 MiB, out of the firmware's way while the ROM runs. Returns 0 with
+ * *list (malloc'ed) and *len, or -1 with a message. `info` may be NULL. */
+#define MULTIBOOT_LIST_MAGIC 0x31424d54u /* "TMB1" */
+#define MULTIBOOT_LIST_HEADER_SIZE 20
+#define MULTIBOOT_LIST_CHUNK_SIZE 8
+#define MULTIBOOT_FW_MMAP_MAX 32
+int multiboot_load_list(const struct multiboot_config *cfg, uint8_t **list, size_t *len,
+                        struct multiboot_boot_info *info, char *err, size_t errlen);
 
 #endif

@@ -28,6 +28,7 @@ struct io_handler {
     io_read_fn read;   /* NULL: reads as all ones */
     io_write_fn write; /* NULL: writes ignored */
     uint16_t base;     /* port = base + offset passed unchanged (absolute port) */
+    uint32_t count;    /* ports from base; 0: not mapped (an unassigned PCI I/O BAR) */
     const char *name;
 };
 
@@ -38,6 +39,10 @@ struct iobus {
 };
 
 void iobus_init(struct iobus *bus);
+/* Returns the handler index, or -1. count 0 registers the handler unmapped
+ * (a PCI I/O BAR before the firmware assigns it). Where ranges overlap the
+ * later registration answers; ports it leaves again (iobus_set_range) go
+ * back to whoever was there before. */
 int iobus_register(struct iobus *bus, uint16_t base, uint32_t count, void *opaque,
                    io_read_fn read, io_write_fn write, const char *name);
 /* Move a registered handler (index returned by iobus_register) to

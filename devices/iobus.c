@@ -22,17 +22,26 @@ void iobus_init(struct iobus *bus)
     memset(bus, 0, sizeof(*bus));
 }
 
-/* Returns the handler index, or -1 when the table is full or the range does
- * not fit in the 16-bit port space. A later registration overrides the
- * ports it covers. */
+/* The port map from the handlers' ranges, in registration order (a later
+ * handler wins where ranges overlap). Only BAR moves rebuild it. */
+static void rebuild_map(struct iobus *bus)
+{
+    memset(bus->map, 0, sizeof bus->map);
+    for (int i = 0; i < bus->nhandlers; i++) {
+        const struct io_handler *h = &bus->handlers[i];
+        for (uint32_t p = h->base; p < (uint32_t)h->base + h->count; p++)
+            bus->map[p] = (uint8_t)(i + 1);
+    }
+}
+
 int iobus_register(struct iobus *bus, uint16_t base, uint32_t count, void *opaque,
                    io_read_fn read, io_write_fn write, const char *name)
 {
-    if (count == 0 || (uint32_t)base + count > 65536u || bus->nhandlers >= IOBUS_MAX_HANDLERS)
+    if ((uint32_t)base + count > 65536u || bus->nhandlers >= IOBUS_MAX_HANDLERS)
         return -1;
     int idx = bus->nhandlers++;
-    bus->handlers[idx] = (struct io_handler){
-        .opaque = opaque, .read = read, .write = write, .base = base, .name = name};
+    bus->handlers[idx] = (struct io_handler){.opaque = opaque, .read = read, .write = write,
+                                             .base = base, .count = count, .name = name};
     for (uint32_t p = base; p < (uint32_t)base + count; p++)
         bus->map[p] = (uint8_t)(idx + 1);
     return idx;
@@ -42,13 +51,9 @@ int iobus_set_range(struct iobus *bus, int handler, uint16_t base, uint32_t coun
 {
     if (handler < 0 || handler >= bus->nhandlers || (uint32_t)base + count > 65536u)
         return -1;
-    uint8_t tag = (uint8_t)(handler + 1);
-    for (uint32_t p = 0; p < 65536u; p++)
-        if (bus->map[p] == tag)
-            bus->map[p] = 0;
-    for (uint32_t p = base; p < (uint32_t)base + count; p++)
-        bus->map[p] = tag;
     bus->handlers[handler].base = base;
+    bus->handlers[handler].count = count;
+    rebuild_map(bus);
     return 0;
 }
 

@@ -31,7 +31,7 @@ int drives_open(struct drives *dv, const struct options *o, struct piix_ide *ide
     unsigned next_slot = DRIVES_VIRTIO_FIRST_SLOT;
     for (int i = 0; i < o->ndrives; i++) {
         const struct drive_opt *opt = &o->drives[i];
-        if (opt->if_none && !opt->virtio) {
+        if (opt->if_none && !opt->virtio && !opt->ide_device) {
             fprintf(stderr, "turtles: -drive id=%s: no -device uses it\n", opt->id);
             return -1;
         }
@@ -44,6 +44,8 @@ int drives_open(struct drives *dv, const struct options *o, struct piix_ide *ide
             fprintf(stderr, "turtles: -drive: no free PCI slot for %s\n", opt->file);
             return -1;
         }
+        d->bootindex = opt->bootindex;
+        snprintf(d->fw_path, sizeof(d->fw_path), DRIVES_FW_PATH_VIRTIO, next_slot);
         d->vblk = calloc(1, sizeof(*d->vblk));
         char serial[21];
         snprintf(serial, sizeof(serial), "%s", opt->serial ? opt->serial : "");
@@ -82,6 +84,8 @@ int drives_open(struct drives *dv, const struct options *o, struct piix_ide *ide
             return -1;
         }
         d->index = (unsigned)index;
+        d->bootindex = opt->bootindex;
+        snprintf(d->fw_path, sizeof(d->fw_path), DRIVES_FW_PATH_IDE, d->index / 2, d->index % 2);
         if (opt->file && !(d->bb = open_image(o, opt)))
             return -1;
         char serial[21];
@@ -94,6 +98,43 @@ int drives_open(struct drives *dv, const struct options *o, struct piix_ide *ide
             fprintf(stderr, "turtles: -drive: cannot attach %s\n", opt->file ? opt->file : "");
             return -1;
         }
+    }
+    return 0;
+}
+
+int drives_boot_order(const struct drives *dv, char *out, size_t outlen, char *err,
+                      size_t errlen)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (int i = 0; i < dv->n; i++) {
+        const struct drive *d = &dv->d[i];
+        if (d->bootindex < 0)
+            continue;
+        for (int k = 0; k < i; k++)
+            if (dv->d[k].bootindex == d->bootindex) {
+                snprintf(err, errlen, "bootindex=%d is given to two drives", d->bootindex);
+                return -1;
+            }
+    }
+    /* Lowest bootindex first: a selection sort over at most MAX_DRIVES. */
+    int last = -1;
+    for (;;) {
+        const struct drive *best = NULL;
+        for (int i = 0; i < dv->n; i++) {
+            const struct drive *d = &dv->d[i];
+            if (d->bootindex > last && (!best || d->bootindex < best->bootindex))
+                best = d;
+        }
+        if (!best)
+            break;
+        int n = snprintf(out + used, outlen - used, "%s\n", best->fw_path);
+        if (n < 0 || (size_t)n >= outlen - used) {
+            snprintf(err, errlen, "the boot order list is too long");
+            return -1;
+        }
+        used += (size_t)n;
+        last = best->bootindex;
     }
     return 0;
 }

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "bios/acpi_tables.h"
+#include "bios/direct_boot.h"
 #include "bios/e820.h"
 #include "bios/linux_boot.h"
+#include "bios/multiboot.h"
 #include "bios/loader_file.h"
 #include "mmu/physmem.h"
 
@@ -250,6 +252,7 @@ static int add_e820(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg)
 
 #define ACPI_DATA_RESERVE 0x28000ull  /* what QEMU keeps free below the top of low RAM */
 #define SETUP_HDR_MIN 0x250u
+#define FW_CFG_NOT_BZIMAGE (-2) /* add_linux: try the multiboot ROM */
 
 static int read_whole(const char *option, const char *path, uint8_t **data, size_t *len,
                       char *err, size_t errlen)
@@ -347,6 +350,78 @@ out:
     return rc;
 }
 
+/* ---- a multiboot -kernel through firmware (roms/multiboot.S) ---- */
+
+/* The multiboot layout of direct boot (bios/multiboot.c) as a load list
+ * for the option ROM. The RAM it may use is the firmware's e820 map minus
+ * what SeaBIOS takes at the top of low RAM for its tables and QEMU-style
+ * ACPI data (the same reserve as the Linux initrd above). */
+static int add_multiboot(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char *err,
+                         size_t errlen)
+{
+    if (!cfg->multiboot_rom || cfg->multiboot_rom_len < 512)
+        return fail(err, errlen, "no multiboot option ROM");
+    struct e820_entry map[E820_MAX];
+    struct e820_options eo = {.bios_rom = true, .no_hpet = cfg->no_hpet};
+    int nmap = e820_build(map, E820_MAX, cfg->ram_size, cfg->low_ram_size, &eo);
+    if (nmap < 0 || cfg->low_ram_size <= ACPI_DATA_RESERVE)
+        return fail(err, errlen, "-kernel: no memory map for this RAM layout");
+    uint64_t top = cfg->low_ram_size - ACPI_DATA_RESERVE;
+    for (int i = 0; i < nmap; i++)
+        if (map[i].type == E820_RAM && map[i].addr < top && map[i].addr + map[i].size > top)
+            map[i].size = top - map[i].addr;
+
+    int rc = -1;
+    size_t ilen = cfg->initrd ? strlen(cfg->initrd) : 0;
+    const char *append = cfg->append ? cfg->append : "";
+    size_t clen = strlen(cfg->kernel) + 1 + strlen(append) + 1;
+    char *storage = malloc(ilen * 2 + 2), *cmdline = malloc(clen);
+    struct multiboot_module_spec *mods = calloc(MULTIBOOT_MAX_MODULES, sizeof *mods);
+    uint8_t *list = NULL;
+    size_t list_len = 0;
+    if (!storage || !cmdline || !mods) {
+        fail(err, errlen, "out of host memory");
+        goto out;
+    }
+    int nmods = 0;
+    if (ilen) {
+        nmods = direct_boot_parse_modules(cfg->initrd, mods, MULTIBOOT_MAX_MODULES, storage);
+        if (nmods < 0) {
+            snprintf(err, errlen, "multiboot: more than %d modules", MULTIBOOT_MAX_MODULES);
+            goto out;
+        }
+    }
+    /* "<kernel path> <append>", as GRUB, QEMU and direct boot pass it. */
+    snprintf(cmdline, clen, "%s%s%s", cfg->kernel, *append ? " " : "", append);
+    struct multiboot_config mc = {.kernel_path = cfg->kernel, .cmdline = cmdline,
+                                  .modules = mods, .nmodules = nmods, .e820 = map,
+                                  .e820_count = nmap};
+    char why[256];
+    if (multiboot_load_list(&mc, &list, &list_len, NULL, why, sizeof why) != 0) {
+        if (strstr(why, "no multiboot header"))
+            snprintf(err, errlen, "-kernel '%s': neither a Linux bzImage nor a multiboot kernel",
+                     cfg->kernel);
+        else
+            snprintf(err, errlen, "%s", why);
+        goto out;
+    }
+    if (list_len > UINT32_MAX ||
+        fw_cfg_add_i32(fw, FW_CFG_KERNEL_SIZE, (uint32_t)list_len) < 0 ||
+        fw_cfg_add_bytes(fw, FW_CFG_KERNEL_DATA, list, list_len) < 0 ||
+        fw_cfg_add_file(fw, "genroms/multiboot.bin", cfg->multiboot_rom,
+                        cfg->multiboot_rom_len) < 0) {
+        fail(err, errlen, "out of memory for the kernel");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(storage);
+    free(cmdline);
+    free(mods);
+    free(list);
+    return rc;
+}
+
 int fw_cfg_setup_pc(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char *err,
                     size_t errlen)
 {
@@ -356,12 +431,6 @@ int fw_cfg_setup_pc(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char 
         return fail(err, errlen, "cannot add the machine description");
     if (add_acpi(fw, cfg, err, errlen) < 0)
         return -1;
-    /* The linuxboot ROM has boot index 0, as QEMU's; without it there is no list. */
-    if (cfg->kernel) {
-        static const char order[] = "/rom@genroms/linuxboot.bin\n";
-        if (fw_cfg_add_file(fw, "bootorder", order, sizeof(order)) < 0)
-            return fail(err, errlen, "out of memory");
-    }
     /* What the firmware does after "No bootable device": wait that many
      * milliseconds and reboot, or (-1, QEMU's default) idle forever. With
      * -no-reboot the reboot ends the run (README). */
@@ -380,10 +449,38 @@ int fw_cfg_setup_pc(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char 
         }
         free(table);
     }
+    /* "bootorder": the kernel's option ROM first (boot index 0, as in
+     * QEMU), then the devices with a bootindex; without any there is no
+     * list and the firmware goes by the CMOS boot order alone. A kernel
+     * that is no bzImage is a multiboot one or refused. */
+    const char *rom_line = "";
     if (cfg->kernel) {
         int rc = add_linux(fw, cfg, err, errlen);
+        rom_line = "/rom@genroms/linuxboot.bin\n";
+        if (rc == FW_CFG_NOT_BZIMAGE) {
+            rc = add_multiboot(fw, cfg, err, errlen);
+            rom_line = "/rom@genroms/multiboot.bin\n";
+        }
         if (rc < 0)
             return rc;
+    }
+    const char *devices = cfg->boot_devices ? cfg->boot_devices : "";
+    if (*rom_line || *devices) {
+        size_t n = strlen(rom_line) + strlen(devices) + 1;
+        char *order = malloc(n);
+        if (!order)
+            return fail(err, errlen, "out of memory");
+        snprintf(order, n, "%s%s", rom_line, devices);
+        /* One path a line, the last one ended by the NUL, as QEMU writes
+         * it (a final newline would make an empty last entry). */
+        size_t len = strlen(order);
+        if (len && order[len - 1] == '\n')
+            order[--len] = 0;
+        n = len + 1;
+        int rc = fw_cfg_add_file(fw, "bootorder", order, n);
+        free(order);
+        if (rc < 0)
+            return fail(err, errlen, "out of memory");
     }
     return 0;
 }

@@ -1,10 +1,12 @@
 /* fw_cfg contents as QEMU's pc machine provides them, so firmware written
- * for QEMU (SeaBIOS, its linuxboot_dma option ROM) runs unchanged: the
- * legacy keys, "etc/e820", "bootorder", "etc/boot-fail-wait", the ACPI
- * tables of bios/acpi_tables.c handed over through QEMU's linker/loader
- * ("etc/table-loader", "etc/acpi/tables", "etc/acpi/rsdp"), and for
- * -kernel with firmware the kernel/setup/initrd/cmdline keys plus
- * "genroms/linuxboot_dma.bin". */
+ * for QEMU (SeaBIOS) runs unchanged: the legacy keys, "etc/e820",
+ * "bootorder" (the kernel's ROM, then the drives with a bootindex),
+ * "etc/boot-fail-wait", the ACPI tables of bios/acpi_tables.c handed over
+ * through QEMU's linker/loader ("etc/table-loader", "etc/acpi/tables",
+ * "etc/acpi/rsdp"), and for -kernel with firmware either the Linux
+ * kernel/setup/initrd/cmdline keys with "genroms/linuxboot.bin" or a
+ * multiboot load list with "genroms/multiboot.bin" (turtles' own option
+ * ROMs, roms/). */
 #ifndef TURTLES_FRONTEND_FW_CFG_SETUP_H
 #define TURTLES_FRONTEND_FW_CFG_SETUP_H
 
@@ -46,17 +48,23 @@ struct fw_cfg_pc_config {
      * offered to the firmware as "genroms/linuxboot.bin" with boot index 0. */
     const uint8_t *linuxboot_rom;
     size_t linuxboot_rom_len;
+    /* For a -kernel that is no bzImage but a multiboot kernel: roms/
+     * multiboot.S as "genroms/multiboot.bin", loading what
+     * multiboot_load_list (bios/multiboot.h) puts under FW_CFG_KERNEL_DATA. */
+    const uint8_t *multiboot_rom;
+    size_t multiboot_rom_len;
+    /* "bootorder" lines for the drives with a bootindex, lowest first
+     * (frontend/drives.h); NULL or "": none. */
+    const char *boot_devices;
 };
 
 /* turtles' option ROMs, built from roms/ and embedded in the binary. */
 extern const unsigned char turtles_linuxboot_rom[];
 extern const unsigned long turtles_linuxboot_rom_len;
+extern const unsigned char turtles_multiboot_rom[];
+extern const unsigned long turtles_multiboot_rom_len;
 
-/* Fills an initialized fw_cfg. Returns 0, or -1 with a message in err;
- * FW_CFG_NOT_BZIMAGE when the -kernel is no bzImage the firmware's
- * linuxboot ROM can take (a multiboot kernel: the caller loads it
- * directly). */
-#define FW_CFG_NOT_BZIMAGE (-2)
+/* Fills an initialized fw_cfg. Returns 0, or -1 with a message in err. */
 int fw_cfg_setup_pc(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char *err,
                     size_t errlen);
 

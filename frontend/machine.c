@@ -168,23 +168,6 @@ void machine_signal_stop(struct machine *m, int signo)
     }
 }
 
-/* The BIOS area's PAM segments (i440FX datasheet 3.2.18): PAM0 bits 5:4
- * hold 0xF0000-0xFFFFF, PAM5/PAM6 the 16 KiB quarters of 0xE0000-0xEFFFF
- * (bits 1:0 the lower, 5:4 the upper half). */
-struct pam_segment {
-    uint32_t base, size;
-    unsigned reg, shift;
-    const char *name;
-};
-#define PAM_BIOS_SEGMENTS 5
-static const struct pam_segment pam_segments[PAM_BIOS_SEGMENTS] = {
-    {0xE0000, 0x4000, 5, 0, "bios-low-e0000"},
-    {0xE4000, 0x4000, 5, 4, "bios-low-e4000"},
-    {0xE8000, 0x4000, 6, 0, "bios-low-e8000"},
-    {0xEC000, 0x4000, 6, 4, "bios-low-ec000"},
-    {0xF0000, 0x10000, 0, 4, "bios-low-f0000"},
-};
-
 #define BIOS_MAX_SIZE (16ull << 20) /* a flash chip's worth below 4 GiB */
 
 static int setup_bios(struct machine *m, const char *path)
@@ -205,32 +188,28 @@ static int setup_bios(struct machine *m, const char *path)
         return -1;
     }
     /* The whole image ends at 4 GiB; its last 128 KiB (or all of a smaller
-     * image) also appear below 1 MiB, as on a PC. */
+     * image) also appear below 1 MiB, as on a PC, where the i440FX's PAM
+     * registers choose between it and shadow RAM (setup_shadowing). */
     physmem_add_rom(&m->mem, PHYS_4G - m->bios_size, m->bios_size, m->bios_image, "bios");
-    /* The low copy is one ROM region per PAM segment, so the i440FX can
-     * shadow each one separately (machine_pam_changed). */
-    size_t low = m->bios_size < 0x20000 ? m->bios_size : 0x20000;
-    for (int i = 0; i < PAM_BIOS_SEGMENTS; i++) {
-        const struct pam_segment *g = &pam_segments[i];
-        if (g->base < 0x100000 - low)
-            continue;
-        physmem_add_rom(&m->mem, g->base, g->size,
-                        m->bios_image + m->bios_size - (0x100000 - g->base), g->name);
+    return 0;
+}
+
+/* 0xC0000-0xFFFFF as the i440FX's PAM registers (at their reset values
+ * now) map it: devices/pam_shadow.h. */
+static int setup_shadowing(struct machine *m)
+{
+    if (pam_shadow_init(&m->pam, &m->mem, m->bios_image, m->bios_size) < 0) {
+        fprintf(stderr, "turtles: out of memory regions for the shadow RAM segments\n");
+        return -1;
     }
+    pam_shadow_apply(&m->pam, &m->platform->host_bridge.pci.config[I440FX_PAM0]);
     return 0;
 }
 
 void machine_pam_changed(void *opaque, const uint8_t pam[I440FX_NUM_PAM])
 {
     struct machine *m = opaque;
-    for (int i = 0; i < PAM_BIOS_SEGMENTS; i++) {
-        const struct pam_segment *g = &pam_segments[i];
-        unsigned mode = (pam[g->reg] >> g->shift) & 3;
-        /* Reads from RAM (modes 1 and 3) uncover the RAM under the ROM.
-         * Not modelled: mode 1 should drop writes and mode 2 (reads ROM,
-         * writes RAM) should store them; firmware uses 0 and 3 to shadow. */
-        physmem_remap(&m->mem, NULL, g->name, g->base, (mode & 1) ? 0 : g->size);
-    }
+    pam_shadow_apply(&m->pam, pam);
     /* Code decoded from the ROM may now be RAM with other contents. */
     block_flush_all(m->blocks);
     for (int i = 0; i < m->ncpus; i++) {
@@ -314,6 +293,11 @@ static int boot_setup(struct machine *m)
         if (m->booted_once && physmem_clear_ram(&m->mem) < 0)
             return -1;
         block_flush_all(m->blocks);
+        /* What firmware leaves behind: 0xC0000-0xFFFFF shadow RAM, readable
+         * and writable (the loaders put tables there, e.g. the ACPI RSDP). */
+        for (unsigned r = 0; r < I440FX_NUM_PAM; r++)
+            pci_config_write(&m->platform->pci, 0, I440FX_DEVFN, I440FX_PAM0 + r,
+                             r ? 0x33 : 0x30, 1);
         if (setup_direct_boot(m) < 0)
             return -1;
         /* What firmware leaves for the OS: MTRRs enabled with write-back as
@@ -393,6 +377,8 @@ int machine_init(struct machine *m, const struct options *opt)
     if (platform_init(m) < 0)
         return -1;
     if (opt->bios && setup_bios(m, opt->bios) < 0)
+        return -1;
+    if (setup_shadowing(m) < 0)
         return -1;
     if (boot_setup(m) < 0)
         return -1;

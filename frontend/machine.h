@@ -13,6 +13,7 @@
 #include "cpu/cpu.h"
 #include "cpu/debug.h"
 #include "devices/bus.h"
+#include "devices/pam_shadow.h"
 #include "frontend/machine_time.h"
 #include "frontend/options.h"
 #include "mmu/clock.h"
@@ -59,6 +60,7 @@ struct machine {
     struct block_cache *blocks;
     struct platform *platform;
     bool a20;
+    struct pam_shadow pam;   /* 0xC0000-0xFFFFF: RAM or ROM, per the i440FX's PAM */
     uint8_t *bios_image;
     size_t bios_size;
     bool have_boot_state;

@@ -36,7 +36,12 @@ void options_usage(FILE *out)
           "  -hda/-hdb/-hdc/-hdd FILE  disk image (raw or qcow2) as IDE disk 0-3\n"
           "  -drive file=FILE[,if=ide][,media=disk|cdrom][,index=0-3][,format=raw|qcow2]\n"
           "         [,readonly=on][,snapshot=on][,if=virtio|none,id=ID][,serial=S]\n"
-          "  -device virtio-blk-pci,drive=ID[,serial=S]  the -drive if=none,id=ID as virtio-blk\n"
+          "         [,bootindex=N]  (bootindex: firmware boot priority, lowest first,\n"
+          "                       ahead of -boot order)\n"
+          "  -device virtio-blk-pci,drive=ID[,serial=S][,bootindex=N]  the -drive\n"
+          "                       if=none,id=ID as virtio-blk\n"
+          "  -device ide-hd|ide-cd,drive=ID[,bus=ide.0|ide.1][,unit=0|1][,bootindex=N]\n"
+          "                       the -drive if=none,id=ID as an IDE disk / CD-ROM\n"
           "  -snapshot            guest writes go to a temporary overlay, deleted at exit\n"
           "  -fw_cfg [name=]NAME,string=STR|file=PATH  a file for the firmware (fw_cfg)\n"
           "  -smbios type=0|1,FIELD=VALUE...  SMBIOS BIOS/system strings for the firmware\n"
@@ -154,6 +159,49 @@ static int parse_debugcon_device(struct options *o, const char *spec)
     return 0;
 }
 
+static bool prop_is(const char *p, size_t len, const char *key, const char **val)
+{
+    size_t k = strlen(key);
+    if (len > k && !strncmp(p, key, k) && p[k] == '=') {
+        *val = p + k + 1;
+        return true;
+    }
+    return false;
+}
+
+/* bootindex=N (QEMU's property): N orders the firmware's boot devices,
+ * lowest first, ahead of the -boot order. */
+#define BOOTINDEX_MAX 9999
+#define BOOTINDEX_MAX_TEXT "9999"
+static int parse_bootindex(const char *v, int *out)
+{
+    uint64_t n;
+    if (!parse_uint(v, BOOTINDEX_MAX, &n))
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+/* The -drive if=none,id=ID that a -device names: NULL after one line. */
+static struct drive_opt *find_drive_for_device(struct options *o, const char *dev,
+                                               const char *id, size_t idlen)
+{
+    for (int i = 0; i < o->ndrives; i++) {
+        struct drive_opt *d = &o->drives[i];
+        if (d->if_none && d->id && strlen(d->id) == idlen && !strncmp(d->id, id, idlen)) {
+            if (d->virtio || d->ide_device) {
+                fprintf(stderr, "turtles: -device %s: drive already in use: '%.*s'\n", dev,
+                        (int)idlen, id);
+                return NULL;
+            }
+            return d;
+        }
+    }
+    fprintf(stderr, "turtles: -device %s: no -drive if=none with that id (give -drive first): "
+                    "'%.*s'\n", dev, (int)idlen, id);
+    return NULL;
+}
+
 /* -device virtio-blk-pci,drive=ID[,serial=S]: the -drive if=none,id=ID
  * becomes a virtio-blk disk. The drive must come first, as in QEMU. */
 static int parse_virtio_blk_device(struct options *o, const char *spec)
@@ -161,6 +209,7 @@ static int parse_virtio_blk_device(struct options *o, const char *spec)
     const char *p = spec + 14;
     const char *drive = NULL, *serial = NULL;
     size_t dlen = 0, slen = 0;
+    int bootindex = -1;
     while (*p == ',') {
         p++;
         size_t len = strcspn(p, ",");
@@ -170,6 +219,14 @@ static int parse_virtio_blk_device(struct options *o, const char *spec)
         } else if (len > 7 && !strncmp(p, "serial=", 7)) {
             serial = p + 7;
             slen = len - 7;
+        } else if (len > 10 && !strncmp(p, "bootindex=", 10)) {
+            char v[16];
+            if (len - 10 >= sizeof(v))
+                return bad("-device virtio-blk-pci: bootindex takes 0.." BOOTINDEX_MAX_TEXT, p);
+            memcpy(v, p + 10, len - 10);
+            v[len - 10] = 0;
+            if (parse_bootindex(v, &bootindex) < 0)
+                return bad("-device virtio-blk-pci: bootindex takes 0.." BOOTINDEX_MAX_TEXT, v);
         } else if (!(len > 3 && !strncmp(p, "id=", 3)) && !(len > 5 && !strncmp(p, "addr=", 5)) &&
                    !(len > 4 && !strncmp(p, "bus=", 4))) {
             return bad("unknown -device virtio-blk-pci property", p);
@@ -178,22 +235,21 @@ static int parse_virtio_blk_device(struct options *o, const char *spec)
     }
     if (!drive)
         return bad("-device virtio-blk-pci needs drive=ID", spec);
-    for (int i = 0; i < o->ndrives; i++) {
-        struct drive_opt *d = &o->drives[i];
-        if (d->if_none && d->id && strlen(d->id) == dlen && !strncmp(d->id, drive, dlen)) {
-            if (d->virtio)
-                return bad("-device virtio-blk-pci: drive already in use", drive);
-            d->virtio = true;
-            if (serial) {
-                char *s = strndup(serial, slen);
-                if (!s)
-                    return bad("out of memory", spec);
-                d->serial = s;
-            }
-            return 0;
-        }
+    struct drive_opt *d = find_drive_for_device(o, "virtio-blk-pci", drive, dlen);
+    if (!d)
+        return 2;
+    if (d->cdrom)
+        return bad("-device virtio-blk-pci: a media=cdrom drive is for ide-cd", d->id);
+    d->virtio = true;
+    if (bootindex >= 0)
+        d->bootindex = bootindex;
+    if (serial) {
+        char *s = strndup(serial, slen);
+        if (!s)
+            return bad("out of memory", spec);
+        d->serial = s;
     }
-    return bad("-device virtio-blk-pci: no -drive if=none with that id (give -drive first)", drive);
+    return 0;
 }
 
 /* -accel tcg[,tb-size=MiB][,thread=single]: turtles is one software CPU,
@@ -226,12 +282,95 @@ static int parse_accel(struct options *o, const char *spec)
     return 0;
 }
 
+/* -device ide-hd|ide-cd,drive=ID[,bus=ide.0|ide.1][,unit=0|1][,bootindex=N]
+ * [,serial=S][,id=...]: the -drive if=none,id=ID as an IDE disk or CD-ROM
+ * on the PIIX3 controller (ide.0: primary channel, ide.1: secondary; unit
+ * 1 is the slave). Without bus= it takes the first free position. */
+static int parse_ide_device(struct options *o, const char *spec, bool cdrom)
+{
+    const char *dev = cdrom ? "ide-cd" : "ide-hd";
+    char copy[512];
+    if (strlen(spec + 6) >= sizeof copy) {
+        fprintf(stderr, "turtles: -device %s: too long: '%s'\n", dev, spec);
+        return 2;
+    }
+    strcpy(copy, spec + 6);
+    const char *drive = NULL, *serial = NULL;
+    int bus = -1, unit = -1, bootindex = -1;
+    for (char *p = copy; *p;) {
+        size_t len = strcspn(p, ",");
+        char *next = p + len;
+        if (*next)
+            *next++ = 0;
+        const char *v;
+        if (!len) {
+            /* the comma after the device name */
+        } else if (prop_is(p, len, "drive", &v)) {
+            drive = v;
+        } else if (prop_is(p, len, "bus", &v)) {
+            if (strcmp(v, "ide.0") && strcmp(v, "ide.1")) {
+                fprintf(stderr, "turtles: -device %s: bus takes ide.0 or ide.1: '%s'\n", dev, v);
+                return 2;
+            }
+            bus = v[4] - '0';
+        } else if (prop_is(p, len, "unit", &v)) {
+            if (strcmp(v, "0") && strcmp(v, "1")) {
+                fprintf(stderr, "turtles: -device %s: unit takes 0 or 1: '%s'\n", dev, v);
+                return 2;
+            }
+            unit = v[0] - '0';
+        } else if (prop_is(p, len, "bootindex", &v)) {
+            if (parse_bootindex(v, &bootindex) < 0) {
+                fprintf(stderr, "turtles: -device %s: bootindex takes 0..%d: '%s'\n", dev,
+                        BOOTINDEX_MAX, v);
+                return 2;
+            }
+        } else if (prop_is(p, len, "serial", &v)) {
+            serial = v;
+        } else if (!prop_is(p, len, "id", &v)) {
+            fprintf(stderr, "turtles: unknown -device %s property: '%s'\n", dev, p);
+            return 2;
+        }
+        p = next;
+    }
+    if (!drive) {
+        fprintf(stderr, "turtles: -device %s needs drive=ID: '%s'\n", dev, spec);
+        return 2;
+    }
+    if (unit >= 0 && bus < 0) {
+        fprintf(stderr, "turtles: -device %s: unit= needs bus=ide.0 or ide.1\n", dev);
+        return 2;
+    }
+    struct drive_opt *d = find_drive_for_device(o, dev, drive, strlen(drive));
+    if (!d)
+        return 2;
+    if (!cdrom && d->cdrom) {
+        fprintf(stderr, "turtles: -device ide-hd: drive '%s' is media=cdrom (use ide-cd)\n",
+                drive);
+        return 2;
+    }
+    if (cdrom && !d->cdrom) {
+        d->cdrom = true;
+        d->readonly = true; /* a CD-ROM drive cannot write */
+    }
+    d->ide_device = true;
+    d->index = bus < 0 ? -1 : bus * 2 + (unit < 0 ? 0 : unit);
+    if (bootindex >= 0)
+        d->bootindex = bootindex;
+    if (serial && !(d->serial = strdup(serial))) /* kept as long as the options */
+        return bad("out of memory", spec);
+    return 0;
+}
+
 static int parse_device(struct options *o, const char *spec)
 {
     if (!strncmp(spec, "isa-debugcon", 12) && (!spec[12] || spec[12] == ','))
         return parse_debugcon_device(o, spec);
     if (!strncmp(spec, "virtio-blk-pci", 14) && (!spec[14] || spec[14] == ','))
         return parse_virtio_blk_device(o, spec);
+    if ((!strncmp(spec, "ide-hd", 6) || !strncmp(spec, "ide-cd", 6)) &&
+        (!spec[6] || spec[6] == ','))
+        return parse_ide_device(o, spec, spec[4] == 'c');
     if (!strcmp(spec, "VGA")) {
         o->vga = "std";
         return 0;
@@ -461,27 +600,28 @@ static int add_drive(struct options *o, const char *file, bool cdrom, int index)
     if (o->ndrives >= MAX_DRIVES)
         return bad("too many drives", file ? file : "");
     o->drives[o->ndrives++] = (struct drive_opt){.file = file, .cdrom = cdrom, .index = index,
-                                                 .readonly = cdrom};
+                                                 .readonly = cdrom, .bootindex = -1};
     return 0;
 }
 
-static bool prop_is(const char *p, size_t len, const char *key, const char **val)
+/* Parsers that keep pointers into their own copy of the argument (file=,
+ * name=, ...): the copy stays with the options when the option is taken,
+ * and goes when it is refused (turtles then exits with status 2). */
+typedef int (*copy_parser)(struct options *o, const char *arg, char *spec);
+static int parse_with_copy(struct options *o, const char *arg, copy_parser parse)
 {
-    size_t k = strlen(key);
-    if (len > k && !strncmp(p, key, k) && p[k] == '=') {
-        *val = p + k + 1;
-        return true;
-    }
-    return false;
-}
-
-static int parse_drive(struct options *o, const char *arg)
-{
-    /* The copy lives as long as the options: file= points into it. */
     char *spec = strdup(arg);
     if (!spec)
         return bad("out of memory", arg);
-    struct drive_opt d = {.index = -1};
+    int r = parse(o, arg, spec);
+    if (r)
+        free(spec);
+    return r;
+}
+
+static int parse_drive_spec(struct options *o, const char *arg, char *spec)
+{
+    struct drive_opt d = {.index = -1, .bootindex = -1};
     bool media_given = false, ro_given = false;
     for (char *p = spec; *p;) {
         size_t len = strcspn(p, ",");
@@ -527,6 +667,9 @@ static int parse_drive(struct options *o, const char *arg)
             ro_given = true;
         } else if (prop_is(p, len, "id", &v)) {
             d.id = v;
+        } else if (prop_is(p, len, "bootindex", &v)) {
+            if (parse_bootindex(v, &d.bootindex) < 0)
+                return bad("-drive bootindex takes 0.." BOOTINDEX_MAX_TEXT, v);
         } else if (prop_is(p, len, "serial", &v)) {
             d.serial = v;
         } else if (prop_is(p, len, "cache", &v) || prop_is(p, len, "aio", &v) ||
@@ -545,8 +688,9 @@ static int parse_drive(struct options *o, const char *arg)
         d.readonly = true;
     if (d.if_none && !d.id)
         return bad("-drive if=none needs id= (for -device ...,drive=ID)", arg);
-    if ((d.virtio || d.if_none) && d.cdrom)
-        return bad("-drive: a CD-ROM is an IDE drive (if=ide)", arg);
+    if (d.virtio && d.cdrom)
+        return bad("-drive: a CD-ROM is an IDE drive (if=ide, or if=none for -device ide-cd)",
+                   arg);
     if ((d.virtio || d.if_none) && d.index >= 0)
         return bad("-drive: index= is for IDE drives", arg);
     if (o->ndrives >= MAX_DRIVES)
@@ -557,11 +701,8 @@ static int parse_drive(struct options *o, const char *arg)
 
 /* -fw_cfg [name=]NAME,string=STR | -fw_cfg [name=]NAME,file=PATH: a file for
  * the firmware (QEMU's spelling; e.g. etc/sercon-port, opt/...). */
-static int parse_fw_cfg(struct options *o, const char *arg)
+static int parse_fw_cfg(struct options *o, const char *arg, char *spec)
 {
-    char *spec = strdup(arg); /* lives as long as the options */
-    if (!spec)
-        return bad("out of memory", arg);
     struct fw_cfg_user u = {0};
     for (char *p = spec; *p;) {
         size_t len = strcspn(p, ",");
@@ -595,11 +736,8 @@ static int parse_fw_cfg(struct options *o, const char *arg)
  * -smbios type=1[,manufacturer=S][,product=S][,version=S][,serial=S][,uuid=U]
  *                [,sku=S][,family=S] (QEMU's spelling). Values may not contain
  * commas. */
-static int parse_smbios(struct options *o, const char *arg)
+static int parse_smbios(struct options *o, const char *arg, char *spec)
 {
-    char *spec = strdup(arg); /* lives as long as the options */
-    if (!spec)
-        return bad("out of memory", arg);
     int type = -1;
     for (char *p = spec; *p;) {
         size_t len = strcspn(p, ",");
@@ -835,17 +973,17 @@ int options_parse(struct options *o, int argc, char **argv)
             o->snapshot = true;
         } else if (!strcmp(a, "-drive")) {
             NEED_VALUE();
-            int r = parse_drive(o, val);
+            int r = parse_with_copy(o, val, parse_drive_spec);
             if (r)
                 return r;
         } else if (!strcmp(a, "-fw_cfg")) {
             NEED_VALUE();
-            int r = parse_fw_cfg(o, val);
+            int r = parse_with_copy(o, val, parse_fw_cfg);
             if (r)
                 return r;
         } else if (!strcmp(a, "-smbios")) {
             NEED_VALUE();
-            int r = parse_smbios(o, val);
+            int r = parse_with_copy(o, val, parse_smbios);
             if (r)
                 return r;
         } else if (!strcmp(a, "-uuid")) {

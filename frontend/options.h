@@ -33,6 +33,8 @@ struct drive_opt {
     const char *serial;      /* serial= (virtio-blk GET_ID, IDE IDENTIFY) */
     bool readonly;
     int index;               /* 0-3: primary master, primary slave, secondary master, slave; -1: next free */
+    bool ide_device;         /* if=none used by -device ide-hd / ide-cd */
+    int bootindex;           /* bootindex=N: the firmware's "bootorder" rank; -1: none */
 };
 /* -accel tcg,tb-size=MiB: up to 64 GiB, like -m. */
 #define TB_SIZE_MAX_MIB 65536

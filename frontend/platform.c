@@ -230,28 +230,26 @@ static int fill_fw_cfg(struct machine *m)
         .boot_reboot_timeout = m->opt.boot_reboot_timeout,
         .linuxboot_rom = turtles_linuxboot_rom,
         .linuxboot_rom_len = turtles_linuxboot_rom_len,
+        .multiboot_rom = turtles_multiboot_rom,
+        .multiboot_rom_len = turtles_multiboot_rom_len,
     };
     memcpy(cfg.uuid, smbios.uuid, sizeof(cfg.uuid));
     char err[256] = "";
-    /* With -bios, -kernel goes through the firmware as in QEMU (turtles'
-     * own linuxboot option ROM, roms/linuxboot.S); a kernel it cannot take that way is
-     * loaded directly, with the firmware mapped but not run. */
+    char boot_devices[MAX_DRIVES * 80];
+    if (drives_boot_order(&m->platform->drives, boot_devices, sizeof(boot_devices), err,
+                          sizeof(err)) < 0) {
+        fprintf(stderr, "turtles: %s\n", err);
+        return -1;
+    }
+    cfg.boot_devices = boot_devices;
+    /* With -bios, -kernel goes through the firmware as in QEMU: turtles'
+     * own option ROMs (roms/linuxboot.S for a bzImage, roms/multiboot.S
+     * for a multiboot kernel) load it. */
     if (m->opt.bios && m->opt.kernel) {
         cfg.kernel = m->opt.kernel;
         cfg.initrd = m->opt.initrd;
         cfg.append = m->opt.append;
-        int rc = fw_cfg_setup_pc(&m->platform->fw_cfg, &cfg, err, sizeof(err));
-        if (rc == 0) {
-            m->kernel_via_firmware = true;
-            return 0;
-        }
-        if (rc != FW_CFG_NOT_BZIMAGE) {
-            fprintf(stderr, "turtles: %s\n", err);
-            return -1;
-        }
-        /* A multiboot kernel: loaded directly, the firmware mapped but not
-         * run (QEMU's firmware would load it through its multiboot ROM). */
-        cfg.kernel = cfg.initrd = cfg.append = NULL;
+        m->kernel_via_firmware = true;
     }
     if (fw_cfg_setup_pc(&m->platform->fw_cfg, &cfg, err, sizeof(err)) < 0) {
         fprintf(stderr, "turtles: %s\n", err);

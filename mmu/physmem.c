@@ -79,6 +79,19 @@ static int add_region(struct physmem *pm, const struct mmio_region *r)
     return 0;
 }
 
+int physmem_add_region(struct physmem *pm, const struct mmio_region *r)
+{
+    return add_region(pm, r) < 0 ? -1 : pm->nregions - 1;
+}
+
+void physmem_set_region(struct physmem *pm, int idx, const struct mmio_region *r)
+{
+    if (idx < 0 || idx >= pm->nregions)
+        return;
+    pm->regions[idx] = *r;
+    pm->map_generation++;
+}
+
 int physmem_add_mmio(struct physmem *pm, uint64_t base, uint64_t size, void *opaque,
                      mmio_read_fn read, mmio_write_fn write, const char *name)
 {

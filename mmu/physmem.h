@@ -64,6 +64,11 @@ int physmem_add_mmio(struct physmem *pm, uint64_t base, uint64_t size, void *opa
                      mmio_read_fn read, mmio_write_fn write, const char *name);
 int physmem_add_rom(struct physmem *pm, uint64_t base, uint64_t size, const uint8_t *data,
                     const char *name);
+/* A region whose kind changes (the chipset's shadow RAM segments: ROM, a
+ * read-only view of RAM, callbacks or nothing): physmem_add_region returns
+ * its index (or -1), physmem_set_region replaces what it is. */
+int physmem_add_region(struct physmem *pm, const struct mmio_region *r);
+void physmem_set_region(struct physmem *pm, int idx, const struct mmio_region *r);
 /* Move or remove (size 0) a region identified by opaque+name (PCI BAR updates). */
 void physmem_remap(struct physmem *pm, void *opaque, const char *name, uint64_t base,
                    uint64_t size);

@@ -329,7 +329,7 @@ START_TEST(test_kernel_keys)
     ck_assert_uint_eq(ld_le32(s + 0x21c), ILEN);
     ck_assert_uint_eq(fw_cfg_entry(&fw, FW_CFG_INITRD_DATA)->len, ILEN);
     ck_assert(dir_has("genroms/linuxboot.bin", NULL));
-    ck_assert_str_eq((const char *)file("bootorder")->data, "/rom@genroms/linuxboot.bin\n");
+    ck_assert_str_eq((const char *)file("bootorder")->data, "/rom@genroms/linuxboot.bin");
     teardown();
     unlink(kpath);
     unlink(ipath);
@@ -351,6 +351,27 @@ START_TEST(test_boot_options)
 }
 END_TEST
 
+/* "bootorder": the kernel's ROM first, then the drives' paths as given;
+ * only drives, without a kernel; nothing, without either. One path a line,
+ * NUL-terminated, no empty last line (as QEMU writes it). */
+START_TEST(test_boot_order_file)
+{
+    struct fw_cfg_pc_config cfg = {.ram_size = RAM, .low_ram_size = RAM, .ncpus = 1,
+                                   .boot_devices = "/pci@i0cf8/ide@1,1/drive@1/disk@1\n"
+                                                   "/pci@i0cf8/scsi@4/disk@0,0\n"};
+    setup_with(&cfg);
+    const struct fw_cfg_entry *e = file("bootorder");
+    ck_assert_str_eq((const char *)e->data,
+                     "/pci@i0cf8/ide@1,1/drive@1/disk@1\n/pci@i0cf8/scsi@4/disk@0,0");
+    ck_assert_uint_eq(e->len, strlen((const char *)e->data) + 1);
+    teardown();
+    cfg.boot_devices = "";
+    setup_with(&cfg);
+    ck_assert(!dir_has("bootorder", NULL));
+    teardown();
+}
+END_TEST
+
 START_TEST(test_kernel_errors)
 {
     t = test_env_new(1 << 20);
@@ -362,9 +383,13 @@ START_TEST(test_kernel_errors)
     struct fw_cfg_pc_config cfg = {.ram_size = RAM, .low_ram_size = RAM, .ncpus = 1,
                                    .kernel = kpath, .linuxboot_rom = rom,
                                    .linuxboot_rom_len = sizeof(rom)};
-    /* Not a bzImage: the caller may load it directly (multiboot). */
-    ck_assert_int_eq(fw_cfg_setup_pc(&fw, &cfg, err, sizeof(err)), FW_CFG_NOT_BZIMAGE);
-    ck_assert(strstr(err, "bzImage") != NULL);
+    /* Neither a bzImage nor a multiboot kernel: refused, with no option
+     * ROM and no boot order left behind. */
+    cfg.multiboot_rom = rom;
+    cfg.multiboot_rom_len = sizeof(rom);
+    ck_assert_int_eq(fw_cfg_setup_pc(&fw, &cfg, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "neither a Linux bzImage nor a multiboot kernel") != NULL, "%s", err);
+    ck_assert_int_lt(fw_cfg_find_file(&fw, "bootorder"), 0);
     /* A file that cannot be read is an error, not a reason to try direct
      * boot instead. */
     cfg.kernel = "/tmp";
@@ -393,6 +418,7 @@ int main(void)
     tcase_add_test(tk, test_kernel_keys);
     tcase_add_test(tk, test_kernel_errors);
     tcase_add_test(tk, test_boot_options);
+    tcase_add_test(tk, test_boot_order_file);
     suite_add_tcase(s, tk);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

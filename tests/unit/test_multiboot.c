@@ -183,6 +183,77 @@ START_TEST(test_elf_with_modules)
 }
 END_TEST
 
+/* Through the firmware: the load list holds what direct boot writes to
+ * RAM, chunk by chunk, except the memory fields the option ROM fills in
+ * from the firmware (mem_lower, mem_upper, mmap_length), and the header
+ * carries direct boot's entry, EBX and ESP. */
+START_TEST(test_load_list_matches_direct)
+{
+    uint8_t *img = build_elf(0x100010, 1);
+    char kpath[300];
+    strcpy(kpath, write_file(img, ELF_SIZE));
+    free(img);
+    uint8_t m1[5000];
+    memset(m1, 0x11, sizeof m1);
+    char p1[300];
+    strcpy(p1, write_file(m1, sizeof m1));
+    struct multiboot_module_spec mods[1] = {{p1, "mod1 arg=1"}};
+    struct multiboot_config cfg = {.kernel_path = kpath, .cmdline = "kernel -v",
+                                   .modules = mods, .nmodules = 1, .e820 = map,
+                                   .e820_count = nmap};
+    struct boot_cpu_state cpu;
+    char err[256] = "";
+    ck_assert_msg(multiboot_load(&pm, &cfg, &cpu, NULL, err, sizeof err) == 0, "%s", err);
+    uint8_t *list;
+    size_t len;
+    ck_assert_msg(multiboot_load_list(&cfg, &list, &len, NULL, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_ge(len, MULTIBOOT_LIST_HEADER_SIZE);
+    ck_assert_uint_eq(ld_le32(list), MULTIBOOT_LIST_MAGIC);
+    ck_assert_uint_eq(ld_le32(list + 4), cpu.rip);
+    ck_assert_uint_eq(ld_le32(list + 8), cpu.rbx);
+    ck_assert_uint_eq(ld_le32(list + 12), cpu.rsp);
+    uint32_t n = ld_le32(list + 16);
+    ck_assert_uint_ge(n, 3); /* the two kernel segments (apart), the module */
+    size_t at = MULTIBOOT_LIST_HEADER_SIZE;
+    uint64_t mbi = cpu.rbx;
+    uint64_t mmap = physmem_read(&pm, mbi + 48, 4);
+    uint64_t mmap_end = mmap + MULTIBOOT_FW_MMAP_MAX * MULTIBOOT_MMAP_ENTRY_SIZE;
+    for (uint32_t i = 0; i < n; i++) {
+        ck_assert_uint_le(at + MULTIBOOT_LIST_CHUNK_SIZE, len);
+        uint32_t addr = ld_le32(list + at), clen = ld_le32(list + at + 4);
+        at += MULTIBOOT_LIST_CHUNK_SIZE;
+        ck_assert_uint_le(at + clen, len);
+        ck_assert_uint_ge(addr, 0x100000); /* out of the firmware's way */
+        for (uint32_t k = 0; k < clen; k++) {
+            uint64_t a = (uint64_t)addr + k;
+            bool rom_fills = (a >= mbi + 4 && a < mbi + 12) || (a >= mbi + 44 && a < mbi + 48) ||
+                             (a >= mmap && a < mmap_end);
+            uint8_t want = rom_fills ? 0 : (uint8_t)physmem_read(&pm, a, 1);
+            ck_assert_msg(list[at + k] == want, "chunk %u byte at 0x%llx: 0x%x, not 0x%x", i,
+                          (unsigned long long)a, list[at + k], want);
+        }
+        at += clen;
+    }
+    ck_assert_uint_eq(at, len);
+    /* Room for the firmware's map: MULTIBOOT_FW_MMAP_MAX entries before
+     * the module list. */
+    ck_assert_uint_ge(physmem_read(&pm, mbi + 24, 4), mmap_end);
+    free(list);
+
+    /* A segment below 1 MiB: fine directly, refused through the firmware. */
+    uint8_t *low = build_elf(0x100010, 1);
+    st_le32(low + 52 + 12, 0x80000);
+    st_le32(low + 52 + 8, 0x80000);
+    st_le32(low + 24, 0x80010);
+    strcpy(kpath, write_file(low, ELF_SIZE));
+    free(low);
+    ck_assert_msg(multiboot_load(&pm, &cfg, &cpu, NULL, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(multiboot_load_list(&cfg, &list, &len, NULL, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "below 1 MiB") != NULL, "%s", err);
+    ck_assert_ptr_null(list);
+}
+END_TEST
+
 START_TEST(test_higher_half_entry)
 {
     /* Entry given as a virtual address inside the higher-half segment. */
@@ -400,6 +471,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_elf_with_modules);
+    tcase_add_test(tc, test_load_list_matches_direct);
     tcase_add_test(tc, test_higher_half_entry);
     tcase_add_test(tc, test_aout_kludge);
     tcase_add_test(tc, test_errors);

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct options parsed_options[64];
+static unsigned nparsed;
+
 static int parse(struct options *o, const char *line)
 {
     char buf[512];
@@ -23,6 +26,10 @@ static int parse(struct options *o, const char *line)
     int r = options_parse(o, argc, argv);
     fclose(stderr);
     stderr = saved;
+    /* Parsed options keep copies of their arguments for the program's
+     * life (turtles parses once); keep every parsed set reachable so the
+     * next parse does not turn them into leaks. */
+    parsed_options[nparsed++ % 64] = *o;
     return r;
 }
 
@@ -167,6 +174,55 @@ START_TEST(test_accel_tcg_tb_size)
 }
 END_TEST
 
+/* bootindex= on -drive, -device virtio-blk-pci and -device ide-hd/ide-cd;
+ * ide-* bus/unit become the IDE position; misuse exits with status 2. */
+START_TEST(test_drive_devices_and_bootindex)
+{
+    struct options o;
+    ck_assert_int_eq(parse(&o, "-drive file=a.img,bootindex=4"), 0);
+    ck_assert_int_eq(o.drives[0].bootindex, 4);
+    ck_assert_int_eq(parse(&o, "-drive file=a.img"), 0);
+    ck_assert_int_eq(o.drives[0].bootindex, -1);
+    ck_assert_int_eq(parse(&o, "-cdrom c.iso"), 0);
+    ck_assert_int_eq(o.drives[0].bootindex, -1);
+    ck_assert_int_eq(parse(&o, "-drive if=none,id=d,file=a.img "
+                               "-device virtio-blk-pci,drive=d,bootindex=0"), 0);
+    ck_assert(o.drives[0].virtio);
+    ck_assert_int_eq(o.drives[0].bootindex, 0);
+    ck_assert_int_eq(parse(&o, "-drive if=none,id=c,file=c.iso,media=cdrom "
+                               "-device ide-cd,drive=c,bus=ide.1,unit=1,bootindex=2"), 0);
+    ck_assert(o.drives[0].ide_device && o.drives[0].cdrom && o.drives[0].readonly);
+    ck_assert_int_eq(o.drives[0].index, 3);
+    ck_assert_int_eq(o.drives[0].bootindex, 2);
+    ck_assert_int_eq(parse(&o, "-drive if=none,id=c,file=c.iso -device ide-cd,drive=c"), 0);
+    ck_assert(o.drives[0].cdrom && o.drives[0].readonly);
+    ck_assert_int_eq(o.drives[0].index, -1);
+    ck_assert_int_eq(parse(&o, "-drive if=none,id=d,file=a.img -device ide-hd,drive=d,bus=ide.0"),
+                     0);
+    ck_assert(!o.drives[0].cdrom && !o.drives[0].virtio);
+    ck_assert_int_eq(o.drives[0].index, 0);
+    static const char *const bad[] = {
+        "-drive file=a.img,bootindex=-1",
+        "-drive file=a.img,bootindex=10000",
+        "-drive file=a.img,bootindex=",
+        "-drive if=none,id=d,file=a.img -device virtio-blk-pci,drive=d,bootindex=x",
+        "-drive if=none,id=d,file=a.img -device ide-hd,drive=d,bus=ide.2",
+        "-drive if=none,id=d,file=a.img -device ide-hd,drive=d,unit=1",
+        "-drive if=none,id=d,file=a.img -device ide-hd,drive=d,bus=ide.0,unit=2",
+        "-drive if=none,id=d,file=a.img -device ide-hd,drive=e",
+        "-drive if=none,id=d,file=a.img -device ide-hd",
+        "-drive if=none,id=d,file=a.img -device ide-hd,drive=d,speed=9",
+        "-drive if=none,id=d,file=a.img -device ide-hd,drive=d -device ide-cd,drive=d",
+        "-drive if=none,id=d,file=a.img -device ide-hd,drive=d -device virtio-blk-pci,drive=d",
+        "-drive if=none,id=c,file=c.iso,media=cdrom -device ide-hd,drive=c",
+        "-drive if=none,id=c,file=c.iso,media=cdrom -device virtio-blk-pci,drive=c",
+        "-device ide-cd,drive=c -drive if=none,id=c,file=c.iso",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(parse(&o, bad[i]) == 2, "'%s' was accepted", bad[i]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("options");
@@ -178,6 +234,7 @@ int main(void)
     tcase_add_test(tc, test_bad_values_exit_2);
     tcase_add_test(tc, test_idle_policy);
     tcase_add_test(tc, test_accel_tcg_tb_size);
+    tcase_add_test(tc, test_drive_devices_and_bootindex);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,7 +1,13 @@
 /* A no-emulation El Torito boot image: the firmware loads it at 0:7C00 and
  * jumps to it. It prints a line on COM1 and reports through isa-debug-exit
  * (port 0xf4, value 0x10: turtles exits with status 33), the way a CI test
- * ISO reports its verdict. */
+ * ISO reports its verdict. A file that includes this one may name another
+ * verdict and line first (cdboot_second.S: two bootable media that the
+ * boot order tests tell apart). */
+#ifndef CDBOOT_VERDICT
+#define CDBOOT_VERDICT 0x10
+#define CDBOOT_LINE "cdboot: El Torito image running\r\n"
+#endif
     .code16
     .text
     .globl _start
@@ -22,9 +28,9 @@ _start:
     movb %ah, %al
     outb %al, %dx
     jmp 1b
-3:  movb $0x10, %al
+3:  movb $CDBOOT_VERDICT, %al
     outb %al, $0xf4
 4:  hlt
     jmp 4b
 msg:
-    .asciz "cdboot: El Torito image running\r\n"
+    .asciz CDBOOT_LINE
