@@ -310,6 +310,27 @@ static const struct insn *run_randomizing_undefined(struct cpu *cpu, const struc
     return in;
 }
 
+/* What sends every block boundary of a run down the slow path besides the
+ * exit request: these change only between runs (or in the debug hook, after
+ * which the loop reads them again). */
+static bool run_needs_slow_path(const struct cpu *cpu)
+{
+    return cpu->debug_hook || cpu->intr_pending || cpu->undefined_random ||
+           (cpu->log_mask & LOG_EXEC);
+}
+
+/* exit_request2 with nothing to do: intr_idle alone set (its polarity is
+ * the local APIC's, cpu/cpu.h). */
+static uint64_t exit_request2_quiet(struct cpu *cpu)
+{
+    uint64_t saved = cpu->exit_request2;
+    cpu->exit_request2 = 0;
+    cpu->intr_idle = true;
+    uint64_t quiet = cpu->exit_request2;
+    cpu->exit_request2 = saved;
+    return quiet;
+}
+
 uint64_t cpu_run(struct cpu *cpu)
 {
     uint64_t start = cpu->icount;
@@ -355,19 +376,42 @@ uint64_t cpu_run(struct cpu *cpu)
      * ran under. Declared after setjmp: an exception starts over with none. */
     struct block *prev = NULL;
     uint64_t prev_gen = 0;
-    while (cpu->icount + cpu->turn_events < cpu->quantum_end && !cpu->shutdown) {
+    const uint64_t quiet2 = exit_request2_quiet(cpu);
+    bool always_slow = run_needs_slow_path(cpu);
+    for (;;) {
+        if (cpu->icount + cpu->turn_events >= cpu->quantum_end)
+            break;
         block_reap(cpu->blocks);
-        /* cpu_check_interrupts() has nothing to do unless one of these
-         * holds; skipping the call keeps the common case cheap. */
-        if (cpu->vmx_nonroot || cpu->irq_shadow || cpu->nmi_pending ||
-            ((cpu->rflags & F_IF) && !(cpu->intr_idle && !cpu->intr_pending)))
-            cpu_check_interrupts(cpu);
-        if (cpu->halted || cpu->shutdown || cpu->wait_for_sipi)
-            break;
-        if (cpu->debug_hook && cpu->debug_hook(cpu))
-            break;
-        bool tf = (cpu->rflags & F_TF) != 0;
-        bool step = debug_step_mode(cpu);
+        bool tf = false, step = false, slow = false;
+        /* The fast path between blocks: one test of the exit request (and
+         * of TF/RF, which live in RFLAGS) stands for all of the checks
+         * below, which find nothing to do while it is quiet. */
+        if (__builtin_expect((cpu->exit_request | (cpu->exit_request2 ^ quiet2) |
+                              (cpu->rflags & (F_TF | F_RF)) | (uint64_t)always_slow) != 0,
+                             0)) {
+            if (cpu->shutdown)
+                break;
+            if (cpu->stop_request) {
+                cpu->stop_request = false;
+                break;
+            }
+            /* cpu_check_interrupts() has nothing to do unless one of these
+             * holds; skipping the call keeps the common case cheap. */
+            if (cpu->vmx_nonroot || cpu->irq_shadow || cpu->nmi_pending ||
+                ((cpu->rflags & F_IF) && !(cpu->intr_idle && !cpu->intr_pending)))
+                cpu_check_interrupts(cpu);
+            if (cpu->halted || cpu->shutdown || cpu->wait_for_sipi)
+                break;
+            if (cpu->debug_hook && cpu->debug_hook(cpu))
+                break;
+            always_slow = run_needs_slow_path(cpu);
+            tf = (cpu->rflags & F_TF) != 0;
+            step = debug_step_mode(cpu);
+            /* The interrupt check or a VM exit may have ended the turn. */
+            if (cpu->icount + cpu->turn_events >= cpu->quantum_end)
+                break;
+            slow = true;
+        }
         if (prev_gen != cpu->blocks->generation)
             prev = NULL;
         struct block *b = find_block(cpu, prev, step);
@@ -378,7 +422,7 @@ uint64_t cpu_run(struct cpu *cpu)
         }
         prev = b->cached ? b : NULL;
         prev_gen = cpu->blocks->generation;
-        if ((cpu->log_mask & LOG_EXEC) && cpu->icount >= cpu->log_exec_from)
+        if (slow && (cpu->log_mask & LOG_EXEC) && cpu->icount >= cpu->log_exec_from)
             cpu_log(cpu, "cpu%d: exec %04x:%016llx %s (%s)\n", cpu->index, cpu->seg[S_CS].sel,
                     (unsigned long long)cpu->rip, b->ninsns ? insn_name(&b->insns[0]) : "",
                     b->ninsns ? handler_name(b->insns[0].fn) : "");
@@ -387,22 +431,20 @@ uint64_t cpu_run(struct cpu *cpu)
         /* The instruction in an STI / MOV SS shadow runs alone: events held
          * by the shadow are recognized right after it (SDM Vol.3A 6.8.3),
          * not at the end of the block (which may clear IF again). */
-        if (cpu->irq_shadow && cpu->rip == cpu->irq_shadow_rip)
+        if (slow && cpu->irq_shadow && cpu->rip == cpu->irq_shadow_rip)
             end = in + 1;
         /* The turn ends exactly at its budget, not at the end of the block
          * that crosses it: -turtles-max-insns is exact and a turn's length
-         * does not depend on where blocks end. (The interrupt check or a VM
-         * exit above may have ended the turn already.) */
+         * does not depend on where blocks end. (Checked above that some
+         * budget is left.) */
         uint64_t used = cpu->icount + cpu->turn_events;
-        if (used >= cpu->quantum_end)
-            break;
         if (cpu->quantum_end - used < (uint64_t)(end - in))
             end = in + (cpu->quantum_end - used);
         cpu->stop_block = false;
         /* rip mirrors cpu->rip (every handler's effect on RIP goes through
          * next_rip), which saves reloading it after each indirect call. */
         uint64_t rip = cpu->rip;
-        if (__builtin_expect(cpu->undefined_random, 0)) {
+        if (__builtin_expect(slow && cpu->undefined_random, 0)) {
             in = run_randomizing_undefined(cpu, in, end);
         } else {
             do {
