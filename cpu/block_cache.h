@@ -1,8 +1,10 @@
 /* Decoded blocks, cached per guest-physical address (DESIGN.md: decode once,
  * execute many). A block never crosses a 4 KiB page, so a write to a page
- * invalidates exactly the blocks on that page. Instructions that straddle a
- * page boundary are decoded every time (their second page's mapping may
- * change) and are never cached.
+ * invalidates exactly the blocks on that page. An instruction that straddles
+ * a page boundary is a block of its own, cached under both physical pages
+ * (a write to either drops it); since its second page's mapping may change
+ * without any write, the dispatch loop checks that mapping before it runs a
+ * cached one (page2).
  *
  * The cache holds at most a fixed number of host bytes (-accel tcg,tb-size=
  * MiB), whatever code the guest runs: the guest decides how much code it
@@ -31,7 +33,9 @@ struct block {
     uint8_t code_size;       /* decoder mode key */
     bool cached;
     bool valid;
+    bool straddles;          /* one instruction that ends on the page page2 */
     uint16_t ninsns;
+    uint64_t page2;          /* physical page of a straddler's last bytes */
     /* Successors seen after this block (block chaining): valid only while
      * chain_gen equals the cache's generation, so that no invalidation or
      * eviction since they were recorded can have freed them. */
@@ -39,6 +43,7 @@ struct block {
     struct block *chain[2];
     struct block *hash_next; /* chain in the lookup hash; the graveyard's link once dead */
     struct block *page_next; /* chain of blocks in the same page-hash bucket */
+    struct block *page2_next;/* a straddler's chain in the second-page hash */
     struct block *older, *newer; /* insertion order, for eviction */
     struct insn insns[];
 };
@@ -46,12 +51,13 @@ struct block {
 struct block_cache {
     struct block **hash;      /* hash_size buckets */
     struct block **pages;     /* page_hash_size buckets */
+    struct block **pages2;    /* straddlers by their second page; page_hash_size buckets */
     unsigned hash_size, page_hash_size; /* powers of two */
     unsigned hash_shift;                /* 64 - log2(hash_size) */
     struct block *oldest, *newest;      /* live blocks in insertion order */
     struct block *graveyard;  /* invalidated or evicted blocks, freed at the next block boundary */
     uint64_t limit_bytes;     /* the bound: tables + live + dead blocks */
-    uint64_t table_bytes;     /* the two hash tables */
+    uint64_t table_bytes;     /* the three hash tables */
     uint64_t live_bytes;      /* blocks in the cache */
     uint64_t dead_bytes;      /* blocks in the graveyard */
     uint64_t peak_bytes;      /* highest table + live + dead seen */
@@ -78,7 +84,7 @@ uint64_t block_bytes(unsigned ninsns);
 struct block *block_alloc(struct block_cache *bc, unsigned ninsns);
 struct block *block_lookup(struct block_cache *bc, uint64_t paddr, unsigned code_size);
 void block_insert(struct block_cache *bc, struct block *b);
-/* Drop every block on this physical page. */
+/* Drop every block on this physical page (straddlers ending on it too). */
 void block_invalidate_page(struct block_cache *bc, uint64_t page_paddr);
 void block_flush_all(struct block_cache *bc);
 /* Free what invalidation left behind; call only outside any block. */

@@ -47,6 +47,7 @@ struct fetch_ctx {
     uint64_t first_page_paddr;
     const uint8_t *host_page; /* RAM page, or NULL to read through physmem */
     bool straddled;           /* an instruction used bytes of another page */
+    uint64_t page2_paddr;     /* that page (physical) */
     bool gp_fault;            /* past the CS limit or non-canonical: #GP(0) */
 };
 
@@ -81,8 +82,20 @@ static bool fetch_byte(void *opaque, uint64_t offset, uint8_t *byte)
     if (!cpu_translate_noexc(cpu, lin, ACC_EXEC, &paddr))
         return false;
     fc->straddled = true;
+    fc->page2_paddr = paddr & ~0xfffull;
     *byte = (uint8_t)physmem_read(cpu->bus.mem, paddr, 1);
     return true;
+}
+
+/* From now on a write to this RAM page reaches on_code_write: no vCPU's TLB
+ * may keep a direct write mapping of it. */
+static void mark_code_page(struct cpu *cpu, uint64_t page)
+{
+    physmem_mark_code(cpu->bus.mem, page);
+    for (int i = 0; i < cpu->npeers; i++)
+        tlb_drop_write_paddr(&cpu->peers[i]->tlb, page);
+    if (!cpu->npeers)
+        tlb_drop_write_paddr(&cpu->tlb, page);
 }
 
 static struct block *scratch_block(struct cpu *cpu)
@@ -96,8 +109,12 @@ static struct block *scratch_block(struct cpu *cpu)
 
 /* Decode a block at RIP. Stops at a block-ending instruction, a page end, an
  * undecodable instruction (which stays in the block and raises #UD when
- * reached), or a fetch fault after the first instruction. */
-static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, bool step)
+ * reached), or a fetch fault after the first instruction. An instruction
+ * that straddles two pages is a block of its own. uncached: decode into the
+ * scratch block (step mode, or a cached straddler whose second page now
+ * maps elsewhere). */
+static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, bool step,
+                                 bool uncached)
 {
     struct fetch_ctx fc = {
         .cpu = cpu,
@@ -145,15 +162,18 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, 
         if ((next_lin & ~0xfffull) != fc.first_page_lin)
             break;
     }
-    bool cacheable = !straddle && !step &&
-                     (fc.host_page || physmem_ram_offset(cpu->bus.mem, paddr) == UINT64_MAX);
+    /* A straddler is cached when both of its pages are RAM, where writes
+     * are tracked: it is dropped by a write to either page. */
+    bool cacheable = !step && !uncached &&
+                     (!straddle || (fc.host_page && physmem_ram_page(cpu->bus.mem, fc.page2_paddr)));
     /* MMIO-backed code is not cacheable either: only RAM and ROM are stable. */
     if (!fc.host_page) {
         struct physmem *pm = cpu->bus.mem;
-        cacheable = false;
+        bool rom = false;
         for (int i = 0; i < pm->nregions; i++)
             if (pm->regions[i].rom_data && paddr - pm->regions[i].base < pm->regions[i].size)
-                cacheable = !straddle && !step;
+                rom = true;
+        cacheable = cacheable && rom && !straddle;
     }
     struct block *b;
     if (cacheable) {
@@ -168,17 +188,17 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, 
     b->ninsns = (uint16_t)n;
     b->cached = false;
     b->valid = true;
+    b->straddles = straddle;
+    b->page2 = straddle ? fc.page2_paddr : 0;
     b->chain_gen = 0;
     b->chain[0] = b->chain[1] = NULL;
     memcpy(b->insns, tmp, n * sizeof(struct insn));
     if (cacheable) {
         block_insert(cpu->blocks, b);
         if (fc.host_page) {
-            physmem_mark_code(cpu->bus.mem, paddr);
-            for (int i = 0; i < cpu->npeers; i++)
-                tlb_drop_write_paddr(&cpu->peers[i]->tlb, paddr & ~0xfffull);
-            if (!cpu->npeers)
-                tlb_drop_write_paddr(&cpu->tlb, paddr & ~0xfffull);
+            mark_code_page(cpu, paddr & ~0xfffull);
+            if (straddle)
+                mark_code_page(cpu, fc.page2_paddr);
         }
     }
     return b;
@@ -213,6 +233,31 @@ static struct block *lookup_chained(struct cpu *cpu, struct block *prev, uint64_
     return b;
 }
 
+/* A cached straddler decoded its last bytes from b->page2: it may run only
+ * while the next linear page still maps there (page tables change without
+ * writes to code) and, outside 64-bit mode, while the whole instruction is
+ * within the CS limit. Otherwise the caller decodes it afresh, which also
+ * raises the fault (#PF, #GP) that its fetch now meets. */
+static bool straddler_still_maps(struct cpu *cpu, const struct block *b, uint64_t lin)
+{
+    uint64_t lin2 = (lin | 0xfffull) + 1;
+    if (cpu->mode != MODE_LONG) {
+        lin2 &= 0xffffffffull;
+        uint64_t last = cpu->rip + b->insns[0].len - 1;
+        if (last > cpu->seg[S_CS].limit || last > 0xffffffffull)
+            return false;
+    } else if (!is_canonical(lin2)) {
+        return false;
+    }
+    uint64_t paddr2;
+    const struct tlb_entry *e = &cpu->tlb.e[cpu->cpl == 3][tlb_index(lin2)];
+    if (e->tag_exec == lin2)
+        paddr2 = e->paddr_page;
+    else if (!cpu_translate_noexc(cpu, lin2, ACC_EXEC, &paddr2))
+        return false;
+    return (paddr2 & ~0xfffull) == b->page2;
+}
+
 /* The block at RIP; NULL when an instruction breakpoint there delivered
  * its #DB instead (SDM Vol.3A 6.9: before the fetch faults). In debug step
  * mode (debug_step_mode()) the block is one instruction and not cached. */
@@ -242,10 +287,12 @@ static struct block *find_block(struct cpu *cpu, struct block *prev, bool step)
         paddr = cpu_translate(cpu, lin, ACC_EXEC);
     if (!step) {
         struct block *b = lookup_chained(cpu, prev, paddr);
+        if (__builtin_expect(b && b->straddles, 0) && !straddler_still_maps(cpu, b, lin))
+            return build_block(cpu, lin, paddr, step, true);
         if (b)
             return b;
     }
-    return build_block(cpu, lin, paddr, step);
+    return build_block(cpu, lin, paddr, step, false);
 }
 
 /* The bytes at RIP, for -d int/unimp when an instruction raises #UD. */
