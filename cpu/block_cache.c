@@ -119,10 +119,47 @@ static void unlink_age(struct block_cache *bc, struct block *b)
     b->older = b->newer = NULL;
 }
 
+static void link_remove(struct chain_link *l)
+{
+    if (!l->to)
+        return;
+    *l->in_pprev = l->in_next;
+    if (l->in_next)
+        l->in_next->in_pprev = l->in_pprev;
+    l->to = NULL;
+    l->in_next = NULL;
+    l->in_pprev = NULL;
+}
+
+static void link_add(struct chain_link *l, struct block *to)
+{
+    l->to = to;
+    l->in_next = to->incoming;
+    if (to->incoming)
+        to->incoming->in_pprev = &l->in_next;
+    l->in_pprev = &to->incoming;
+    to->incoming = l;
+}
+
+void block_chain_push(struct block *from, struct block *to)
+{
+    struct block *older = from->chain[0].to;
+    link_remove(&from->chain[1]);
+    link_remove(&from->chain[0]);
+    if (older)
+        link_add(&from->chain[1], older);
+    link_add(&from->chain[0], to);
+}
+
 /* Out of the cache (already out of the page chain) and into the graveyard:
- * a vCPU may still be running it, so it is freed only at block_reap(). */
+ * a vCPU may still be running it, so it is freed only at block_reap(). Its
+ * links go, both ways. */
 static void bury(struct block_cache *bc, struct block *b)
 {
+    link_remove(&b->chain[0]);
+    link_remove(&b->chain[1]);
+    while (b->incoming)
+        link_remove(b->incoming);
     unlink_hash(bc, b);
     unlink_age(bc, b);
     b->valid = false;
@@ -190,9 +227,8 @@ static uint64_t drop_page(struct block_cache *bc, uint64_t page_paddr)
 /* The cache is full: evict the pages of the oldest blocks until a quarter
  * of the bound is free, so that evictions come in rare batches. A page
  * goes as a whole, which keeps the per-page invalidation index exact.
- * The generation bump drops every chain link (lookup_chained() in
- * cpu/exec.c), so no block keeps a pointer to an evicted one; the TLB
- * holds no block pointers. */
+ * Burying a block clears the chain links into it, so no block keeps a
+ * pointer to an evicted one; the TLB holds no block pointers. */
 static void evict(struct block_cache *bc)
 {
     uint64_t target = (bc->limit_bytes - bc->table_bytes) / 4 * 3;
@@ -228,6 +264,8 @@ void block_insert(struct block_cache *bc, struct block *b)
         b->page2_next = bc->pages2[p2];
         bc->pages2[p2] = b;
     }
+    b->chain[0] = b->chain[1] = (struct chain_link){0};
+    b->incoming = NULL;
     b->newer = NULL;
     b->older = bc->newest;
     if (bc->newest)

@@ -28,6 +28,15 @@
 #define BLOCK_CACHE_DEFAULT_BYTES (256ull << 20)
 #define BLOCK_CACHE_MIN_BYTES (1ull << 20)
 
+/* One successor link of a block (block chaining). It is also on its
+ * target's incoming list, so that dropping the target clears it: a link
+ * never points at a dropped block, and a write to code costs only the
+ * links into that page's blocks. */
+struct chain_link {
+    struct block *to;
+    struct chain_link *in_next, **in_pprev;
+};
+
 struct block {
     uint64_t paddr;          /* physical address of the first instruction */
     uint8_t code_size;       /* decoder mode key */
@@ -36,11 +45,10 @@ struct block {
     bool straddles;          /* one instruction that ends on the page page2 */
     uint16_t ninsns;
     uint64_t page2;          /* physical page of a straddler's last bytes */
-    /* Successors seen after this block (block chaining): valid only while
-     * chain_gen equals the cache's generation, so that no invalidation or
-     * eviction since they were recorded can have freed them. */
-    uint64_t chain_gen;
-    struct block *chain[2];
+    /* Successors seen after this block, newest in slot 0, and the links
+     * of other blocks to this one. */
+    struct chain_link chain[2];
+    struct chain_link *incoming;
     struct block *hash_next; /* chain in the lookup hash; the graveyard's link once dead */
     struct block *page_next; /* chain of blocks in the same page-hash bucket */
     struct block *page2_next;/* a straddler's chain in the second-page hash */
@@ -66,7 +74,8 @@ struct block_cache {
     uint64_t evictions;       /* times the cache was full */
     uint64_t evicted_blocks;
     /* Bumped by every invalidation, eviction or flush: a block pointer
-     * remembered under an older generation may have been freed. */
+     * remembered under an older generation (the dispatch loop's previous
+     * block) may have been freed. Chain links need no such check. */
     uint64_t generation;
 };
 
@@ -84,6 +93,9 @@ uint64_t block_bytes(unsigned ninsns);
 struct block *block_alloc(struct block_cache *bc, unsigned ninsns);
 struct block *block_lookup(struct block_cache *bc, uint64_t paddr, unsigned code_size);
 void block_insert(struct block_cache *bc, struct block *b);
+/* Record to (a cached block) as from's newest successor; the older one
+ * moves to the second slot, the one before it is unlinked. */
+void block_chain_push(struct block *from, struct block *to);
 /* Drop every block on this physical page (straddlers ending on it too). */
 void block_invalidate_page(struct block_cache *bc, uint64_t page_paddr);
 void block_flush_all(struct block_cache *bc);

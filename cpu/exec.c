@@ -190,8 +190,8 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, 
     b->valid = true;
     b->straddles = straddle;
     b->page2 = straddle ? fc.page2_paddr : 0;
-    b->chain_gen = 0;
-    b->chain[0] = b->chain[1] = NULL;
+    b->chain[0] = b->chain[1] = (struct chain_link){0};
+    b->incoming = NULL;
     memcpy(b->insns, tmp, n * sizeof(struct insn));
     if (cacheable) {
         block_insert(cpu->blocks, b);
@@ -206,30 +206,20 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, 
 
 /* The block at paddr, through prev's successor slots when they hold it
  * (no hash walk), else through the hash; remembers a hashed hit in prev.
- * prev is NULL or a cached block that has not been freed: the caller
- * passes it only while the cache generation is unchanged since prev ran. */
+ * prev is NULL or a cached block that is still in the cache. Its links never point at a dropped block (cpu/block_cache.c). */
 static struct block *lookup_chained(struct cpu *cpu, struct block *prev, uint64_t paddr)
 {
-    struct block_cache *bc = cpu->blocks;
     unsigned cs = cpu->code_size;
     if (prev) {
-        if (prev->chain_gen == bc->generation) {
-            for (int i = 0; i < 2; i++) {
-                struct block *c = prev->chain[i];
-                if (c && c->paddr == paddr && c->code_size == cs)
-                    return c;
-            }
-        } else {
-            prev->chain[0] = prev->chain[1] = NULL;
-            prev->chain_gen = bc->generation;
+        for (int i = 0; i < 2; i++) {
+            struct block *c = prev->chain[i].to;
+            if (c && c->paddr == paddr && c->code_size == cs)
+                return c;
         }
     }
-    struct block *b = block_lookup(bc, paddr, cs);
-    if (b && prev) {
-        /* Keep the newest successor in slot 0, the one before in slot 1. */
-        prev->chain[1] = prev->chain[0];
-        prev->chain[0] = b;
-    }
+    struct block *b = block_lookup(cpu->blocks, paddr, cs);
+    if (b && prev)
+        block_chain_push(prev, b);
     return b;
 }
 
@@ -292,7 +282,11 @@ static struct block *find_block(struct cpu *cpu, struct block *prev, bool step)
         if (b)
             return b;
     }
-    return build_block(cpu, lin, paddr, step, false);
+    struct block *b = build_block(cpu, lin, paddr, step, false);
+    /* Link the new block at once (building it may have evicted prev). */
+    if (prev && prev->valid && b->cached)
+        block_chain_push(prev, b);
+    return b;
 }
 
 /* The bytes at RIP, for -d int/unimp when an instruction raises #UD. */
@@ -419,15 +413,18 @@ uint64_t cpu_run(struct cpu *cpu)
         if (cpu->dbg_flags & DBG_F_HELD)
             debug_deliver_held(cpu);
     }
-    /* The block that ran last, for chaining, and the cache generation it
-     * ran under. Declared after setjmp: an exception starts over with none. */
+    /* The block that ran last, for chaining. Declared after setjmp: an
+     * exception starts over with none. */
     struct block *prev = NULL;
-    uint64_t prev_gen = 0;
     const uint64_t quiet2 = exit_request2_quiet(cpu);
     bool always_slow = run_needs_slow_path(cpu);
     for (;;) {
         if (cpu->icount + cpu->turn_events >= cpu->quantum_end)
             break;
+        /* A dropped block stays allocated until the reap below: only this
+         * loop reaps while it runs. */
+        if (prev && !prev->valid)
+            prev = NULL;
         block_reap(cpu->blocks);
         bool tf = false, step = false, slow = false;
         /* The fast path between blocks: one test of the exit request (and
@@ -459,8 +456,6 @@ uint64_t cpu_run(struct cpu *cpu)
                 break;
             slow = true;
         }
-        if (prev_gen != cpu->blocks->generation)
-            prev = NULL;
         struct block *b = find_block(cpu, prev, step);
         if (__builtin_expect(!b, 0)) {
             cpu->turn_events++; /* an instruction breakpoint's #DB was delivered */
@@ -468,7 +463,6 @@ uint64_t cpu_run(struct cpu *cpu)
             continue;
         }
         prev = b->cached ? b : NULL;
-        prev_gen = cpu->blocks->generation;
         if (slow && (cpu->log_mask & LOG_EXEC) && cpu->icount >= cpu->log_exec_from)
             cpu_log(cpu, "cpu%d: exec %04x:%016llx %s (%s)\n", cpu->index, cpu->seg[S_CS].sel,
                     (unsigned long long)cpu->rip, b->ninsns ? insn_name(&b->insns[0]) : "",
