@@ -22,7 +22,8 @@ static void load_loop(struct harness *h, const uint8_t *extra, unsigned nextra)
     harness_load(h, STRADDLER, add, sizeof(add));
     uint8_t tail[32];
     unsigned n = 0;
-    memcpy(tail, extra, nextra);
+    if (nextra)
+        memcpy(tail, extra, nextra);
     n += nextra;
     tail[n++] = 0xff; /* dec ecx */
     tail[n++] = 0xc9;
