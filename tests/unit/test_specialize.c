@@ -149,6 +149,8 @@ static void check_encoding(const uint8_t *code, unsigned len, bool mode64)
             }
             c->gpr[r] = mode64 ? v : (uint32_t)v;
         }
+        if (s == 0)
+            c->gpr[R_CX] = 0; /* a shift by CL of 0 (flags unchanged) */
         c->gpr[R_BX] = DATA_ADDR;
         c->gpr[R_SI] = DATA_ADDR + 0x100;
         c->gpr[R_DI] &= 0x3f; /* index register of the SIB forms */
@@ -279,6 +281,8 @@ static void all_encodings(bool mode64)
                 for (unsigned sop = 0; sop < 8; sop++) {
                     int smr = (mr & ~0x38) | (int)(sop << 3);
                     emit(mode64, pf, pl, &d1, 1, smr, 0);
+                    uint8_t d3 = 0xd3; /* count CL: random, 0 and above the mask included */
+                    emit(mode64, pf, pl, &d3, 1, smr, 0);
                     static const uint8_t counts[] = {0, 1, 2, 5, 16, 31, 33, 63};
                     for (unsigned ci = 0; ci < sizeof(counts); ci++) {
                         uint8_t code[4] = {c1, (uint8_t)smr, counts[ci]};
