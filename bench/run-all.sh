@@ -1,7 +1,7 @@
 #!/bin/bash
 # All benchmarks, one after the other (never two at once: the machines have 2 cores):
-# cpu_loop.sh, oracle_mix.sh, boot_time.sh, nested.sh, grub_iso_nested.sh. `make bench` calls
-# it.
+# cpu_loop.sh, oracle_mix.sh, boot_time.sh, nested.sh, grub_iso_nested.sh,
+# host_insns_per_guest_insn.sh. `make bench` calls it.
 #   bench/run-all.sh [TURTLES]      (default build/turtles)
 # Environment: passed through to the scripts (QEMU, TURTLES_CACHE, LOG_DIR, NESTED_SKIP_BOCHS,
 # ...); BENCH_RUNS sets the runs of each (default: each script's own default).
@@ -27,6 +27,7 @@ section oracle_mix "$here/oracle_mix.sh" "$turtles" ${runs:+"$runs"}
 section boot_time env TURTLES="$turtles" "$here/boot_time.sh" ${runs:+"$runs"}
 section nested env TURTLES="$turtles" "$here/nested.sh" ${runs:+"$runs"}
 section grub_iso_nested env TURTLES="$turtles" "$here/grub_iso_nested.sh" ${runs:+"$runs"}
+section host_insns_per_guest_insn "$here/host_insns_per_guest_insn.sh" "$turtles"
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then

@@ -55,15 +55,17 @@ struct block_cache *block_cache_new(uint64_t limit_bytes)
         bc->hash_shift--;
     bc->hash = calloc(bc->hash_size, sizeof(*bc->hash));
     bc->pages = calloc(bc->page_hash_size, sizeof(*bc->pages));
-    if (!bc->hash || !bc->pages) {
+    bc->pages2 = calloc(bc->page_hash_size, sizeof(*bc->pages2));
+    if (!bc->hash || !bc->pages || !bc->pages2) {
         free(bc->hash);
         free(bc->pages);
+        free(bc->pages2);
         free(bc);
         return NULL;
     }
     bc->limit_bytes = limit_bytes;
     bc->table_bytes = malloc_footprint(bc->hash_size * sizeof(*bc->hash)) +
-                      malloc_footprint(bc->page_hash_size * sizeof(*bc->pages));
+                      2 * malloc_footprint(bc->page_hash_size * sizeof(*bc->pages));
     bc->peak_bytes = bc->table_bytes;
     return bc;
 }
@@ -76,6 +78,7 @@ void block_cache_free(struct block_cache *bc)
     block_reap(bc);
     free(bc->hash);
     free(bc->pages);
+    free(bc->pages2);
     free(bc);
 }
 
@@ -116,10 +119,47 @@ static void unlink_age(struct block_cache *bc, struct block *b)
     b->older = b->newer = NULL;
 }
 
+static void link_remove(struct chain_link *l)
+{
+    if (!l->to)
+        return;
+    *l->in_pprev = l->in_next;
+    if (l->in_next)
+        l->in_next->in_pprev = l->in_pprev;
+    l->to = NULL;
+    l->in_next = NULL;
+    l->in_pprev = NULL;
+}
+
+static void link_add(struct chain_link *l, struct block *to)
+{
+    l->to = to;
+    l->in_next = to->incoming;
+    if (to->incoming)
+        to->incoming->in_pprev = &l->in_next;
+    l->in_pprev = &to->incoming;
+    to->incoming = l;
+}
+
+void block_chain_push(struct block *from, struct block *to)
+{
+    struct block *older = from->chain[0].to;
+    link_remove(&from->chain[1]);
+    link_remove(&from->chain[0]);
+    if (older)
+        link_add(&from->chain[1], older);
+    link_add(&from->chain[0], to);
+}
+
 /* Out of the cache (already out of the page chain) and into the graveyard:
- * a vCPU may still be running it, so it is freed only at block_reap(). */
+ * a vCPU may still be running it, so it is freed only at block_reap(). Its
+ * links go, both ways. */
 static void bury(struct block_cache *bc, struct block *b)
 {
+    link_remove(&b->chain[0]);
+    link_remove(&b->chain[1]);
+    while (b->incoming)
+        link_remove(b->incoming);
     unlink_hash(bc, b);
     unlink_age(bc, b);
     b->valid = false;
@@ -131,7 +171,28 @@ static void bury(struct block_cache *bc, struct block *b)
     bc->nblocks--;
 }
 
-/* Bury every block of one page; returns how many. */
+/* Take a straddler out of the second-page chain it is in. */
+static void unlink_page2(struct block_cache *bc, struct block *b)
+{
+    struct block **pp = &bc->pages2[page_hash(bc, b->page2)];
+    while (*pp && *pp != b)
+        pp = &(*pp)->page2_next;
+    if (*pp)
+        *pp = b->page2_next;
+}
+
+/* Take a block out of its first page's chain. */
+static void unlink_page(struct block_cache *bc, struct block *b)
+{
+    struct block **pp = &bc->pages[page_hash(bc, b->paddr & ~0xfffull)];
+    while (*pp && *pp != b)
+        pp = &(*pp)->page_next;
+    if (*pp)
+        *pp = b->page_next;
+}
+
+/* Bury every block of one page, and every straddler that ends on it;
+ * returns how many. */
 static uint64_t drop_page(struct block_cache *bc, uint64_t page_paddr)
 {
     uint64_t n = 0;
@@ -140,10 +201,24 @@ static uint64_t drop_page(struct block_cache *bc, uint64_t page_paddr)
         struct block *b = *pp;
         if ((b->paddr & ~0xfffull) == page_paddr) {
             *pp = b->page_next;
+            if (b->straddles)
+                unlink_page2(bc, b);
             bury(bc, b);
             n++;
         } else {
             pp = &b->page_next;
+        }
+    }
+    pp = &bc->pages2[page_hash(bc, page_paddr)];
+    while (*pp) {
+        struct block *b = *pp;
+        if (b->page2 == page_paddr) {
+            *pp = b->page2_next;
+            unlink_page(bc, b);
+            bury(bc, b);
+            n++;
+        } else {
+            pp = &b->page2_next;
         }
     }
     return n;
@@ -152,9 +227,8 @@ static uint64_t drop_page(struct block_cache *bc, uint64_t page_paddr)
 /* The cache is full: evict the pages of the oldest blocks until a quarter
  * of the bound is free, so that evictions come in rare batches. A page
  * goes as a whole, which keeps the per-page invalidation index exact.
- * The generation bump drops every chain link (lookup_chained() in
- * cpu/exec.c), so no block keeps a pointer to an evicted one; the TLB
- * holds no block pointers. */
+ * Burying a block clears the chain links into it, so no block keeps a
+ * pointer to an evicted one; the TLB holds no block pointers. */
 static void evict(struct block_cache *bc)
 {
     uint64_t target = (bc->limit_bytes - bc->table_bytes) / 4 * 3;
@@ -185,6 +259,13 @@ void block_insert(struct block_cache *bc, struct block *b)
     unsigned p = page_hash(bc, b->paddr & ~0xfffull);
     b->page_next = bc->pages[p];
     bc->pages[p] = b;
+    if (b->straddles) {
+        unsigned p2 = page_hash(bc, b->page2);
+        b->page2_next = bc->pages2[p2];
+        bc->pages2[p2] = b;
+    }
+    b->chain[0] = b->chain[1] = (struct chain_link){0};
+    b->incoming = NULL;
     b->newer = NULL;
     b->older = bc->newest;
     if (bc->newest)

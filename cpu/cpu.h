@@ -173,28 +173,18 @@ struct cpu {
     uint8_t mode;        /* enum cpu_mode */
     uint8_t code_size;   /* 2, 4 or 8: default operand/address size of CS */
     uint8_t stack_size;  /* 2, 4 or 8: SS.B / 64-bit */
-    bool halted;
-    bool shutdown;       /* triple fault reached (outside VMX non-root) */
-    bool wait_for_sipi;
-    bool nmi_pending, nmi_blocked;
+    bool nmi_blocked;
     bool smi_pending;
     bool init_pending;
     uint8_t sipi_vector;
     bool sipi_pending;
-    /* Interrupt shadow after STI / MOV SS / POP SS (SDM Vol.3A 6.8.3): the
-     * RIP at which the shadow ends. */
-    bool irq_shadow;
-    /* The shadow came from MOV SS/POP SS ("blocking by MOV SS", which also
-     * holds debug traps) rather than from STI (SDM Vol.3C 24.4.2). */
+    /* The interrupt shadow after STI / MOV SS / POP SS (irq_shadow, in the
+     * exit request below; SDM Vol.3A 6.8.3) ends at irq_shadow_rip.
+     * irq_shadow_movss: it came from MOV SS/POP SS ("blocking by MOV SS",
+     * which also holds debug traps) rather than from STI (SDM Vol.3C
+     * 24.4.2). */
     bool irq_shadow_movss;
     uint64_t irq_shadow_rip;
-    /* Set by cpu/lapic.c while its IRR is empty and no ExtINT is asserted:
-     * no maskable interrupt can be pending from the local APIC, so the
-     * dispatch loop skips the interrupt check — only when the APIC is the
-     * only INTR source (cpu->intr_pending NULL). False (always check)
-     * without a local APIC. Derived state: a restored machine recomputes it
-     * from the local APIC. */
-    bool intr_idle;
     /* Source of maskable external interrupts when there is no local APIC
      * (unit tests, a PIC-only machine): intr_pending says whether INTR is
      * asserted; intr_ack is the INTA cycle and returns the vector (or -1
@@ -205,6 +195,46 @@ struct cpu {
     /* Exception in flight while delivering another (double-fault rules,
      * SDM Vol.3A 6.15 table 6-5); -1 when none. */
     int delivering_vector;
+
+    /* The exit request (DESIGN.md: events reach the dispatch loop through
+     * one per-vCPU word and an instruction budget, never through checks of
+     * their own): each condition that sends the loop down its slow path
+     * between blocks is a byte of exit_request, so whatever sets one of them
+     * by name (cpu->halted = true, cpu->nmi_pending = true, VM entry setting
+     * vmx_nonroot, ...) raises the request too, and a block boundary tests
+     * them all with one load. exit_request2 holds the rest; its quiet value
+     * is intr_idle alone (cpu_run() compares against that). The monitor and
+     * the gdb stub stop a running vCPU with cpu_request_stop(). */
+    union {
+        struct {
+            bool halted;
+            bool shutdown;       /* triple fault reached (outside VMX non-root) */
+            bool wait_for_sipi;
+            bool nmi_pending;
+            bool irq_shadow;
+            bool vmx_nonroot;    /* running a VMX guest */
+            bool single_step;    /* monitor single-step: one instruction per block */
+            /* The monitor or the gdb stub asked the vCPU to stop: cpu_run()
+             * returns at the next instruction boundary and clears it (the
+             * requester keeps its own record of why). */
+            bool stop_request;
+        };
+        uint64_t exit_request;
+    };
+    union {
+        struct {
+            /* Set by cpu/lapic.c while its IRR is empty and no ExtINT is
+             * asserted: no maskable interrupt can be pending from the local
+             * APIC, so the dispatch loop skips the interrupt check — only
+             * when the APIC is the only INTR source (cpu->intr_pending
+             * NULL). False (always check) without a local APIC. Derived
+             * state: a restored machine recomputes it from the local APIC. */
+            bool intr_idle;
+            /* Debug architecture flags (see dbg_trap below). */
+            uint8_t dbg_flags;
+        };
+        uint64_t exit_request2;
+    };
 
     /* Dispatch loop state. */
     uint64_t next_rip;   /* set before each handler: rip + insn length */
@@ -222,7 +252,6 @@ struct cpu {
     uint64_t events_total;
     jmp_buf exc_jmp;     /* exceptions unwind to the dispatch loop */
     const struct block *cur_block;
-    bool single_step;    /* monitor single-step: one instruction per block */
     /* A monitor is attached: VM exits and entries keep a copy of the
      * VMCS for `vmcs diff` (vmx_emul/vmx_exit_stats.h), also after the VMX
      * state is re-created (RESET frees it). Debugger wiring, not state. */
@@ -232,7 +261,6 @@ struct cpu {
     struct cpu_bus bus;
     struct lapic *lapic;
     struct vmx_cpu *vmx;
-    bool vmx_nonroot;    /* running a VMX guest */
     bool vmx_off;        /* -cpu NAME,vmx=off: hide VMX although the model has it */
     /* Debug logging (-d): LOG_* bits (cpu/log.h) and the
      * FILE * they go to (NULL: stderr); the frontend sets both. */
@@ -254,7 +282,9 @@ struct cpu {
     const struct insn *cur_insn;
     /* Per-block hook for breakpoints/single-step (monitor, gdb stub): the
      * loop calls it before running a block when non-NULL. Returning true
-     * stops the run. */
+     * stops the run. cpu_run() reads it when it starts and after each call
+     * of the hook: set it between runs, from the hook, or with
+     * cpu_request_stop() alongside. */
     bool (*debug_hook)(struct cpu *cpu);
     /* Called by vmx_emul after each VM exit (the basic exit reason, bit 31
      * for a VM-entry failure) and each VM entry (~0u) when non-NULL: the
@@ -264,15 +294,14 @@ struct cpu {
 
     /* Debug architecture (cpu/debug.h, SDM Vol.3B 18.2-18.3). dbg_flags:
      * DBG_ARM_* kinds of breakpoint that DR7 enables, and DBG_F_* (dbg_trap
-     * or dbg_held non-zero), one byte that the dispatch loop and the TLB
-     * test so that they pay nothing while it is 0. dbg_trap: #DB
+     * or dbg_held non-zero), one byte (in exit_request2) that the dispatch
+     * loop and the TLB test so that they pay nothing while it is 0. dbg_trap: #DB
      * trap conditions met by the current instruction; dbg_held: those held
      * by MOV SS/POP SS blocking until after the next instruction; both in
      * the VMX pending-debug-exceptions layout (B3-B0, bit 12 enabled
      * breakpoint, bit 14 BS). dbg_event: DR6 bits of the #DB being
      * delivered (DBG_EVENT_VALID set), for DR6 or the VM-exit
      * qualification. */
-    uint8_t dbg_flags;
     uint32_t dbg_trap, dbg_held, dbg_event;
     /* The debugger's watchpoints (cpu/debug.h; NULL: none), owned by the
      * frontend. watch_pending: 1 + index of the first one the current
@@ -305,6 +334,16 @@ void cpu_reset(struct cpu *cpu, bool init_only);
  * executed plus the events that retired none (the turn's length in the
  * machine clock's units). */
 uint64_t cpu_run(struct cpu *cpu);
+
+/* Ask a vCPU to stop (the monitor, the gdb stub): its cpu_run() returns
+ * after the current instruction, before the next block, and clears the
+ * request. Safe to call from a handler, a device callback or the debug
+ * hook. */
+static inline void cpu_request_stop(struct cpu *cpu)
+{
+    cpu->stop_request = true;
+    cpu->stop_block = true;
+}
 
 /* -turtles-undefined random: from now on cpu_run() replaces the flags each
  * instruction leaves undefined (flags_undefined(), cpu/flags_table.h) with

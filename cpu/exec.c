@@ -47,6 +47,7 @@ struct fetch_ctx {
     uint64_t first_page_paddr;
     const uint8_t *host_page; /* RAM page, or NULL to read through physmem */
     bool straddled;           /* an instruction used bytes of another page */
+    uint64_t page2_paddr;     /* that page (physical) */
     bool gp_fault;            /* past the CS limit or non-canonical: #GP(0) */
 };
 
@@ -81,8 +82,20 @@ static bool fetch_byte(void *opaque, uint64_t offset, uint8_t *byte)
     if (!cpu_translate_noexc(cpu, lin, ACC_EXEC, &paddr))
         return false;
     fc->straddled = true;
+    fc->page2_paddr = paddr & ~0xfffull;
     *byte = (uint8_t)physmem_read(cpu->bus.mem, paddr, 1);
     return true;
+}
+
+/* From now on a write to this RAM page reaches on_code_write: no vCPU's TLB
+ * may keep a direct write mapping of it. */
+static void mark_code_page(struct cpu *cpu, uint64_t page)
+{
+    physmem_mark_code(cpu->bus.mem, page);
+    for (int i = 0; i < cpu->npeers; i++)
+        tlb_drop_write_paddr(&cpu->peers[i]->tlb, page);
+    if (!cpu->npeers)
+        tlb_drop_write_paddr(&cpu->tlb, page);
 }
 
 static struct block *scratch_block(struct cpu *cpu)
@@ -96,8 +109,12 @@ static struct block *scratch_block(struct cpu *cpu)
 
 /* Decode a block at RIP. Stops at a block-ending instruction, a page end, an
  * undecodable instruction (which stays in the block and raises #UD when
- * reached), or a fetch fault after the first instruction. */
-static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, bool step)
+ * reached), or a fetch fault after the first instruction. An instruction
+ * that straddles two pages is a block of its own. uncached: decode into the
+ * scratch block (step mode, or a cached straddler whose second page now
+ * maps elsewhere). */
+static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, bool step,
+                                 bool uncached)
 {
     struct fetch_ctx fc = {
         .cpu = cpu,
@@ -145,15 +162,18 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, 
         if ((next_lin & ~0xfffull) != fc.first_page_lin)
             break;
     }
-    bool cacheable = !straddle && !step &&
-                     (fc.host_page || physmem_ram_offset(cpu->bus.mem, paddr) == UINT64_MAX);
+    /* A straddler is cached when both of its pages are RAM, where writes
+     * are tracked: it is dropped by a write to either page. */
+    bool cacheable = !step && !uncached &&
+                     (!straddle || (fc.host_page && physmem_ram_page(cpu->bus.mem, fc.page2_paddr)));
     /* MMIO-backed code is not cacheable either: only RAM and ROM are stable. */
     if (!fc.host_page) {
         struct physmem *pm = cpu->bus.mem;
-        cacheable = false;
+        bool rom = false;
         for (int i = 0; i < pm->nregions; i++)
             if (pm->regions[i].rom_data && paddr - pm->regions[i].base < pm->regions[i].size)
-                cacheable = !straddle && !step;
+                rom = true;
+        cacheable = cacheable && rom && !straddle;
     }
     struct block *b;
     if (cacheable) {
@@ -168,17 +188,17 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, 
     b->ninsns = (uint16_t)n;
     b->cached = false;
     b->valid = true;
-    b->chain_gen = 0;
-    b->chain[0] = b->chain[1] = NULL;
+    b->straddles = straddle;
+    b->page2 = straddle ? fc.page2_paddr : 0;
+    b->chain[0] = b->chain[1] = (struct chain_link){0};
+    b->incoming = NULL;
     memcpy(b->insns, tmp, n * sizeof(struct insn));
     if (cacheable) {
         block_insert(cpu->blocks, b);
         if (fc.host_page) {
-            physmem_mark_code(cpu->bus.mem, paddr);
-            for (int i = 0; i < cpu->npeers; i++)
-                tlb_drop_write_paddr(&cpu->peers[i]->tlb, paddr & ~0xfffull);
-            if (!cpu->npeers)
-                tlb_drop_write_paddr(&cpu->tlb, paddr & ~0xfffull);
+            mark_code_page(cpu, paddr & ~0xfffull);
+            if (straddle)
+                mark_code_page(cpu, fc.page2_paddr);
         }
     }
     return b;
@@ -186,31 +206,46 @@ static struct block *build_block(struct cpu *cpu, uint64_t lin, uint64_t paddr, 
 
 /* The block at paddr, through prev's successor slots when they hold it
  * (no hash walk), else through the hash; remembers a hashed hit in prev.
- * prev is NULL or a cached block that has not been freed: the caller
- * passes it only while the cache generation is unchanged since prev ran. */
+ * prev is NULL or a cached block that is still in the cache. Its links never point at a dropped block (cpu/block_cache.c). */
 static struct block *lookup_chained(struct cpu *cpu, struct block *prev, uint64_t paddr)
 {
-    struct block_cache *bc = cpu->blocks;
     unsigned cs = cpu->code_size;
     if (prev) {
-        if (prev->chain_gen == bc->generation) {
-            for (int i = 0; i < 2; i++) {
-                struct block *c = prev->chain[i];
-                if (c && c->paddr == paddr && c->code_size == cs)
-                    return c;
-            }
-        } else {
-            prev->chain[0] = prev->chain[1] = NULL;
-            prev->chain_gen = bc->generation;
+        for (int i = 0; i < 2; i++) {
+            struct block *c = prev->chain[i].to;
+            if (c && c->paddr == paddr && c->code_size == cs)
+                return c;
         }
     }
-    struct block *b = block_lookup(bc, paddr, cs);
-    if (b && prev) {
-        /* Keep the newest successor in slot 0, the one before in slot 1. */
-        prev->chain[1] = prev->chain[0];
-        prev->chain[0] = b;
-    }
+    struct block *b = block_lookup(cpu->blocks, paddr, cs);
+    if (b && prev)
+        block_chain_push(prev, b);
     return b;
+}
+
+/* A cached straddler decoded its last bytes from b->page2: it may run only
+ * while the next linear page still maps there (page tables change without
+ * writes to code) and, outside 64-bit mode, while the whole instruction is
+ * within the CS limit. Otherwise the caller decodes it afresh, which also
+ * raises the fault (#PF, #GP) that its fetch now meets. */
+static bool straddler_still_maps(struct cpu *cpu, const struct block *b, uint64_t lin)
+{
+    uint64_t lin2 = (lin | 0xfffull) + 1;
+    if (cpu->mode != MODE_LONG) {
+        lin2 &= 0xffffffffull;
+        uint64_t last = cpu->rip + b->insns[0].len - 1;
+        if (last > cpu->seg[S_CS].limit || last > 0xffffffffull)
+            return false;
+    } else if (!is_canonical(lin2)) {
+        return false;
+    }
+    uint64_t paddr2;
+    const struct tlb_entry *e = &cpu->tlb.e[cpu->cpl == 3][tlb_index(lin2)];
+    if (e->tag_exec == lin2)
+        paddr2 = e->paddr_page;
+    else if (!cpu_translate_noexc(cpu, lin2, ACC_EXEC, &paddr2))
+        return false;
+    return (paddr2 & ~0xfffull) == b->page2;
 }
 
 /* The block at RIP; NULL when an instruction breakpoint there delivered
@@ -242,10 +277,16 @@ static struct block *find_block(struct cpu *cpu, struct block *prev, bool step)
         paddr = cpu_translate(cpu, lin, ACC_EXEC);
     if (!step) {
         struct block *b = lookup_chained(cpu, prev, paddr);
+        if (__builtin_expect(b && b->straddles, 0) && !straddler_still_maps(cpu, b, lin))
+            return build_block(cpu, lin, paddr, step, true);
         if (b)
             return b;
     }
-    return build_block(cpu, lin, paddr, step);
+    struct block *b = build_block(cpu, lin, paddr, step, false);
+    /* Link the new block at once (building it may have evicted prev). */
+    if (prev && prev->valid && b->cached)
+        block_chain_push(prev, b);
+    return b;
 }
 
 /* The bytes at RIP, for -d int/unimp when an instruction raises #UD. */
@@ -310,6 +351,27 @@ static const struct insn *run_randomizing_undefined(struct cpu *cpu, const struc
     return in;
 }
 
+/* What sends every block boundary of a run down the slow path besides the
+ * exit request: these change only between runs (or in the debug hook, after
+ * which the loop reads them again). */
+static bool run_needs_slow_path(const struct cpu *cpu)
+{
+    return cpu->debug_hook || cpu->intr_pending || cpu->undefined_random ||
+           (cpu->log_mask & LOG_EXEC);
+}
+
+/* exit_request2 with nothing to do: intr_idle alone set (its polarity is
+ * the local APIC's, cpu/cpu.h). */
+static uint64_t exit_request2_quiet(struct cpu *cpu)
+{
+    uint64_t saved = cpu->exit_request2;
+    cpu->exit_request2 = 0;
+    cpu->intr_idle = true;
+    uint64_t quiet = cpu->exit_request2;
+    cpu->exit_request2 = saved;
+    return quiet;
+}
+
 uint64_t cpu_run(struct cpu *cpu)
 {
     uint64_t start = cpu->icount;
@@ -351,25 +413,49 @@ uint64_t cpu_run(struct cpu *cpu)
         if (cpu->dbg_flags & DBG_F_HELD)
             debug_deliver_held(cpu);
     }
-    /* The block that ran last, for chaining, and the cache generation it
-     * ran under. Declared after setjmp: an exception starts over with none. */
+    /* The block that ran last, for chaining. Declared after setjmp: an
+     * exception starts over with none. */
     struct block *prev = NULL;
-    uint64_t prev_gen = 0;
-    while (cpu->icount + cpu->turn_events < cpu->quantum_end && !cpu->shutdown) {
-        block_reap(cpu->blocks);
-        /* cpu_check_interrupts() has nothing to do unless one of these
-         * holds; skipping the call keeps the common case cheap. */
-        if (cpu->vmx_nonroot || cpu->irq_shadow || cpu->nmi_pending ||
-            ((cpu->rflags & F_IF) && !(cpu->intr_idle && !cpu->intr_pending)))
-            cpu_check_interrupts(cpu);
-        if (cpu->halted || cpu->shutdown || cpu->wait_for_sipi)
+    const uint64_t quiet2 = exit_request2_quiet(cpu);
+    bool always_slow = run_needs_slow_path(cpu);
+    for (;;) {
+        if (cpu->icount + cpu->turn_events >= cpu->quantum_end)
             break;
-        if (cpu->debug_hook && cpu->debug_hook(cpu))
-            break;
-        bool tf = (cpu->rflags & F_TF) != 0;
-        bool step = debug_step_mode(cpu);
-        if (prev_gen != cpu->blocks->generation)
+        /* A dropped block stays allocated until the reap below: only this
+         * loop reaps while it runs. */
+        if (prev && !prev->valid)
             prev = NULL;
+        block_reap(cpu->blocks);
+        bool tf = false, step = false, slow = false;
+        /* The fast path between blocks: one test of the exit request (and
+         * of TF/RF, which live in RFLAGS) stands for all of the checks
+         * below, which find nothing to do while it is quiet. */
+        if (__builtin_expect((cpu->exit_request | (cpu->exit_request2 ^ quiet2) |
+                              (cpu->rflags & (F_TF | F_RF)) | (uint64_t)always_slow) != 0,
+                             0)) {
+            if (cpu->shutdown)
+                break;
+            if (cpu->stop_request) {
+                cpu->stop_request = false;
+                break;
+            }
+            /* cpu_check_interrupts() has nothing to do unless one of these
+             * holds; skipping the call keeps the common case cheap. */
+            if (cpu->vmx_nonroot || cpu->irq_shadow || cpu->nmi_pending ||
+                ((cpu->rflags & F_IF) && !(cpu->intr_idle && !cpu->intr_pending)))
+                cpu_check_interrupts(cpu);
+            if (cpu->halted || cpu->shutdown || cpu->wait_for_sipi)
+                break;
+            if (cpu->debug_hook && cpu->debug_hook(cpu))
+                break;
+            always_slow = run_needs_slow_path(cpu);
+            tf = (cpu->rflags & F_TF) != 0;
+            step = debug_step_mode(cpu);
+            /* The interrupt check or a VM exit may have ended the turn. */
+            if (cpu->icount + cpu->turn_events >= cpu->quantum_end)
+                break;
+            slow = true;
+        }
         struct block *b = find_block(cpu, prev, step);
         if (__builtin_expect(!b, 0)) {
             cpu->turn_events++; /* an instruction breakpoint's #DB was delivered */
@@ -377,8 +463,7 @@ uint64_t cpu_run(struct cpu *cpu)
             continue;
         }
         prev = b->cached ? b : NULL;
-        prev_gen = cpu->blocks->generation;
-        if ((cpu->log_mask & LOG_EXEC) && cpu->icount >= cpu->log_exec_from)
+        if (slow && (cpu->log_mask & LOG_EXEC) && cpu->icount >= cpu->log_exec_from)
             cpu_log(cpu, "cpu%d: exec %04x:%016llx %s (%s)\n", cpu->index, cpu->seg[S_CS].sel,
                     (unsigned long long)cpu->rip, b->ninsns ? insn_name(&b->insns[0]) : "",
                     b->ninsns ? handler_name(b->insns[0].fn) : "");
@@ -387,22 +472,20 @@ uint64_t cpu_run(struct cpu *cpu)
         /* The instruction in an STI / MOV SS shadow runs alone: events held
          * by the shadow are recognized right after it (SDM Vol.3A 6.8.3),
          * not at the end of the block (which may clear IF again). */
-        if (cpu->irq_shadow && cpu->rip == cpu->irq_shadow_rip)
+        if (slow && cpu->irq_shadow && cpu->rip == cpu->irq_shadow_rip)
             end = in + 1;
         /* The turn ends exactly at its budget, not at the end of the block
          * that crosses it: -turtles-max-insns is exact and a turn's length
-         * does not depend on where blocks end. (The interrupt check or a VM
-         * exit above may have ended the turn already.) */
+         * does not depend on where blocks end. (Checked above that some
+         * budget is left.) */
         uint64_t used = cpu->icount + cpu->turn_events;
-        if (used >= cpu->quantum_end)
-            break;
         if (cpu->quantum_end - used < (uint64_t)(end - in))
             end = in + (cpu->quantum_end - used);
         cpu->stop_block = false;
         /* rip mirrors cpu->rip (every handler's effect on RIP goes through
          * next_rip), which saves reloading it after each indirect call. */
         uint64_t rip = cpu->rip;
-        if (__builtin_expect(cpu->undefined_random, 0)) {
+        if (__builtin_expect(slow && cpu->undefined_random, 0)) {
             in = run_randomizing_undefined(cpu, in, end);
         } else {
             do {

@@ -283,6 +283,173 @@ static int size_index(const struct insn *in)
     }
 }
 
+
+/* ---- Memory operands with 64-bit addressing, effective-address form fixed
+ * at decode time: base + disp (EA_B), base + index * scale + disp (EA_BI) or
+ * RIP + disp (EA_R), and no FS/GS override, so the linear address is
+ * the effective address (SDM Vol.3A 3.4.4: only FS and GS bases apply in
+ * 64-bit mode). The canonical check is folded into the TLB tag compare:
+ * tags are canonical page addresses or TLB_TAG_INVALID, so a non-canonical
+ * address never hits, and the in-page test keeps the last byte on the same
+ * page. A miss runs the fast form above, which makes the checks in the
+ * generic order and takes the slow path (walk, fault, MMIO, #AC, data
+ * breakpoints: none of them ever has a hit in the TLB). ---- */
+
+#define EA_B(cpu, in) ((cpu)->gpr[(in)->base] + (uint64_t)(int64_t)(in)->disp)
+#define EA_BI(cpu, in) (EA_B(cpu, in) + ((cpu)->gpr[(in)->index] << (in)->scale))
+/* RIP-relative: the next instruction's address + disp (SDM Vol.2 2.2.1.6). */
+#define EA_R(cpu, in) ((cpu)->next_rip + (uint64_t)(int64_t)(in)->disp)
+
+FAST const void *tlb_read_ptr(struct cpu *cpu, uint64_t lin, unsigned size)
+{
+    const struct tlb_entry *e = &cpu->tlb.e[cpu->cpl == 3][tlb_index(lin)];
+    if (__builtin_expect(e->tag_read == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - size, 1))
+        return (const void *)(uintptr_t)(lin + e->addend);
+    return NULL;
+}
+
+FAST void *tlb_write_ptr(struct cpu *cpu, uint64_t lin, unsigned size)
+{
+    const struct tlb_entry *e = &cpu->tlb.e[cpu->cpl == 3][tlb_index(lin)];
+    if (__builtin_expect(e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 0x1000 - size, 1))
+        return (void *)(uintptr_t)(lin + e->addend);
+    return NULL;
+}
+
+#define EA_MOV_FORMS(EA, SZ)                                                               \
+    static void mov_load_##EA##_##SZ(struct cpu *cpu, const struct insn *in)               \
+    {                                                                                      \
+        const void *p = tlb_read_ptr(cpu, EA_##EA(cpu, in), SZ);                           \
+        if (__builtin_expect(!p, 0)) {                                                     \
+            mov_load_##SZ(cpu, in);                                                        \
+            return;                                                                        \
+        }                                                                                  \
+        reg_write(cpu, in->reg, SZ, in->rex, host_load(p, SZ));                            \
+    }                                                                                      \
+    static void mov_store_##EA##_##SZ(struct cpu *cpu, const struct insn *in)              \
+    {                                                                                      \
+        void *p = tlb_write_ptr(cpu, EA_##EA(cpu, in), SZ);                                \
+        if (__builtin_expect(!p, 0)) {                                                     \
+            mov_store_##SZ(cpu, in);                                                       \
+            return;                                                                        \
+        }                                                                                  \
+        host_store(p, reg_read(cpu, in->reg, SZ, in->rex), SZ);                            \
+    }
+#define EA_MOV_SIZES(EA) EA_MOV_FORMS(EA, 1) EA_MOV_FORMS(EA, 2) EA_MOV_FORMS(EA, 4) \
+    EA_MOV_FORMS(EA, 8)
+EA_MOV_SIZES(B)
+EA_MOV_SIZES(BI)
+EA_MOV_SIZES(R)
+
+/* LEA r32/r64 (no memory access, no segment: the EA alone). */
+#define EA_LEA_FORMS(EA)                                                                   \
+    static void lea_##EA##_4(struct cpu *cpu, const struct insn *in)                       \
+    {                                                                                      \
+        reg_write(cpu, in->reg, 4, in->rex, EA_##EA(cpu, in));                             \
+    }                                                                                      \
+    static void lea_##EA##_8(struct cpu *cpu, const struct insn *in)                       \
+    {                                                                                      \
+        reg_write(cpu, in->reg, 8, in->rex, EA_##EA(cpu, in));                             \
+    }
+EA_LEA_FORMS(B)
+EA_LEA_FORMS(BI)
+EA_LEA_FORMS(R)
+
+/* MOVZX r32/r64, byte or word [mem] */
+#define EA_MOVZX_FORMS(EA, SS, SZ)                                                         \
+    static void movzx_mem_##EA##_##SS##_##SZ(struct cpu *cpu, const struct insn *in)       \
+    {                                                                                      \
+        const void *p = tlb_read_ptr(cpu, EA_##EA(cpu, in), SS);                           \
+        if (__builtin_expect(!p, 0)) {                                                     \
+            movzx_mem_##SS##_##SZ(cpu, in);                                                \
+            return;                                                                        \
+        }                                                                                  \
+        reg_write(cpu, in->reg, SZ, in->rex, host_load(p, SS));                            \
+    }
+EA_MOVZX_FORMS(B, 1, 4) EA_MOVZX_FORMS(B, 2, 4) EA_MOVZX_FORMS(BI, 1, 4) EA_MOVZX_FORMS(BI, 2, 4)
+EA_MOVZX_FORMS(R, 1, 4) EA_MOVZX_FORMS(R, 2, 4)
+
+/* ALU reg, [mem] (all eight operations) and CMP [mem], reg / CMP [mem], imm */
+#define EA_ALU_FORMS(EA, OP, SZ)                                                           \
+    static void alu_rrm_mem_##EA##_##OP##_##SZ(struct cpu *cpu, const struct insn *in)     \
+    {                                                                                      \
+        const void *p = tlb_read_ptr(cpu, EA_##EA(cpu, in), SZ);                           \
+        if (__builtin_expect(!p, 0)) {                                                     \
+            alu_rrm_mem_##OP##_##SZ(cpu, in);                                              \
+            return;                                                                        \
+        }                                                                                  \
+        uint64_t r = alu_compute(cpu, OP, reg_read(cpu, in->reg, SZ, in->rex),             \
+                                 host_load(p, SZ), SZ);                                    \
+        if (OP != ALU_CMP)                                                                 \
+            reg_write(cpu, in->reg, SZ, in->rex, r);                                       \
+    }
+#define EA_ALU_OPS(EA, SZ) EA_ALU_FORMS(EA, 0, SZ) EA_ALU_FORMS(EA, 1, SZ)                \
+    EA_ALU_FORMS(EA, 2, SZ) EA_ALU_FORMS(EA, 3, SZ) EA_ALU_FORMS(EA, 4, SZ)                \
+    EA_ALU_FORMS(EA, 5, SZ) EA_ALU_FORMS(EA, 6, SZ) EA_ALU_FORMS(EA, 7, SZ)
+EA_ALU_OPS(B, 4) EA_ALU_OPS(B, 8) EA_ALU_OPS(BI, 4) EA_ALU_OPS(BI, 8)
+EA_ALU_OPS(R, 4) EA_ALU_OPS(R, 8)
+
+#define EA_CMP_FORMS(EA, SZ)                                                               \
+    static void cmp_mr_##EA##_##SZ(struct cpu *cpu, const struct insn *in)                 \
+    {                                                                                      \
+        const void *p = tlb_read_ptr(cpu, EA_##EA(cpu, in), SZ);                           \
+        if (__builtin_expect(!p, 0)) {                                                     \
+            alu_rmr_mem_7_##SZ(cpu, in);                                                   \
+            return;                                                                        \
+        }                                                                                  \
+        alu_compute(cpu, ALU_CMP, host_load(p, SZ), reg_read(cpu, in->reg, SZ, in->rex), SZ); \
+    }                                                                                      \
+    static void cmp_mi_##EA##_##SZ(struct cpu *cpu, const struct insn *in)                 \
+    {                                                                                      \
+        const void *p = tlb_read_ptr(cpu, EA_##EA(cpu, in), SZ);                           \
+        if (__builtin_expect(!p, 0)) {                                                     \
+            alu_rmi_mem_7_##SZ(cpu, in);                                                   \
+            return;                                                                        \
+        }                                                                                  \
+        alu_compute(cpu, ALU_CMP, host_load(p, SZ), in->imm, SZ);                          \
+    }
+EA_CMP_FORMS(B, 1) EA_CMP_FORMS(B, 4) EA_CMP_FORMS(B, 8)
+EA_CMP_FORMS(BI, 1) EA_CMP_FORMS(BI, 4) EA_CMP_FORMS(BI, 8)
+EA_CMP_FORMS(R, 1) EA_CMP_FORMS(R, 4) EA_CMP_FORMS(R, 8)
+
+/* The EA form of a memory operand: 0 base + disp, 1 base + index * scale +
+ * disp, 2 RIP + disp, -1 none of the specialized ones. */
+static int ea_form(const struct insn *in)
+{
+    if (in->mod == 3 || in->addrsize != 8 || in->seg == S_FS || in->seg == S_GS)
+        return -1;
+    if (in->rip_rel)
+        return in->base == NO_REG && in->index == NO_REG ? 2 : -1;
+    if (in->base == NO_REG)
+        return -1;
+    return in->index != NO_REG;
+}
+
+/* [EA form][size index 1, 2, 4, 8] */
+static const insn_handler mov_load_ea[3][4] = {
+    {mov_load_B_1, mov_load_B_2, mov_load_B_4, mov_load_B_8},
+    {mov_load_BI_1, mov_load_BI_2, mov_load_BI_4, mov_load_BI_8},
+    {mov_load_R_1, mov_load_R_2, mov_load_R_4, mov_load_R_8}};
+static const insn_handler mov_store_ea[3][4] = {
+    {mov_store_B_1, mov_store_B_2, mov_store_B_4, mov_store_B_8},
+    {mov_store_BI_1, mov_store_BI_2, mov_store_BI_4, mov_store_BI_8},
+    {mov_store_R_1, mov_store_R_2, mov_store_R_4, mov_store_R_8}};
+/* [EA form][size 4, 8] */
+static const insn_handler lea_ea[3][2] = {{lea_B_4, lea_B_8}, {lea_BI_4, lea_BI_8},
+                                          {lea_R_4, lea_R_8}};
+static const insn_handler movzx_ea[3][2] = {{movzx_mem_B_1_4, movzx_mem_B_2_4},
+                                            {movzx_mem_BI_1_4, movzx_mem_BI_2_4},
+                                            {movzx_mem_R_1_4, movzx_mem_R_2_4}};
+/* [EA form][op][size 4, 8] */
+#define EA_ALU_ROW(EA, OP) {alu_rrm_mem_##EA##_##OP##_4, alu_rrm_mem_##EA##_##OP##_8}
+static const insn_handler alu_rrm_ea[3][8][2] = {
+    {EA_ALU_ROW(B, 0), EA_ALU_ROW(B, 1), EA_ALU_ROW(B, 2), EA_ALU_ROW(B, 3),
+     EA_ALU_ROW(B, 4), EA_ALU_ROW(B, 5), EA_ALU_ROW(B, 6), EA_ALU_ROW(B, 7)},
+    {EA_ALU_ROW(BI, 0), EA_ALU_ROW(BI, 1), EA_ALU_ROW(BI, 2), EA_ALU_ROW(BI, 3),
+     EA_ALU_ROW(BI, 4), EA_ALU_ROW(BI, 5), EA_ALU_ROW(BI, 6), EA_ALU_ROW(BI, 7)},
+    {EA_ALU_ROW(R, 0), EA_ALU_ROW(R, 1), EA_ALU_ROW(R, 2), EA_ALU_ROW(R, 3),
+     EA_ALU_ROW(R, 4), EA_ALU_ROW(R, 5), EA_ALU_ROW(R, 6), EA_ALU_ROW(R, 7)}};
+
 /* ---- pickers: one per group of generic handlers (fast_forms[] below) ---- */
 
 static insn_handler pick_jcc(const struct insn *in)
@@ -295,6 +462,9 @@ static insn_handler pick_movx(const struct insn *in)
     int s = size_index(in);
     if (s <= 0)
         return NULL;
+    int ea = ea_form(in);
+    if (ea >= 0 && in->fn == op_movzx && s == 2)
+        return movzx_ea[ea][in->opcode & 1];
     return movx_fast[in->fn == op_movsx][in->opcode & 1][in->mod == 3][s - 1];
 }
 
@@ -304,6 +474,22 @@ static insn_handler pick_alu(const struct insn *in)
     if (s < 0)
         return NULL;
     bool reg = in->mod == 3;
+    int ea = ea_form(in);
+    unsigned op = in->fn == op_alu_rm_imm ? (in->modrm >> 3) & 7 : (in->opcode >> 3) & 7;
+    if (ea >= 0 && in->fn == op_alu_r_rm && s >= 2)
+        return alu_rrm_ea[ea][op][s - 2];
+    if (ea >= 0 && op == ALU_CMP && (s == 0 || s >= 2)) {
+        static const insn_handler cmp_mr[3][4] = {{cmp_mr_B_1, NULL, cmp_mr_B_4, cmp_mr_B_8},
+                                                  {cmp_mr_BI_1, NULL, cmp_mr_BI_4, cmp_mr_BI_8},
+                                                  {cmp_mr_R_1, NULL, cmp_mr_R_4, cmp_mr_R_8}};
+        static const insn_handler cmp_mi[3][4] = {{cmp_mi_B_1, NULL, cmp_mi_B_4, cmp_mi_B_8},
+                                                  {cmp_mi_BI_1, NULL, cmp_mi_BI_4, cmp_mi_BI_8},
+                                                  {cmp_mi_R_1, NULL, cmp_mi_R_4, cmp_mi_R_8}};
+        if (in->fn == op_alu_rm_r)
+            return cmp_mr[ea][s];
+        if (in->fn == op_alu_rm_imm)
+            return cmp_mi[ea][s];
+    }
     if (in->fn == op_alu_rm_r)
         return alu_fast[(in->opcode >> 3) & 7][reg ? F_RMR_REG : F_RMR_MEM][s];
     if (in->fn == op_alu_r_rm)
@@ -332,6 +518,11 @@ static insn_handler pick_mov(const struct insn *in)
     if (s < 0)
         return NULL;
     bool reg = in->mod == 3;
+    int ea = ea_form(in);
+    if (ea >= 0 && in->fn == op_mov_rm_r)
+        return mov_store_ea[ea][s];
+    if (ea >= 0 && in->fn == op_mov_r_rm)
+        return mov_load_ea[ea][s];
     if (in->fn == op_mov_rm_r)
         return reg ? BY_SIZE(s, mov_rr) : BY_SIZE(s, mov_store);
     if (in->fn == op_mov_r_rm)
@@ -340,6 +531,8 @@ static insn_handler pick_mov(const struct insn *in)
         return BY_SIZE(s, mov_ri);
     if (in->fn == op_mov_rm_imm)
         return reg ? BY_SIZE(s, mov_rmi_reg) : BY_SIZE(s, mov_rmi_mem);
+    if (ea >= 0 && s >= 2)
+        return lea_ea[ea][s - 2];
     return BY_SIZE(s, lea); /* op_lea */
 }
 
@@ -379,6 +572,9 @@ static const struct fast_form fast_forms[] = {
     FAST_NAME(K##_##F##_1_8), FAST_NAME(K##_##F##_2_2), FAST_NAME(K##_##F##_2_4),          \
     FAST_NAME(K##_##F##_2_8)
 
+#define EA_ALU_NAMES(EA, OP) FAST_NAME(alu_rrm_mem_##EA##_##OP##_4), \
+    FAST_NAME(alu_rrm_mem_##EA##_##OP##_8)
+
 static const struct fast_name fast_names[] = {
     ALU_NAMES(0), ALU_NAMES(1), ALU_NAMES(2), ALU_NAMES(3),
     ALU_NAMES(4), ALU_NAMES(5), ALU_NAMES(6), ALU_NAMES(7),
@@ -392,6 +588,24 @@ static const struct fast_name fast_names[] = {
     FAST_NAME(jcc_4), FAST_NAME(jcc_5), FAST_NAME(jcc_6), FAST_NAME(jcc_7),
     FAST_NAME(jcc_8), FAST_NAME(jcc_9), FAST_NAME(jcc_10), FAST_NAME(jcc_11),
     FAST_NAME(jcc_12), FAST_NAME(jcc_13), FAST_NAME(jcc_14), FAST_NAME(jcc_15),
+    NAMES4(mov_load_B), NAMES4(mov_load_BI), NAMES4(mov_load_R),
+    NAMES4(mov_store_B), NAMES4(mov_store_BI), NAMES4(mov_store_R),
+    FAST_NAME(lea_B_4), FAST_NAME(lea_B_8), FAST_NAME(lea_BI_4), FAST_NAME(lea_BI_8),
+    FAST_NAME(lea_R_4), FAST_NAME(lea_R_8),
+    FAST_NAME(movzx_mem_B_1_4), FAST_NAME(movzx_mem_B_2_4), FAST_NAME(movzx_mem_BI_1_4),
+    FAST_NAME(movzx_mem_BI_2_4), FAST_NAME(movzx_mem_R_1_4), FAST_NAME(movzx_mem_R_2_4),
+    EA_ALU_NAMES(B, 0), EA_ALU_NAMES(B, 1), EA_ALU_NAMES(B, 2), EA_ALU_NAMES(B, 3),
+    EA_ALU_NAMES(B, 4), EA_ALU_NAMES(B, 5), EA_ALU_NAMES(B, 6), EA_ALU_NAMES(B, 7),
+    EA_ALU_NAMES(BI, 0), EA_ALU_NAMES(BI, 1), EA_ALU_NAMES(BI, 2), EA_ALU_NAMES(BI, 3),
+    EA_ALU_NAMES(BI, 4), EA_ALU_NAMES(BI, 5), EA_ALU_NAMES(BI, 6), EA_ALU_NAMES(BI, 7),
+    EA_ALU_NAMES(R, 0), EA_ALU_NAMES(R, 1), EA_ALU_NAMES(R, 2), EA_ALU_NAMES(R, 3),
+    EA_ALU_NAMES(R, 4), EA_ALU_NAMES(R, 5), EA_ALU_NAMES(R, 6), EA_ALU_NAMES(R, 7),
+    FAST_NAME(cmp_mr_B_1), FAST_NAME(cmp_mr_B_4), FAST_NAME(cmp_mr_B_8),
+    FAST_NAME(cmp_mr_BI_1), FAST_NAME(cmp_mr_BI_4), FAST_NAME(cmp_mr_BI_8),
+    FAST_NAME(cmp_mi_B_1), FAST_NAME(cmp_mi_B_4), FAST_NAME(cmp_mi_B_8),
+    FAST_NAME(cmp_mi_BI_1), FAST_NAME(cmp_mi_BI_4), FAST_NAME(cmp_mi_BI_8),
+    FAST_NAME(cmp_mr_R_1), FAST_NAME(cmp_mr_R_4), FAST_NAME(cmp_mr_R_8),
+    FAST_NAME(cmp_mi_R_1), FAST_NAME(cmp_mi_R_4), FAST_NAME(cmp_mi_R_8),
 };
 
 FAST_FAMILY(alu_fast_family, fast_forms, fast_names);

@@ -181,7 +181,8 @@ void op_shrd(struct cpu *cpu, const struct insn *in)
     double_shift(cpu, in, false);
 }
 
-/* Specialized register forms of C1 (count imm8) and D1 (count 1) for the
+/* Specialized register forms of C1 (count imm8), D1 (count 1) and D3 (count
+ * CL) for the
  * operations other than RCL/RCR, 32- and 64-bit (cpu/specialize.h): the
  * operation and size are constants, so shift_compute() folds. */
 #define SHIFT_REG_FORMS(OP, SZ)                                                            \
@@ -197,14 +198,23 @@ void op_shrd(struct cpu *cpu, const struct insn *in)
     {                                                                                      \
         reg_write(cpu, in->rm, SZ, 1,                                                      \
                   shift_compute(cpu, OP, reg_read(cpu, in->rm, SZ, 1), 1, SZ, false));     \
+    }                                                                                      \
+    static void shift_cl_reg_##OP##_##SZ(struct cpu *cpu, const struct insn *in)           \
+    {                                                                                      \
+        unsigned count = (unsigned)cpu->gpr[R_CX] & (SZ == 8 ? 0x3f : 0x1f);               \
+        uint64_t a = reg_read(cpu, in->rm, SZ, 1);                                         \
+        if (count) /* count 0: no flags change, the register is still written */           \
+            a = shift_compute(cpu, OP, a, count, SZ, false);                               \
+        reg_write(cpu, in->rm, SZ, 1, a);                                                  \
     }
 #define SHIFT_SIZES(OP) SHIFT_REG_FORMS(OP, 4) SHIFT_REG_FORMS(OP, 8)
 SHIFT_SIZES(SH_ROL) SHIFT_SIZES(SH_ROR) SHIFT_SIZES(SH_SHL) SHIFT_SIZES(SH_SHR)
 SHIFT_SIZES(SH_SAL) SHIFT_SIZES(SH_SAR)
 
 #define SHIFT_ENTRY(OP) [OP] = {{shift_imm_reg_##OP##_4, shift_imm_reg_##OP##_8}, \
-                                {shift_one_reg_##OP##_4, shift_one_reg_##OP##_8}}
-static const insn_handler shift_fast[8][2][2] = {
+                                {shift_one_reg_##OP##_4, shift_one_reg_##OP##_8}, \
+                                {shift_cl_reg_##OP##_4, shift_cl_reg_##OP##_8}}
+static const insn_handler shift_fast[8][3][2] = {
     SHIFT_ENTRY(SH_ROL), SHIFT_ENTRY(SH_ROR), SHIFT_ENTRY(SH_SHL),
     SHIFT_ENTRY(SH_SHR), SHIFT_ENTRY(SH_SAL), SHIFT_ENTRY(SH_SAR),
 };
@@ -218,6 +228,8 @@ static insn_handler pick_shift(const struct insn *in)
         form = 0;
     else if (in->opcode == 0xd1)
         form = 1;
+    else if (in->opcode == 0xd3)
+        form = 2;
     else
         return NULL;
     return shift_fast[(in->modrm >> 3) & 7][form][in->opsize == 8];
@@ -229,7 +241,8 @@ static const struct fast_form fast_forms[] = {
 };
 
 #define SHIFT_NAMES(OP) FAST_NAME(shift_imm_reg_##OP##_4), FAST_NAME(shift_imm_reg_##OP##_8), \
-    FAST_NAME(shift_one_reg_##OP##_4), FAST_NAME(shift_one_reg_##OP##_8)
+    FAST_NAME(shift_one_reg_##OP##_4), FAST_NAME(shift_one_reg_##OP##_8), \
+    FAST_NAME(shift_cl_reg_##OP##_4), FAST_NAME(shift_cl_reg_##OP##_8)
 static const struct fast_name fast_names[] = {
     SHIFT_NAMES(SH_ROL), SHIFT_NAMES(SH_ROR), SHIFT_NAMES(SH_SHL),
     SHIFT_NAMES(SH_SHR), SHIFT_NAMES(SH_SAL), SHIFT_NAMES(SH_SAR),

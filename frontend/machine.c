@@ -114,7 +114,7 @@ static void on_code_write(void *opaque, uint64_t page)
     block_invalidate_page(m->blocks, page);
     for (int i = 0; i < m->ncpus; i++) {
         const struct block *b = m->cpus[i].cur_block;
-        if (b && (b->paddr & ~0xfffull) == page)
+        if (b && ((b->paddr & ~0xfffull) == page || (b->straddles && b->page2 == page)))
             m->cpus[i].stop_block = true;
     }
 }

@@ -25,7 +25,8 @@ static void h_code_write(void *opaque, uint64_t page)
 {
     struct harness *h = opaque;
     block_invalidate_page(h->blocks, page);
-    if (h->cpu.cur_block && (h->cpu.cur_block->paddr & ~0xfffull) == page)
+    const struct block *b = h->cpu.cur_block;
+    if (b && ((b->paddr & ~0xfffull) == page || (b->straddles && b->page2 == page)))
         h->cpu.stop_block = true;
 }
 

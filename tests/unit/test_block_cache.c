@@ -149,6 +149,98 @@ START_TEST(code_runs_right_through_evictions)
 }
 END_TEST
 
+
+/* A write to one page drops that page's blocks and the links into them,
+ * and nothing else: links between blocks of other pages stay. */
+START_TEST(invalidation_drops_only_links_into_the_page)
+{
+    struct block_cache *bc = block_cache_new(LIMIT);
+    struct block *a = add_block(bc, 0x5000, 4), *b = add_block(bc, 0x6000, 4),
+                 *c = add_block(bc, 0x7000, 4), *d = add_block(bc, 0x7100, 4);
+    block_chain_push(a, b); /* a -> b, and a -> c in the older slot */
+    block_chain_push(a, c);
+    ck_assert_ptr_eq(a->chain[0].to, c);
+    ck_assert_ptr_eq(a->chain[1].to, b);
+    block_chain_push(c, a);
+    block_chain_push(d, b);
+    block_invalidate_page(bc, 0x6000);
+    ck_assert(!b->valid);
+    ck_assert_ptr_eq(a->chain[0].to, c); /* kept */
+    ck_assert_ptr_null(a->chain[1].to);  /* into the written page: gone */
+    ck_assert_ptr_null(d->chain[0].to);
+    ck_assert_ptr_eq(c->chain[0].to, a);
+    /* Dropping a block also takes its own links off their targets. */
+    block_invalidate_page(bc, 0x7000);
+    ck_assert_ptr_null(a->chain[0].to);
+    ck_assert_ptr_null(a->incoming);
+    ck_assert_ptr_eq(block_lookup(bc, 0x5000, 4), a);
+    /* A third push drops the oldest link from its target's list. */
+    struct block *e = add_block(bc, 0x8000, 4), *f = add_block(bc, 0x9000, 4),
+                 *g = add_block(bc, 0xa000, 4);
+    block_chain_push(a, e);
+    block_chain_push(a, f);
+    block_chain_push(a, g);
+    ck_assert_ptr_null(e->incoming);
+    ck_assert_ptr_eq(f->incoming, &a->chain[1]);
+    ck_assert_ptr_eq(g->incoming, &a->chain[0]);
+    block_reap(bc);
+    block_cache_free(bc); /* under ASan: no link left to freed memory */
+}
+END_TEST
+
+/* A guest patching the block it jumps to next, on another page, on each
+ * pass: inc byte [0x101002] (the immediate of add eax, imm8 there); jmp
+ * there; add eax, imm8; dec ecx; jnz back; hlt. Pass k adds 1 + k. */
+START_TEST(guest_patching_the_next_block)
+{
+    static struct harness h;
+    harness_init(&h, 64);
+    h.cpu.intr_idle = true;
+    const uint8_t first[] = {0xfe, 0x04, 0x25, 0x02, 0x10, 0x10, 0x00, /* inc byte [0x101002] */
+                             0xe9, 0xf4, 0x0f, 0x00, 0x00};             /* jmp 0x101000 */
+    const uint8_t second[] = {0x83, 0xc0, 0x01,                         /* add eax, 1 */
+                              0xff, 0xc9,                               /* dec ecx */
+                              0x0f, 0x85, 0xf5, 0xef, 0xff, 0xff,       /* jnz 0x100000 */
+                              0xf4};
+    harness_load(&h, 0x100000, first, sizeof(first));
+    harness_load(&h, 0x101000, second, sizeof(second));
+    h.cpu.gpr[R_AX] = 0;
+    h.cpu.gpr[R_CX] = 10;
+    ck_assert_int_eq(harness_run(&h, 0x100000, 1000), 0);
+    ck_assert_uint_eq(h.cpu.gpr[R_AX], 10 + 55);
+    ck_assert_uint_ge(h.blocks->invalidations, 9); /* the first patch came before its decode */
+    /* The block on the patching page was never dropped: its links were
+     * cut one by one, not all through a generation. */
+    const struct block *b = block_lookup(h.blocks, 0x100000, 8);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_eq(b->chain[0].to, block_lookup(h.blocks, 0x101000, 8));
+    harness_free(&h);
+}
+END_TEST
+
+/* Code written by DMA (a device's physmem_write_buf) between two runs:
+ * the next run decodes the new bytes. */
+START_TEST(code_written_by_dma)
+{
+    static struct harness h;
+    harness_init(&h, 64);
+    h.cpu.intr_idle = true;
+    const uint8_t code[] = {0x83, 0xc0, 0x01, 0xff, 0xc9, 0x75, 0xf9, 0xf4}; /* add eax,1; dec ecx; jnz; hlt */
+    harness_load(&h, 0x100000, code, sizeof(code));
+    h.cpu.gpr[R_AX] = 0;
+    h.cpu.gpr[R_CX] = 3;
+    ck_assert_int_eq(harness_run(&h, 0x100000, 1000), 0);
+    ck_assert_uint_eq(h.cpu.gpr[R_AX], 3);
+    const uint8_t five = 5;
+    physmem_write_buf(&h.mem, 0x100002, &five, 1);
+    ck_assert_ptr_null(block_lookup(h.blocks, 0x100000, 8));
+    h.cpu.gpr[R_CX] = 3;
+    ck_assert_int_eq(harness_run(&h, 0x100000, 1000), 0);
+    ck_assert_uint_eq(h.cpu.gpr[R_AX], 3 + 15);
+    harness_free(&h);
+}
+END_TEST
+
 int main(void)
 {
     decode_init();
@@ -158,6 +250,9 @@ int main(void)
     tcase_add_test(tc, eviction_and_invalidation_bump_the_generation);
     tcase_add_test(tc, tables_are_counted_and_default_sizes_kept);
     tcase_add_test(tc, code_runs_right_through_evictions);
+    tcase_add_test(tc, invalidation_drops_only_links_into_the_page);
+    tcase_add_test(tc, guest_patching_the_next_block);
+    tcase_add_test(tc, code_written_by_dma);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -149,6 +149,8 @@ static void check_encoding(const uint8_t *code, unsigned len, bool mode64)
             }
             c->gpr[r] = mode64 ? v : (uint32_t)v;
         }
+        if (s == 0)
+            c->gpr[R_CX] = 0; /* a shift by CL of 0 (flags unchanged) */
         c->gpr[R_BX] = DATA_ADDR;
         c->gpr[R_SI] = DATA_ADDR + 0x100;
         c->gpr[R_DI] &= 0x3f; /* index register of the SIB forms */
@@ -191,8 +193,10 @@ static void check_encoding(const uint8_t *code, unsigned len, bool mode64)
     }
 }
 
-/* Emit prefix bytes, opcode bytes, a ModRM (with disp8 0x10 for mod 1 and
- * a SIB [rbx+rdi*4+0x10] for rm 4) and an immediate of imm_len bytes. */
+/* Emit prefix bytes, opcode bytes, a ModRM (with disp8 0x10 for mod 1, a
+ * SIB [rbx+rdi*4+0x10] for rm 4, and for mod 0 rm 5, RIP-relative in 64-bit
+ * code, a disp32 that reaches the data area) and an immediate of imm_len
+ * bytes. */
 static void emit(bool mode64, const uint8_t *pfx, unsigned npfx, const uint8_t *op, unsigned nop,
                  int modrm, unsigned imm_len)
 {
@@ -208,6 +212,11 @@ static void emit(bool mode64, const uint8_t *pfx, unsigned npfx, const uint8_t *
             if ((modrm & 7) == 4)
                 code[n++] = 0xbb; /* scale 4, index RDI, base RBX */
             code[n++] = 0x10;
+        } else if ((modrm & 0xc7) == 0x05) {
+            /* next RIP (CODE_ADDR + at most 15) + disp lands at DATA_ADDR + 0x20..0x2f */
+            uint32_t disp = DATA_ADDR + 0x20 - CODE_ADDR;
+            memcpy(code + n, &disp, 4);
+            n += 4;
         }
     }
     for (unsigned i = 0; i < imm_len; i++)
@@ -229,8 +238,9 @@ static void all_encodings(bool mode64)
         unsigned pl = pf[0] ? 1 : 0;
         unsigned immz = pf[0] == 0x66 ? 2 : 4;
         bool rex_w = mode64 && (pf[0] & 0xf8) == 0x48;
-        for (unsigned m = 0; m < sizeof(modrms_rm) / sizeof(modrms_rm[0]); m++) {
-            int mr = modrms_rm[m];
+        for (unsigned m = 0; m < sizeof(modrms_rm) / sizeof(modrms_rm[0]) + mode64; m++) {
+            /* and in 64-bit code a RIP-relative operand */
+            int mr = m < sizeof(modrms_rm) / sizeof(modrms_rm[0]) ? modrms_rm[m] : 0x05;
             for (unsigned op = 0; op < 8; op++) {
                 for (unsigned k = 0; k < 4; k++) {
                     uint8_t opc = (uint8_t)(op * 8 + k);
@@ -271,6 +281,8 @@ static void all_encodings(bool mode64)
                 for (unsigned sop = 0; sop < 8; sop++) {
                     int smr = (mr & ~0x38) | (int)(sop << 3);
                     emit(mode64, pf, pl, &d1, 1, smr, 0);
+                    uint8_t d3 = 0xd3; /* count CL: random, 0 and above the mask included */
+                    emit(mode64, pf, pl, &d3, 1, smr, 0);
                     static const uint8_t counts[] = {0, 1, 2, 5, 16, 31, 33, 63};
                     for (unsigned ci = 0; ci < sizeof(counts); ci++) {
                         uint8_t code[4] = {c1, (uint8_t)smr, counts[ci]};
