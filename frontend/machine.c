@@ -14,6 +14,7 @@
 #include "cpu/log.h"
 #include "cpu/tsc.h"
 #include "vmx_emul/vmx.h"
+#include "frontend/display.h"
 #include "frontend/gdbstub.h"
 #include "frontend/platform.h"
 #include "frontend/serial_backend.h"
@@ -361,8 +362,15 @@ int machine_init(struct machine *m, const struct options *opt)
             cpu_set_undefined_random(c, 0x756e646566ull + (uint64_t)c->index);
         m->cpu_ptrs[i] = c;
     }
+    /* The display decides whether the firmware mirrors its screen on the
+     * serial port (fw_cfg's nographic), so it opens before the platform. */
+    bool display_failed;
+    m->display = display_open(&m->opt, &display_failed);
+    if (display_failed)
+        return -1;
     if (platform_init(m) < 0)
         return -1;
+    display_attach(m->display, m->platform->vga, &m->platform->kbd);
     if (opt->bios && setup_bios(m, opt->bios) < 0)
         return -1;
     if (boot_setup(m) < 0)
@@ -379,6 +387,8 @@ void machine_destroy(struct machine *m)
 {
     gdbstub_free(m->gdb);
     m->gdb = NULL;
+    display_close(m->display);
+    m->display = NULL;
     if (m->platform)
         platform_destroy(m);
     free(m->platform);
@@ -557,6 +567,9 @@ int machine_run(struct machine *m)
         if (((++poll & 15) == 0 || all_idle) && platform_poll_input(m)) {
             machine_request_stop(m, STOP_USER_QUIT, 0, "quit (Ctrl-A x)");
         }
+        /* The window: display_tick itself keeps to the refresh rate. */
+        if (m->display && display_tick(m->display, false, m->cpus[0].vmx_nonroot))
+            machine_request_stop(m, STOP_USER_QUIT, 0, "quit (display window closed)");
     }
     if (m->stop_message)
         fprintf(stderr, "turtles: %s\n", m->stop_message);

@@ -43,6 +43,7 @@ enum machine_stop {
 
 struct platform;
 struct gdbstub;
+struct display;
 
 struct machine {
     struct options opt;
@@ -75,6 +76,7 @@ struct machine {
 
     FILE *log;
     struct gdbstub *gdb; /* -gdb / -s: NULL when there is no gdb stub */
+    struct display *display; /* the SDL window; NULL: none (-display none, -nographic) */
 };
 
 /* Build the machine from options; on failure print a message and return -1. */
