@@ -250,6 +250,11 @@ struct cpu {
      * loop calls it before running a block when non-NULL. Returning true
      * stops the run. */
     bool (*debug_hook)(struct cpu *cpu);
+    /* Called by vmx_emul after each VM exit (the basic exit reason, bit 31
+     * for a VM-entry failure) and each VM entry (~0u) when non-NULL: the
+     * monitor's `until vmexit|vmentry|exit REASON` stop points. NULL (one
+     * test on the exit/entry path) while nobody waits for one. */
+    void (*vmx_transition_hook)(struct cpu *cpu, uint32_t exit_reason);
 
     /* Debug architecture (cpu/debug.h, SDM Vol.3B 18.2-18.3). dbg_flags:
      * DBG_ARM_* kinds of breakpoint that DR7 enables, and DBG_F_* (dbg_trap

@@ -15,7 +15,9 @@
 #include "cpu/tsc.h"
 #include "vmx_emul/vmx.h"
 #include "frontend/display.h"
+#include "frontend/debugger.h"
 #include "frontend/gdbstub.h"
+#include "frontend/monitor_loop.h"
 #include "frontend/platform.h"
 #include "frontend/serial_backend.h"
 #include "vmx_emul/vmx_nonroot.h"
@@ -380,6 +382,23 @@ int machine_init(struct machine *m, const struct options *opt)
         if (!m->gdb)
             return -1;
     }
+    bool failed;
+    m->mon = monitor_new(m, opt, &failed);
+    if (failed)
+        return -1;
+    if (m->mon) {
+        /* A script runs its commands before the guest's first instruction. */
+        m->dbg = debugger_new(m, (opt->gdb_wait && !m->gdb) || opt->monitor_script);
+        if (!m->dbg) {
+            fprintf(stderr, "turtles: out of memory\n");
+            return -1;
+        }
+        m->dbg->mon = m->mon;
+    } else if (opt->gdb_wait && !m->gdb) {
+        fprintf(stderr, "turtles: -S: nothing could resume the machine (no gdb stub, and the "
+                        "monitor shares a stdin that is no terminal)\n");
+        return -1;
+    }
     return 0;
 }
 
@@ -389,6 +408,10 @@ void machine_destroy(struct machine *m)
     m->gdb = NULL;
     display_close(m->display);
     m->display = NULL;
+    debugger_free(m->dbg);
+    m->dbg = NULL;
+    monitor_free(m->mon);
+    m->mon = NULL;
     if (m->platform)
         platform_destroy(m);
     free(m->platform);
@@ -398,6 +421,15 @@ void machine_destroy(struct machine *m)
     loader_cache_free(&m->images);
     if (m->log && m->log != stderr)
         fclose(m->log);
+}
+
+static void machine_reset(struct machine *m);
+
+void machine_system_reset(struct machine *m)
+{
+    machine_request_reset(m);
+    if (m->reset_requested)
+        machine_reset(m);
 }
 
 static void machine_reset(struct machine *m)
@@ -491,6 +523,15 @@ static bool some_vcpu_may_wake(struct machine *m)
     return false;
 }
 
+bool machine_display_tick(struct machine *m, bool paused)
+{
+    /* display_tick itself keeps to the refresh rate. */
+    if (!m->display || !display_tick(m->display, paused, m->cpus[0].vmx_nonroot))
+        return false;
+    machine_request_stop(m, STOP_USER_QUIT, 0, "quit (display window closed)");
+    return true;
+}
+
 int machine_run(struct machine *m)
 {
     unsigned poll = 0;
@@ -503,11 +544,15 @@ int machine_run(struct machine *m)
         }
         if (m->stop != STOP_NONE)
             break; /* a signal while gdb had the machine stopped */
+        if (m->dbg && debugger_round(m->dbg))
+            break;
+        if (m->stop != STOP_NONE)
+            break; /* quit, or a signal, while the monitor had the machine paused */
         if (m->reset_requested)
             machine_reset(m);
         bool all_idle = true;
         for (int i = 0; i < m->ncpus && m->stop == STOP_NONE && !m->reset_requested &&
-                        !gdbstub_stop_pending(m->gdb);
+                        !gdbstub_stop_pending(m->gdb) && !debugger_stop_pending(m->dbg);
              i++) {
             struct cpu *c = &m->cpus[i];
             handle_init_sipi(c);
@@ -527,12 +572,13 @@ int machine_run(struct machine *m)
              * exits (cpu_wakeable asks vmx_emul). */
             if (c->halted && !cpu_wakeable(c))
                 continue;
-            c->quantum_end = c->icount + turn_budget(m, c);
+            c->quantum_end = c->icount + debugger_budget(m->dbg, c, turn_budget(m, c));
             m->clock.turn_elapsed_ns = cpu_turn_elapsed_ns;
             m->clock.turn_opaque = c;
             uint64_t n = cpu_run(c);
             m->clock.turn_elapsed_ns = NULL;
             gdbstub_after_run(m->gdb, i);
+            debugger_after_run(m->dbg, i);
             m->insns_total += n;
             if (n)
                 all_idle = false;
@@ -541,8 +587,8 @@ int machine_run(struct machine *m)
         }
         if (m->stop != STOP_NONE)
             break;
-        if (gdbstub_stop_pending(m->gdb))
-            continue; /* a breakpoint or a step: gdb takes over at the top */
+        if (gdbstub_stop_pending(m->gdb) || debugger_stop_pending(m->dbg))
+            continue; /* a breakpoint or a step: gdb or the monitor takes over at the top */
         if (all_idle && !m->reset_requested) {
             /* No timer armed, or no vCPU that any event could wake (IF=0
              * and no NMI or INIT source, waiting for a SIPI that no running
@@ -567,9 +613,7 @@ int machine_run(struct machine *m)
         if (((++poll & 15) == 0 || all_idle) && platform_poll_input(m)) {
             machine_request_stop(m, STOP_USER_QUIT, 0, "quit (Ctrl-A x)");
         }
-        /* The window: display_tick itself keeps to the refresh rate. */
-        if (m->display && display_tick(m->display, false, m->cpus[0].vmx_nonroot))
-            machine_request_stop(m, STOP_USER_QUIT, 0, "quit (display window closed)");
+        machine_display_tick(m, false);
     }
     if (m->stop_message)
         fprintf(stderr, "turtles: %s\n", m->stop_message);

@@ -44,6 +44,8 @@ enum machine_stop {
 struct platform;
 struct gdbstub;
 struct display;
+struct debugger;
+struct monitor;
 
 struct machine {
     struct options opt;
@@ -77,6 +79,8 @@ struct machine {
     FILE *log;
     struct gdbstub *gdb; /* -gdb / -s: NULL when there is no gdb stub */
     struct display *display; /* the SDL window; NULL: none (-display none, -nographic) */
+    struct monitor *mon; /* -monitor, -turtles-monitor-script, -nographic: NULL when none */
+    struct debugger *dbg; /* pausing, steps, breakpoints: NULL with neither gdb nor monitor */
 };
 
 /* Build the machine from options; on failure print a message and return -1. */
@@ -97,6 +101,14 @@ void machine_pam_changed(void *opaque, const uint8_t pam[7]);
 /* -d guest_errors: a device's report of programming it ignored (the
  * device_env callback; opaque is the machine). */
 void machine_log_guest_error(void *opaque, const char *device, const char *what);
+/* The monitor's system_reset: the machine resets now (a paused machine
+ * stays paused at the reset vector); under -no-reboot it exits, as a
+ * guest's reset does. */
+void machine_system_reset(struct machine *m);
+/* The display window (if any): events, redraw, title, at its refresh
+ * rate; called by the machine loop and, while paused, by the debugger.
+ * Returns true when the window was closed and the machine is stopping. */
+bool machine_display_tick(struct machine *m, bool paused);
 /* Asynchronous stop from a signal handler. */
 void machine_signal_stop(struct machine *m, int signo);
 

@@ -73,7 +73,12 @@ void options_usage(FILE *out)
           "  -D FILE              write the log to FILE instead of stderr\n"
           "  -gdb tcp::PORT       gdb stub on 127.0.0.1:PORT (also tcp:127.0.0.1:PORT)\n"
           "  -s                   same as -gdb tcp::1234\n"
-          "  -S                   do not start the CPU until gdb says continue\n"
+          "  -S                   start paused: the monitor's c (cont) or gdb resumes\n"
+          "  -monitor stdio|unix:PATH,server,nowait|none\n"
+          "                       the monitor (help lists its commands); with -nographic it\n"
+          "                       shares stdio with the serial console (Ctrl-A c switches)\n"
+          "  -turtles-monitor-script FILE  run monitor commands from FILE, one a line\n"
+          "                       (a command that resumes returns when the machine stops)\n"
           "  -turtles-stats       print instructions executed, MIPS and peak RSS at exit\n"
           "  -turtles-max-insns N stop (status 5) after exactly N instructions on any vCPU\n"
           "                       (events that retire none and idle steps count too)\n"
@@ -738,7 +743,7 @@ int options_parse(struct options *o, int argc, char **argv)
             options_usage(stdout);
             return 1;
         } else if (!strcmp(a, "-version")) {
-            puts("turtles 0.1");
+            puts("turtles " TURTLES_VERSION);
             return 1;
         } else if (!strcmp(a, "-m")) {
             NEED_VALUE();
@@ -926,6 +931,16 @@ int options_parse(struct options *o, int argc, char **argv)
             o->gdb_port = 1234;
         } else if (!strcmp(a, "-S")) {
             o->gdb_wait = true;
+        } else if (!strcmp(a, "-monitor")) { /* frontend/monitor.c */
+            NEED_VALUE();
+            if (strcmp(val, "stdio") && strcmp(val, "none") && strncmp(val, "unix:", 5))
+                return bad("-monitor: expected stdio, unix:PATH,server,nowait or none", val);
+            if (!strncmp(val, "unix:", 5) && (val[5] == '\0' || val[5] == ','))
+                return bad("-monitor unix: no socket path given", val);
+            o->monitor = val;
+        } else if (!strcmp(a, "-turtles-monitor-script")) {
+            NEED_VALUE();
+            o->monitor_script = val;
         } else if (!strcmp(a, "-accel")) {
             NEED_VALUE();
             int r = parse_accel(o, val);
@@ -968,9 +983,34 @@ int options_parse(struct options *o, int argc, char **argv)
         return bad("-initrd needs -kernel", o->initrd);
     if (o->append && !o->kernel)
         return bad("-append needs -kernel", o->append);
-    /* Without a gdb stub nothing could ever start a -S machine. */
-    if (o->gdb_wait && !o->gdb_port)
-        return bad("-S needs -gdb tcp::PORT or -s", "-S");
+    /* stdio has one reader: the monitor there and the serial console
+     * there too is a conflict, unless they share it (-nographic's
+     * mon:stdio, where Ctrl-A c switches between them). */
+    bool monitor_stdio = o->monitor && !strcmp(o->monitor, "stdio");
+    bool serial_stdio = o->nserial > 0 && !strcmp(o->serial, "stdio");
+    for (int k = 0; k + 1 < o->nserial; k++)
+        if (!strcmp(o->serial_more[k], "stdio") || !strcmp(o->serial_more[k], "mon:stdio"))
+            serial_stdio = true;
+    if (monitor_stdio && o->nographic)
+        return bad("-nographic already shares stdio between the serial console and the "
+                   "monitor (Ctrl-A c); drop -monitor stdio", o->monitor);
+    if (monitor_stdio && serial_stdio)
+        return bad("stdio is already a serial console; -serial mon:stdio shares it with the "
+                   "monitor", "-monitor stdio");
+    /* Sharing: the monitor's input comes through COM1's stdio backend and
+     * Ctrl-A c switches between them. -monitor stdio with the default
+     * serial console starts on the monitor side. */
+    if (!o->monitor && (o->nographic || (o->nserial > 0 && !strcmp(o->serial, "mon:stdio"))))
+        o->monitor_shared = true;
+    if (monitor_stdio && o->nserial == 0) {
+        o->monitor_shared = true;
+        o->monitor_focus = true;
+    }
+    /* Without a gdb stub or a monitor nothing could ever start a -S machine. */
+    bool has_monitor = (o->monitor && strcmp(o->monitor, "none")) || o->monitor_script ||
+                       o->monitor_shared;
+    if (o->gdb_wait && !o->gdb_port && !has_monitor)
+        return bad("-S needs -gdb tcp::PORT, -s or a monitor", "-S");
     /* Without -kernel the machine boots through firmware, as a PC does. */
     if (!o->bios && !o->kernel) {
         o->bios = DEFAULT_BIOS_PATH;

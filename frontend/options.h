@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #define MAX_DEBUG_EXIT 2
+#define TURTLES_VERSION "0.1"
 #define MAX_DRIVES 8
 /* QEMU's default firmware for the pc machine, from Debian's seabios package. */
 #define DEFAULT_BIOS_PATH "/usr/share/seabios/bios-256k.bin"
@@ -91,7 +92,13 @@ struct options {
     bool stats;              /* -turtles-stats: instructions, MIPS, peak RSS at exit */
     bool undefined_random;   /* -turtles-undefined random: undefined flags get random bits */
     int gdb_port;            /* -gdb tcp::PORT / -s: gdb stub on 127.0.0.1 (0: none) */
-    bool gdb_wait;           /* -S: the guest waits for gdb's continue */
+    bool gdb_wait;           /* -S: start paused; the monitor's `c` or gdb resumes */
+    /* -monitor stdio|unix:PATH[,server][,nowait]|none (NULL: none, or
+     * shared with the serial console on stdio under -nographic). */
+    const char *monitor;
+    const char *monitor_script; /* -turtles-monitor-script FILE */
+    bool monitor_shared;     /* the monitor shares stdio with COM1 (mon:stdio), Ctrl-A c */
+    bool monitor_focus;      /* ... and stdin goes to the monitor first */
 };
 
 /* Parse argv; on error print one line to stderr and return 2; on --help or

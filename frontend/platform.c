@@ -517,3 +517,8 @@ bool platform_poll_input(struct machine *m)
         uart_receive(&p->com1, buf, n);
     return p->serial.quit_requested;
 }
+
+void platform_power_button(struct machine *m)
+{
+    acpi_pm_power_button(&plat(m)->acpi);
+}

@@ -73,6 +73,8 @@ void platform_destroy(struct machine *m);
 bool platform_may_send_nmi_or_init(struct machine *m);
 /* Feed host serial input to COM1; returns true when Ctrl-A x was typed. */
 bool platform_poll_input(struct machine *m);
+/* The monitor's system_powerdown: a press of the ACPI power button. */
+void platform_power_button(struct machine *m);
 /* Whether a maskable interrupt could still reach vCPU i while every vCPU
  * is idle (frontend/machine.c's wake-up test): its LVT timer is unmasked,
  * or an unmasked path leads from a device to it (PIC lines through LINT0

@@ -283,4 +283,7 @@ void vmx_vmentry(struct cpu *cpu, bool launch)
         deliver_pending_debug_exceptions(cpu, v);
     cpu->next_rip = cpu->rip;
     cpu->stop_block = true;
+    /* Still in non-root: the injected event did not exit straight away. */
+    if (cpu->vmx_transition_hook && cpu->vmx_nonroot)
+        cpu->vmx_transition_hook(cpu, ~0u);
 }

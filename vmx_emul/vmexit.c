@@ -382,6 +382,8 @@ void vmx_vmexit(struct cpu *cpu, uint32_t reason, uint64_t qualification,
     }
     /* 27.5, 27.6 */
     load_host_state(cpu, v);
+    if (cpu->vmx_transition_hook)
+        cpu->vmx_transition_hook(cpu, reason);
 }
 
 void vmx_exit_insn(struct cpu *cpu, const struct insn *in, uint32_t reason, uint64_t qual,
@@ -404,4 +406,6 @@ void vmx_entry_failure(struct cpu *cpu, uint32_t reason, uint64_t qualification)
     /* 26.8: no guest state is saved and no MSRs are stored; host state and
      * the host MSR-load area are loaded as on a VM exit. */
     load_host_state(cpu, v);
+    if (cpu->vmx_transition_hook)
+        cpu->vmx_transition_hook(cpu, reason | EXIT_REASON_ENTRY_FAILURE);
 }
