@@ -458,6 +458,10 @@ static void run_line(struct monitor *mon, struct mon_input *in, const char *line
     in->prompted = false;
     monitor_execute_line(mon, line, NULL, NULL);
     mon->out_fd = STDOUT_FILENO;
+    /* A socket client reads the prompt as "this command is done", also
+     * while the guest runs (nothing else would print it then). */
+    if (in->is_socket)
+        prompt(mon, in);
 }
 
 /* Take the complete lines out of in->buf; with only_one, at most one
