@@ -487,6 +487,22 @@ uint32_t i8042_io_read(void *opaque, uint16_t port, unsigned size)
     uint8_t v = k->queue[k->q_head].data;
     k->q_head = (uint8_t)((k->q_head + 1) % I8042_QUEUE_SIZE);
     k->q_count--;
+    /* Every byte is an interrupt of its own: the 8042 drops IRQ1/IRQ12 when
+     * the output buffer is read and raises it again when the next byte
+     * arrives from the device. Dropping the line here gives an edge-triggered
+     * input (the I/O APIC's ISA pins, the PIC) an edge for each queued byte:
+     * otherwise a keyboard's multi-byte answer (FA AB 41 to identify, E0
+     * prefixes) would interrupt once and leave the rest unread. */
+    if (k->kbd_irq) {
+        k->kbd_irq = false;
+        if (k->env.set_irq)
+            device_set_irq(&k->env, I8042_KBD_IRQ, false);
+    }
+    if (k->aux_irq) {
+        k->aux_irq = false;
+        if (k->env.set_irq)
+            device_set_irq(&k->env, I8042_AUX_IRQ, false);
+    }
     update_irq(k);
     return v;
 }

@@ -75,7 +75,7 @@ START_TEST(test_keyboard_reset_and_irq)
     ck_assert(t->level[1]);   /* next byte waiting */
     ck_assert_uint_eq(read_data(), 0xaa);
     ck_assert(!t->level[1]);
-    ck_assert_uint_eq(t->rises[1], 1);
+    ck_assert_uint_eq(t->rises[1], 2);   /* one interrupt per byte */
     /* identify with translation */
     outb(t, 0x60, 0xf2);
     ck_assert_uint_eq(read_data(), 0xfa);
@@ -283,6 +283,31 @@ START_TEST(test_key_scan_codes)
 }
 END_TEST
 
+START_TEST(test_one_edge_per_byte)
+{
+    /* Identify answers three bytes; each must raise IRQ1 anew, or an
+     * edge-triggered interrupt controller (Linux's atkbd on the I/O APIC)
+     * sees only the ACK. */
+    outb(t, 0x64, 0x60);
+    outb(t, 0x60, 0x01);   /* keyboard interrupt, no translation */
+    unsigned before = t->rises[1];
+    outb(t, 0x60, 0xf2);
+    ck_assert_uint_eq(inb(t, 0x60), 0xfa);
+    ck_assert_uint_eq(inb(t, 0x60), 0xab);
+    ck_assert_uint_eq(inb(t, 0x60), 0x83);
+    ck_assert_uint_eq(t->rises[1] - before, 3);
+    ck_assert(!t->level[1]);
+    /* The same for the mouse's answers on IRQ12. */
+    outb(t, 0x64, 0x60);
+    outb(t, 0x60, 0x03);
+    before = t->rises[12];
+    mouse_cmd(0xff);
+    for (unsigned i = 0; i < 3; i++)
+        (void)inb(t, 0x60);
+    ck_assert_uint_eq(t->rises[12] - before, 3);
+}
+END_TEST
+
 START_TEST(test_translation_table)
 {
     /* Every key's set 2 sequence translates to its set 1 sequence, as the
@@ -334,6 +359,7 @@ int main(void)
     tcase_add_test(tc, test_mouse);
     tcase_add_test(tc, test_key_scan_codes);
     tcase_add_test(tc, test_translation_table);
+    tcase_add_test(tc, test_one_edge_per_byte);
     tcase_add_test(tc, test_garbage);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
