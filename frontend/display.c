@@ -40,14 +40,24 @@ static struct display *try_open(const struct display_backend *be, const struct o
     return d;
 }
 
-struct display *display_open(struct options *o, bool *failed)
+struct display *display_open(struct options *o, bool *failed, char *note, size_t notelen)
 {
     *failed = false;
+    if (notelen)
+        note[0] = 0;
     char err[256] = "";
     const struct display_backend *sdl = display_sdl_backend();
     if (o->nographic || (o->display && !strcmp(o->display, "none")))
         return NULL;
     if (o->display && !strcmp(o->display, "sdl")) {
+        /* Without a display server SDL may still start on another video
+         * driver (the Linux console's KMS, an offscreen one): only when
+         * $SDL_VIDEODRIVER asks for that. */
+        if (!env_set("DISPLAY") && !env_set("WAYLAND_DISPLAY") && !env_set("SDL_VIDEODRIVER")) {
+            fprintf(stderr, "turtles: -display sdl: neither $DISPLAY nor $WAYLAND_DISPLAY is set\n");
+            *failed = true;
+            return NULL;
+        }
         if (!sdl) {
             fprintf(stderr, "turtles: -display sdl: this turtles was built without SDL2\n");
             *failed = true;
@@ -73,7 +83,7 @@ struct display *display_open(struct options *o, bool *failed)
         o->display = "sdl";
         return d;
     }
-    fprintf(stderr, "turtles: no display (%s): running as with -nographic\n", why);
+    snprintf(note, notelen, "turtles: no display (%s): running as with -nographic", why);
     o->nographic = true;
     return NULL;
 }

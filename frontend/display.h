@@ -54,10 +54,12 @@ struct display {
 
 /* Chooses the display from the options: -display sdl, -display none,
  * -nographic, or (none of those) SDL when $DISPLAY or $WAYLAND_DISPLAY is
- * set and SDL starts, else no display with one stderr line saying so, and
- * o->nographic set. Returns the display (NULL: none), or sets *failed
- * after printing why an explicitly asked display could not open. */
-struct display *display_open(struct options *o, bool *failed);
+ * set and SDL starts, else no display and o->nographic set, with the line
+ * for stderr that says so in note (printed once the machine has started,
+ * so a start that fails still prints one line). Returns the display
+ * (NULL: none), or sets *failed after printing why an explicitly asked
+ * display could not open. */
+struct display *display_open(struct options *o, bool *failed, char *note, size_t notelen);
 /* Where the picture and the input go (after the devices exist). */
 void display_attach(struct display *d, struct vga *vga, struct i8042 *kbd);
 void display_close(struct display *d);

@@ -367,7 +367,8 @@ int machine_init(struct machine *m, const struct options *opt)
     /* The display decides whether the firmware mirrors its screen on the
      * serial port (fw_cfg's nographic), so it opens before the platform. */
     bool display_failed;
-    m->display = display_open(&m->opt, &display_failed);
+    char display_note[160];
+    m->display = display_open(&m->opt, &display_failed, display_note, sizeof(display_note));
     if (display_failed)
         return -1;
     if (platform_init(m) < 0)
@@ -399,6 +400,8 @@ int machine_init(struct machine *m, const struct options *opt)
                         "monitor shares a stdin that is no terminal)\n");
         return -1;
     }
+    if (display_note[0])
+        fprintf(stderr, "%s\n", display_note);
     return 0;
 }
 
