@@ -3,7 +3,8 @@
 # test screen is read two ways: the VGA text through the monitor (info screen) names
 # memtest86+ and its memory sizes, and the screendump PNG decodes as 720x400 RGB with the
 # text rows of that screen drawn; tesseract (when installed) reads "Memtest86" back from
-# the picture, which shows the glyphs are the font's and in the right places.
+# the picture, which shows the glyphs are the font's and in the right places. Then the
+# monitor's sendkey presses F1 and memtest86+ opens its settings menu.
 set -u
 . "$(dirname "$0")/lib/boot-common.sh"
 turtles=$1
@@ -60,6 +61,13 @@ if command -v tesseract >/dev/null && command -v convert >/dev/null; then
     echo "tesseract: $ocr"
     echo "$ocr" | grep -qi "memtest86" || fail "tesseract does not read 'Memtest86' in the top line"
 fi
+# The monitor's sendkey reaches memtest86+ through the i8042: F1 opens its settings.
+mon "sendkey f1" || fail "sendkey f1 failed"
+start=$SECONDS
+until mon "info screen" 2>/dev/null | grep -q "Settings:"; do
+    [ $((SECONDS - start)) -ge 120 ] && { fail "no settings menu after sendkey f1"; break; }
+    sleep 1
+done
 mon quit >/dev/null 2>&1
 wait "$pid" 2>/dev/null
 pid=
