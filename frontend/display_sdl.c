@@ -196,7 +196,9 @@ static void sdl_close(struct display *d)
     SDL_DestroyWindow(s->window);
     free(s);
     d->be_state = NULL;
-    SDL_Quit();
+    /* No SDL_Quit: it unloads the X11 libraries SDL opened, whose
+     * allocations a leak checker then cannot name (the process is ending;
+     * the X server drops the window and any grab with the connection). */
 }
 
 static const struct display_backend sdl_backend = {
