@@ -12,6 +12,7 @@ DEPS = cmake gcc make pkg-config binutils libsdl2-dev libslirp-dev zlib1g-dev \
        libcapstone-dev check libmpfr-dev libgmp-dev cpio gzip xz-utils zstd \
        busybox-static acpica-tools bc python3 libc6-dev linux-libc-dev seabios gdb \
        xorriso grub-pc-bin grub-common mtools isolinux syslinux-common e2fsprogs qemu-utils \
+       libpng-dev xvfb xauth xdotool imagemagick memtest86+ tesseract-ocr \
        $(if $(filter x86_64,$(shell uname -m)),,gcc-x86-64-linux-gnu)
 
 .PHONY: all deps build build-asan test test-unit test-long test-kut demo images images-l1host bench bench-deps clean

@@ -409,3 +409,32 @@ out:
     loader_file_close(&kf);
     return rc;
 }
+
+bool linux_cmdline_vid_mode(const char *cmdline, uint16_t *mode)
+{
+    bool found = false;
+    for (const char *p = cmdline; p && *p;) {
+        p += strspn(p, " ");
+        size_t len = strcspn(p, " ");
+        if (len > 4 && !strncmp(p, "vga=", 4)) {
+            /* The last vga= wins, as the kernel's own option parsing has it. */
+            char val[24];
+            size_t n = len - 4 < sizeof(val) - 1 ? len - 4 : sizeof(val) - 1;
+            memcpy(val, p + 4, n);
+            val[n] = 0;
+            char *end;
+            unsigned long v;
+            if (!strcmp(val, "normal")) {
+                *mode = 0xffff, found = true;
+            } else if (!strcmp(val, "ext")) {
+                *mode = 0xfffe, found = true;
+            } else if (!strcmp(val, "ask")) {
+                *mode = 0xfffd, found = true;
+            } else if ((v = strtoul(val, &end, 0)), *end == 0 && end != val && v <= 0xffff) {
+                *mode = (uint16_t)v, found = true;
+            }
+        }
+        p += len;
+    }
+    return found;
+}

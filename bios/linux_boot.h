@@ -154,4 +154,11 @@ int linux_boot_load(struct physmem *pm, const struct linux_boot_config *cfg,
                     struct boot_cpu_state *cpu, struct linux_boot_info *info, char *err,
                     size_t errlen);
 
+/* The setup header's vid_mode (offset 0x1FA) that a "vga=" word of the
+ * kernel command line asks for, as boot loaders read it (boot.rst: "vga="
+ * is interpreted by the boot loader): normal 0xFFFF, ext 0xFFFE, ask
+ * 0xFFFD, or a number (0x318: VESA 1024x768, 24/32 bpp). Returns false
+ * when the command line has no usable vga= (the header keeps its value). */
+bool linux_cmdline_vid_mode(const char *cmdline, uint16_t *mode);
+
 #endif

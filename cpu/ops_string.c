@@ -116,6 +116,18 @@ static uint8_t *tlb_host(struct cpu *cpu, uint64_t lin, bool write)
     return (uint8_t *)(uintptr_t)(lin + e->addend);
 }
 
+/* tlb_host, after a page walk that fills the entry when it is missing.
+ * A walk that would fault (or exit) gives NULL: the element-by-element path
+ * then raises it at the right element. */
+static uint8_t *tlb_host_filled(struct cpu *cpu, uint64_t lin, bool write)
+{
+    uint8_t *p = tlb_host(cpu, lin, write);
+    uint64_t paddr;
+    if (p || !cpu_translate_noexc(cpu, lin, write ? ACC_WRITE : ACC_READ, &paddr))
+        return p;
+    return tlb_host(cpu, lin, write);
+}
+
 /* Elements of the fast-path chunk starting at off going up: stop at the
  * page end and at the address-size wrap. */
 static uint64_t elems_in_page(uint64_t lin, uint64_t off, const struct str_state *s)
@@ -147,8 +159,15 @@ static uint64_t movs_fast_chunk(struct cpu *cpu, const struct insn *in, struct s
     if (!range_linear(cpu, in->seg, s->si, len, false, &sl) ||
         !range_linear(cpu, S_ES, s->di, len, true, &dl))
         return 0;
-    uint8_t *src = tlb_host(cpu, sl, false), *dst = tlb_host(cpu, dl, true);
-    if (!src || !dst)
+    /* The TLB is direct-mapped: a source and destination whose pages share
+     * an entry (a copy between buffers a multiple of the TLB's reach apart,
+     * as memory benchmarks do) never hold both entries at once. Fill each in
+     * turn and keep its host pointer. */
+    uint8_t *src = tlb_host_filled(cpu, sl, false);
+    if (!src)
+        return 0;
+    uint8_t *dst = tlb_host_filled(cpu, dl, true);
+    if (!dst)
         return 0;
     /* A forward element copy onto an overlapping higher destination
      * replicates data, which memmove would not: leave that to the slow path. */

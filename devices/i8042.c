@@ -117,6 +117,166 @@ void i8042_kbd_put(struct i8042 *k, const uint8_t *bytes, unsigned n)
         queue_byte(k, bytes[i], 0, false);
 }
 
+bool i8042_kbd_key(struct i8042 *k, unsigned hid_usage, bool down)
+{
+    uint8_t seq[PS2_MAX_SEQUENCE], out[PS2_MAX_SEQUENCE];
+    unsigned n = ps2_key_sequence(hid_usage, down, k->scancode_set, seq);
+    if (!n)
+        return false;
+    if (!k->kbd_enabled || (k->ram[0] & CB_KBD_DISABLE))
+        return true;
+    /* A sequence that does not fit is dropped whole: half a key (a make
+     * code without its E0 prefix) would confuse the guest more. */
+    if ((unsigned)(I8042_QUEUE_SIZE - k->q_count) < n)
+        return true;
+    unsigned m = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (k->scancode_set != 1 && (k->ram[0] & CB_TRANSLATE)) {
+            if (ps2_translate_set2(&k->xlat, seq[i], &out[m]))
+                m++;
+        } else {
+            out[m++] = seq[i];
+        }
+    }
+    for (unsigned i = 0; i < m; i++)
+        queue_byte(k, out[i], 0, false);
+    return true;
+}
+
+/* ---- PS/2 mouse ---- */
+
+static void queue_aux(struct i8042 *k, uint8_t data)
+{
+    queue_byte(k, data, 1, false);
+}
+
+static void mouse_defaults(struct ps2_mouse *ms)
+{
+    ms->reporting = false;
+    ms->remote = false;
+    ms->scaling21 = false;
+    ms->resolution = 2;
+    ms->sample_rate = 100;
+    ms->pending_cmd = 0;
+    ms->dx = ms->dy = ms->dz = 0;
+}
+
+static void mouse_reset(struct ps2_mouse *ms)
+{
+    mouse_defaults(ms);
+    ms->wrap = false;
+    ms->id = 0;
+    ms->rates[0] = ms->rates[1] = ms->rates[2] = 0;
+}
+
+static int clamp_take(int32_t *acc, int lo, int hi)
+{
+    int v = *acc < lo ? lo : *acc > hi ? hi : (int)*acc;
+    *acc -= v;
+    return v;
+}
+
+/* One movement packet from the accumulated motion; false when the queue
+ * has no room for a whole packet (the motion waits for the next event). */
+static bool mouse_send_packet(struct i8042 *k)
+{
+    struct ps2_mouse *ms = &k->mouse;
+    unsigned size = ms->id == 3 ? 4 : 3;
+    if ((unsigned)(I8042_QUEUE_SIZE - k->q_count) < size)
+        return false;
+    int dx = clamp_take(&ms->dx, -256, 255), dy = clamp_take(&ms->dy, -256, 255);
+    int dz = clamp_take(&ms->dz, -8, 7);
+    uint8_t b0 = (uint8_t)(0x08 | (ms->buttons & 7) | (dx < 0 ? 0x10 : 0) | (dy < 0 ? 0x20 : 0));
+    queue_aux(k, b0);
+    queue_aux(k, (uint8_t)dx);
+    queue_aux(k, (uint8_t)dy);
+    if (size == 4)
+        queue_aux(k, (uint8_t)(dz & 0x0f));
+    return true;
+}
+
+void i8042_mouse_event(struct i8042 *k, int dx, int dy, int dz, unsigned buttons)
+{
+    struct ps2_mouse *ms = &k->mouse;
+    bool buttons_changed = (buttons & 7) != ms->buttons;
+    ms->buttons = buttons & 7;
+    if (!ms->reporting || ms->remote || ms->wrap || (k->ram[0] & CB_AUX_DISABLE)) {
+        ms->dx = ms->dy = ms->dz = 0;
+        return;
+    }
+    /* Bounded so a burst of host motion cannot grow without limit. */
+    ms->dx = ms->dx + dx < -4096 ? -4096 : ms->dx + dx > 4096 ? 4096 : ms->dx + dx;
+    ms->dy = ms->dy + dy < -4096 ? -4096 : ms->dy + dy > 4096 ? 4096 : ms->dy + dy;
+    if (ms->id == 3)
+        ms->dz = ms->dz + dz < -64 ? -64 : ms->dz + dz > 64 ? 64 : ms->dz + dz;
+    bool first = true;
+    while (first || ms->dx || ms->dy || ms->dz) {
+        if (first && !buttons_changed && !ms->dx && !ms->dy && !ms->dz)
+            break;
+        first = false;
+        if (!mouse_send_packet(k))
+            break;
+    }
+}
+
+/* A byte sent to the mouse (controller command 0xD4, then the byte). */
+static void mouse_write(struct i8042 *k, uint8_t val)
+{
+    struct ps2_mouse *ms = &k->mouse;
+    if (ms->pending_cmd) {
+        uint8_t cmd = ms->pending_cmd;
+        ms->pending_cmd = 0;
+        if (cmd == 0xf3) {
+            ms->sample_rate = val;
+            ms->rates[0] = ms->rates[1];
+            ms->rates[1] = ms->rates[2];
+            ms->rates[2] = val;
+            if (ms->rates[0] == 200 && ms->rates[1] == 100 && ms->rates[2] == 80)
+                ms->id = 3;
+        } else { /* 0xE8 */
+            ms->resolution = val & 3;
+        }
+        queue_aux(k, 0xfa);
+        return;
+    }
+    if (ms->wrap && val != 0xec && val != 0xff) {
+        queue_aux(k, val); /* wrap mode echoes everything else */
+        return;
+    }
+    switch (val) {
+    case 0xe6: ms->scaling21 = false; queue_aux(k, 0xfa); break;
+    case 0xe7: ms->scaling21 = true; queue_aux(k, 0xfa); break;
+    case 0xe8: case 0xf3: ms->pending_cmd = val; queue_aux(k, 0xfa); break;
+    case 0xe9: /* status request */
+        queue_aux(k, 0xfa);
+        queue_aux(k, (uint8_t)((ms->remote ? 0x40 : 0) | (ms->reporting ? 0x20 : 0) |
+                               (ms->scaling21 ? 0x10 : 0) | (ms->buttons & 7)));
+        queue_aux(k, ms->resolution);
+        queue_aux(k, ms->sample_rate);
+        break;
+    case 0xea: ms->remote = false; ms->dx = ms->dy = ms->dz = 0; queue_aux(k, 0xfa); break;
+    case 0xeb: /* read data */
+        queue_aux(k, 0xfa);
+        mouse_send_packet(k);
+        break;
+    case 0xec: ms->wrap = false; queue_aux(k, 0xfa); break;
+    case 0xee: ms->wrap = true; queue_aux(k, 0xfa); break;
+    case 0xf0: ms->remote = true; queue_aux(k, 0xfa); break;
+    case 0xf2: queue_aux(k, 0xfa); queue_aux(k, ms->id); break;
+    case 0xf4: ms->reporting = true; queue_aux(k, 0xfa); break;
+    case 0xf5: ms->reporting = false; queue_aux(k, 0xfa); break;
+    case 0xf6: mouse_defaults(ms); queue_aux(k, 0xfa); break;
+    case 0xfe: queue_aux(k, 0xfa); break; /* resend: our last byte was always an ACK */
+    case 0xff: /* reset: ACK, self-test passed, device ID */
+        mouse_reset(ms);
+        queue_aux(k, 0xfa);
+        queue_aux(k, 0xaa);
+        queue_aux(k, 0x00);
+        break;
+    default: queue_aux(k, 0xfe); break; /* not a command: resend */
+    }
+}
+
 /* A byte sent to the keyboard (data port write with no controller command
  * pending). */
 static void kbd_write(struct i8042 *k, uint8_t val)
@@ -281,9 +441,9 @@ static void data_write(struct i8042 *k, uint8_t val)
     case 0xd3: /* as if the aux device sent it */
         queue_byte(k, val, 1, false);
         break;
-    case 0xd4: /* to the aux device: nobody answers */
+    case 0xd4: /* to the mouse */
         k->ram[0] &= (uint8_t)~CB_AUX_DISABLE;
-        queue_byte(k, 0xfe, 1, true);
+        mouse_write(k, val);
         break;
     default:
         k->ram[0] &= (uint8_t)~CB_KBD_DISABLE;   /* sending to the keyboard enables its clock */
@@ -327,6 +487,22 @@ uint32_t i8042_io_read(void *opaque, uint16_t port, unsigned size)
     uint8_t v = k->queue[k->q_head].data;
     k->q_head = (uint8_t)((k->q_head + 1) % I8042_QUEUE_SIZE);
     k->q_count--;
+    /* Every byte is an interrupt of its own: the 8042 drops IRQ1/IRQ12 when
+     * the output buffer is read and raises it again when the next byte
+     * arrives from the device. Dropping the line here gives an edge-triggered
+     * input (the I/O APIC's ISA pins, the PIC) an edge for each queued byte:
+     * otherwise a keyboard's multi-byte answer (FA AB 41 to identify, E0
+     * prefixes) would interrupt once and leave the rest unread. */
+    if (k->kbd_irq) {
+        k->kbd_irq = false;
+        if (k->env.set_irq)
+            device_set_irq(&k->env, I8042_KBD_IRQ, false);
+    }
+    if (k->aux_irq) {
+        k->aux_irq = false;
+        if (k->env.set_irq)
+            device_set_irq(&k->env, I8042_AUX_IRQ, false);
+    }
     update_irq(k);
     return v;
 }
@@ -364,6 +540,9 @@ void i8042_reset(struct i8042 *k)
     k->kbd_pending_cmd = 0;
     k->last_was_cmd = false;
     kbd_defaults(k);
+    k->xlat.pending_break = false;
+    mouse_reset(&k->mouse);
+    k->mouse.buttons = 0;
     /* A20 enabled after reset, as QEMU and SeaBIOS expect; no callback
      * here: the machine resets its A20 state itself. */
     k->output_port = OUT_RESET | OUT_A20;

@@ -36,6 +36,56 @@ bool vga_vbe_active(const struct vga *v)
     return vbe_enabled(v);
 }
 
+/* ---- dirty tracking for the display ---- */
+
+static inline void mark_dirty(struct vga *v, uint64_t off)
+{
+    uint64_t page = off / VGA_DIRTY_PAGE;
+    v->dirty_pages[page / 64] |= 1ull << (page % 64);
+}
+
+static void mark_dirty_range(struct vga *v, uint64_t off, uint64_t len)
+{
+    if (!len)
+        return;
+    for (uint64_t p = off / VGA_DIRTY_PAGE; p <= (off + len - 1) / VGA_DIRTY_PAGE; p++)
+        v->dirty_pages[p / 64] |= 1ull << (p % 64);
+}
+
+bool vga_range_dirty(const struct vga *v, uint64_t start, uint64_t len)
+{
+    if (!len || start >= VGA_VRAM_SIZE)
+        return false;
+    if (len > VGA_VRAM_SIZE - start)
+        len = VGA_VRAM_SIZE - start;
+    for (uint64_t p = start / VGA_DIRTY_PAGE; p <= (start + len - 1) / VGA_DIRTY_PAGE; p++)
+        if (v->dirty_pages[p / 64] & (1ull << (p % 64)))
+            return true;
+    return false;
+}
+
+bool vga_any_dirty(const struct vga *v)
+{
+    if (v->regs_dirty)
+        return true;
+    for (size_t i = 0; i < sizeof(v->dirty_pages) / sizeof(v->dirty_pages[0]); i++)
+        if (v->dirty_pages[i])
+            return true;
+    return false;
+}
+
+void vga_clear_dirty(struct vga *v)
+{
+    memset(v->dirty_pages, 0, sizeof(v->dirty_pages));
+    v->regs_dirty = false;
+}
+
+void vga_mark_all_dirty(struct vga *v)
+{
+    memset(v->dirty_pages, 0xff, sizeof(v->dirty_pages));
+    v->regs_dirty = true;
+}
+
 /* ---- video memory through the legacy window ---- */
 
 /* The offset inside the selected memory map (GR6 bits 3:2), or -1 when the
@@ -108,8 +158,10 @@ static void vga_mem_writeb(struct vga *v, uint32_t addr, uint8_t val)
 {
     if (vbe_enabled(v)) {
         uint64_t off = (uint64_t)v->vbe[VBE_BANK] * 0x10000 + (addr & 0xffff);
-        if (addr < 0x10000 && off < VGA_VRAM_SIZE)
+        if (addr < 0x10000 && off < VGA_VRAM_SIZE) {
             v->vram[off] = val;
+            mark_dirty(v, off);
+        }
         return;
     }
     int64_t a = map_offset(v, addr);
@@ -118,13 +170,16 @@ static void vga_mem_writeb(struct vga *v, uint32_t addr, uint8_t val)
     uint8_t map_mask = v->seq[SR_MAP_MASK] & 0xf;
     if (v->seq[SR_MEMORY_MODE] & SR4_CHAIN4) {
         /* Chain-4 (mode 13h): address bits 1:0 pick the plane. */
-        if (map_mask & (1u << (a & 3)))
+        if (map_mask & (1u << (a & 3))) {
             v->vram[a] = val;
+            mark_dirty(v, (uint64_t)a);
+        }
         return;
     }
     if (!(v->seq[SR_MEMORY_MODE] & SR4_ODD_EVEN_OFF)) {
         /* Odd/even: even addresses reach planes 0 and 2, odd ones 1 and 3. */
         uint8_t mask = map_mask & ((a & 1) ? 0x0a : 0x05);
+        mark_dirty(v, ((uint64_t)a >> 1) * 4);
         for (unsigned p = 0; p < 4; p++)
             if (mask & (1u << p))
                 v->vram[((uint64_t)a >> 1) * 4 + p] = val;
@@ -156,6 +211,7 @@ static void vga_mem_writeb(struct vga *v, uint32_t addr, uint8_t val)
     }
     uint32_t m = bit_mask * 0x01010101u;
     data = (data & m) | (v->latch & ~m);
+    mark_dirty(v, (uint64_t)a * 4);
     for (unsigned p = 0; p < 4; p++)
         if (map_mask & (1u << p))
             v->vram[(uint64_t)a * 4 + p] = plane_byte(data, p);
@@ -189,8 +245,10 @@ static uint64_t lfb_read(void *opaque, uint64_t offset, unsigned size)
 static void lfb_write(void *opaque, uint64_t offset, uint64_t value, unsigned size)
 {
     struct vga *v = opaque;
-    if (offset + size <= VGA_VRAM_SIZE)
+    if (offset + size <= VGA_VRAM_SIZE) {
         memcpy(&v->vram[offset], &value, size);
+        mark_dirty_range(v, offset, size);
+    }
 }
 
 static uint64_t rom_read(void *opaque, uint64_t offset, unsigned size)
@@ -241,6 +299,7 @@ static uint16_t vbe_read(struct vga *v)
 
 static void vbe_write(struct vga *v, uint16_t val)
 {
+    v->regs_dirty = true;
     switch (v->vbe_index) {
     case VBE_ID:
         if (val >= VBE_ID0 && val <= VBE_ID5)
@@ -274,7 +333,9 @@ static void vbe_write(struct vga *v, uint16_t val)
             vbe_update_layout(v);
             if (!(val & VBE_NOCLEARMEM)) {
                 uint64_t used = (uint64_t)v->vbe_line_bytes * v->vbe[VBE_YRES];
-                memset(v->vram, 0, used < VGA_VRAM_SIZE ? used : VGA_VRAM_SIZE);
+                used = used < VGA_VRAM_SIZE ? used : VGA_VRAM_SIZE;
+                memset(v->vram, 0, used);
+                mark_dirty_range(v, 0, used);
             }
             /* A VBE mode is a packed-pixel graphics mode: the legacy window
              * is a bank window, the VGA side shows graphics. */
@@ -349,6 +410,7 @@ static void vga_port_writeb(struct vga *v, uint16_t port, uint8_t val)
     bool color = v->misc & 1;
     if ((port >= 0x3b0 && port <= 0x3bf && color) || (port >= 0x3d0 && port <= 0x3df && !color))
         return;
+    v->regs_dirty = true;
     switch (port) {
     case 0x3c0:
         if (!v->attr_data_next)
@@ -498,6 +560,7 @@ void vga_reset(struct vga *v)
     v->latch = 0;
     v->vbe_index = 0;
     v->vbe_line_bytes = v->vbe_start = 0;
+    vga_mark_all_dirty(v);
 }
 
 int vga_init(struct vga *v, struct pci_bus *bus, uint8_t devfn, const struct device_env *env,

@@ -31,6 +31,7 @@
 #include "devices/pci.h"
 
 #define VGA_VRAM_SIZE (16u << 20)
+#define VGA_DIRTY_PAGE 4096u
 #define VGA_LEGACY_BASE 0xa0000u
 #define VGA_LEGACY_SIZE 0x20000u
 #define VGA_VBE_INDEX_PORT 0x1ce
@@ -79,6 +80,13 @@ struct vga {
     uint16_t vbe[VBE_NUM_REGS];
     uint32_t vbe_line_bytes;  /* bytes per scan line of the virtual screen */
     uint32_t vbe_start;       /* byte offset of the displayed start */
+
+    /* What changed since the display last drew (devices/vga_render.c reads
+     * and clears these): one bit per 4 KiB page of vram written, and any
+     * register write. An idle screen leaves both clear, so the display
+     * does no work for it. Not machine state: a display cache. */
+    uint64_t dirty_pages[VGA_VRAM_SIZE / VGA_DIRTY_PAGE / 64];
+    bool regs_dirty;
 };
 
 /* Registers the VGA at PCI devfn (slot 2 as in QEMU: PCI_DEVFN(2, 0)),
@@ -94,6 +102,14 @@ void vga_destroy(struct vga *v);
  * ended by '\n', into buf (NUL-terminated). Returns the number of rows, 0
  * when a graphics mode is displayed (or nothing fits). */
 int vga_text_screen(const struct vga *v, char *buf, size_t len, int *cols);
+
+/* Whether any vram byte in [start, start + len) was written since the
+ * dirty marks were last cleared (vga_clear_dirty). */
+bool vga_range_dirty(const struct vga *v, uint64_t start, uint64_t len);
+bool vga_any_dirty(const struct vga *v);
+void vga_clear_dirty(struct vga *v);
+/* Marks everything dirty (after a reset or a snapshot load). */
+void vga_mark_all_dirty(struct vga *v);
 
 /* True when the VBE interface (not the VGA) drives the display. */
 bool vga_vbe_active(const struct vga *v);

@@ -485,12 +485,18 @@ bool debugger_round(struct debugger *d)
         announce(d);
     }
     while (d->paused && m->stop == STOP_NONE) {
+        /* A window stays alive while paused (redraw, close): the waits
+         * below are one display frame then. */
+        if (machine_display_tick(m, true))
+            return true;
+        int frame = m->display ? 16 : 200;
+        int shared = frame < 50 ? frame : 50;
         bool alive = false;
         if (d->gdb) {
             /* A script's next line does not wait for gdb. */
             int slice = d->mon && monitor_can_resume(d->mon)
-                            ? (monitor_has_script(d->mon) ? 0 : 50)
-                            : 200;
+                            ? (monitor_has_script(d->mon) ? 0 : shared)
+                            : frame;
             if (gdbstub_serve_paused(d->gdb, slice)) {
                 machine_request_stop(m, STOP_USER_QUIT, EXIT_GDB_KILL, "killed by gdb");
                 return true;
@@ -499,7 +505,7 @@ bool debugger_round(struct debugger *d)
             if (!d->paused || m->stop != STOP_NONE)
                 break;
         }
-        if (d->mon && monitor_serve_paused(d->mon, d->gdb ? 50 : 200))
+        if (d->mon && monitor_serve_paused(d->mon, d->gdb ? shared : frame))
             alive = true;
         if (!alive) {
             /* Nobody is left who could resume the machine. */

@@ -311,6 +311,11 @@ static int add_linux(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, char
     }
     const char *cmdline = cfg->append ? cfg->append : "";
     k[0x210] = 0xb0; /* type_of_loader: QEMU's ID */
+    /* vga=: the kernel's real-mode setup (run by roms/linuxboot.S) sets
+     * that video mode through the VGA BIOS (VESA modes through VBE). */
+    uint16_t vid_mode;
+    if (linux_cmdline_vid_mode(cmdline, &vid_mode))
+        st_le16(k + 0x1fa, vid_mode);
     k[0x211] |= 0x80; /* CAN_USE_HEAP */
     st_le16(k + 0x224, (uint16_t)(FW_CFG_LINUX_CMDLINE_ADDR - FW_CFG_LINUX_SETUP_ADDR - 0x200));
     st_le32(k + 0x228, FW_CFG_LINUX_CMDLINE_ADDR);

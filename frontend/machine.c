@@ -15,6 +15,7 @@
 #include "cpu/log.h"
 #include "cpu/tsc.h"
 #include "vmx_emul/vmx.h"
+#include "frontend/display.h"
 #include "frontend/debugger.h"
 #include "frontend/gdbstub.h"
 #include "frontend/monitor_loop.h"
@@ -374,8 +375,16 @@ int machine_init(struct machine *m, const struct options *opt)
             cpu_set_undefined_random(c, 0x756e646566ull + (uint64_t)c->index);
         m->cpu_ptrs[i] = c;
     }
+    /* The display decides whether the firmware mirrors its screen on the
+     * serial port (fw_cfg's nographic), so it opens before the platform. */
+    bool display_failed;
+    char display_note[160];
+    m->display = display_open(&m->opt, &display_failed, display_note, sizeof(display_note));
+    if (display_failed)
+        return -1;
     if (platform_init(m) < 0)
         return -1;
+    display_attach(m->display, m->platform->vga, &m->platform->kbd);
     if (opt->bios && setup_bios(m, opt->bios) < 0)
         return -1;
     if (setup_shadowing(m) < 0)
@@ -408,6 +417,8 @@ int machine_init(struct machine *m, const struct options *opt)
             return -1;
         m->dbg->gdb = m->gdb;
     }
+    if (display_note[0])
+        fprintf(stderr, "%s\n", display_note);
     return 0;
 }
 
@@ -415,6 +426,8 @@ void machine_destroy(struct machine *m)
 {
     gdbstub_free(m->gdb);
     m->gdb = NULL;
+    display_close(m->display);
+    m->display = NULL;
     debugger_free(m->dbg);
     m->dbg = NULL;
     monitor_free(m->mon);
@@ -530,6 +543,15 @@ static bool some_vcpu_may_wake(struct machine *m)
     return false;
 }
 
+bool machine_display_tick(struct machine *m, bool paused)
+{
+    /* display_tick itself keeps to the refresh rate. */
+    if (!m->display || !display_tick(m->display, paused, m->cpus[0].vmx_nonroot))
+        return false;
+    machine_request_stop(m, STOP_USER_QUIT, 0, "quit (display window closed)");
+    return true;
+}
+
 int machine_run(struct machine *m)
 {
     unsigned poll = 0;
@@ -604,6 +626,7 @@ int machine_run(struct machine *m)
         if (((++poll & 15) == 0 || all_idle) && platform_poll_input(m)) {
             machine_request_stop(m, STOP_USER_QUIT, 0, "quit (Ctrl-A x)");
         }
+        machine_display_tick(m, false);
     }
     if (m->stop_message)
         fprintf(stderr, "turtles: %s\n", m->stop_message);

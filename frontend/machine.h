@@ -45,6 +45,7 @@ enum machine_stop {
 
 struct platform;
 struct gdbstub;
+struct display;
 struct debugger;
 struct monitor;
 
@@ -80,6 +81,7 @@ struct machine {
 
     FILE *log;
     struct gdbstub *gdb; /* -gdb / -s: NULL when there is no gdb stub */
+    struct display *display; /* the SDL window; NULL: none (-display none, -nographic) */
     struct monitor *mon; /* -monitor, -turtles-monitor-script, -nographic: NULL when none */
     struct debugger *dbg; /* pausing, steps, breakpoints: NULL with neither gdb nor monitor */
     /* Watchpoints of gdb (Z2-Z4) and the monitor (`watch`): one set that
@@ -113,6 +115,10 @@ void machine_watches_changed(struct machine *m);
  * stays paused at the reset vector); under -no-reboot it exits, as a
  * guest's reset does. */
 void machine_system_reset(struct machine *m);
+/* The display window (if any): events, redraw, title, at its refresh
+ * rate; called by the machine loop and, while paused, by the debugger.
+ * Returns true when the window was closed and the machine is stopping. */
+bool machine_display_tick(struct machine *m, bool paused);
 /* Asynchronous stop from a signal handler. */
 void machine_signal_stop(struct machine *m, int signo);
 

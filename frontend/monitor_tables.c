@@ -11,6 +11,7 @@ extern const struct monitor_command monitor_views_state_commands[];
 extern const struct monitor_command monitor_views_memory_commands[];
 extern const struct monitor_command monitor_views_vmx_commands[];
 extern const struct monitor_command monitor_views_machine_commands[];
+extern const struct monitor_command monitor_display_commands[];
 
 const struct monitor_command *const monitor_tables[] = {
     monitor_core_commands,
@@ -20,5 +21,6 @@ const struct monitor_command *const monitor_tables[] = {
     monitor_views_memory_commands,
     monitor_views_vmx_commands,
     monitor_views_machine_commands,
+    monitor_display_commands,
     NULL,
 };

@@ -58,7 +58,12 @@ void options_usage(FILE *out)
           "                       0x402); its output goes where -debugcon says (default stdio)\n"
           "Display and serial:\n"
           "  -nographic           no display; serial on stdio (Ctrl-A x quits)\n"
-          "  -display none        no display\n"
+          "  -display none        no display (screendump still works)\n"
+          "  -display sdl[,window-close=on|off]  an SDL2 window with the VGA screen, keyboard\n"
+          "                       and mouse (click grabs, Ctrl-Alt-G releases); closing it\n"
+          "                       quits unless window-close=off. Default: sdl when $DISPLAY or\n"
+          "                       $WAYLAND_DISPLAY is set and SDL starts, else as -nographic\n"
+          "  -name NAME           the machine's name (window title)\n"
           "  -serial stdio|file:PATH|null|pty\n"
           "Time:\n"
           "  -icount shift=N|auto[,sleep=on|off]  instruction-count clock: 2^N ns per\n"
@@ -528,6 +533,35 @@ static int parse_rtc(struct options *o, const char *spec)
     return 0;
 }
 
+/* -display none | sdl[,window-close=on|off] (QEMU's spelling). */
+static int parse_display(struct options *o, const char *val)
+{
+    size_t len = strcspn(val, ",");
+    if (len == 4 && !strncmp(val, "none", 4)) {
+        o->display = "none";
+    } else if (len == 3 && !strncmp(val, "sdl", 3)) {
+        o->display = "sdl";
+    } else {
+        fprintf(stderr, "turtles: -display %s: unsupported display (sdl or none)\n", val);
+        return -1;
+    }
+    for (const char *p = val + len; *p == ',';) {
+        p++;
+        size_t n = strcspn(p, ",");
+        if (!strcmp(o->display, "sdl") && n == 16 && !strncmp(p, "window-close=off", n)) {
+            o->window_close_off = true;
+        } else if (!strcmp(o->display, "sdl") && n == 15 && !strncmp(p, "window-close=on", n)) {
+            o->window_close_off = false;
+        } else {
+            fprintf(stderr, "turtles: -display %s: unsupported property '%.*s'\n", val, (int)n,
+                    p);
+            return -1;
+        }
+        p += n;
+    }
+    return 0;
+}
+
 /* -d ITEM[,ITEM...] (QEMU's item names where they exist). */
 static int parse_log_items(const char *spec, uint32_t *mask)
 {
@@ -950,9 +984,18 @@ int options_parse(struct options *o, int argc, char **argv)
             o->nserial++;
         } else if (!strcmp(a, "-display")) {
             NEED_VALUE();
-            if (strcmp(val, "none"))
-                return bad("unsupported -display (only 'none' so far)", val);
-            o->display = val;
+            if (parse_display(o, val) < 0)
+                return 2;
+        } else if (!strcmp(a, "-name")) {
+            NEED_VALUE();
+            /* QEMU: -name NAME or -name guest=NAME[,...] */
+            const char *n = !strncmp(val, "guest=", 6) ? val + 6 : val;
+            size_t len = strcspn(n, ",");
+            if (len == 0 || len >= sizeof(o->name_buf))
+                return bad("expected a machine name (1-63 characters)", val);
+            memcpy(o->name_buf, n, len);
+            o->name_buf[len] = 0;
+            o->name = o->name_buf;
         } else if (!strcmp(a, "-vga")) {
             NEED_VALUE();
             if (strcmp(val, "std") && strcmp(val, "none"))

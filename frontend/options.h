@@ -52,7 +52,10 @@ struct options {
     const char *serial;      /* COM1: stdio | file:PATH | null | pty | none */
     const char *serial_more[3]; /* COM2-COM4 from further -serial options (NULL: null) */
     int nserial;             /* how many -serial options were given */
-    const char *display;     /* none */
+    const char *display;     /* -display none|sdl (NULL: not given) */
+    bool window_close_off;   /* -display sdl,window-close=off */
+    const char *name;        /* -name NAME (NULL: none) */
+    char name_buf[64];
     bool nographic;
     bool no_reboot;
     bool debug_exit;         /* -device isa-debug-exit */

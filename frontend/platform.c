@@ -222,9 +222,9 @@ static int fill_fw_cfg(struct machine *m)
         .low_ram_size = m->mem.low_ram_size,
         .ncpus = m->ncpus,
         /* QEMU's FW_CFG_NOGRAPHIC: SeaBIOS then mirrors its screen on COM1.
-         * -display none keeps the screen to itself (there is no window yet,
-         * so any other choice behaves as -nographic). */
-        .nographic = !(m->opt.display && !strcmp(m->opt.display, "none")) || m->opt.nographic,
+         * A window or -display none keeps the screen to itself; without a
+         * display choice (no window could open) it is -nographic. */
+        .nographic = m->opt.nographic || !m->opt.display,
         .boot_menu = m->opt.boot_menu,
         .boot_splash_ms = m->opt.boot_splash_ms,
         .boot_reboot_timeout = m->opt.boot_reboot_timeout,

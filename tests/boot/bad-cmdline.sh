@@ -25,7 +25,8 @@ try() {
 
 bad_options=(
     "-m" "-m 0" "-m 12Q" "-m 8M" "-m 100T" "-m size=" "-smp 0" "-smp 9" "-smp x" "-smp"
-    "-cpu nosuch" "-cpu max,foo=1" "-cpu ,vmx=on" "-cpu max,vmx=onx" "-serial bogus" "-serial" "-display sdl"
+    "-cpu nosuch" "-cpu max,foo=1" "-cpu ,vmx=on" "-cpu max,vmx=onx" "-serial bogus" "-serial" "-display gtk" "-display sdl,bogus=on"
+    "-display none,window-close=off" "-name" "-name guest="
     "-device e1000" "-device isa-debug-exit,iobase=0x10000" "-device isa-debug-exit,iosize=9"
     "-device isa-debug-exit,bogus" "-device pc-testdev,iobase=1"
     "-icount" "-icount shift=11" "-icount shift=x" "-icount sleep=maybe" "-icount ,"
@@ -78,6 +79,8 @@ if [ -f "${TURTLES_CACHE:-$HOME/.cache/turtles}/vmlinuz" ]; then
 fi
 try 1 -bios /nonexistent -nographic
 try 1 -bios "$dir/random" -nographic
+# -display sdl with no display server to show it on: one line, status 1.
+DISPLAY= WAYLAND_DISPLAY= SDL_VIDEODRIVER= try 1 -display sdl -bios "$rom"
 try 1 -bios "$rom" -serial "file:$dir/nonexistent/x"
 
 # -m 8G: guest RAM is allocated lazily, so a short run stays small.

@@ -5,6 +5,8 @@
 #   grub-kvm.iso      GRUB BIOS ISO (grub-mkrescue, packages grub-pc-bin grub-common
 #                     xorriso mtools): the kvm job (kvm_intel + the L2 guests)
 #   isolinux-boot.iso ISOLINUX ISO (packages isolinux syslinux-common xorriso): the boot job
+#   grub-vga.iso      GRUB BIOS ISO with its menu on the VGA text screen, waiting for a key:
+#                     the shell job on the VGA console (tests/boot/display-*.sh)
 #
 # Both give their bootloader and the kernel a serial console on COM1. Output goes to
 # ${TURTLES_CACHE:-$HOME/.cache/turtles}; a build is skipped while its inputs are unchanged.
@@ -25,7 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 stamp_in=$(cat "$cache/kernel.version" "$0" /usr/lib/ISOLINUX/isolinux.bin 2>/dev/null |
     cat - "$cache/initramfs.cpio.gz" | sha256sum | cut -d' ' -f1)
 if [ -f "$cache/isos.stamp" ] && [ "$(cat "$cache/isos.stamp")" = "$stamp_in" ] &&
-   [ -f "$cache/grub-kvm.iso" ] && [ -f "$cache/isolinux-boot.iso" ]; then
+   [ -f "$cache/grub-kvm.iso" ] && [ -f "$cache/isolinux-boot.iso" ] && [ -f "$cache/grub-vga.iso" ]; then
     log "up to date"
     exit 0
 fi
@@ -48,6 +50,23 @@ menuentry "turtles kvm" {
 CFG
 grub-mkrescue -o "$work/grub-kvm.iso" "$work/grub" >/dev/null 2>&1 || die "grub-mkrescue failed"
 
+# GRUB on the VGA screen: the menu waits for Enter (timeout=-1); Linux's last console=
+# (tty0) gets /dev/console, so the shell runs on the VGA console and keyboard.
+mkdir -p "$work/grubvga/boot/grub"
+cp "$cache/vmlinuz" "$cache/initramfs.cpio.gz" "$work/grubvga/boot/"
+cat > "$work/grubvga/boot/grub/grub.cfg" <<CFG
+set timeout=-1
+menuentry "turtles shell on the VGA console" {
+  linux /boot/vmlinuz console=ttyS0 console=tty0 panic=-1 turtles.test=shell
+  initrd /boot/initramfs.cpio.gz
+}
+menuentry "turtles boot test (serial console)" {
+  linux /boot/vmlinuz $common turtles.test=boot
+  initrd /boot/initramfs.cpio.gz
+}
+CFG
+grub-mkrescue -o "$work/grub-vga.iso" "$work/grubvga" >/dev/null 2>&1 || die "grub-mkrescue failed"
+
 # ISOLINUX: El Torito no-emulation boot of isolinux.bin, SERIAL on COM1.
 mkdir -p "$work/isolinux/isolinux" "$work/isolinux/boot"
 cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$work/isolinux/isolinux/"
@@ -67,6 +86,7 @@ xorriso -as mkisofs -quiet -o "$work/isolinux-boot.iso" -b isolinux/isolinux.bin
 
 mv "$work/grub-kvm.iso" "$cache/grub-kvm.iso"
 mv "$work/isolinux-boot.iso" "$cache/isolinux-boot.iso"
+mv "$work/grub-vga.iso" "$cache/grub-vga.iso"
 echo "$stamp_in" > "$cache/isos.stamp"
-log "built $cache/grub-kvm.iso and $cache/isolinux-boot.iso"
+log "built $cache/grub-kvm.iso, $cache/isolinux-boot.iso and $cache/grub-vga.iso"
 : "$here"

@@ -407,6 +407,29 @@ START_TEST(test_random_headers)
 END_TEST
 
 /* The real Debian kernel, when the image script has fetched it. */
+START_TEST(test_cmdline_vid_mode)
+{
+    /* vga= as boot loaders read it (boot.rst): names, numbers, last wins. */
+    uint16_t m = 0x1234;
+    ck_assert(!linux_cmdline_vid_mode("console=ttyS0 quiet", &m));
+    ck_assert_uint_eq(m, 0x1234);
+    ck_assert(linux_cmdline_vid_mode("vga=0x318 console=tty0", &m));
+    ck_assert_uint_eq(m, 0x318);
+    ck_assert(linux_cmdline_vid_mode("vga=791", &m));
+    ck_assert_uint_eq(m, 791);
+    ck_assert(linux_cmdline_vid_mode("vga=normal", &m));
+    ck_assert_uint_eq(m, 0xffff);
+    ck_assert(linux_cmdline_vid_mode("vga=ask", &m));
+    ck_assert_uint_eq(m, 0xfffd);
+    ck_assert(linux_cmdline_vid_mode("vga=ext vga=0x317", &m));
+    ck_assert_uint_eq(m, 0x317);
+    /* Not a vga= word, or a value that is no mode: the header keeps its own. */
+    m = 0x1234;
+    ck_assert(!linux_cmdline_vid_mode("xvga=0x318 vga= vga=0x10000 vga=12q", &m));
+    ck_assert_uint_eq(m, 0x1234);
+}
+END_TEST
+
 START_TEST(test_real_kernel)
 {
     char path[512], initrd[512];
@@ -473,6 +496,7 @@ int main(void)
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_random_headers);
     tcase_add_test(tc, test_real_kernel);
+    tcase_add_test(tc, test_cmdline_vid_mode);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
