@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "frontend/net_options.h"
+
 #define MAX_DEBUG_EXIT 2
 #define MAX_DRIVES 8
 /* QEMU's default firmware for the pc machine, from Debian's seabios package. */
@@ -89,6 +91,7 @@ struct options {
     bool undefined_random;   /* -turtles-undefined random: undefined flags get random bits */
     int gdb_port;            /* -gdb tcp::PORT / -s: gdb stub on 127.0.0.1 (0: none) */
     bool gdb_wait;           /* -S: the guest waits for gdb's continue */
+    struct net_options net;  /* -netdev, -nic, NIC -device, -object filter-dump */
 };
 
 /* Parse argv; on error print one line to stderr and return 2; on --help or
