@@ -38,6 +38,9 @@ struct iobus {
 };
 
 void iobus_init(struct iobus *bus);
+/* count 0: a handler that decodes no port until iobus_set_range places it
+ * (PCI I/O BARs: registering the BAR's size at port 0 would take ports
+ * 0-N from the PIC, PIT, RTC... that sit there). */
 int iobus_register(struct iobus *bus, uint16_t base, uint32_t count, void *opaque,
                    io_read_fn read, io_write_fn write, const char *name);
 /* Move a registered handler (index returned by iobus_register) to

@@ -586,7 +586,7 @@ int e1000_init(struct e1000 *e, struct pci_bus *bus, uint8_t devfn, const struct
     pci_register_bar(&e->pci, 1, E1000_IO_SIZE, PCI_BAR_IO, false);
     pci_set_interrupt_pin(&e->pci, 1);
     e->pci.bar_remap = bar_remap;
-    e->io_handler = iobus_register(env->io, 0, E1000_IO_SIZE, e, io_read, io_write, "e1000-io");
+    e->io_handler = iobus_register(env->io, 0, 0, e, io_read, io_write, "e1000-io");
     if (e->io_handler < 0 || iobus_set_range(env->io, e->io_handler, 0, 0) < 0 ||
         physmem_add_mmio(env->mem, 0, 0, e, mmio_read, mmio_write, mmio_name) < 0 ||
         pci_register_device(bus, &e->pci, devfn) < 0)

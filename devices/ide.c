@@ -985,7 +985,7 @@ int piix_ide_init(struct piix_ide *ide, struct pci_bus *bus, const struct device
             return -1;
     }
     /* Registered unmapped: BAR4 places it (ide_bar_remap). */
-    ide->bm_io_handler = iobus_register(env->io, 0, 16, ide, bm_read, bm_write, "ide-bmdma");
+    ide->bm_io_handler = iobus_register(env->io, 0, 0, ide, bm_read, bm_write, "ide-bmdma");
     if (ide->bm_io_handler < 0 || iobus_set_range(env->io, ide->bm_io_handler, 0, 0) < 0 ||
         pci_register_device(bus, &ide->pci, PIIX3_IDE_DEVFN) < 0)
         return -1;

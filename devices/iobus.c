@@ -24,11 +24,12 @@ void iobus_init(struct iobus *bus)
 
 /* Returns the handler index, or -1 when the table is full or the range does
  * not fit in the 16-bit port space. A later registration overrides the
- * ports it covers. */
+ * ports it covers. Count 0 registers a handler that decodes no port yet (a
+ * PCI I/O BAR before it is mapped, placed later by iobus_set_range). */
 int iobus_register(struct iobus *bus, uint16_t base, uint32_t count, void *opaque,
                    io_read_fn read, io_write_fn write, const char *name)
 {
-    if (count == 0 || (uint32_t)base + count > 65536u || bus->nhandlers >= IOBUS_MAX_HANDLERS)
+    if ((uint32_t)base + count > 65536u || bus->nhandlers >= IOBUS_MAX_HANDLERS)
         return -1;
     int idx = bus->nhandlers++;
     bus->handlers[idx] = (struct io_handler){

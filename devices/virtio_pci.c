@@ -494,7 +494,7 @@ int virtio_pci_init(struct virtio_pci *vp, struct pci_bus *bus, uint8_t devfn,
     vp->pci.bar_remap = vp_bar_remap;
     vp->pci.config_read = vp_config_read;
     vp->pci.config_write = vp_config_write;
-    vp->io_handler = iobus_register(env->io, 0, VIRTIO_LEGACY_BAR_SIZE, vp, legacy_read,
+    vp->io_handler = iobus_register(env->io, 0, 0, vp, legacy_read,
                                     legacy_write, "virtio-legacy");
     if (vp->io_handler < 0 || iobus_set_range(env->io, vp->io_handler, 0, 0) < 0 ||
         physmem_add_mmio(env->mem, 0, 0, vp, modern_read, modern_write, modern_name) < 0 ||

@@ -553,6 +553,8 @@ int machine_run(struct machine *m)
          * the guest, so the loop keeps waiting on it (above). */
         bool only_net_can_wake = all_idle && net->nbackends && m->clock.next_deadline == UINT64_MAX &&
                                  netdevs_have_io(net) && some_vcpu_may_wake(m);
+        if (only_net_can_wake && !net_delivered)
+            net_delivered = netdevs_poll(net, NET_IDLE_WAIT_MS); /* sleep on the sockets, not spin */
         if (all_idle && !m->reset_requested && !net_delivered && !only_net_can_wake) {
             /* No timer armed, or no vCPU that any event could wake (IF=0
              * and no NMI or INIT source, waiting for a SIPI that no running

@@ -509,6 +509,39 @@ START_TEST(test_no_bus_master_no_dma)
 }
 END_TEST
 
+static uint32_t dummy_read(void *o, uint16_t port, unsigned size)
+{
+    (void)o; (void)size;
+    return port;
+}
+
+START_TEST(test_io_bar_leaves_legacy_ports)
+{
+    /* Before its BAR is placed the NIC decodes no port: the PIC, PIT and
+     * RTC below 0x80 stay where they are (a registration of the BAR's size
+     * at port 0 once took them away). */
+    struct test_env *t2 = test_env_new(RAM);
+    struct pci_bus bus2;
+    pci_bus_init(&bus2, &t2->env, on_reset, NULL);
+    iobus_register(&t2->io, 0x20, 2, NULL, dummy_read, NULL, "pic");
+    iobus_register(&t2->io, 0x70, 2, NULL, dummy_read, NULL, "rtc");
+    struct e1000 *e2 = calloc(1, sizeof(*e2));
+    ck_assert_int_eq(e1000_init(e2, &bus2, DEVFN, &t2->env, NULL, mac), 0);
+    ck_assert_uint_eq(iobus_read(&t2->io, 0x20, 1), 0x20);
+    ck_assert_uint_eq(iobus_read(&t2->io, 0x71, 1), 0x71);
+    ck_assert_uint_eq(iobus_read(&t2->io, 0x00, 1), 0xff);
+    /* Placed and enabled: IOADDR/IODATA reach the registers. */
+    pci_config_write(&bus2, 0, DEVFN, PCI_BAR0 + 4, 0xc000, 4);
+    pci_config_write(&bus2, 0, DEVFN, PCI_COMMAND, PCI_COMMAND_IO, 2);
+    iobus_write(&t2->io, 0xc000, E1000_STATUS, 4);
+    ck_assert_uint_eq(iobus_read(&t2->io, 0xc004, 4) & 0x81, 0x81); /* full duplex, 1000 Mb/s */
+    ck_assert_uint_eq(iobus_read(&t2->io, 0x70, 1), 0x70);
+    e1000_destroy(e2);
+    free(e2);
+    test_env_free(t2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("e1000");
@@ -525,6 +558,7 @@ int main(void)
     tcase_add_test(tc, test_rx_full_ring_holds_frames);
     tcase_add_test(tc, test_rings_outside_ram);
     tcase_add_test(tc, test_no_bus_master_no_dma);
+    tcase_add_test(tc, test_io_bar_leaves_legacy_ports);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
