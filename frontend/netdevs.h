@@ -15,6 +15,8 @@
 /* NICs take the first free PCI slot from here on (QEMU's first NIC sits
  * at 00:03.0 too). */
 #define NETDEVS_FIRST_SLOT 3
+/* Host sockets are looked at no more often than this without a wait. */
+#define NETDEVS_POLL_INTERVAL_NS 200000ull
 
 struct netdevs {
     struct net_backend *backend[MAX_NETDEVS]; /* what carries the frames (slirp) */
@@ -25,6 +27,7 @@ struct netdevs {
     struct e1000 *e1000[MAX_NICS];
     struct virtio_net *vnet[MAX_NICS];
     int nnics;
+    uint64_t last_poll_ns;   /* host time of the last socket poll */
 };
 
 /* Creates everything the options ask for. On failure prints one line and
