@@ -552,6 +552,10 @@ bool machine_display_tick(struct machine *m, bool paused)
     return true;
 }
 
+/* How long an idle machine waits for a host socket before its clock
+ * skips to the next timer (host milliseconds). */
+#define NET_IDLE_WAIT_MS 2
+
 int machine_run(struct machine *m)
 {
     unsigned poll = 0;
@@ -602,7 +606,25 @@ int machine_run(struct machine *m)
             break;
         if (debugger_stop_pending(m->dbg))
             continue; /* a breakpoint or a step: gdb or the monitor takes over at the top */
-        if (all_idle && !m->reset_requested) {
+        /* The network: host sockets looked at, received frames handed to
+         * the NICs, at this turn boundary (frontend/netdevs.h). */
+        struct netdevs *net = &m->platform->net;
+        bool net_delivered = net->nbackends && netdevs_poll(net, 0);
+        if (all_idle && !m->reset_requested && net->nbackends && !net_delivered &&
+            netdevs_await_reply(net)) {
+            /* Every vCPU waits, and the guest has just sent something out:
+             * give the outside world a moment of host time to answer before
+             * machine time skips ahead (a reply from a host server would
+             * otherwise come only after the guest's timers ran far ahead). */
+            net_delivered = netdevs_poll(net, NET_IDLE_WAIT_MS);
+        }
+        /* No timer armed but a host socket open: only the network can wake
+         * the guest, so the loop keeps waiting on it (above). */
+        bool only_net_can_wake = all_idle && net->nbackends && m->clock.next_deadline == UINT64_MAX &&
+                                 netdevs_have_io(net) && some_vcpu_may_wake(m);
+        if (only_net_can_wake && !net_delivered)
+            net_delivered = netdevs_poll(net, NET_IDLE_WAIT_MS); /* sleep on the sockets, not spin */
+        if (all_idle && !m->reset_requested && !net_delivered && !only_net_can_wake) {
             /* No timer armed, or no vCPU that any event could wake (IF=0
              * and no NMI or INIT source, waiting for a SIPI that no running
              * vCPU can send): skipping to timer deadlines wakes nobody. */

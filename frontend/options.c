@@ -56,6 +56,15 @@ void options_usage(FILE *out)
           "  -debugcon stdio|file:PATH|null  Bochs/QEMU debug console (port 0xe9)\n"
           "  -device isa-debugcon,iobase=PORT  move the debug console to PORT (SeaBIOS:\n"
           "                       0x402); its output goes where -debugcon says (default stdio)\n"
+          "Network (none unless asked for):\n"
+          "  -netdev user,id=ID[,net=ADDR/BITS][,host=ADDR][,dhcpstart=ADDR][,dns=ADDR]\n"
+          "         [,restrict=on][,ipv6=off][,hostfwd=[tcp|udp]:[HADDR]:HPORT-[GADDR]:GPORT]...\n"
+          "                       user-mode network through libslirp (default 10.0.2.0/24,\n"
+          "                       host 10.0.2.2, DNS 10.0.2.3, DHCP from 10.0.2.15)\n"
+          "  -device e1000|virtio-net-pci,netdev=ID[,mac=MAC]  a NIC on that network\n"
+          "  -nic user[,model=e1000|virtio-net-pci][,mac=MAC][,-netdev user options]\n"
+          "  -nic none            no NIC (the default)\n"
+          "  -object filter-dump,id=F,netdev=ID,file=PATH  pcap capture of ID's frames\n"
           "Display and serial:\n"
           "  -nographic           no display; serial on stdio (Ctrl-A x quits)\n"
           "  -display none        no display (screendump still works)\n"
@@ -369,6 +378,9 @@ static int parse_ide_device(struct options *o, const char *spec, bool cdrom)
 
 static int parse_device(struct options *o, const char *spec)
 {
+    int nic = net_parse_nic_device(&o->net, spec);
+    if (nic != 1)
+        return nic;
     if (!strncmp(spec, "isa-debugcon", 12) && (!spec[12] || spec[12] == ','))
         return parse_debugcon_device(o, spec);
     if (!strncmp(spec, "virtio-blk-pci", 14) && (!spec[14] || spec[14] == ','))
@@ -1054,6 +1066,21 @@ int options_parse(struct options *o, int argc, char **argv)
             int r = parse_device(o, val);
             if (r)
                 return r;
+        } else if (!strcmp(a, "-netdev")) {
+            NEED_VALUE();
+            int r = net_parse_netdev(&o->net, val);
+            if (r)
+                return r;
+        } else if (!strcmp(a, "-nic")) {
+            NEED_VALUE();
+            int r = net_parse_nic(&o->net, val);
+            if (r)
+                return r;
+        } else if (!strcmp(a, "-object")) {
+            NEED_VALUE();
+            int r = net_parse_object(&o->net, val);
+            if (r)
+                return r;
         } else if (!strcmp(a, "-debugcon")) {
             NEED_VALUE();
             o->debugcon = val;
@@ -1129,6 +1156,9 @@ int options_parse(struct options *o, int argc, char **argv)
         }
 #undef NEED_VALUE
     }
+    int net_status = net_options_finish(&o->net);
+    if (net_status)
+        return net_status;
     if (o->debugcon && !o->debugcon_base)
         o->debugcon_base = 0xe9;
     if (!o->serial)

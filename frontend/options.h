@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "frontend/net_options.h"
+
 #define MAX_DEBUG_EXIT 2
 #define TURTLES_VERSION "0.1"
 #define MAX_DRIVES 8
@@ -102,6 +104,7 @@ struct options {
     const char *monitor_script; /* -turtles-monitor-script FILE */
     bool monitor_shared;     /* the monitor shares stdio with COM1 (mon:stdio), Ctrl-A c */
     bool monitor_focus;      /* ... and stdin goes to the monitor first */
+    struct net_options net;  /* -netdev, -nic, NIC -device, -object filter-dump */
 };
 
 /* Parse argv; on error print one line to stderr and return 2; on --help or

@@ -405,6 +405,8 @@ int platform_init(struct machine *m)
         return -1;
     if (vga_wanted(&m->opt) && setup_vga(m) < 0)
         return -1;
+    if (netdevs_open(&p->net, &m->opt.net, &p->pci, &p->env) < 0)
+        return -1;
     if (m->opt.debug_exit)
         debug_exit_init(&p->debug_exit, &p->env, m->opt.debug_exit_base,
                         m->opt.debug_exit_size, debug_exit, m);
@@ -447,6 +449,7 @@ void platform_reset(struct machine *m)
         vga_reset(p->vga);
     piix_ide_reset(&p->ide);
     drives_reset(&p->drives);
+    netdevs_reset(&p->net);
     fw_cfg_reset(&p->fw_cfg);
     for (int i = 0; i < m->ncpus; i++)
         lapic_reset(&p->lapics[i], i == 0);
@@ -460,6 +463,7 @@ void platform_destroy(struct machine *m)
     fw_cfg_destroy(&p->fw_cfg);
     free(p->testdev);
     p->testdev = NULL;
+    netdevs_close(&p->net);
     drives_close(&p->drives);
     piix_ide_destroy(&p->ide);
     if (p->vga)

@@ -21,6 +21,7 @@
 #include "devices/vga.h"
 #include "devices/ide.h"
 #include "frontend/drives.h"
+#include "frontend/netdevs.h"
 #include "frontend/serial_backend.h"
 
 struct machine;
@@ -53,6 +54,7 @@ struct platform {
     struct vga *vga;          /* -vga std (the default); NULL with -vga none */
     struct piix_ide ide;      /* 00:01.1, always present as on QEMU's pc */
     struct drives drives;     /* its disks and CD-ROMs */
+    struct netdevs net;       /* -netdev/-nic backends and NICs */
     uint8_t *vga_bios;        /* its option ROM (SeaBIOS's vgabios-stdvga.bin) */
     size_t vga_bios_len;
     struct fw_cfg fw_cfg;

@@ -5,6 +5,10 @@
 #   turtles.cpuid=N turtles.mib=M turtles.ipis=K   (kvm: sizes of kvm-exits and kvm-ipi runs;
 #                                               defaults 100000, 64, 1000)
 #   turtles.l2test=JOB                         (l2host: the job of the L2 guest, default boot)
+#   turtles.test=net turtles.nic=e1000|virtio turtles.url=URL [turtles.serve=PORT]
+#                                              (net: DHCP from the user network, fetch URL and
+#                                               print its digest; serve: then run httpd on PORT
+#                                               until the host sends a line to PORT+1)
 #   turtles.test=disk turtles.disk=write|read turtles.diskif=ide|virtio
 #                                              (disk: an ext4 file system on the first disk:
 #                                               write a file and sync, or read it back)
@@ -245,6 +249,58 @@ job_disk() {
     finish
 }
 
+# net job: the NIC's driver, a DHCP lease (busybox udhcpc), then an HTTP fetch from the host side
+# (the test gives the URL, an IP address: no DNS) whose digest the host checks. With
+# turtles.serve=PORT the guest then serves /www on PORT (busybox httpd) for the host's forwarded
+# port, until the host connects to PORT+1 and sends a line.
+job_net() {
+    local nic url serve i page
+    nic=$(cmdline_value turtles.nic) || nic=e1000
+    case "$nic" in
+    e1000) load_module e1000 || fail "loading e1000" ;;
+    virtio) { load_module virtio_pci && load_module virtio_net; } || fail "loading virtio_net" ;;
+    *) fail "unknown turtles.nic=$nic" ;;
+    esac
+    i=0
+    while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -e /sys/class/net/eth0 ] || fail "no eth0"
+    say "nic eth0 $(cat /sys/class/net/eth0/address) $(basename "$(readlink /sys/class/net/eth0/device/driver)")"
+    ifconfig lo 127.0.0.1 up
+    ifconfig eth0 up || fail "eth0 up"
+    cat > /tmp/udhcpc.sh <<'SCRIPT'
+#!/bin/sh
+case "$1" in
+deconfig) ifconfig "$interface" 0.0.0.0 ;;
+bound|renew)
+    ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}"
+    for r in $router; do route add default gw "$r" dev "$interface"; break; done
+    echo "TURTLES: lease $ip router $router dns $dns"
+    ;;
+esac
+exit 0
+SCRIPT
+    chmod 755 /tmp/udhcpc.sh
+    udhcpc -i eth0 -s /tmp/udhcpc.sh -f -q -n -t 10 -T 2 2>/dev/null || fail "udhcpc: no lease"
+    url=$(cmdline_value turtles.url) || fail "turtles.url= missing"
+    # (This busybox's wget crashes with -q or -T: progress output goes to /dev/null instead.)
+    wget -O /tmp/page "$url" 2>/dev/null || fail "wget $url"
+    say "page bytes $(wc -c < /tmp/page) sha256 $(sha256sum /tmp/page | cut -d' ' -f1)"
+    if serve=$(cmdline_value turtles.serve); then
+        mkdir -p /www
+        seq 1 50000 > /www/index.html
+        httpd -p "$serve" -h /www || fail "httpd"
+        say "serving $serve sha256 $(sha256sum /www/index.html | cut -d' ' -f1)"
+        nc -l -p $((serve + 1)) > /tmp/bye || fail "nc -l"
+        say "host said $(cat /tmp/bye)"
+    fi
+    print_warnings 0
+    say "net ok"
+    finish
+}
+
 # L1 host job of initramfs-l1host.cpio.gz: runs Debian's QEMU with KVM to boot the same kernel
 # as an L2 guest, whose initramfs is the plain test image.
 job_l2host() {
@@ -275,6 +331,7 @@ demo) job_demo ;;
 shell) job_shell ;;
 l2host) job_l2host ;;
 disk) job_disk ;;
+net) job_net ;;
 *) fail "unknown turtles.test=$test_name" ;;
 esac
 fail "job $test_name returned"

@@ -223,11 +223,53 @@ START_TEST(test_drive_devices_and_bootindex)
 }
 END_TEST
 
+START_TEST(test_network_options)
+{
+    struct options o;
+    /* No NIC unless asked for. */
+    ck_assert_int_eq(parse(&o, ""), 0);
+    ck_assert_int_eq(o.net.nnics, 0);
+    ck_assert_int_eq(o.net.nnetdevs, 0);
+    ck_assert_int_eq(parse(&o, "-nic none -nodefaults"), 0);
+    ck_assert_int_eq(o.net.nnics, 0);
+    /* QEMU's defaults. */
+    ck_assert_int_eq(parse(&o, "-nic user,hostfwd=tcp:127.0.0.1:2222-:22"), 0);
+    ck_assert_int_eq(o.net.nnics, 1);
+    ck_assert_int_eq(o.net.nics[0].model, NIC_E1000);
+    const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+    ck_assert(memcmp(o.net.nics[0].mac, mac, 6) == 0);
+    const struct netdev_opt *d = &o.net.netdevs[0];
+    ck_assert_uint_eq(d->net, 0x0a000200u);
+    ck_assert_uint_eq(d->mask, 0xffffff00u);
+    ck_assert_uint_eq(d->host, 0x0a000202u);
+    ck_assert_uint_eq(d->dns, 0x0a000203u);
+    ck_assert_uint_eq(d->dhcp_start, 0x0a00020fu);
+    ck_assert_int_eq(d->nfwd, 1);
+    ck_assert_uint_eq(d->fwd[0].host_addr, 0x7f000001u);
+    ck_assert_uint_eq(d->fwd[0].host_port, 2222);
+    ck_assert_uint_eq(d->fwd[0].guest_addr, 0);
+    ck_assert_uint_eq(d->fwd[0].guest_port, 22);
+    /* -device before -netdev resolves at the end; net= moves the defaults. */
+    ck_assert_int_eq(parse(&o, "-device virtio-net-pci,netdev=n1,mac=02:00:00:00:00:09 "
+                               "-netdev user,id=n1,net=192.168.7.0/24"), 0);
+    ck_assert_int_eq(o.net.nics[0].model, NIC_VIRTIO_NET);
+    ck_assert_int_eq(o.net.nics[0].netdev, 0);
+    ck_assert_uint_eq(o.net.nics[0].mac[5], 9);
+    ck_assert_uint_eq(o.net.netdevs[0].host, 0xc0a80702u);
+    ck_assert_uint_eq(o.net.netdevs[0].dhcp_start, 0xc0a8070fu);
+    /* Refused: status 2. */
+    ck_assert_int_eq(parse(&o, "-nic user,model=ne2k_pci"), 2);
+    ck_assert_int_eq(parse(&o, "-netdev user,id=a,hostfwd=tcp::22"), 2);
+    ck_assert_int_eq(parse(&o, "-device e1000,netdev=missing"), 2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("options");
     TCase *tc = tcase_create("options");
     tcase_add_test(tc, test_defaults_are_deterministic);
+    tcase_add_test(tc, test_network_options);
     tcase_add_test(tc, test_icount);
     tcase_add_test(tc, test_pc_testdev);
     tcase_add_test(tc, test_rtc_base);
