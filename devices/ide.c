@@ -1035,14 +1035,23 @@ int ide_attach(struct piix_ide *ide, unsigned ch, unsigned unit, enum ide_kind k
     return 0;
 }
 
+bool ide_cdrom_locked(const struct piix_ide *ide, unsigned ch, unsigned unit)
+{
+    if (ch > 1 || unit > 1)
+        return false;
+    const struct ide_drive *d = &ide->ch[ch].drive[unit];
+    return d->kind == IDE_CDROM && d->locked;
+}
+
 int ide_cdrom_change(struct piix_ide *ide, unsigned ch, unsigned unit,
-                     struct block_backend *blk)
+                     struct block_backend *blk, bool force)
 {
     if (ch > 1 || unit > 1)
         return -1;
     struct ide_drive *d = &ide->ch[ch].drive[unit];
-    if (d->kind != IDE_CDROM || (d->locked && !blk))
+    if (d->kind != IDE_CDROM || (d->locked && !force))
         return -1;
+    d->locked = false;
     d->blk = blk;
     d->has_media = blk != NULL;
     d->media_size = blk ? block_length(blk) : 0;

@@ -128,10 +128,14 @@ int ide_attach(struct piix_ide *ide, unsigned ch, unsigned unit, enum ide_kind k
                struct block_backend *blk, const char *serial);
 
 /* CD-ROM media change (monitor `change`/`eject`): blk NULL ejects.
- * Returns -1 when the tray is locked by the guest (eject refused), or the
- * unit is not a CD-ROM. */
+ * Returns -1 when the unit is not a CD-ROM, or when the guest locked the
+ * tray (PREVENT ALLOW MEDIUM REMOVAL) and force is false: a locked tray
+ * neither opens nor takes a new disc. force drops the guest's lock, as
+ * QEMU's `eject -f` does. */
 int ide_cdrom_change(struct piix_ide *ide, unsigned ch, unsigned unit,
-                     struct block_backend *blk);
+                     struct block_backend *blk, bool force);
+/* The guest holds the tray shut (false for anything but a CD-ROM). */
+bool ide_cdrom_locked(const struct piix_ide *ide, unsigned ch, unsigned unit);
 
 /* ---- shared with devices/atapi.c ---- */
 void ide_set_irq(struct ide_channel *c);

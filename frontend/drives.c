@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static struct block_backend *open_image(const struct options *o, const struct drive_opt *opt)
 {
@@ -161,4 +162,62 @@ void drives_close(struct drives *dv)
         dv->d[i].bb = NULL;
     }
     dv->n = 0;
+}
+
+void drives_name(const struct drives *dv, int i, char *buf, size_t len)
+{
+    const struct drive *d = &dv->d[i];
+    if (d->vblk)
+        snprintf(buf, len, "virtio%d", i);
+    else
+        snprintf(buf, len, "ide%u-%s%u", d->index / 2, d->cdrom ? "cd" : "hd", d->index % 2);
+}
+
+int drives_find(const struct drives *dv, const char *name)
+{
+    char buf[32];
+    for (int i = 0; i < dv->n; i++) {
+        drives_name(dv, i, buf, sizeof(buf));
+        if (strcmp(buf, name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+int drives_change(struct drives *dv, struct piix_ide *ide, int i, const char *file,
+                  const char *format, bool force, char *err, size_t errlen)
+{
+    struct drive *d = &dv->d[i];
+    char name[32];
+    drives_name(dv, i, name, sizeof(name));
+    if (!d->cdrom) {
+        snprintf(err, errlen, "%s is not removable (only CD-ROM drives take a new medium)", name);
+        return -1;
+    }
+    unsigned ch = d->index / 2, unit = d->index % 2;
+    if (ide_cdrom_locked(ide, ch, unit) && !force) {
+        snprintf(err, errlen, "%s: the guest has locked the tray%s", name,
+                 file ? "" : " (eject -f forces it)");
+        return -1;
+    }
+    struct block_backend *bb = NULL;
+    if (file) {
+        struct block_options bo = {.format = format, .read_only = true};
+        bb = block_open(file, &bo, err, errlen);
+        if (!bb)
+            return -1;
+        if (block_length(bb) < ATAPI_SECTOR_SIZE) {
+            snprintf(err, errlen, "%s is empty or shorter than one sector", file);
+            block_close(bb);
+            return -1;
+        }
+    }
+    if (ide_cdrom_change(ide, ch, unit, bb, force) != 0) {
+        snprintf(err, errlen, "%s refused the change", name);
+        block_close(bb);
+        return -1;
+    }
+    block_close(d->bb);
+    d->bb = bb;
+    return 0;
 }

@@ -50,6 +50,18 @@ int drives_open(struct drives *dv, const struct options *o, struct piix_ide *ide
 int drives_boot_order(const struct drives *dv, char *out, size_t outlen, char *err,
                       size_t errlen);
 void drives_reset(struct drives *dv);
+/* The name the monitor gives drive i, as QEMU names default drives:
+ * "ide<channel>-hd<unit>" / "ide<channel>-cd<unit>" on IDE,
+ * "virtio<i>" on virtio-blk. */
+void drives_name(const struct drives *dv, int i, char *buf, size_t len);
+/* The index of the drive named name (drives_name), or -1. */
+int drives_find(const struct drives *dv, const char *name);
+/* The monitor's `change` (file non-NULL: a new disc, read-only, format
+ * NULL to probe) and `eject` (file NULL) on CD-ROM drive i. force drops a
+ * lock the guest holds on the tray (eject -f). Returns 0, or -1 with one
+ * line in err and the drive unchanged. */
+int drives_change(struct drives *dv, struct piix_ide *ide, int i, const char *file,
+                  const char *format, bool force, char *err, size_t errlen);
 /* Flushes and closes every image (releasing its lock; a -snapshot overlay
  * goes away). */
 void drives_close(struct drives *dv);

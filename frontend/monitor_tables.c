@@ -6,6 +6,7 @@
 
 extern const struct monitor_command monitor_core_commands[];
 extern const struct monitor_command monitor_exec_commands[];
+extern const struct monitor_command monitor_media_commands[];
 extern const struct monitor_command monitor_watch_commands[];
 extern const struct monitor_command monitor_views_state_commands[];
 extern const struct monitor_command monitor_views_memory_commands[];
@@ -16,6 +17,7 @@ extern const struct monitor_command monitor_display_commands[];
 const struct monitor_command *const monitor_tables[] = {
     monitor_core_commands,
     monitor_exec_commands,
+    monitor_media_commands,
     monitor_watch_commands,
     monitor_views_state_commands,
     monitor_views_memory_commands,

@@ -131,18 +131,18 @@ static int cmd_info_block(struct monitor *mon, int argc, char **argv)
         monitor_printf(mon, "no drives\n");
         return 0;
     }
-    static const char *const ide_names[4] = {"ide0-hd0 (primary master)",
-                                             "ide0-hd1 (primary slave)",
-                                             "ide1-hd0 (secondary master)",
-                                             "ide1-hd1 (secondary slave)"};
+    static const char *const ide_places[4] = {"primary master", "primary slave",
+                                              "secondary master", "secondary slave"};
     const struct drives *dv = &m->platform->drives;
     for (int i = 0; i < dv->n; i++) {
         const struct drive *d = &dv->d[i];
-        char where[48];
+        char name[32], where[64];
+        drives_name(dv, i, name, sizeof(name));
         if (d->vblk)
-            snprintf(where, sizeof(where), "virtio%d", i);
+            snprintf(where, sizeof(where), "%s", name);
         else
-            snprintf(where, sizeof(where), "%s", d->index < 4 ? ide_names[d->index] : "ide?");
+            snprintf(where, sizeof(where), "%s (%s)", name,
+                     d->index < 4 ? ide_places[d->index] : "?");
         if (!d->bb) {
             monitor_printf(mon, "%s: %s, no medium\n", where, d->cdrom ? "cdrom" : "disk");
             continue;

@@ -283,14 +283,14 @@ START_TEST(test_atapi)
     ck_assert_uint_eq(buf[12], 0x21);
 
     /* Eject (not locked): no medium; a new disc: unit attention once. */
-    ck_assert_int_eq(ide_cdrom_change(&ide, 1, 0, NULL), 0);
+    ck_assert_int_eq(ide_cdrom_change(&ide, 1, 0, NULL, false), 0);
     static const uint8_t tur[12] = {0x00};
     packet(tur, 0xfffe, false);
     ck_assert(in8(0x177) & IDE_ST_ERR); /* unit attention */
     packet(tur, 0xfffe, false);
     ck_assert(in8(0x177) & IDE_ST_ERR);
     ck_assert_uint_eq(in8(0x171) >> 4, 0x02); /* NOT READY: no medium */
-    ck_assert_int_eq(ide_cdrom_change(&ide, 1, 0, &cd_bb.bb), 0);
+    ck_assert_int_eq(ide_cdrom_change(&ide, 1, 0, &cd_bb.bb, false), 0);
     packet(tur, 0xfffe, false);
     ck_assert_uint_eq(in8(0x171) >> 4, 0x06); /* UNIT ATTENTION */
     packet(tur, 0xfffe, false);
@@ -298,7 +298,23 @@ START_TEST(test_atapi)
     /* A locked tray refuses the eject. */
     static const uint8_t lock[12] = {0x1e, 0, 0, 0, 1, 0};
     packet(lock, 0xfffe, false);
-    ck_assert_int_eq(ide_cdrom_change(&ide, 1, 0, NULL), -1);
+    ck_assert(ide_cdrom_locked(&ide, 1, 0));
+    ck_assert_int_eq(ide_cdrom_change(&ide, 1, 0, NULL, false), -1);
+    ck_assert_int_eq(ide_cdrom_change(&ide, 1, 0, &cd_bb.bb, false), -1);
+    /* eject -f drops the guest's lock; the disc goes. */
+    ck_assert_int_eq(ide_cdrom_change(&ide, 1, 0, NULL, true), 0);
+    ck_assert(!ide_cdrom_locked(&ide, 1, 0));
+    packet(tur, 0xfffe, false);
+    ck_assert(in8(0x177) & IDE_ST_ERR); /* unit attention, then no medium */
+    packet(tur, 0xfffe, false);
+    ck_assert_uint_eq(in8(0x171) >> 4, 0x02);
+    ck_assert_int_eq(ide_cdrom_change(&ide, 1, 0, &cd_bb.bb, false), 0);
+    packet(tur, 0xfffe, false);
+    ck_assert_uint_eq(in8(0x171) >> 4, 0x06); /* the new disc: UNIT ATTENTION */
+    packet(tur, 0xfffe, false);
+    ck_assert_uint_eq(in8(0x177) & IDE_ST_ERR, 0);
+    /* A hard disk is not removable. */
+    ck_assert_int_eq(ide_cdrom_change(&ide, 0, 0, NULL, true), -1);
     /* Unknown opcode: ILLEGAL REQUEST. */
     static const uint8_t unk[12] = {0xff};
     packet(unk, 0xfffe, false);
