@@ -25,15 +25,9 @@
  * line through INT 10h and returns to the firmware, which tries the next
  * boot device.
  *
- * The option ROM and PnP header formats are those of roms/linuxboot.S. */
+ * The option ROM and PnP header formats: roms/optionrom.inc. */
 
-#define FW_CFG_PORT_SEL   0x510
-#define FW_CFG_PORT_DATA  0x511
-#define FW_CFG_PORT_DMA   0x514   /* high 32 bits, big-endian; 0x518: low 32, starts */
-#define FW_CFG_KERNEL_DATA 0x11
-#define DMA_CTL_ERROR  0x01
-#define DMA_CTL_READ   0x02
-#define DMA_CTL_SELECT 0x08
+#include "optionrom.inc"
 
 #define LIST_MAGIC  0x31424d54    /* "TMB1" */
 #define HDR_SIZE    20
@@ -65,36 +59,7 @@
 #define MBI_MMAP_LENGTH 44
 #define MBI_MMAP_ADDR 48
 
-    .code16
-    .text
-    .globl _start
-_start:
-    .byte 0x55, 0xaa
-    .byte 0                     /* size in 512-byte blocks (sign-rom.py) */
-    lret                        /* init entry: nothing to set up */
-    .org 0x1a
-    .word pnp_header
-
-    .balign 16
-pnp_header:
-    .ascii "$PnP"
-    .byte 1                     /* structure revision */
-    .byte 2                     /* length: 2 x 16 bytes */
-    .word 0                     /* no next header */
-    .byte 0                     /* reserved */
-    .byte 0                     /* checksum (sign-rom.py) */
-    .long 0                     /* device identifier */
-    .word manufacturer
-    .word product
-    .byte 0, 0, 0               /* device type code */
-    .byte 0x14                  /* indicators: IPL device, may be shadowed */
-    .word 0                     /* boot connection vector: none */
-    .word 0                     /* disconnect vector: none */
-    .word boot                  /* bootstrap entry vector */
-    .word 0                     /* reserved */
-    .word 0                     /* static resource information: none */
-
-manufacturer: .asciz "turtles"
+    OPTION_ROM_HEADERS
 product:      .asciz "multiboot loader (-kernel)"
 msg_dma:      .asciz "turtles multiboot: fw_cfg DMA read failed\r\n"
 msg_list:     .asciz "turtles multiboot: no load list in fw_cfg\r\n"
