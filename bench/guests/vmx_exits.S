@@ -28,6 +28,8 @@ skip_insn:
     vmresume
     FAIL 7
 
+    VMX_ADJUST_CTL
+
 /* L2: EXITS CPUIDs (r8 counts: L1 leaves it alone), then HLT. */
 l2_code:
     mov $EXITS, %r8d
@@ -38,3 +40,4 @@ l2_code:
     hlt
     FAIL 8
 
+    VMX_TABLES

@@ -8,8 +8,11 @@
  *   advance its idle clock to the timer's expiry (52) -> pass.
  * Failure N exits with value N on port 0xf4; 0x3f: VMX not offered. */
 #define VMX_EPT_HOLE_ENTRY 0
+/* The root call runs same_code first (vmx_same_code.S). */
 #ifdef SAME_CODE_BOTH_LEVELS
-#define VMX_BEFORE_LAUNCH call same_code /* root runs it first (vmx_same_code.S) */
+#define VMX_BEFORE_LAUNCH movq $0, STAGE; call same_code
+#else
+#define VMX_BEFORE_LAUNCH movq $0, STAGE
 #endif
 #include "vmx_setup.inc"
 
@@ -111,6 +114,8 @@ skip_insn:
     vmresume
     FAIL 7
 
+    VMX_ADJUST_CTL
+
 /* L2: CPUID, OUT, a write into the EPT hole, HLT. */
 l2_code:
 #ifdef SAME_CODE_BOTH_LEVELS
@@ -131,3 +136,5 @@ same_code:
     nop
     ret
 #endif
+
+    VMX_TABLES

@@ -24,9 +24,12 @@ vm_exit:
 1:  hlt
     jmp 1b
 
+    VMX_ADJUST_CTL
+
 /* L2: one write through the remapped page, then HLT. */
 l2_code:
     movb $0x5a, HOLE + 0x40
     hlt
     FAIL 8
 
+    VMX_TABLES
