@@ -129,49 +129,15 @@ fw_cfg_read32:
     ret
 
 /* Copy %ecx bytes of fw_cfg item %bx to guest-physical %edi with one DMA
- * request (QEMU's fw_cfg DMA interface: a 16-byte big-endian descriptor
- * {control, length, address}; writing its physical address to ports
- * 0x514/0x518 starts it; the device clears control when done or sets the
- * error bit). The descriptor lives on the stack. CF set on error; nothing
- * to do for a zero length. Clobbers %eax, %edx. */
+ * request (fw_cfg_dma). CF set on error. Clobbers %eax, %edx. */
 fw_cfg_dma_read:
-    jecxz 3f
-    movl %edi, %eax
-    bswapl %eax
-    pushl %eax                  /* address, low 32 bits */
-    pushl $0                    /* address, high 32 bits */
-    movl %ecx, %eax
-    bswapl %eax
-    pushl %eax                  /* length */
-    movzwl %bx, %eax
-    shll $16, %eax
-    orl $(DMA_CTL_SELECT | DMA_CTL_READ), %eax
-    bswapl %eax
-    pushl %eax                  /* control: select the item, read */
-    xorl %eax, %eax
-    movw %ss, %ax
-    shll $4, %eax
-    movzwl %sp, %edx
-    addl %edx, %eax             /* the descriptor's physical address */
-    bswapl %eax
-    pushl %eax
-    xorl %eax, %eax
-    movw $FW_CFG_PORT_DMA, %dx
-    outl %eax, %dx
-    popl %eax
-    addw $4, %dx
-    outl %eax, %dx
-    movw %sp, %si
-1:  movl %ss:(%si), %eax
-    bswapl %eax
-    testl $DMA_CTL_ERROR, %eax
-    jnz 2f
-    testl %eax, %eax
-    jnz 1b
-    addw $16, %sp
-3:  clc
+    pushl %ebx
+    movzwl %bx, %ebx
+    shll $16, %ebx
+    orl $(DMA_CTL_SELECT | DMA_CTL_READ), %ebx  /* control: select the item, read */
+    call fw_cfg_dma
+    popl %ebx                   /* keeps CF */
     ret
-2:  addw $16, %sp
-    stc
-    ret
+
+    FW_CFG_DMA
 

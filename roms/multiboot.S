@@ -123,7 +123,7 @@ boot:
     movl F_CHUNK(%bp), %edi
     movl F_CHUNK+4(%bp), %ecx
     movl $DMA_CTL_READ, %ebx
-    call dma_read
+    call fw_cfg_dma
     jc dma_error
     decl %esi
     jmp 3b
@@ -187,55 +187,9 @@ dma_to_stack:
     shll $4, %eax
     movzwl %di, %edi
     addl %eax, %edi
-    /* fall through */
+    /* fall through into fw_cfg_dma */
 
-/* Copy %ecx bytes of the fw_cfg stream to guest-physical %edi with one DMA
- * request (QEMU's fw_cfg DMA interface: a 16-byte big-endian descriptor
- * {control, length, address}; writing its physical address to ports
- * 0x514/0x518 starts it; the device clears control when done or sets the
- * error bit). The descriptor lives on the stack. %ebx = the control word.
- * CF set on error; nothing to do for a zero length. Clobbers %eax, %edx. */
-dma_read:
-    jecxz 3f
-    pushw %si
-    movl %edi, %eax
-    bswapl %eax
-    pushl %eax                  /* address, low 32 bits */
-    pushl $0                    /* address, high 32 bits */
-    movl %ecx, %eax
-    bswapl %eax
-    pushl %eax                  /* length */
-    movl %ebx, %eax
-    bswapl %eax
-    pushl %eax                  /* control */
-    xorl %eax, %eax
-    movw %ss, %ax
-    shll $4, %eax
-    movzwl %sp, %edx
-    addl %edx, %eax             /* the descriptor's physical address */
-    bswapl %eax
-    pushl %eax
-    xorl %eax, %eax
-    movw $FW_CFG_PORT_DMA, %dx
-    outl %eax, %dx
-    popl %eax
-    addw $4, %dx
-    outl %eax, %dx
-    movw %sp, %si
-1:  movl %ss:(%si), %eax
-    bswapl %eax
-    testl $DMA_CTL_ERROR, %eax
-    jnz 2f
-    testl %eax, %eax
-    jnz 1b
-    addw $16, %sp
-    popw %si
-3:  clc
-    ret
-2:  addw $16, %sp
-    popw %si
-    stc
-    ret
+    FW_CFG_DMA
 
 /* Flat 32-bit protected mode; %ebp = the linear address of the frame
  * (with the E820 buffer and the list header). Position independent: the
