@@ -20,13 +20,7 @@ vm_exit:
     jmp 1b
 
 skip_insn:
-    VMR 0x681e
-    mov %rax, %rbx
-    VMR F_INSN_LEN
-    add %rax, %rbx
-    VMW 0x681e, %rbx
-    vmresume
-    FAIL 7
+    VMX_RESUME_AFTER_INSN
 
     VMX_ADJUST_CTL
 

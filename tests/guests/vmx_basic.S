@@ -106,13 +106,7 @@ stage_timer:
 /* Fault-like instruction exits: resume after the instruction. */
 skip_insn:
     incq STAGE
-    VMR 0x681e
-    mov %rax, %rbx
-    VMR F_INSN_LEN
-    add %rax, %rbx
-    VMW 0x681e, %rbx
-    vmresume
-    FAIL 7
+    VMX_RESUME_AFTER_INSN
 
     VMX_ADJUST_CTL
 
