@@ -14,65 +14,25 @@
 # QEMU gets -nic none: no PXE option ROM to load and run (turtles' machine has none either).
 # Not part of make test.
 set -u
-
-repo=$(cd "$(dirname "$0")/.." && pwd)
-cache=${TURTLES_CACHE:-$HOME/.cache/turtles}
-qemu=${QEMU:-qemu-system-x86_64}   # QEMU_MODULE_DIR is passed on (an unpacked .deb needs it)
-turtles=${TURTLES:-$repo/build/turtles}
+. "$(dirname "$0")/lib/race.sh"
 runs=${1:-3}
 iso=$cache/isolinux-boot.iso
 marker="Linux version"
 early_marker="Probing EDD"
+markers=("$early_marker" "$marker")
 limit=600
-log_dir=${LOG_DIR:-$cache/logs}
-mkdir -p "$log_dir"
-. "$repo/tests/images/timed-run.sh"   # now_us, seconds_between
-
-[ -f "$iso" ] || { echo "cd_firmware_time: $iso missing (tests/images/build-isos.sh)" >&2; exit 1; }
-command -v "$qemu" >/dev/null || { echo "cd_firmware_time: $qemu missing (make bench-deps)" >&2; exit 1; }
-[ -x "$turtles" ] || { echo "cd_firmware_time: $turtles missing (make build)" >&2; exit 1; }
+need_race_inputs cd_firmware_time "$iso"
 
 # The machine both emulators get; turtles follows QEMU's option spelling.
 machine_args=(-m 512M -cdrom "$iso" -nographic -no-reboot)
-
-# time_to_marker LOG COMMAND... -> "EARLY MARKER": seconds from start to the first EARLY_MARKER
-# and MARKER in LOG, or "fail". The emulator is stopped (SIGTERM, then SIGKILL) at MARKER.
-time_to_marker() {
-    local log=$1 start pid t="" te=""
-    shift
-    : > "$log"
-    start=$(now_us)
-    "$@" </dev/null >"$log" 2>&1 &
-    pid=$!
-    while kill -0 "$pid" 2>/dev/null; do
-        [ -z "$te" ] && grep -aq "$early_marker" "$log" && te=$(seconds_between "$start" "$(now_us)")
-        if grep -aq "$marker" "$log"; then
-            t=$(seconds_between "$start" "$(now_us)")
-            break
-        fi
-        if [ $(( ($(now_us) - start) / 1000000 )) -ge $limit ]; then
-            break
-        fi
-        sleep 0.02
-    done
-    [ -z "$t" ] && grep -aq "$marker" "$log" && t=$(seconds_between "$start" "$(now_us)")
-    kill -TERM "$pid" 2>/dev/null
-    sleep 0.5
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    if [ -n "$t" ]; then echo "${te:-$t} $t"; else echo fail; fi
-}
-
-median() {
-    sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # measure NAME COMMAND... -> the medians "EARLY MARKER", or "fail"
 measure() {
     local name=$1 times="" early="" i t
     shift
     for i in $(seq 1 "$runs"); do
-        t=$(time_to_marker "$log_dir/cd-firmware-$name-$i.log" "$@")
+        t=$(time_to_markers "$log_dir/cd-firmware-$name-$i.log" "$limit" 0.02 "$@")
+        [ "${t% *}" = - ] && t="${t#* } ${t#* }"    # no early marker: count it at the end
         if [ "$t" = fail ]; then
             echo "cd_firmware_time: $name run $i: no '$marker', see $log_dir/cd-firmware-$name-$i.log" >&2
             echo fail

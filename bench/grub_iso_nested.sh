@@ -17,59 +17,19 @@
 # Environment: TURTLES_CACHE, QEMU (default qemu-system-x86_64), TURTLES (default
 # build/turtles), QEMU_ARGS (extra QEMU options), LOG_DIR. Not part of make test.
 set -u
-
-repo=$(cd "$(dirname "$0")/.." && pwd)
-cache=${TURTLES_CACHE:-$HOME/.cache/turtles}
-qemu=${QEMU:-qemu-system-x86_64}
-turtles=${TURTLES:-$repo/build/turtles}
+. "$(dirname "$0")/lib/race.sh"
 runs=${1:-1}
 iso=$cache/grub-kvm.iso
 grub_marker="Booting .turtles kvm."
 early_marker="Linux version"
 marker="L2: Hello from L2"
+markers=("$grub_marker" "$early_marker" "$marker")
 limit=1800
-log_dir=${LOG_DIR:-$cache/logs}
-mkdir -p "$log_dir"
-. "$repo/tests/images/timed-run.sh"   # now_us, seconds_between
-
-[ -f "$iso" ] || { echo "grub_iso_nested: $iso missing (tests/images/build-isos.sh)" >&2; exit 1; }
-command -v "$qemu" >/dev/null || { echo "grub_iso_nested: $qemu missing (make bench-deps)" >&2; exit 1; }
-[ -x "$turtles" ] || { echo "grub_iso_nested: $turtles missing (make build)" >&2; exit 1; }
+need_race_inputs grub_iso_nested "$iso"
 
 # The machine both emulators get (that of tests/boot/cdrom-grub-kvm.sh); turtles follows
 # QEMU's option spelling. QEMU gets -nic none: turtles' machine has no NIC and no PXE ROM.
 machine_args=(-m 1G -smp 2 -cdrom "$iso" -nographic -no-reboot)
-
-# time_to_markers LOG COMMAND... -> "GRUB EARLY END": seconds from start to the first line
-# matching each marker in LOG, or "fail". The emulator is stopped (SIGTERM, then SIGKILL) at END.
-time_to_markers() {
-    local log=$1 start pid t="" te="" tg=""
-    shift
-    : > "$log"
-    start=$(now_us)
-    "$@" </dev/null >"$log" 2>&1 &
-    pid=$!
-    while kill -0 "$pid" 2>/dev/null; do
-        [ -z "$tg" ] && grep -aq "$grub_marker" "$log" && tg=$(seconds_between "$start" "$(now_us)")
-        [ -z "$te" ] && grep -aq "$early_marker" "$log" && te=$(seconds_between "$start" "$(now_us)")
-        if grep -aq "$marker" "$log"; then
-            t=$(seconds_between "$start" "$(now_us)")
-            break
-        fi
-        [ $(( ($(now_us) - start) / 1000000 )) -ge $limit ] && break
-        sleep 0.05
-    done
-    [ -z "$t" ] && grep -aq "$marker" "$log" && t=$(seconds_between "$start" "$(now_us)")
-    kill -TERM "$pid" 2>/dev/null
-    sleep 0.5
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    if [ -n "$t" ] && [ -n "$te" ] && [ -n "$tg" ]; then echo "$tg $te $t"; else echo fail; fi
-}
-
-median() {
-    sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # measure NAME COMMAND... -> the medians "GRUB EARLY END", or "fail"
 measure() {
@@ -77,7 +37,8 @@ measure() {
     shift
     for i in $(seq 1 "$runs"); do
         log=$log_dir/grub-nested-$name-$i.log
-        t=$(time_to_markers "$log" "$@")
+        t=$(time_to_markers "$log" "$limit" 0.05 "$@")
+        [[ $t == *-* ]] && t=fail    # all three markers or none
         if [ "$t" = fail ]; then
             echo "grub_iso_nested: $name run $i: a marker is missing, see $log" >&2
             echo fail

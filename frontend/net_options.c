@@ -185,10 +185,14 @@ static bool in_net(const struct netdev_opt *d, uint32_t a)
     return (a & d->mask) == d->net && host_bits && host_bits != ~d->mask;
 }
 
+/* Which addresses a user netdev's items set; the others get defaults. */
+struct user_given {
+    bool net, host, dhcp, dns;
+};
+
 /* The items that -netdev user and -nic user share. Returns 0 when taken,
  * 1 when the item is not a netdev item, 2 after an error line. */
-static int netdev_item(struct netdev_opt *d, const char *item, bool *net_given, bool *host_given,
-                       bool *dhcp_given, bool *dns_given)
+static int netdev_item(struct netdev_opt *d, const char *item, struct user_given *given)
 {
     const char *eq = strchr(item, '=');
     if (!eq)
@@ -199,19 +203,19 @@ static int netdev_item(struct netdev_opt *d, const char *item, bool *net_given, 
     if (KEY("net")) {
         if (!parse_net(v, &d->net, &d->mask))
             return bad("-netdev user: net= takes ADDR[/BITS] (8-30 bits)", v);
-        *net_given = true;
+        given->net = true;
     } else if (KEY("host")) {
         if (!parse_ipv4(v, &d->host))
             return bad("-netdev user: host= takes an IPv4 address", v);
-        *host_given = true;
+        given->host = true;
     } else if (KEY("dhcpstart")) {
         if (!parse_ipv4(v, &d->dhcp_start))
             return bad("-netdev user: dhcpstart= takes an IPv4 address", v);
-        *dhcp_given = true;
+        given->dhcp = true;
     } else if (KEY("dns")) {
         if (!parse_ipv4(v, &d->dns))
             return bad("-netdev user: dns= takes an IPv4 address", v);
-        *dns_given = true;
+        given->dns = true;
     } else if (KEY("restrict")) {
         if (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "yes") && strcmp(v, "no"))
             return bad("-netdev user: restrict= takes on or off", v);
@@ -237,14 +241,13 @@ static int netdev_item(struct netdev_opt *d, const char *item, bool *net_given, 
     return 0;
 }
 
-static int netdev_finish(struct netdev_opt *d, bool host_given, bool dhcp_given, bool dns_given,
-                         const char *spec)
+static int netdev_finish(struct netdev_opt *d, const struct user_given *given, const char *spec)
 {
-    if (!host_given)
+    if (!given->host)
         d->host = d->net | HOST_OFFSET;
-    if (!dns_given)
+    if (!given->dns)
         d->dns = d->net | DNS_OFFSET;
-    if (!dhcp_given)
+    if (!given->dhcp)
         d->dhcp_start = d->net | DHCP_OFFSET;
     if (!in_net(d, d->host))
         return bad("-netdev user: host= is not an address of net=", spec);
@@ -288,6 +291,48 @@ static bool type_is(const char *spec, const char *type)
     return !strncmp(spec, type, len) && (!spec[len] || spec[len] == ',');
 }
 
+/* The properties of "-netdev user,..." or "-nic user,..." (option, for
+ * the error lines): each item goes first to own_item (0 taken, 1 not its
+ * item, 2 after an error line), then to the items both options share.
+ * Returns 0 or 2 after an error line. */
+static int parse_user_items(struct netdev_opt *d, const char *spec, const char *option,
+                            int (*own_item)(void *ctx, const char *item), void *ctx,
+                            struct user_given *given)
+{
+    const char *p = spec + 4; /* after "user" */
+    if (*p == ',')
+        p++;
+    char item[256], what[64];
+    bool too_long;
+    while (next_item(&p, item, sizeof(item), &too_long)) {
+        int r = own_item(ctx, item);
+        if (r == 1)
+            r = netdev_item(d, item, given);
+        if (r == 1) {
+            snprintf(what, sizeof(what), "unknown %s user property", option);
+            return bad(what, item);
+        }
+        if (r)
+            return r;
+    }
+    if (too_long) {
+        snprintf(what, sizeof(what), "%s: property too long", option);
+        return bad(what, p);
+    }
+    return 0;
+}
+
+/* -netdev user's own item: id=. */
+static int netdev_own_item(void *ctx, const char *item)
+{
+    struct netdev_opt *d = ctx;
+    if (strncmp(item, "id=", 3))
+        return 1;
+    if (!parse_id(item + 3, d->id))
+        return bad("-netdev: id= takes up to 31 letters, digits, '-', '_', '.'", item);
+    return 0;
+}
+
 int net_parse_netdev(struct net_options *n, const char *spec)
 {
     if (!type_is(spec, "user"))
@@ -295,32 +340,16 @@ int net_parse_netdev(struct net_options *n, const char *spec)
     struct netdev_opt *d = new_netdev(n, spec);
     if (!d)
         return 2;
-    bool net_given = false, host_given = false, dhcp_given = false, dns_given = false;
-    const char *p = spec + 4;
-    if (*p == ',')
-        p++;
-    char item[256];
-    bool too_long;
-    while (next_item(&p, item, sizeof(item), &too_long)) {
-        if (!strncmp(item, "id=", 3)) {
-            if (!parse_id(item + 3, d->id))
-                return bad("-netdev: id= takes up to 31 letters, digits, '-', '_', '.'", item);
-            continue;
-        }
-        int r = netdev_item(d, item, &net_given, &host_given, &dhcp_given, &dns_given);
-        if (r == 1)
-            return bad("unknown -netdev user property", item);
-        if (r)
-            return r;
-    }
-    if (too_long)
-        return bad("-netdev: property too long", p);
+    struct user_given given = {0};
+    int r = parse_user_items(d, spec, "-netdev", netdev_own_item, d, &given);
+    if (r)
+        return r;
     if (!d->id[0])
         return bad("-netdev user needs id=", spec);
     for (int i = 0; i < n->nnetdevs - 1; i++)
         if (!strcmp(n->netdevs[i].id, d->id))
             return bad("-netdev: duplicate id", d->id);
-    return netdev_finish(d, host_given, dhcp_given, dns_given, spec);
+    return netdev_finish(d, &given, spec);
 }
 
 static int parse_model(const char *v, enum nic_model *m)
@@ -346,6 +375,31 @@ static struct nic_opt *new_nic(struct net_options *n, const char *spec)
     return c;
 }
 
+/* -nic user's own items: model=, mac= and id= (of its netdev). */
+struct nic_user {
+    struct nic_opt *nic;
+    struct netdev_opt *netdev;
+};
+
+static int nic_own_item(void *ctx, const char *item)
+{
+    struct nic_user *u = ctx;
+    if (!strncmp(item, "model=", 6))
+        return parse_model(item + 6, &u->nic->model) ? 2 : 0;
+    if (!strncmp(item, "mac=", 4)) {
+        if (!parse_mac(item + 4, u->nic->mac))
+            return bad("-nic: mac= takes a unicast address xx:xx:xx:xx:xx:xx", item + 4);
+        u->nic->mac_given = true;
+        return 0;
+    }
+    if (!strncmp(item, "id=", 3)) {
+        if (!parse_id(item + 3, u->netdev->id))
+            return bad("-nic: id= takes up to 31 letters, digits, '-', '_', '.'", item);
+        return 0;
+    }
+    return 1;
+}
+
 int net_parse_nic(struct net_options *n, const char *spec)
 {
     if (!strcmp(spec, "none"))
@@ -357,37 +411,15 @@ int net_parse_nic(struct net_options *n, const char *spec)
     if (!c)
         return 2;
     c->model = NIC_E1000;
-    bool net_given = false, host_given = false, dhcp_given = false, dns_given = false;
-    const char *p = spec + 4;
-    if (*p == ',')
-        p++;
-    char item[256];
-    bool too_long;
-    while (next_item(&p, item, sizeof(item), &too_long)) {
-        if (!strncmp(item, "model=", 6)) {
-            if (parse_model(item + 6, &c->model))
-                return 2;
-        } else if (!strncmp(item, "mac=", 4)) {
-            if (!parse_mac(item + 4, c->mac))
-                return bad("-nic: mac= takes a unicast address xx:xx:xx:xx:xx:xx", item + 4);
-            c->mac_given = true;
-        } else if (!strncmp(item, "id=", 3)) {
-            if (!parse_id(item + 3, d->id))
-                return bad("-nic: id= takes up to 31 letters, digits, '-', '_', '.'", item);
-        } else {
-            int r = netdev_item(d, item, &net_given, &host_given, &dhcp_given, &dns_given);
-            if (r == 1)
-                return bad("unknown -nic user property", item);
-            if (r)
-                return r;
-        }
-    }
-    if (too_long)
-        return bad("-nic: property too long", p);
+    struct user_given given = {0};
+    struct nic_user u = {c, d};
+    int r = parse_user_items(d, spec, "-nic", nic_own_item, &u, &given);
+    if (r)
+        return r;
     if (!d->id[0])
         snprintf(d->id, sizeof(d->id), "__nic%d", n->nnics - 1);
     memcpy(c->netdev_id, d->id, sizeof(c->netdev_id));
-    return netdev_finish(d, host_given, dhcp_given, dns_given, spec);
+    return netdev_finish(d, &given, spec);
 }
 
 int net_parse_nic_device(struct net_options *n, const char *spec)

@@ -14,20 +14,14 @@
  * interrupts off, DS=ES=FS=GS=SS = the setup segment, SP at the heap end,
  * CS:IP = setup segment + 0x20 : 0.
  *
- * Formats: the option ROM header (55 AA, size in 512-byte blocks, the init
- * entry at offset 3, the PnP header offset at 1Ah) and the PnP expansion
- * header with its bootstrap entry vector at 1Ah (Plug and Play BIOS
- * Specification 1.0A, 3.3; BIOS Boot Specification 1.01). roms/sign-rom.py
- * fills in the size and both checksums. */
+ * The option ROM and PnP header formats: roms/optionrom.inc. */
 
-#define FW_CFG_PORT_SEL   0x510
-#define FW_CFG_PORT_DATA  0x511
-#define FW_CFG_PORT_DMA   0x514   /* high 32 bits, big-endian; 0x518: low 32, starts */
+#include "optionrom.inc"
+
 #define FW_CFG_KERNEL_ADDR  0x07
 #define FW_CFG_KERNEL_SIZE  0x08
 #define FW_CFG_INITRD_ADDR  0x0a
 #define FW_CFG_INITRD_SIZE  0x0b
-#define FW_CFG_KERNEL_DATA  0x11
 #define FW_CFG_INITRD_DATA  0x12
 #define FW_CFG_CMDLINE_ADDR 0x13
 #define FW_CFG_CMDLINE_SIZE 0x14
@@ -35,40 +29,8 @@
 #define FW_CFG_SETUP_ADDR   0x16
 #define FW_CFG_SETUP_SIZE   0x17
 #define FW_CFG_SETUP_DATA   0x18
-#define DMA_CTL_ERROR  0x01
-#define DMA_CTL_READ   0x02
-#define DMA_CTL_SELECT 0x08
 
-    .code16
-    .text
-    .globl _start
-_start:
-    .byte 0x55, 0xaa
-    .byte 0                     /* size in 512-byte blocks (sign-rom.py) */
-    lret                        /* init entry: nothing to set up */
-    .org 0x1a
-    .word pnp_header
-
-    .balign 16
-pnp_header:
-    .ascii "$PnP"
-    .byte 1                     /* structure revision */
-    .byte 2                     /* length: 2 x 16 bytes */
-    .word 0                     /* no next header */
-    .byte 0                     /* reserved */
-    .byte 0                     /* checksum (sign-rom.py) */
-    .long 0                     /* device identifier */
-    .word manufacturer
-    .word product
-    .byte 0, 0, 0               /* device type code */
-    .byte 0x14                  /* indicators: IPL device, may be shadowed */
-    .word 0                     /* boot connection vector: none */
-    .word 0                     /* disconnect vector: none */
-    .word boot                  /* bootstrap entry vector */
-    .word 0                     /* reserved */
-    .word 0                     /* static resource information: none */
-
-manufacturer: .asciz "turtles"
+    OPTION_ROM_HEADERS
 product:      .asciz "Linux loader (-kernel)"
 dma_failed:   .asciz "turtles linuxboot: fw_cfg DMA read failed\r\n"
 
@@ -167,49 +129,15 @@ fw_cfg_read32:
     ret
 
 /* Copy %ecx bytes of fw_cfg item %bx to guest-physical %edi with one DMA
- * request (QEMU's fw_cfg DMA interface: a 16-byte big-endian descriptor
- * {control, length, address}; writing its physical address to ports
- * 0x514/0x518 starts it; the device clears control when done or sets the
- * error bit). The descriptor lives on the stack. CF set on error; nothing
- * to do for a zero length. Clobbers %eax, %edx. */
+ * request (fw_cfg_dma). CF set on error. Clobbers %eax, %edx. */
 fw_cfg_dma_read:
-    jecxz 3f
-    movl %edi, %eax
-    bswapl %eax
-    pushl %eax                  /* address, low 32 bits */
-    pushl $0                    /* address, high 32 bits */
-    movl %ecx, %eax
-    bswapl %eax
-    pushl %eax                  /* length */
-    movzwl %bx, %eax
-    shll $16, %eax
-    orl $(DMA_CTL_SELECT | DMA_CTL_READ), %eax
-    bswapl %eax
-    pushl %eax                  /* control: select the item, read */
-    xorl %eax, %eax
-    movw %ss, %ax
-    shll $4, %eax
-    movzwl %sp, %edx
-    addl %edx, %eax             /* the descriptor's physical address */
-    bswapl %eax
-    pushl %eax
-    xorl %eax, %eax
-    movw $FW_CFG_PORT_DMA, %dx
-    outl %eax, %dx
-    popl %eax
-    addw $4, %dx
-    outl %eax, %dx
-    movw %sp, %si
-1:  movl %ss:(%si), %eax
-    bswapl %eax
-    testl $DMA_CTL_ERROR, %eax
-    jnz 2f
-    testl %eax, %eax
-    jnz 1b
-    addw $16, %sp
-3:  clc
+    pushl %ebx
+    movzwl %bx, %ebx
+    shll $16, %ebx
+    orl $(DMA_CTL_SELECT | DMA_CTL_READ), %ebx  /* control: select the item, read */
+    call fw_cfg_dma
+    popl %ebx                   /* keeps CF */
     ret
-2:  addw $16, %sp
-    stc
-    ret
+
+    FW_CFG_DMA
 

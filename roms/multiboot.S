@@ -25,15 +25,9 @@
  * line through INT 10h and returns to the firmware, which tries the next
  * boot device.
  *
- * The option ROM and PnP header formats are those of roms/linuxboot.S. */
+ * The option ROM and PnP header formats: roms/optionrom.inc. */
 
-#define FW_CFG_PORT_SEL   0x510
-#define FW_CFG_PORT_DATA  0x511
-#define FW_CFG_PORT_DMA   0x514   /* high 32 bits, big-endian; 0x518: low 32, starts */
-#define FW_CFG_KERNEL_DATA 0x11
-#define DMA_CTL_ERROR  0x01
-#define DMA_CTL_READ   0x02
-#define DMA_CTL_SELECT 0x08
+#include "optionrom.inc"
 
 #define LIST_MAGIC  0x31424d54    /* "TMB1" */
 #define HDR_SIZE    20
@@ -65,36 +59,7 @@
 #define MBI_MMAP_LENGTH 44
 #define MBI_MMAP_ADDR 48
 
-    .code16
-    .text
-    .globl _start
-_start:
-    .byte 0x55, 0xaa
-    .byte 0                     /* size in 512-byte blocks (sign-rom.py) */
-    lret                        /* init entry: nothing to set up */
-    .org 0x1a
-    .word pnp_header
-
-    .balign 16
-pnp_header:
-    .ascii "$PnP"
-    .byte 1                     /* structure revision */
-    .byte 2                     /* length: 2 x 16 bytes */
-    .word 0                     /* no next header */
-    .byte 0                     /* reserved */
-    .byte 0                     /* checksum (sign-rom.py) */
-    .long 0                     /* device identifier */
-    .word manufacturer
-    .word product
-    .byte 0, 0, 0               /* device type code */
-    .byte 0x14                  /* indicators: IPL device, may be shadowed */
-    .word 0                     /* boot connection vector: none */
-    .word 0                     /* disconnect vector: none */
-    .word boot                  /* bootstrap entry vector */
-    .word 0                     /* reserved */
-    .word 0                     /* static resource information: none */
-
-manufacturer: .asciz "turtles"
+    OPTION_ROM_HEADERS
 product:      .asciz "multiboot loader (-kernel)"
 msg_dma:      .asciz "turtles multiboot: fw_cfg DMA read failed\r\n"
 msg_list:     .asciz "turtles multiboot: no load list in fw_cfg\r\n"
@@ -158,7 +123,7 @@ boot:
     movl F_CHUNK(%bp), %edi
     movl F_CHUNK+4(%bp), %ecx
     movl $DMA_CTL_READ, %ebx
-    call dma_read
+    call fw_cfg_dma
     jc dma_error
     decl %esi
     jmp 3b
@@ -222,55 +187,9 @@ dma_to_stack:
     shll $4, %eax
     movzwl %di, %edi
     addl %eax, %edi
-    /* fall through */
+    /* fall through into fw_cfg_dma */
 
-/* Copy %ecx bytes of the fw_cfg stream to guest-physical %edi with one DMA
- * request (QEMU's fw_cfg DMA interface: a 16-byte big-endian descriptor
- * {control, length, address}; writing its physical address to ports
- * 0x514/0x518 starts it; the device clears control when done or sets the
- * error bit). The descriptor lives on the stack. %ebx = the control word.
- * CF set on error; nothing to do for a zero length. Clobbers %eax, %edx. */
-dma_read:
-    jecxz 3f
-    pushw %si
-    movl %edi, %eax
-    bswapl %eax
-    pushl %eax                  /* address, low 32 bits */
-    pushl $0                    /* address, high 32 bits */
-    movl %ecx, %eax
-    bswapl %eax
-    pushl %eax                  /* length */
-    movl %ebx, %eax
-    bswapl %eax
-    pushl %eax                  /* control */
-    xorl %eax, %eax
-    movw %ss, %ax
-    shll $4, %eax
-    movzwl %sp, %edx
-    addl %edx, %eax             /* the descriptor's physical address */
-    bswapl %eax
-    pushl %eax
-    xorl %eax, %eax
-    movw $FW_CFG_PORT_DMA, %dx
-    outl %eax, %dx
-    popl %eax
-    addw $4, %dx
-    outl %eax, %dx
-    movw %sp, %si
-1:  movl %ss:(%si), %eax
-    bswapl %eax
-    testl $DMA_CTL_ERROR, %eax
-    jnz 2f
-    testl %eax, %eax
-    jnz 1b
-    addw $16, %sp
-    popw %si
-3:  clc
-    ret
-2:  addw $16, %sp
-    popw %si
-    stc
-    ret
+    FW_CFG_DMA
 
 /* Flat 32-bit protected mode; %ebp = the linear address of the frame
  * (with the E820 buffer and the list header). Position independent: the

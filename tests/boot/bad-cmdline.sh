@@ -10,19 +10,6 @@ mbk=$BUILD_DIR/guests/multiboot/mbtest.elf
 dir=$(mktemp -d /tmp/turtles-badcl.XXXXXX)
 out=$dir/out err=$dir/err
 
-# try WANT_STATUS ARGS...: one line on stderr starting "turtles: ".
-try() {
-    local want=$1
-    shift
-    timeout --signal=KILL 20 "$turtles" "$@" </dev/null >"$out" 2>"$err"
-    local status=$? lines
-    lines=$(wc -l <"$err")
-    if [ $status -ne "$want" ] || [ "$lines" -ne 1 ] || ! grep -q '^turtles: ' "$err"; then
-        fail "turtles $*: status $status (want $want), stderr:"
-        sed 's/^/    | /' "$err" | head -5
-    fi
-}
-
 bad_options=(
     "-m" "-m 0" "-m 12Q" "-m 8M" "-m 100T" "-m size=" "-smp 0" "-smp 9" "-smp x" "-smp"
     "-cpu nosuch" "-cpu max,foo=1" "-cpu ,vmx=on" "-cpu max,vmx=onx" "-serial bogus" "-serial" "-display gtk" "-display sdl,bogus=on"
@@ -41,7 +28,7 @@ bad_options=(
 )
 for args in "${bad_options[@]}"; do
     # shellcheck disable=SC2086 # word splitting is the point
-    try 2 -bios "$rom" -nographic $args
+    expect_one_error 2 '.*' -bios "$rom" -nographic $args
 done
 # (No -kernel and no -bios boots Debian's SeaBIOS, QEMU's default firmware:
 # tests/boot/seabios-vga.sh.)
@@ -66,22 +53,22 @@ open(sys.argv[1], "wb").write(img)
 PY
 for k in /nonexistent "$dir/empty" "$dir/random" "$dir/adir" "$dir/mb-half" "$dir/mb-head" \
          "$dir/bz-trunc"; do
-    try 1 -kernel "$k" -m 128M -nographic
+    expect_one_error 1 '.*' -kernel "$k" -m 128M -nographic
 done
-try 1 -kernel "$mbk" -initrd /nonexistent -m 128M -nographic
-try 1 -kernel "$mbk" -initrd "$dir/random,$dir/adir" -m 128M -nographic
+expect_one_error 1 '.*' -kernel "$mbk" -initrd /nonexistent -m 128M -nographic
+expect_one_error 1 '.*' -kernel "$mbk" -initrd "$dir/random,$dir/adir" -m 128M -nographic
 if [ -f "${TURTLES_CACHE:-$HOME/.cache/turtles}/vmlinuz" ]; then
     vmlinuz=${TURTLES_CACHE:-$HOME/.cache/turtles}/vmlinuz
     head -c 3000000 "$vmlinuz" >"$dir/vmlinuz-trunc"
-    try 1 -kernel "$dir/vmlinuz-trunc" -m 256M -nographic
-    try 1 -kernel "$vmlinuz" -initrd /nonexistent -m 256M -nographic
-    try 1 -kernel "$vmlinuz" -initrd "$dir/adir" -m 256M -nographic
+    expect_one_error 1 '.*' -kernel "$dir/vmlinuz-trunc" -m 256M -nographic
+    expect_one_error 1 '.*' -kernel "$vmlinuz" -initrd /nonexistent -m 256M -nographic
+    expect_one_error 1 '.*' -kernel "$vmlinuz" -initrd "$dir/adir" -m 256M -nographic
 fi
-try 1 -bios /nonexistent -nographic
-try 1 -bios "$dir/random" -nographic
+expect_one_error 1 '.*' -bios /nonexistent -nographic
+expect_one_error 1 '.*' -bios "$dir/random" -nographic
 # -display sdl with no display server to show it on: one line, status 1.
-DISPLAY= WAYLAND_DISPLAY= SDL_VIDEODRIVER= try 1 -display sdl -bios "$rom"
-try 1 -bios "$rom" -serial "file:$dir/nonexistent/x"
+DISPLAY= WAYLAND_DISPLAY= SDL_VIDEODRIVER= expect_one_error 1 '.*' -display sdl -bios "$rom"
+expect_one_error 1 '.*' -bios "$rom" -serial "file:$dir/nonexistent/x"
 
 # -m 8G: guest RAM is allocated lazily, so a short run stays small.
 timeout --signal=KILL 30 "$turtles" -bios "$rom" -m 8G -nographic "${DEBUG_EXIT[@]}" \

@@ -7,24 +7,15 @@
 # monitor's sendkey presses F1 and memtest86+ opens its settings menu.
 set -u
 . "$(dirname "$0")/lib/boot-common.sh"
+. "$(dirname "$0")/lib/display-common.sh"
 turtles=$1
-LIB=$(cd "$(dirname "$0")/lib" && pwd)
 iso=
 for f in /usr/lib/memtest86+/memtest86+x64.iso /boot/memtest86+x64.iso; do
     [ -f "$f" ] && { iso=$f; break; }
 done
 [ -n "$iso" ] || { echo "SKIP: memtest86+x64.iso missing (apt-get install memtest86+)"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
-dir=$(mktemp -d /tmp/turtles-memtest.XXXXXX)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-rc=0
-fail() { echo "FAIL: $*"; rc=1; }
-mon() { python3 "$LIB/monitor.py" "$dir/mon.sock" "$@"; }
+display_test_dir memtest
 
 "$turtles" -display none -m 256 -cdrom "$iso" -serial null \
     -monitor "unix:$dir/mon.sock,server,nowait" </dev/null >"$dir/turtles.log" 2>&1 &

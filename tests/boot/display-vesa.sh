@@ -6,22 +6,13 @@
 # with many bands of text rows drawn by fbcon. Ends as soon as the console is drawn.
 set -u
 . "$(dirname "$0")/lib/boot-common.sh"
+. "$(dirname "$0")/lib/display-common.sh"
 turtles=$1
-LIB=$(cd "$(dirname "$0")/lib" && pwd)
 need_images
 bios=/usr/share/seabios/bios-256k.bin
 [ -r "$bios" ] || { echo "SKIP: $bios missing (apt-get install seabios)"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
-dir=$(mktemp -d /tmp/turtles-vesa.XXXXXX)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-rc=0
-fail() { echo "FAIL: $*"; rc=1; }
-mon() { python3 "$LIB/monitor.py" "$dir/mon.sock" "$@"; }
+display_test_dir vesa
 
 "$turtles" -display none -m 256 -bios "$bios" -kernel "$CACHE/vmlinuz" \
     -initrd "$CACHE/initramfs.cpio.gz" -no-reboot \

@@ -18,19 +18,6 @@ out=$dir/out err=$dir/err
 asan=false
 ldd "$turtles" 2>/dev/null | grep -q libasan && asan=true
 
-# try WANT REGEX ARGS...: status WANT, one stderr line matching REGEX.
-try() {
-    local want=$1 re=$2
-    shift 2
-    timeout --signal=KILL 20 "$turtles" "$@" </dev/null >"$out" 2>"$err"
-    local status=$? lines
-    lines=$(wc -l <"$err")
-    if [ $status -ne "$want" ] || [ "$lines" -ne 1 ] || ! grep -Eq -- "^turtles: $re\$" "$err"; then
-        fail "turtles $*: status $status (want $want), want one line 'turtles: $re', stderr:"
-        sed 's/^/    | /' "$err" | head -5
-    fi
-}
-
 : >"$dir/empty"
 mkdir "$dir/adir"
 mkfifo "$dir/fifo"
@@ -38,34 +25,34 @@ head -c 4096 /dev/zero >"$dir/data"
 
 # 1, 7, 8: one loader for every file an option names.
 for opt in -bios -kernel; do
-    try 1 "$opt '$dir/adir': a directory, not a regular file" $opt "$dir/adir" -nographic
-    try 1 "$opt '$dir/fifo': a FIFO, not a regular file" $opt "$dir/fifo" -nographic
-    try 1 "$opt '/dev/zero': a character device, not a regular file" $opt /dev/zero -nographic
-    try 1 "$opt '$dir/empty': the file is empty" $opt "$dir/empty" -nographic
-    try 1 "$opt '$dir/nonexistent': No such file or directory" $opt "$dir/nonexistent" -nographic
-    try 1 "$opt: no file name given" $opt '' -nographic
+    expect_one_error 1 "$opt '$dir/adir': a directory, not a regular file" $opt "$dir/adir" -nographic
+    expect_one_error 1 "$opt '$dir/fifo': a FIFO, not a regular file" $opt "$dir/fifo" -nographic
+    expect_one_error 1 "$opt '/dev/zero': a character device, not a regular file" $opt /dev/zero -nographic
+    expect_one_error 1 "$opt '$dir/empty': the file is empty" $opt "$dir/empty" -nographic
+    expect_one_error 1 "$opt '$dir/nonexistent': No such file or directory" $opt "$dir/nonexistent" -nographic
+    expect_one_error 1 "$opt: no file name given" $opt '' -nographic
 done
 if [ "$(id -u)" -ne 0 ]; then # root reads a mode-000 file
     cp "$rom" "$dir/unreadable" && chmod 000 "$dir/unreadable"
-    try 1 "-bios '$dir/unreadable': Permission denied" -bios "$dir/unreadable" -nographic
+    expect_one_error 1 "-bios '$dir/unreadable': Permission denied" -bios "$dir/unreadable" -nographic
 fi
-try 1 "-bios '$dir/data': 4096 bytes; a ROM image is a multiple of 64 KiB, at most 16 MiB" \
+expect_one_error 1 "-bios '$dir/data': 4096 bytes; a ROM image is a multiple of 64 KiB, at most 16 MiB" \
     -bios "$dir/data" -nographic
 truncate -s 17M "$dir/big.rom" # sparse: refused by its size, never read
-try 1 "-bios '$dir/big.rom': too large \(17825792 bytes, at most 16777216\)" \
+expect_one_error 1 "-bios '$dir/big.rom': too large \(17825792 bytes, at most 16777216\)" \
     -bios "$dir/big.rom" -nographic
 for bad in "$dir/adir:a directory, not a regular file" "$dir/fifo:a FIFO, not a regular file" \
            "$dir/empty:the file is empty"; do
-    try 1 "-initrd '${bad%%:*}': ${bad#*:}" -kernel "$mbk" -initrd "${bad%%:*}" -m 64M -nographic
+    expect_one_error 1 "-initrd '${bad%%:*}': ${bad#*:}" -kernel "$mbk" -initrd "${bad%%:*}" -m 64M -nographic
 done
-try 1 "-initrd: no file name given" -kernel "$mbk" -initrd '' -m 64M -nographic
-try 1 "-serial '$dir/fifo': a FIFO with no reader" -bios "$rom" -serial "file:$dir/fifo"
-try 1 "-serial '$dir/adir': a directory, not a regular file" -bios "$rom" -serial "file:$dir/adir"
-try 1 "-debugcon '$dir/fifo': a FIFO with no reader" -bios "$rom" -nographic \
+expect_one_error 1 "-initrd: no file name given" -kernel "$mbk" -initrd '' -m 64M -nographic
+expect_one_error 1 "-serial '$dir/fifo': a FIFO with no reader" -bios "$rom" -serial "file:$dir/fifo"
+expect_one_error 1 "-serial '$dir/adir': a directory, not a regular file" -bios "$rom" -serial "file:$dir/adir"
+expect_one_error 1 "-debugcon '$dir/fifo': a FIFO with no reader" -bios "$rom" -nographic \
     -debugcon "file:$dir/fifo"
-try 1 "-debugcon '$dir/adir': a directory, not a regular file" -bios "$rom" -nographic \
+expect_one_error 1 "-debugcon '$dir/adir': a directory, not a regular file" -bios "$rom" -nographic \
     -debugcon "file:$dir/adir"
-try 1 "-D '$dir/fifo': a FIFO with no reader" -bios "$rom" -nographic -D "$dir/fifo"
+expect_one_error 1 "-D '$dir/fifo': a FIFO with no reader" -bios "$rom" -nographic -D "$dir/fifo"
 # A FIFO that something reads (a pipe into tee) is a fine -serial file.
 cat "$dir/fifo" > "$dir/fifo.out" &
 reader=$!
@@ -83,9 +70,9 @@ python3 -c "
 import sys
 b = bytearray(518); b[0x1fe:0x200] = b'\x55\xaa'; b[0x202:0x206] = b'HdrS'
 open(sys.argv[1], 'wb').write(b)" "$dir/bz518"
-try 1 "-kernel '$dir/bz518': truncated: 518 bytes, the setup header is cut before its protocol version" \
+expect_one_error 1 "-kernel '$dir/bz518': truncated: 518 bytes, the setup header is cut before its protocol version" \
     -kernel "$dir/bz518" -m 64M -nographic
-try 2 "bad -rtc base \(utc, localtime, or YYYY-MM-DD\[THH:MM:SS\] from 1970-01-01 to 2099-12-31\): '2100-01-01'" \
+expect_one_error 2 "bad -rtc base \(utc, localtime, or YYYY-MM-DD\[THH:MM:SS\] from 1970-01-01 to 2099-12-31\): '2100-01-01'" \
     -bios "$rom" -nographic -rtc base=2100-01-01
 
 # A multiboot error names the file once.
@@ -94,26 +81,26 @@ python3 -c "
 import struct, sys
 b = bytearray(open(sys.argv[1], 'rb').read()); struct.pack_into('<I', b, 28, 0x100000)
 open(sys.argv[1], 'wb').write(b)" "$dir/mb-phoff"
-try 1 "-kernel '$dir/mb-phoff': truncated: ELF program header 0 at offset 0x100000 is past the end of the file \([0-9]+ bytes\)" \
+expect_one_error 1 "-kernel '$dir/mb-phoff': truncated: ELF program header 0 at offset 0x100000 is past the end of the file \([0-9]+ bytes\)" \
     -kernel "$dir/mb-phoff" -m 64M -nographic
 
 # 11: the isa-debug-exit range must end at 0xffff at most.
-try 2 "-device isa-debug-exit: ports 0xfffd-0x10000 pass 0xffff" -bios "$rom" -nographic \
+expect_one_error 2 "-device isa-debug-exit: ports 0xfffd-0x10000 pass 0xffff" -bios "$rom" -nographic \
     -device isa-debug-exit,iobase=0xfffd,iosize=4
 # The top of the port space is fine (hello.rom then halts: status 6).
-try 6 "all vCPUs halted with interrupts that can never come" -bios "$rom" -nographic \
+expect_one_error 6 "all vCPUs halted with interrupts that can never come" -bios "$rom" -nographic \
     -device isa-debug-exit,iobase=0xfffc,iosize=4
 # 12: the stops print their line.
-try 1 "the guest wrote 0 to isa-debug-exit: exit status 1" -bios "$rom" -nographic \
+expect_one_error 1 "the guest wrote 0 to isa-debug-exit: exit status 1" -bios "$rom" -nographic \
     "${DEBUG_EXIT[@]}"
-try 0 "the guest powered off \(ACPI S5\)" -bios "$PLATFORM_ROMS/poweroff.rom" -nographic
+expect_one_error 0 "the guest powered off \(ACPI S5\)" -bios "$PLATFORM_ROMS/poweroff.rom" -nographic
 grep -q "poweroff: powering off" "$out" || fail "poweroff.rom did not run"
 grep -q "FAIL" "$out" && fail "poweroff.rom ran on after the power-off"
 
 # 2: guest RAM is reserved, not committed: -m 64G (beyond many hosts'
 # RAM + swap) starts in every build; a reservation that really fails is one
 # line and status 1.
-try 1 "the guest wrote 0 to isa-debug-exit: exit status 1" -bios "$rom" -m 64G -nographic \
+expect_one_error 1 "the guest wrote 0 to isa-debug-exit: exit status 1" -bios "$rom" -m 64G -nographic \
     "${DEBUG_EXIT[@]}"
 if ! $asan; then # AddressSanitizer needs far more address space than a ulimit leaves
     (ulimit -v 1000000 && exec "$turtles" -bios "$rom" -m 8G -nographic "${DEBUG_EXIT[@]}") \
@@ -126,7 +113,7 @@ fi
 
 # 6 and 10: a guest that triple-faults at once resets again and again: a
 # reset storm (status 8) after 64 resets, each logged by -d cpu_reset.
-try 8 "reset storm: 64 resets in a row, each within 1000000 instructions of the last" \
+expect_one_error 8 "reset storm: 64 resets in a row, each within 1000000 instructions of the last" \
     -bios "$PLATFORM_ROMS/triplefault.rom" -m 64M -nographic -d cpu_reset -D "$dir/log"
 n=$(grep -c "^CPU Reset (CPU 0)$" "$dir/log")
 [ "$n" -eq 64 ] || fail "-d cpu_reset: $n 'CPU Reset (CPU 0)' lines, want 64"
@@ -188,7 +175,7 @@ if [ -f "$vmlinuz" ] && ! $asan; then
 import sys
 b = bytearray(open(sys.argv[1], 'rb').read()); b[0x1f1] = 0
 open(sys.argv[2], 'wb').write(b)" "$vmlinuz" "$dir/vmlinuz-ss0"
-    try 8 "reset storm: 64 resets in a row, each within 1000000 instructions of the last" \
+    expect_one_error 8 "reset storm: 64 resets in a row, each within 1000000 instructions of the last" \
         -kernel "$dir/vmlinuz-ss0" -m 256M -nographic
 fi
 
@@ -225,11 +212,11 @@ struct.pack_into("<I", b, 0x260, 0x4000000)    # init_size: 64 MiB
 open(sys.argv[1], "wb").write(b)
 PY
 need="-kernel '$dir/big.bz': not enough RAM for the kernel: it needs 64 MiB \(init_size\) from 0x1000000 or 1 MiB"
-try 1 "$need" -kernel "$dir/big.bz" -m 32M -nographic
+expect_one_error 1 "$need" -kernel "$dir/big.bz" -m 32M -nographic
 seabios=/usr/share/seabios/bios-256k.bin
 if [ -f "$seabios" ] && [ -f /usr/share/qemu/linuxboot_dma.bin ]; then
-    try 1 "$need" -bios "$seabios" -kernel "$dir/big.bz" -m 32M -nographic
-    try 1 "-kernel '$dir/adir': a directory, not a regular file" -bios "$seabios" \
+    expect_one_error 1 "$need" -bios "$seabios" -kernel "$dir/big.bz" -m 32M -nographic
+    expect_one_error 1 "-kernel '$dir/adir': a directory, not a regular file" -bios "$seabios" \
         -kernel "$dir/adir" -m 32M -nographic
 else
     echo "(SeaBIOS or linuxboot_dma.bin missing: -bios -kernel checks skipped)"

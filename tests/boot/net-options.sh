@@ -13,18 +13,6 @@ rom=$BUILD_DIR/guests/hello.rom
 dir=$(mktemp -d /tmp/turtles-netopt.XXXXXX)
 out=$dir/out err=$dir/err
 
-try() {
-    local want=$1
-    shift
-    timeout --signal=KILL 20 "$turtles" "$@" </dev/null >"$out" 2>"$err"
-    local status=$? lines
-    lines=$(wc -l <"$err")
-    if [ $status -ne "$want" ] || [ "$lines" -ne 1 ] || ! grep -q '^turtles: ' "$err"; then
-        fail "turtles $*: status $status (want $want), stderr:"
-        sed 's/^/    | /' "$err" | head -5
-    fi
-}
-
 bad=(
     "-netdev user" "-netdev tap,id=t0" "-netdev user,id=" "-netdev user,id=a,bogus=1"
     "-netdev user,id=a,net=10.0.2.0/33" "-netdev user,id=a,net=300.0.2.0/24"
@@ -45,7 +33,7 @@ bad=(
 )
 for args in "${bad[@]}"; do
     # shellcheck disable=SC2086 # word splitting is the point
-    try 2 -bios "$rom" -nographic $args
+    expect_one_error 2 '.*' -bios "$rom" -nographic $args
 done
 
 # A host port in use: status 1, one line, nothing started.
@@ -56,7 +44,7 @@ s = socket.socket(); s.bind(('127.0.0.1', $port)); s.listen(1)
 sys.stdout.write('ready\n'); sys.stdout.flush(); time.sleep(60)" > "$dir/listener" &
 listener=$!
 for _ in $(seq 1 50); do grep -q ready "$dir/listener" && break; sleep 0.1; done
-try 1 -bios "$rom" -nographic "${DEBUG_EXIT[@]}" -nic user,hostfwd=tcp:127.0.0.1:$port-:22
+expect_one_error 1 '.*' -bios "$rom" -nographic "${DEBUG_EXIT[@]}" -nic user,hostfwd=tcp:127.0.0.1:$port-:22
 grep -q "$port" "$err" || fail "the port-in-use line does not name port $port: $(cat "$err")"
 [ -s "$out" ] && fail "the guest ran although the host port was in use"
 kill "$listener" 2>/dev/null

@@ -30,3 +30,19 @@ expect_status() {
 expect_output() {
     grep -Eq -- "$2" "$1" || { fail "$3: no line matching '$2'"; sed 's/^/    | /' "$1" | head -40; }
 }
+
+# expect_one_error WANT_STATUS REGEX ARGS...: turtles ARGS ends with status
+# WANT_STATUS and exactly one line on stderr, "turtles: " then REGEX
+# (extended; '.*' takes any message). The caller sets $out and $err, the
+# files that receive turtles' stdout and stderr.
+expect_one_error() {
+    local want=$1 re=$2
+    shift 2
+    timeout --signal=KILL 20 "$turtles" "$@" </dev/null >"$out" 2>"$err"
+    local status=$? lines
+    lines=$(wc -l <"$err")
+    if [ $status -ne "$want" ] || [ "$lines" -ne 1 ] || ! grep -Eq -- "^turtles: $re\$" "$err"; then
+        fail "turtles $*: status $status (want $want), want one line 'turtles: $re', stderr:"
+        sed 's/^/    | /' "$err" | head -5
+    fi
+}
