@@ -142,6 +142,7 @@ static void tlb_fill(struct cpu *cpu, uint64_t lin, const struct paging_result *
     struct tlb_entry *e = &cpu->tlb.e[user][tlb_index(lin)];
     uint64_t page = lin & ~0xfffull;
     e->tag_read = e->tag_write = e->tag_exec = TLB_TAG_INVALID;
+    tlb_note_filled(&cpu->tlb, user, tlb_index(lin));
     e->paddr_page = ppage;
     e->global = paging && r->global && (cpu->cr4 & CR4_PGE);
     e->addend = host ? (uintptr_t)host - (uintptr_t)page : 0;

@@ -17,9 +17,21 @@ static void reset_large_range(struct tlb *t)
 
 void tlb_flush_all(struct tlb *t)
 {
-    for (int u = 0; u < 2; u++)
-        for (unsigned i = 0; i < TLB_ENTRIES; i++)
-            invalidate(&t->e[u][i]);
+    if (t->listing) {
+        for (unsigned k = 0; k < t->nused; k++) {
+            struct tlb_entry *e = &t->e[t->used[k] >> TLB_BITS][t->used[k] & (TLB_ENTRIES - 1)];
+            invalidate(e);
+            e->listed = false;
+        }
+    } else {
+        for (int u = 0; u < 2; u++)
+            for (unsigned i = 0; i < TLB_ENTRIES; i++) {
+                invalidate(&t->e[u][i]);
+                t->e[u][i].listed = false;
+            }
+        t->listing = true;
+    }
+    t->nused = 0;
     reset_large_range(t);
 }
 

@@ -25,6 +25,7 @@ struct tlb_entry {
     uint64_t paddr_page;  /* physical page, for MMIO slow path and invalidation */
     bool global;
     bool large;           /* slot of a 2M/4M/1G page (see tlb_note_large_page) */
+    bool listed;          /* its slot is in tlb.used (tlb_note_filled) */
 };
 
 struct tlb {
@@ -34,7 +35,25 @@ struct tlb {
      * slots are cached, so INVLPG of any address inside a large page drops
      * every slot of it (SDM Vol.3A 4.10.4.1). Empty when large_lo > large_hi. */
     uint64_t large_lo, large_hi;
+    /* The slots filled since the last full flush (user << TLB_BITS | index),
+     * so that a full flush and a VMX context save touch those alone, not
+     * every slot: a VM exit/entry pair does both. Only trusted once
+     * `listing` is set by a flush over every slot (a zeroed struct tlb holds
+     * tags of page 0, which only that first flush clears). */
+    uint16_t used[2 * TLB_ENTRIES];
+    unsigned nused;
+    bool listing;
 };
+
+/* Every writer of a slot's tags calls this after filling it. */
+static inline void tlb_note_filled(struct tlb *t, unsigned user, unsigned index)
+{
+    struct tlb_entry *e = &t->e[user][index];
+    if (!e->listed) {
+        e->listed = true;
+        t->used[t->nused++] = (uint16_t)(user << TLB_BITS | index);
+    }
+}
 
 static inline unsigned tlb_index(uint64_t lin)
 {

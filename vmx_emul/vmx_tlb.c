@@ -48,14 +48,18 @@ static void save(struct cpu *cpu, struct tlb_context *c)
 {
     const struct tlb *t = &cpu->tlb;
     c->n = 0;
-    for (unsigned u = 0; u < 2; u++)
-        for (unsigned i = 0; i < TLB_ENTRIES; i++) {
-            const struct tlb_entry *e = &t->e[u][i];
-            if (e->tag_read == TLB_TAG_INVALID && e->tag_write == TLB_TAG_INVALID &&
-                e->tag_exec == TLB_TAG_INVALID)
-                continue;
-            c->items[c->n++] = (struct tlb_item){(uint16_t)i, (uint8_t)u, *e};
-        }
+    /* Only the slots filled since the last full flush can hold anything
+     * (tlb.used); before the first full flush, every slot is looked at. */
+    unsigned nslots = t->listing ? t->nused : 2 * TLB_ENTRIES;
+    for (unsigned k = 0; k < nslots; k++) {
+        unsigned code = t->listing ? t->used[k] : k;
+        unsigned u = code >> TLB_BITS, i = code & (TLB_ENTRIES - 1);
+        const struct tlb_entry *e = &t->e[u][i];
+        if (e->tag_read == TLB_TAG_INVALID && e->tag_write == TLB_TAG_INVALID &&
+            e->tag_exec == TLB_TAG_INVALID)
+            continue;
+        c->items[c->n++] = (struct tlb_item){(uint16_t)i, (uint8_t)u, *e};
+    }
     c->cr3 = cpu->cr3;
     c->cr0 = cpu->cr0 & TLB_FLUSH_CR0_BITS;
     c->cr4 = cpu->cr4 & TLB_FLUSH_CR4_BITS;
@@ -87,6 +91,8 @@ static void restore(struct cpu *cpu, struct tlb_context *c)
         struct tlb_item *it = &c->items[k];
         struct tlb_entry *e = &t->e[it->user][it->slot];
         *e = it->e;
+        e->listed = false;
+        tlb_note_filled(t, it->user, it->slot);
         /* Pages that became code meanwhile must not be written through the
          * fast path (self-modifying code detection). */
         if (e->tag_write != TLB_TAG_INVALID) {

@@ -296,6 +296,7 @@ START_TEST(test_tlb_agrees)
     c->tlb.e[0][tlb_index(0x5000)] = (struct tlb_entry){
         .tag_read = 0x5000, .tag_write = TLB_TAG_INVALID, .tag_exec = 0x5000,
         .addend = 1, .paddr_page = 0x5000};
+    tlb_note_filled(&c->tlb, 0, tlb_index(0x5000));
     ck_assert_int_eq(run("info tlb 0x5123"), 0);
     has("0000000000005000 -> 0000000000005000 r-x supervisor");
     has("1 entry");

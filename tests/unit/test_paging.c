@@ -601,6 +601,7 @@ static void fill(int user, uint64_t lin, uint64_t page_size, bool global)
     uint64_t page = lin & ~0xfffull;
     e->tag_read = e->tag_write = e->tag_exec = page;
     e->paddr_page = page;
+    tlb_note_filled(&tlb, (unsigned)user, tlb_index(lin));
     e->global = global;
     tlb_note_large_page(&tlb, e, lin, page_size);
 }
