@@ -110,43 +110,64 @@ int direct_boot_setup(struct physmem *pm, const struct direct_boot_config *cfg,
 
     /* Not a bzImage: multiboot or nothing (QEMU's order). */
     int rc = -1;
-    size_t ilen = cfg->initrd ? strlen(cfg->initrd) : 0;
-    char *storage = malloc(ilen * 2 + 2);
-    struct multiboot_module_spec *mods = calloc(MULTIBOOT_MAX_MODULES, sizeof *mods);
-    const char *append = cfg->append ? cfg->append : "";
-    size_t clen = strlen(cfg->kernel) + 1 + strlen(append) + 1;
-    char *cmdline = malloc(clen);
-    if (!storage || !mods || !cmdline) {
-        snprintf(err, errlen, "out of host memory");
+    struct multiboot_args args;
+    if (multiboot_args_build(&args, cfg->kernel, cfg->initrd, cfg->append, err, errlen) != 0)
         goto out;
-    }
-    int nmods = 0;
-    if (ilen) {
-        nmods = direct_boot_parse_modules(cfg->initrd, mods, MULTIBOOT_MAX_MODULES, storage);
-        if (nmods < 0) {
-            snprintf(err, errlen, "multiboot: more than %d modules", MULTIBOOT_MAX_MODULES);
-            goto out;
-        }
-    }
-    /* QEMU passes "<kernel path> <append>", as GRUB would. */
-    snprintf(cmdline, clen, "%s%s%s", cfg->kernel, *append ? " " : "", append);
-    struct multiboot_config mc = {.kernel_path = cfg->kernel, .cmdline = cmdline,
-                                  .modules = mods, .nmodules = nmods, .e820 = out->e820,
-                                  .e820_count = out->e820_count, .cache = cfg->cache};
+    struct multiboot_config mc = {.kernel_path = cfg->kernel, .cmdline = args.cmdline,
+                                  .modules = args.mods, .nmodules = args.nmods,
+                                  .e820 = out->e820, .e820_count = out->e820_count,
+                                  .cache = cfg->cache};
     char why[256];
     if (multiboot_load(pm, &mc, &out->cpu, &out->multiboot_info, why, sizeof why) != 0) {
-        if (strstr(why, "no multiboot header"))
-            snprintf(err, errlen, "-kernel '%s': neither a Linux bzImage nor a multiboot kernel",
-                     cfg->kernel);
-        else
-            snprintf(err, errlen, "%s", why);
+        multiboot_args_error(err, errlen, cfg->kernel, why);
         goto out;
     }
     out->is_multiboot = true;
     rc = 0;
 out:
-    free(storage);
-    free(mods);
-    free(cmdline);
+    multiboot_args_free(&args);
     return rc;
+}
+
+int multiboot_args_build(struct multiboot_args *a, const char *kernel, const char *initrd,
+                         const char *append, char *err, size_t errlen)
+{
+    size_t ilen = initrd ? strlen(initrd) : 0;
+    if (!append)
+        append = "";
+    size_t clen = strlen(kernel) + 1 + strlen(append) + 1;
+    a->storage = malloc(ilen * 2 + 2);
+    a->mods = calloc(MULTIBOOT_MAX_MODULES, sizeof *a->mods);
+    a->cmdline = malloc(clen);
+    a->nmods = 0;
+    if (!a->storage || !a->mods || !a->cmdline) {
+        snprintf(err, errlen, "out of host memory");
+        return -1;
+    }
+    if (ilen) {
+        a->nmods = direct_boot_parse_modules(initrd, a->mods, MULTIBOOT_MAX_MODULES, a->storage);
+        if (a->nmods < 0) {
+            snprintf(err, errlen, "multiboot: more than %d modules", MULTIBOOT_MAX_MODULES);
+            return -1;
+        }
+    }
+    snprintf(a->cmdline, clen, "%s%s%s", kernel, *append ? " " : "", append);
+    return 0;
+}
+
+void multiboot_args_free(struct multiboot_args *a)
+{
+    free(a->storage);
+    free(a->mods);
+    free(a->cmdline);
+    *a = (struct multiboot_args){0};
+}
+
+void multiboot_args_error(char *err, size_t errlen, const char *kernel, const char *why)
+{
+    if (strstr(why, "no multiboot header"))
+        snprintf(err, errlen, "-kernel '%s': neither a Linux bzImage nor a multiboot kernel",
+                 kernel);
+    else
+        snprintf(err, errlen, "%s", why);
 }

@@ -52,4 +52,24 @@ int direct_boot_setup(struct physmem *pm, const struct direct_boot_config *cfg,
 int direct_boot_parse_modules(const char *list, struct multiboot_module_spec *mods, int max,
                               char *storage);
 
+/* What -kernel/-initrd/-append give a multiboot kernel, for direct boot and
+ * the firmware's option ROM alike: the command line "<kernel path>
+ * <append>" (as GRUB and QEMU pass it) and the modules of -initrd's comma
+ * list, in memory the struct owns. */
+struct multiboot_args {
+    char *cmdline;
+    struct multiboot_module_spec *mods;
+    int nmods;
+    char *storage; /* the modules' paths and command lines */
+};
+/* Returns 0, or -1 with a message in err (multiboot_args_free still
+ * applies). initrd and append may be NULL. */
+int multiboot_args_build(struct multiboot_args *a, const char *kernel, const char *initrd,
+                         const char *append, char *err, size_t errlen);
+void multiboot_args_free(struct multiboot_args *a);
+/* The message for a multiboot loader's failure `why` on -kernel FILE:
+ * a kernel with no multiboot header is "neither a Linux bzImage nor a
+ * multiboot kernel". */
+void multiboot_args_error(char *err, size_t errlen, const char *kernel, const char *why);
+
 #endif

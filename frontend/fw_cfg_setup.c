@@ -377,37 +377,17 @@ static int add_multiboot(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, 
             map[i].size = top - map[i].addr;
 
     int rc = -1;
-    size_t ilen = cfg->initrd ? strlen(cfg->initrd) : 0;
-    const char *append = cfg->append ? cfg->append : "";
-    size_t clen = strlen(cfg->kernel) + 1 + strlen(append) + 1;
-    char *storage = malloc(ilen * 2 + 2), *cmdline = malloc(clen);
-    struct multiboot_module_spec *mods = calloc(MULTIBOOT_MAX_MODULES, sizeof *mods);
     uint8_t *list = NULL;
     size_t list_len = 0;
-    if (!storage || !cmdline || !mods) {
-        fail(err, errlen, "out of host memory");
+    struct multiboot_args args;
+    if (multiboot_args_build(&args, cfg->kernel, cfg->initrd, cfg->append, err, errlen) != 0)
         goto out;
-    }
-    int nmods = 0;
-    if (ilen) {
-        nmods = direct_boot_parse_modules(cfg->initrd, mods, MULTIBOOT_MAX_MODULES, storage);
-        if (nmods < 0) {
-            snprintf(err, errlen, "multiboot: more than %d modules", MULTIBOOT_MAX_MODULES);
-            goto out;
-        }
-    }
-    /* "<kernel path> <append>", as GRUB, QEMU and direct boot pass it. */
-    snprintf(cmdline, clen, "%s%s%s", cfg->kernel, *append ? " " : "", append);
-    struct multiboot_config mc = {.kernel_path = cfg->kernel, .cmdline = cmdline,
-                                  .modules = mods, .nmodules = nmods, .e820 = map,
+    struct multiboot_config mc = {.kernel_path = cfg->kernel, .cmdline = args.cmdline,
+                                  .modules = args.mods, .nmodules = args.nmods, .e820 = map,
                                   .e820_count = nmap};
     char why[256];
     if (multiboot_load_list(&mc, &list, &list_len, NULL, why, sizeof why) != 0) {
-        if (strstr(why, "no multiboot header"))
-            snprintf(err, errlen, "-kernel '%s': neither a Linux bzImage nor a multiboot kernel",
-                     cfg->kernel);
-        else
-            snprintf(err, errlen, "%s", why);
+        multiboot_args_error(err, errlen, cfg->kernel, why);
         goto out;
     }
     if (list_len > UINT32_MAX ||
@@ -420,9 +400,7 @@ static int add_multiboot(struct fw_cfg *fw, const struct fw_cfg_pc_config *cfg, 
     }
     rc = 0;
 out:
-    free(storage);
-    free(cmdline);
-    free(mods);
+    multiboot_args_free(&args);
     free(list);
     return rc;
 }
